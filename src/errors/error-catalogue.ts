@@ -1,0 +1,81 @@
+/**
+ * The one catalogue of Polystore error codes. Codes are never reused; each has
+ * a message template, an HTTP status where it applies and a documented fix.
+ * `docs/errors.md` documents every code (a test checks it).
+ */
+export const ERROR_CATALOGUE = {
+  PS_ERR_VALIDATION: {
+    status: 400,
+    summary: 'A record does not match its entity schema.',
+  },
+  PS_ERR_UNKNOWN_ENTITY: {
+    status: 404,
+    summary: 'The entity name is not declared in the model.',
+  },
+  PS_ERR_UNKNOWN_FIELD: {
+    status: 400,
+    summary: 'A field named in a record, patch or filter is not declared by the entity.',
+  },
+  PS_ERR_INVALID_FILTER: {
+    status: 400,
+    summary: 'A query filter is malformed: an unknown operator, a wrong operand type or an unsafe key.',
+  },
+  PS_ERR_PAYLOAD_TOO_LARGE: {
+    status: 413,
+    summary: 'A record is larger than the configured payload limit.',
+  },
+  PS_ERR_NOT_FOUND: {
+    status: 404,
+    summary: 'No record has this id.',
+  },
+  PS_ERR_ALREADY_EXISTS: {
+    status: 409,
+    summary: 'A record with this id already exists.',
+  },
+  PS_ERR_VERSION_CONFLICT: {
+    status: 409,
+    summary: 'The record changed since the version the caller expected (optimistic concurrency).',
+  },
+  PS_ERR_INVALID_CONFIG: {
+    status: 500,
+    summary: 'The model or an adapter option is invalid.',
+  },
+  PS_ERR_MISSING_DRIVER: {
+    status: 500,
+    summary: 'An optional driver package needed by a configured store is not installed.',
+  },
+  PS_ERR_STORE_UNAVAILABLE: {
+    status: 503,
+    summary: 'A store could not be reached or failed to open.',
+  },
+  PS_ERR_STORE_CLOSED: {
+    status: 503,
+    summary: 'A store was used after close().',
+  },
+  PS_ERR_STORE_QUERY: {
+    status: 500,
+    summary: 'A store rejected a statement.',
+  },
+  PS_ERR_CONSISTENCY_TIMEOUT: {
+    status: 504,
+    summary: 'A read-your-writes read waited longer than its timeout for the views to apply the write.',
+  },
+  PS_ERR_UNSUPPORTED_READ: {
+    status: 400,
+    summary: 'The entity has no view able to serve this kind of read.',
+  },
+  PS_ERR_PROJECTION_FAILED: {
+    status: 500,
+    summary: 'A projector could not apply an event to its view.',
+  },
+  PS_ERR_DEAD_LETTER_NOT_FOUND: {
+    status: 404,
+    summary: 'No dead letter has this id.',
+  },
+  PS_ERR_INVALID_ARGUMENT: {
+    status: 400,
+    summary: 'An argument to a Polystore call is malformed.',
+  },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -1,0 +1,68 @@
+import { PolystoreError } from '../errors/index.js';
+
+/**
+ * Wraps an adapter's lifecycle: opens once (a failed open is retried on the
+ * next call), refuses use after `close()` with a coded error, and optionally
+ * serialises every operation for single-connection engines such as PGlite.
+ *
+ * @example
+ * const guard = new RuntimeGuard('lmdb', () => open(path), (db) => db.close());
+ * const value = await guard.run((db) => db.get(key));
+ */
+export class RuntimeGuard<C> {
+  #opening: Promise<C> | undefined;
+  #client: C | undefined;
+  #closed = false;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly driver: string,
+    private readonly open: () => Promise<C>,
+    private readonly release: (client: C) => Promise<void>,
+    private readonly options: { serialize?: boolean } = {},
+  ) {}
+
+  get isOpen(): boolean {
+    return this.#client !== undefined && !this.#closed;
+  }
+
+  /** Opens the client if needed and returns it. */
+  async client(): Promise<C> {
+    if (this.#closed) throw this.#closedError();
+    if (this.#client !== undefined) return this.#client;
+    this.#opening ??= this.open().then(
+      (client) => {
+        this.#client = client;
+        return client;
+      },
+      (err: unknown) => {
+        this.#opening = undefined;
+        throw err;
+      },
+    );
+    return this.#opening;
+  }
+
+  /** Runs `fn` with the open client, one at a time when the guard serialises. */
+  async run<R>(fn: (client: C) => Promise<R>): Promise<R> {
+    if (!this.options.serialize) return fn(await this.client());
+    const task = this.#queue.then(async () => fn(await this.client()));
+    this.#queue = task.catch(() => undefined);
+    return task;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#queue;
+    const client = this.#client ?? (this.#opening ? await this.#opening.catch(() => undefined) : undefined);
+    this.#client = undefined;
+    if (client !== undefined) await this.release(client);
+  }
+
+  #closedError(): PolystoreError {
+    return new PolystoreError('PS_ERR_STORE_CLOSED', `The ${this.driver} store was used after close()`, {
+      fix: 'create a new store instance, or stop calling it once the application shuts down',
+    });
+  }
+}

@@ -1,0 +1,94 @@
+import type { LogPosition } from '../sync/log-position.js';
+import type { ChangeEvent, NewChangeEvent } from '../sync/change-event.js';
+import type { DeadLetter, NewDeadLetter } from '../sync/dead-letter.js';
+import type { FilterNode } from '../model/filter-ast.js';
+import type { StoreLifecycle } from './versioned-change.js';
+
+/** SQL-independent column types a relational entity maps its fields to. */
+export type ColumnType = 'text' | 'integer' | 'double' | 'boolean' | 'timestamp' | 'json';
+
+export interface ColumnSpec {
+  /** Field name in the record (also the column name; validated as an identifier). */
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly nullable: boolean;
+}
+
+/** How a home stores one entity. Names are validated identifiers. */
+export interface EntityTableSpec {
+  readonly entity: string;
+  readonly table: string;
+  /** `relational`: one typed column per field. `document`: the record as one JSON document. */
+  readonly storage: 'relational' | 'document';
+  /** Relational columns, id excluded (the id column is always `id text primary key`). */
+  readonly columns: readonly ColumnSpec[];
+}
+
+/** A record as the home holds it. `data` includes the id field. */
+export interface StoredRow {
+  readonly id: string;
+  readonly version: number;
+  readonly data: Record<string, unknown>;
+}
+
+export interface FindOptions {
+  readonly limit: number;
+  readonly offset: number;
+  /** Field paths with direction, validated by the caller. */
+  readonly orderBy: readonly { readonly path: readonly string[]; readonly direction: 'asc' | 'desc' }[];
+}
+
+/** Operations inside one local home transaction. */
+export interface HomeTransaction {
+  /** Reads a row; `lock` takes a row lock until the transaction ends. */
+  get(spec: EntityTableSpec, id: string, options?: { lock?: boolean }): Promise<StoredRow | null>;
+  /**
+   * Inserts a new row. Its version is one more than the tombstone left by an
+   * earlier delete of the same id, or 1. Fails with `PS_ERR_ALREADY_EXISTS`.
+   */
+  insert(spec: EntityTableSpec, id: string, data: Record<string, unknown>): Promise<number>;
+  /**
+   * Replaces the row's data if its version equals `expectedVersion`; returns the new
+   * version. Fails with `PS_ERR_NOT_FOUND` or `PS_ERR_VERSION_CONFLICT`.
+   */
+  update(spec: EntityTableSpec, id: string, data: Record<string, unknown>, expectedVersion: number): Promise<number>;
+  /**
+   * Deletes the row (if `expectedVersion` is given it must match) and keeps a
+   * tombstone; returns the tombstone version. Fails with `PS_ERR_NOT_FOUND`.
+   */
+  delete(spec: EntityTableSpec, id: string, expectedVersion?: number): Promise<number>;
+  /** Appends a change event to the outbox in this same transaction. */
+  appendOutbox(event: NewChangeEvent): Promise<void>;
+}
+
+/**
+ * The system of record. Writes and their outbox events commit in one local
+ * transaction; the outbox is read back in an order that cannot skip a row whose
+ * transaction commits late.
+ */
+export interface HomeStore extends StoreLifecycle {
+  /** Creates tables (if absent) for the entities and Polystore's own tables. */
+  ensureSchema(specs: readonly EntityTableSpec[]): Promise<void>;
+  /** Runs `fn` in one transaction; rolls back if it throws. */
+  transaction<R>(fn: (tx: HomeTransaction) => Promise<R>): Promise<R>;
+  get(spec: EntityTableSpec, id: string): Promise<StoredRow | null>;
+  getMany(spec: EntityTableSpec, ids: readonly string[]): Promise<StoredRow[]>;
+  find(spec: EntityTableSpec, filter: FilterNode | null, options: FindOptions): Promise<StoredRow[]>;
+  count(spec: EntityTableSpec, filter: FilterNode | null): Promise<number>;
+  /** Every live row's id and version, ordered by id (for the consistency checker and backfill). */
+  listVersions(spec: EntityTableSpec): Promise<{ id: string; version: number }[]>;
+
+  /** Events after `after` (exclusive) whose transactions have settled, in log order. */
+  readOutbox(after: LogPosition | null, limit: number): Promise<ChangeEvent[]>;
+  /** Position of the newest settled event, or null when the outbox is empty. */
+  outboxHead(): Promise<LogPosition | null>;
+  /** Deletes events at or before `upTo` (all consumers have passed them). */
+  pruneOutbox(upTo: LogPosition): Promise<number>;
+
+  getCheckpoint(consumer: string): Promise<LogPosition | null>;
+  setCheckpoint(consumer: string, position: LogPosition): Promise<void>;
+
+  addDeadLetter(letter: NewDeadLetter): Promise<DeadLetter>;
+  listDeadLetters(consumer?: string): Promise<DeadLetter[]>;
+  removeDeadLetter(id: string): Promise<boolean>;
+}

@@ -1,0 +1,26 @@
+import type { ViewStoreBase } from './versioned-change.js';
+
+export interface SetOptions {
+  /** Time to live in milliseconds; the key reads as absent once it has passed. */
+  readonly ttlMs?: number;
+}
+
+/**
+ * A key-value store: plain get/set with TTL, plus the version-guarded view
+ * operations used by cache projections. Values are JSON-serialisable.
+ */
+export interface KeyValueStore extends ViewStoreBase<unknown> {
+  readonly kind: 'key-value';
+  get<T = unknown>(key: string): Promise<T | null>;
+  mget<T = unknown>(keys: readonly string[]): Promise<(T | null)[]>;
+  set(key: string, value: unknown, options?: SetOptions): Promise<void>;
+  del(key: string): Promise<boolean>;
+  /**
+   * Reads a versioned entry written by `applyIfNewer` (key = `${scope}:${key}`).
+   * Returns null when absent or expired; `value: null` for a tombstone.
+   */
+  getVersioned<T = unknown>(scope: string, key: string): Promise<{ value: T | null; version: number } | null>;
+  mgetVersioned<T = unknown>(scope: string, keys: readonly string[]): Promise<({ value: T | null; version: number } | null)[]>;
+  /** Sets the TTL applied to entries written by `applyIfNewer` in `scope` (tombstones included). */
+  setScopeTtl(scope: string, ttlMs: number | undefined): void;
+}

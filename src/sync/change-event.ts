@@ -1,0 +1,26 @@
+import type { LogPosition } from './log-position.js';
+
+export type ChangeOp = 'create' | 'update' | 'delete';
+
+/** What a home write appends to the outbox, in the same transaction. */
+export interface NewChangeEvent {
+  readonly entity: string;
+  readonly key: string;
+  readonly version: number;
+  readonly op: ChangeOp;
+  /** The record after the change, in its JSON form; null for a delete. */
+  readonly payload: Record<string, unknown> | null;
+}
+
+/** An event as read back from a log. */
+export interface ChangeEvent extends NewChangeEvent {
+  /** Unique per change: `${entity}/${key}@${version}`; logs de-duplicate on it. */
+  readonly eventId: string;
+  readonly position: LogPosition;
+  /** Commit time in epoch milliseconds, as the home's clock saw it. */
+  readonly committedAt: number;
+}
+
+export function eventIdOf(event: Pick<NewChangeEvent, 'entity' | 'key' | 'version'>): string {
+  return `${event.entity}/${event.key}@${event.version}`;
+}
