@@ -1,8 +1,8 @@
 export { ERROR_CATALOGUE, type ErrorCode } from './error-catalogue.js';
 export {
-  PolystoreError,
   isPolystoreError,
+  PolystoreError,
+  type PolystoreErrorOptions,
   redactSecrets,
   wrapStoreError,
-  type PolystoreErrorOptions,
 } from './polystore-error.js';

@@ -56,7 +56,7 @@ export function isPolystoreError(err: unknown, code?: ErrorCode): err is Polysto
   return code === undefined || (err as unknown as PolystoreError).code === code;
 }
 
-const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^:/@\s]+)(:[^@\s]*)?@/gi;
+const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^:/@\s]*)(:[^@\s]*)?@/gi;
 const KEY_VALUE_SECRETS = /\b(password|passwd|pwd|secret|token|apikey|api_key)=([^\s&;]+)/gi;
 
 /** Removes credentials from connection strings and `password=...` pairs. */

@@ -11,5 +11,10 @@ export type FilterNode =
   | { readonly kind: 'and'; readonly nodes: readonly FilterNode[] }
   | { readonly kind: 'or'; readonly nodes: readonly FilterNode[] }
   | { readonly kind: 'compare'; readonly path: readonly string[]; readonly op: ComparisonOp; readonly value: JsonValue }
-  | { readonly kind: 'in'; readonly path: readonly string[]; readonly negate: boolean; readonly values: readonly JsonValue[] }
+  | {
+      readonly kind: 'in';
+      readonly path: readonly string[];
+      readonly negate: boolean;
+      readonly values: readonly JsonValue[];
+    }
   | { readonly kind: 'exists'; readonly path: readonly string[]; readonly exists: boolean };

@@ -13,10 +13,14 @@ export function isIdentifier(name: string): boolean {
  */
 export function assertIdentifier(name: string, what: string): string {
   if (!isIdentifier(name)) {
-    throw new PolystoreError('PS_ERR_INVALID_CONFIG', `The ${what} "${String(name).slice(0, 64)}" is not a valid identifier`, {
-      field: what,
-      fix: 'use letters, digits and underscores only, starting with a letter or underscore (at most 63 characters)',
-    });
+    throw new PolystoreError(
+      'PS_ERR_INVALID_CONFIG',
+      `The ${what} "${String(name).slice(0, 64)}" is not a valid identifier`,
+      {
+        field: what,
+        fix: 'use letters, digits and underscores only, starting with a letter or underscore (at most 63 characters)',
+      },
+    );
   }
   return name;
 }

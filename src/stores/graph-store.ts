@@ -7,7 +7,10 @@ export interface GraphSchemaSpec {
   readonly nodes: Readonly<Record<string, Readonly<Record<string, GraphPropertyType>>>>;
   /** Edge types: endpoints' labels and the edge's own properties. */
   readonly edges: Readonly<
-    Record<string, { readonly from: string; readonly to: string; readonly properties?: Readonly<Record<string, GraphPropertyType>> }>
+    Record<
+      string,
+      { readonly from: string; readonly to: string; readonly properties?: Readonly<Record<string, GraphPropertyType>> }
+    >
   >;
 }
 

@@ -1,7 +1,7 @@
-import type { LogPosition } from '../sync/log-position.js';
+import type { FilterNode } from '../model/filter-ast.js';
 import type { ChangeEvent, NewChangeEvent } from '../sync/change-event.js';
 import type { DeadLetter, NewDeadLetter } from '../sync/dead-letter.js';
-import type { FilterNode } from '../model/filter-ast.js';
+import type { LogPosition } from '../sync/log-position.js';
 import type { StoreLifecycle } from './versioned-change.js';
 
 /** SQL-independent column types a relational entity maps its fields to. */
@@ -57,8 +57,11 @@ export interface HomeTransaction {
    * tombstone; returns the tombstone version. Fails with `PS_ERR_NOT_FOUND`.
    */
   delete(spec: EntityTableSpec, id: string, expectedVersion?: number): Promise<number>;
-  /** Appends a change event to the outbox in this same transaction. */
-  appendOutbox(event: NewChangeEvent): Promise<void>;
+  /**
+   * Appends a change event to the outbox in this same transaction and returns
+   * its log position (the read-your-writes token of the write).
+   */
+  appendOutbox(event: NewChangeEvent): Promise<LogPosition>;
 }
 
 /**

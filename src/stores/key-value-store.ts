@@ -20,7 +20,10 @@ export interface KeyValueStore extends ViewStoreBase<unknown> {
    * Returns null when absent or expired; `value: null` for a tombstone.
    */
   getVersioned<T = unknown>(scope: string, key: string): Promise<{ value: T | null; version: number } | null>;
-  mgetVersioned<T = unknown>(scope: string, keys: readonly string[]): Promise<({ value: T | null; version: number } | null)[]>;
+  mgetVersioned<T = unknown>(
+    scope: string,
+    keys: readonly string[],
+  ): Promise<({ value: T | null; version: number } | null)[]>;
   /** Sets the TTL applied to entries written by `applyIfNewer` in `scope` (tombstones included). */
   setScopeTtl(scope: string, ttlMs: number | undefined): void;
 }

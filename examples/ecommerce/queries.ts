@@ -1,0 +1,26 @@
+/** "Bought together": products that share orders with the given one, by number of shared orders. */
+export const BOUGHT_TOGETHER = `
+MATCH (p:Product {id: $productId})<-[:CONTAINS]-(o:Order)-[:CONTAINS]->(other:Product)
+WHERE other.id <> $productId
+RETURN other.id AS id, other.name AS name, count(DISTINCT o) AS orders
+ORDER BY orders DESC, id
+LIMIT $limit`;
+
+/**
+ * Products in the categories of what the user bought that the user has not
+ * bought, ranked by how many of the user's purchases fall in that category.
+ */
+export const CATEGORY_RECOMMENDATIONS = `
+MATCH (u:User {id: $userId})-[:PLACED]->(:Order)-[:CONTAINS]->(:Product)-[:IN_CATEGORY]->(c:Category)<-[:IN_CATEGORY]-(rec:Product)
+WHERE NOT EXISTS { MATCH (u)-[:PLACED]->(:Order)-[:CONTAINS]->(rec) }
+RETURN rec.id AS id, rec.name AS name, c.id AS category, count(*) AS score
+ORDER BY score DESC, id
+LIMIT $limit`;
+
+export const REVENUE_BY_CATEGORY = `
+SELECT category, round(sum(revenue), 2) AS revenue, sum(qty) AS units, count(DISTINCT order_id) AS orders
+FROM sales GROUP BY category ORDER BY revenue DESC, category`;
+
+export const REVENUE_BY_DAY = `
+SELECT day, round(sum(revenue), 2) AS revenue, count(DISTINCT order_id) AS orders
+FROM sales GROUP BY day ORDER BY day DESC LIMIT $1`;

@@ -1,0 +1,132 @@
+import { PolystoreError } from '../errors/index.js';
+import { assertIdentifier } from '../runtime/identifier.js';
+import type { ColumnType, EntityTableSpec } from '../stores/home-store.js';
+import { columnsOf, introspectSchema, type SchemaShape } from './schema-introspection.js';
+import type { InferOutput, StandardSchemaV1 } from './standard-schema.js';
+
+/** Default limit on one record's JSON size. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+export interface EntityOptions<Name extends string, S extends StandardSchemaV1> {
+  /** Entity name: an identifier, unique in the model. */
+  readonly name: Name;
+  /** Any Standard Schema validator; a zod object also gives typed columns and unknown-field checks. */
+  readonly schema: S;
+  /** The field holding the record's string id. Default `id`. */
+  readonly id?: string;
+  /**
+   * `relational` (default for zod objects): one typed column per field.
+   * `document`: the record kept as one JSON document, queried by dotted paths.
+   */
+  readonly storage?: 'relational' | 'document';
+  /** Table name in the home. Default: the entity name. */
+  readonly table?: string;
+  /** Per-entity payload limit in bytes (default: the model's, 1 MiB). */
+  readonly maxPayloadBytes?: number;
+  /** Produces an id when `create` gets none. Default: no generation (the id is required). */
+  readonly generateId?: () => string;
+}
+
+/** A declared entity: its schema, id field and how the home stores it. */
+export interface EntityDef<Name extends string = string, T = unknown> {
+  readonly name: Name;
+  readonly schema: StandardSchemaV1<unknown, T>;
+  readonly idField: string;
+  readonly shape: SchemaShape | null;
+  readonly table: EntityTableSpec;
+  readonly maxPayloadBytes: number | undefined;
+  readonly generateId: (() => string) | undefined;
+}
+
+/** The record type of an entity definition. */
+export type EntityRecord<E> = E extends EntityDef<string, infer T> ? T : never;
+
+const RESERVED = /^(_version|_ps_.*|\$.*)$/;
+
+/**
+ * Declares an entity once: its schema gives the types of every read and write.
+ *
+ * @example
+ * const users = defineEntity({
+ *   name: 'users',
+ *   schema: z.object({ id: z.string(), email: z.email(), name: z.string() }),
+ * });
+ * const products = defineEntity({ name: 'products', schema: productSchema, storage: 'document' });
+ */
+export function defineEntity<const Name extends string, S extends StandardSchemaV1>(
+  options: EntityOptions<Name, S>,
+): EntityDef<Name, InferOutput<S>> {
+  const name = options.name;
+  assertIdentifier(name, 'entity name');
+  const idField = options.id ?? 'id';
+  const shape = introspectSchema(options.schema);
+  const storage = options.storage ?? (shape ? 'relational' : 'document');
+  if (storage === 'relational' && !shape) {
+    throw new PolystoreError(
+      'PS_ERR_INVALID_CONFIG',
+      `Entity "${name}" asks for relational storage but its schema cannot be introspected`,
+      {
+        field: 'storage',
+        fix: "use a zod object schema, or declare `storage: 'document'`",
+      },
+    );
+  }
+  if (shape) checkShape(name, shape, idField, storage);
+  if (options.maxPayloadBytes !== undefined && !(options.maxPayloadBytes > 0)) {
+    throw new PolystoreError('PS_ERR_INVALID_CONFIG', `Entity "${name}" has a non-positive maxPayloadBytes`, {
+      field: 'maxPayloadBytes',
+      fix: 'give a positive number of bytes',
+    });
+  }
+  return {
+    name,
+    schema: options.schema as StandardSchemaV1<unknown, InferOutput<S>>,
+    idField,
+    shape,
+    table: {
+      entity: name,
+      table: assertIdentifier(options.table ?? name, 'table name'),
+      storage,
+      columns: storage === 'relational' && shape ? columnsOf(shape, idField) : [],
+    },
+    maxPayloadBytes: options.maxPayloadBytes,
+    generateId: options.generateId,
+  };
+}
+
+function checkShape(entity: string, shape: SchemaShape, idField: string, storage: 'relational' | 'document'): void {
+  const id = shape.fields.get(idField);
+  if (id?.type !== 'text') {
+    throw new PolystoreError('PS_ERR_INVALID_CONFIG', `Entity "${entity}" has no string id field "${idField}"`, {
+      field: 'id',
+      fix: `declare \`${idField}: z.string()\` in the schema or name the id field with the \`id\` option`,
+    });
+  }
+  if (idField !== 'id' && shape.fields.has('id')) {
+    throw new PolystoreError(
+      'PS_ERR_INVALID_CONFIG',
+      `Entity "${entity}" declares a field "id" besides its id field "${idField}"`,
+      {
+        field: 'id',
+        fix: 'rename the field, or use it as the id',
+      },
+    );
+  }
+  for (const [field] of shape.fields) {
+    if (RESERVED.test(field) || (storage === 'relational' && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(field))) {
+      throw new PolystoreError(
+        'PS_ERR_INVALID_CONFIG',
+        `Entity "${entity}" declares the field "${field}", which is reserved or not an identifier`,
+        {
+          field,
+          fix: 'rename it: fields are identifiers and may not start with `$` or `_ps_` or be `_version`',
+        },
+      );
+    }
+  }
+}
+
+/** The declared type of a top-level field, when the schema is introspectable. */
+export function fieldType(entity: EntityDef, field: string): ColumnType | undefined {
+  return field === entity.idField ? 'text' : entity.shape?.fields.get(field)?.type;
+}

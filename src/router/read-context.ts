@@ -1,0 +1,37 @@
+import { PolystoreError } from '../errors/index.js';
+import type { HomeStore } from '../stores/home-store.js';
+import type { LogPosition } from '../sync/log-position.js';
+import type { SyncEngine } from '../sync/sync-engine.js';
+import type { ReadOptions } from './read-options.js';
+
+/** What every router needs: the home, the engine and the client's write token. */
+export interface ReadContext {
+  readonly home: HomeStore;
+  readonly sync: SyncEngine;
+  readonly readTimeoutMs: number;
+  lastWrite(): LogPosition | null;
+  recordWrite(position: LogPosition): void;
+}
+
+/** For read-your-writes, waits until `views` have applied the awaited write. */
+export async function awaitConsistency(
+  ctx: ReadContext,
+  views: readonly string[],
+  options: ReadOptions | undefined,
+): Promise<void> {
+  if (options?.consistency !== 'read-your-writes' || views.length === 0) return;
+  const position = options.after ?? ctx.lastWrite();
+  if (position === null) return;
+  await ctx.sync.waitFor(position, views, options.timeoutMs ?? ctx.readTimeoutMs);
+}
+
+export function strongUnsupported(what: string): PolystoreError {
+  return new PolystoreError(
+    'PS_ERR_UNSUPPORTED_READ',
+    `${what} cannot be read with 'strong' consistency: only the home is strong`,
+    {
+      field: 'consistency',
+      fix: "use 'read-your-writes' to wait for your own writes, or query the home with find()",
+    },
+  );
+}

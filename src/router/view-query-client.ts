@@ -1,0 +1,58 @@
+import type { AnalyticsStore, AnalyticsValue } from '../stores/analytics-store.js';
+import type { GraphStore, GraphValue } from '../stores/graph-store.js';
+import { awaitConsistency, type ReadContext, strongUnsupported } from './read-context.js';
+import type { ReadOptions } from './read-options.js';
+
+/**
+ * Parameterised Cypher reads against a graph store.
+ *
+ * @example
+ * const rows = await db.graph('graph').query(
+ *   'MATCH (p:Product {id: $id})<-[:BOUGHT]-(:User)-[:BOUGHT]->(o:Product) WHERE o.id <> $id RETURN o.id AS id, count(*) AS n ORDER BY n DESC LIMIT 5',
+ *   { id: 'p1' },
+ * );
+ */
+export class GraphClient {
+  constructor(
+    private readonly store: GraphStore,
+    private readonly views: readonly string[],
+    private readonly ctx: ReadContext,
+  ) {}
+
+  async query<R = Record<string, unknown>>(
+    cypher: string,
+    params: Readonly<Record<string, GraphValue>> = {},
+    options?: ReadOptions,
+  ): Promise<R[]> {
+    if (options?.consistency === 'strong') throw strongUnsupported('A graph query');
+    await awaitConsistency(this.ctx, this.views, options);
+    return this.store.query<R>(cypher, params);
+  }
+}
+
+/**
+ * Parameterised SQL aggregates against an analytics store.
+ *
+ * @example
+ * const revenue = await db.analytics('analytics').query(
+ *   'SELECT category, sum(revenue) AS revenue FROM sales WHERE day >= $1 GROUP BY category ORDER BY revenue DESC',
+ *   ['2026-01-01'],
+ * );
+ */
+export class AnalyticsClient {
+  constructor(
+    private readonly store: AnalyticsStore,
+    private readonly views: readonly string[],
+    private readonly ctx: ReadContext,
+  ) {}
+
+  async query<R = Record<string, unknown>>(
+    sql: string,
+    params: readonly AnalyticsValue[] = [],
+    options?: ReadOptions,
+  ): Promise<R[]> {
+    if (options?.consistency === 'strong') throw strongUnsupported('An analytics query');
+    await awaitConsistency(this.ctx, this.views, options);
+    return this.store.query<R>(sql, params);
+  }
+}

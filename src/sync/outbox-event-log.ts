@@ -1,0 +1,39 @@
+import type { HomeStore } from '../stores/home-store.js';
+import type { ChangeEvent } from './change-event.js';
+import type { EventConsumer, EventLog } from './event-log.js';
+import { type LogPosition, maxPosition } from './log-position.js';
+
+/**
+ * The home's outbox table used directly as the event log (embedded mode):
+ * each consumer keeps a checkpoint row in the home and reads after it.
+ *
+ * @example
+ * const log = outboxEventLog(home);
+ * const consumer = await log.consumer('products_search');
+ */
+export function outboxEventLog(home: HomeStore): EventLog {
+  return {
+    name: 'outbox',
+    async consumer(name: string): Promise<EventConsumer> {
+      let acked = await home.getCheckpoint(name);
+      let cursor = acked;
+      return {
+        async fetch(max) {
+          const events = await home.readOutbox(cursor, max);
+          const last = events.at(-1);
+          if (last) cursor = last.position;
+          return events;
+        },
+        async ack(events: readonly ChangeEvent[]) {
+          const newest = events.reduce<LogPosition | null>((pos, e) => maxPosition(pos, e.position), null);
+          if (newest === null || (acked !== null && newest <= acked)) return;
+          await home.setCheckpoint(name, newest);
+          acked = newest;
+        },
+        acknowledged: () => home.getCheckpoint(name),
+        head: () => home.outboxHead(),
+        async close() {},
+      };
+    },
+  };
+}

@@ -1,0 +1,289 @@
+import { isPolystoreError } from '../errors/index.js';
+import { describeError, type Logger } from '../runtime/logger.js';
+import type { ApplyResult, VersionedChange, ViewStoreBase } from '../stores/versioned-change.js';
+import type { ViewDef } from '../views/view-def.js';
+import type { ChangeEvent } from './change-event.js';
+import type { DeadLetter, NewDeadLetter } from './dead-letter.js';
+import type { EventConsumer, EventLog } from './event-log.js';
+import { LagHistogram } from './lag-histogram.js';
+import type { LogPosition } from './log-position.js';
+import { INITIAL_PROJECTOR_STATE, type ProjectorSignal, type ProjectorState, transition } from './projector-state.js';
+import { backoffDelay, type RetryPolicy } from './retry-policy.js';
+
+export interface ProjectorOptions {
+  readonly view: ViewDef<unknown>;
+  readonly store: ViewStoreBase<unknown>;
+  readonly log: EventLog;
+  readonly deadLetters: { add(letter: NewDeadLetter): Promise<DeadLetter> };
+  readonly batchSize: number;
+  readonly pollIntervalMs: number;
+  /** For `on-flush` stores: longest time applied events wait for a flush and checkpoint. */
+  readonly flushIntervalMs: number;
+  readonly retry: RetryPolicy;
+  readonly logger: Logger;
+  readonly clock?: () => number;
+}
+
+export interface ProjectorStats {
+  readonly view: string;
+  readonly status: ProjectorState['status'];
+  readonly applied: number;
+  readonly skipped: number;
+  readonly deadLettered: number;
+  readonly retries: number;
+  readonly lagP50Ms: number;
+  readonly lagP99Ms: number;
+  /** Newest event handled and visible in the view. */
+  readonly position: LogPosition | null;
+}
+
+interface KeyedChange {
+  readonly event: ChangeEvent;
+  readonly change: VersionedChange<unknown>;
+}
+
+/**
+ * Applies a log's events to one view, version-guarded so redelivery and
+ * reordering are harmless. Per key, only the newest version of a batch is
+ * applied; a failing key is retried with backoff and dead-lettered after
+ * `retry.maxAttempts`, while a store that is unavailable is retried until it
+ * returns. The checkpoint advances only after the view holds the events durably.
+ */
+export class Projector {
+  #state: ProjectorState = INITIAL_PROJECTOR_STATE;
+  #consumer: EventConsumer | undefined;
+  #position: LogPosition | null = null;
+  #unacked: ChangeEvent[] = [];
+  #lastFlush = 0;
+  #stopRequested = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #waiters: { position: LogPosition; resolve: () => void }[] = [];
+  readonly #lag = new LagHistogram();
+  readonly #counts = { applied: 0, skipped: 0, deadLettered: 0, retries: 0 };
+  readonly #clock: () => number;
+
+  constructor(private readonly options: ProjectorOptions) {
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  get name(): string {
+    return this.options.view.name;
+  }
+
+  get position(): LogPosition | null {
+    return this.#position;
+  }
+
+  stats(): ProjectorStats {
+    return {
+      view: this.name,
+      status: this.#state.status,
+      ...this.#counts,
+      lagP50Ms: this.#lag.percentile(50),
+      lagP99Ms: this.#lag.percentile(99),
+      position: this.#position,
+    };
+  }
+
+  /** Starts the loop; resolves once the consumer is open. */
+  async start(): Promise<void> {
+    if (this.#loop) return;
+    this.#stopRequested = false;
+    this.#signal('start');
+    this.#consumer = await this.options.log.consumer(this.name);
+    this.#position = await this.#consumer.acknowledged();
+    this.#signal('started');
+    this.#loop = this.#run();
+  }
+
+  /** Finishes the batch in hand, makes it durable, and stops. */
+  async stop(): Promise<void> {
+    this.#stopRequested = true;
+    this.#signal('stop');
+    this.#wake?.();
+    await this.#loop;
+    this.#loop = undefined;
+    await this.#consumer?.close();
+    this.#consumer = undefined;
+    this.#signal('stopped');
+  }
+
+  /** Ends a poll wait early (a local write just committed). */
+  wake(): void {
+    this.#wake?.();
+  }
+
+  /** Resolves when every event up to `position` is handled and visible in the view. */
+  waitFor(position: LogPosition): Promise<void> {
+    if (this.#position !== null && this.#position >= position) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ position, resolve }));
+  }
+
+  /** Makes applied events durable and advances the checkpoint now. */
+  async commit(): Promise<void> {
+    if (this.#unacked.length === 0 || !this.#consumer) return;
+    if (this.options.store.durability === 'on-flush') await this.options.store.flush();
+    const events = this.#unacked;
+    this.#unacked = [];
+    await this.#consumer.ack(events);
+    this.#lastFlush = this.#clock();
+  }
+
+  /** Applies a dead-lettered event again (version-guarded). Throws if it still fails. */
+  async replay(event: ChangeEvent): Promise<ApplyResult> {
+    const change = this.#project(event);
+    const result = await this.options.store.applyIfNewer(this.options.view.scope, [change]);
+    if (this.options.store.durability === 'on-flush') await this.options.store.flush();
+    return result;
+  }
+
+  async #run(): Promise<void> {
+    let resume = false;
+    while (!this.#stopRequested) {
+      try {
+        if (resume) {
+          await this.#resume();
+          resume = false;
+        }
+        const events = await this.#consumer!.fetch(this.options.batchSize);
+        if (events.length === 0) {
+          await this.commit();
+          this.#signal('empty');
+          await this.#sleep(this.options.pollIntervalMs);
+          continue;
+        }
+        this.#signal('fetched');
+        await this.#handle(events);
+        this.#advance(events.at(-1)!.position);
+        this.#unacked.push(...events);
+        const due =
+          this.options.store.durability === 'immediate' ||
+          this.#clock() - this.#lastFlush >= this.options.flushIntervalMs;
+        if (due) await this.commit();
+        this.#signal('applied');
+      } catch (err) {
+        // Reading the log or committing failed (home unreachable?): back off and resume
+        // from the last durable checkpoint; applies are idempotent, so nothing is lost.
+        this.#counts.retries++;
+        this.options.logger.warn({ view: this.name, error: describeError(err) }, 'projector loop error, retrying');
+        this.#signal('apply-failed');
+        resume = true;
+        await this.#sleep(backoffDelay(this.options.retry, Math.min(this.#state.failures, 8)));
+      }
+    }
+    await this.commit().catch((err: unknown) =>
+      this.options.logger.warn(
+        { view: this.name, error: describeError(err) },
+        'final checkpoint failed; events will be re-delivered',
+      ),
+    );
+  }
+
+  async #resume(): Promise<void> {
+    await this.#consumer?.close();
+    this.#unacked = [];
+    this.#consumer = await this.options.log.consumer(this.name);
+    this.#signal('started');
+  }
+
+  async #handle(events: readonly ChangeEvent[]): Promise<void> {
+    const newest = new Map<string, ChangeEvent>();
+    for (const event of events) {
+      if (event.entity !== this.options.view.entity) continue;
+      const seen = newest.get(event.key);
+      if (!seen || event.version > seen.version) newest.set(event.key, event);
+    }
+    const superseded = events.filter((e) => e.entity === this.options.view.entity).length - newest.size;
+    this.#counts.skipped += superseded;
+    if (newest.size === 0) return;
+    const keyed: KeyedChange[] = [];
+    let projectionFailed = false;
+    for (const event of newest.values()) {
+      try {
+        keyed.push({ event, change: this.#project(event) });
+      } catch {
+        projectionFailed = true;
+      }
+    }
+    if (!projectionFailed) {
+      try {
+        this.#record(
+          await this.options.store.applyIfNewer(
+            this.options.view.scope,
+            keyed.map((k) => k.change),
+          ),
+          keyed.map((k) => k.event),
+        );
+        return;
+      } catch (err) {
+        this.options.logger.warn(
+          { view: this.name, error: describeError(err) },
+          'batch apply failed; applying key by key',
+        );
+      }
+    }
+    for (const event of newest.values()) await this.#applyOne(event);
+  }
+
+  /** Applies one key with retries; dead-letters it after `maxAttempts` non-transient failures. */
+  async #applyOne(event: ChangeEvent): Promise<void> {
+    let attempts = 0;
+    for (;;) {
+      try {
+        const change = this.#project(event);
+        this.#record(await this.options.store.applyIfNewer(this.options.view.scope, [change]), [event]);
+        if (this.#state.status === 'retrying') this.#signal('retry');
+        return;
+      } catch (err) {
+        const transient = isPolystoreError(err, 'PS_ERR_STORE_UNAVAILABLE');
+        if (!transient) attempts++;
+        this.#counts.retries++;
+        this.#signal('apply-failed');
+        if (attempts >= this.options.retry.maxAttempts) {
+          await this.options.deadLetters.add({ consumer: this.name, event, attempts, error: describeError(err) });
+          this.#counts.deadLettered++;
+          this.options.logger.warn({ view: this.name, eventId: event.eventId, attempts }, 'event dead-lettered');
+          return;
+        }
+        if (this.#stopRequested && transient) throw err;
+        await this.#sleep(backoffDelay(this.options.retry, transient ? Math.min(this.#state.failures, 8) : attempts));
+      }
+    }
+  }
+
+  #project(event: ChangeEvent): VersionedChange<unknown> {
+    const value = event.payload === null ? null : this.options.view.project(event.payload);
+    return { key: event.key, version: event.version, value: value ?? null };
+  }
+
+  #record(result: ApplyResult, events: readonly ChangeEvent[]): void {
+    this.#counts.applied += result.applied;
+    this.#counts.skipped += result.skipped;
+    const now = this.#clock();
+    for (const event of events) this.#lag.record(now - event.committedAt);
+  }
+
+  #advance(position: LogPosition): void {
+    this.#position = position;
+    const ready = this.#waiters.filter((w) => w.position <= position);
+    if (ready.length === 0) return;
+    this.#waiters = this.#waiters.filter((w) => w.position > position);
+    for (const waiter of ready) waiter.resolve();
+  }
+
+  #signal(signal: ProjectorSignal): void {
+    this.#state = transition(this.#state, signal, this.#clock());
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+}

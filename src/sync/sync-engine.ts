@@ -1,0 +1,217 @@
+import { PolystoreError } from '../errors/index.js';
+import type { Logger } from '../runtime/logger.js';
+import type { HomeStore } from '../stores/home-store.js';
+import type { ViewStoreBase } from '../stores/versioned-change.js';
+import type { ViewDef } from '../views/view-def.js';
+import type { DeadLetter } from './dead-letter.js';
+import type { EventLog } from './event-log.js';
+import type { LogPosition } from './log-position.js';
+import { Projector, type ProjectorStats } from './projector.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
+
+export interface SyncOptions {
+  /** Events fetched per batch (default 500). */
+  readonly batchSize?: number;
+  /** Wait between polls of an idle log, in ms (default 50); local writes wake projectors at once. */
+  readonly pollIntervalMs?: number;
+  /** Longest delay before an `on-flush` view is flushed and checkpointed (default 1000 ms). */
+  readonly flushIntervalMs?: number;
+  readonly retry?: Partial<RetryPolicy>;
+  /** Delete outbox events every consumer has passed, every this many ms (default 30 000; 0 disables). */
+  readonly pruneIntervalMs?: number;
+}
+
+export interface SyncStats {
+  readonly views: readonly ProjectorStats[];
+  readonly deadLetters: number;
+  /** Newest event in the log. */
+  readonly head: LogPosition | null;
+}
+
+export interface ReplayResult {
+  readonly replayed: number;
+  readonly failed: number;
+}
+
+/**
+ * Runs one projector per view over an event log. Writes are never applied to
+ * views directly: they reach them only through the log.
+ */
+export class SyncEngine {
+  readonly #projectors = new Map<string, Projector>();
+  #running = false;
+  #pruneTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly home: HomeStore,
+    log: EventLog,
+    views: readonly { view: ViewDef<unknown>; store: ViewStoreBase<unknown> }[],
+    private readonly options: SyncOptions,
+    private readonly logger: Logger,
+  ) {
+    const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    if (!(retry.maxAttempts >= 1)) {
+      throw new PolystoreError('PS_ERR_INVALID_CONFIG', 'sync.retry.maxAttempts must be at least 1', {
+        field: 'sync.retry.maxAttempts',
+        fix: 'use 1 or more',
+      });
+    }
+    for (const { view, store } of views) {
+      this.#projectors.set(
+        view.name,
+        new Projector({
+          view,
+          store,
+          log,
+          deadLetters: { add: (letter) => home.addDeadLetter(letter) },
+          batchSize: options.batchSize ?? 500,
+          pollIntervalMs: options.pollIntervalMs ?? 50,
+          flushIntervalMs: options.flushIntervalMs ?? 1000,
+          retry,
+          logger,
+        }),
+      );
+    }
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** Starts every projector (in this process). */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    await Promise.all([...this.#projectors.values()].map((p) => p.start()));
+    const every = this.options.pruneIntervalMs ?? 30_000;
+    if (every > 0) {
+      this.#pruneTimer = setInterval(() => {
+        this.prune().catch((err: unknown) => this.logger.warn({ error: String(err) }, 'outbox prune failed'));
+      }, every);
+      this.#pruneTimer.unref();
+    }
+  }
+
+  /** Stops every projector after its current batch, with checkpoints saved. */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    clearInterval(this.#pruneTimer);
+    await Promise.all([...this.#projectors.values()].map((p) => p.stop()));
+  }
+
+  /** Wakes idle projectors; called after each local commit. */
+  notify(): void {
+    for (const projector of this.#projectors.values()) projector.wake();
+  }
+
+  /**
+   * Waits until the named views (default: all) have applied every event up to
+   * `position`. Throws `PS_ERR_CONSISTENCY_TIMEOUT` after `timeoutMs`.
+   */
+  async waitFor(position: LogPosition, viewNames: readonly string[] | undefined, timeoutMs: number): Promise<void> {
+    const names = viewNames ?? [...this.#projectors.keys()];
+    for (const name of names) this.#projector(name);
+    const deadline = Date.now() + timeoutMs;
+    // In this process the projectors report as they apply; otherwise (workers
+    // elsewhere) their durable checkpoints in the home are polled.
+    const behind = async (): Promise<string[]> => {
+      const out: string[] = [];
+      for (const name of names) {
+        const at = this.#running ? this.#projector(name).position : await this.home.getCheckpoint(name);
+        if (at === null || at < position) out.push(name);
+      }
+      return out;
+    };
+    let waiting = await behind();
+    while (waiting.length > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new PolystoreError(
+          'PS_ERR_CONSISTENCY_TIMEOUT',
+          `Views did not apply the write within ${timeoutMs} ms (behind: ${waiting.join(', ')})`,
+          {
+            fix: "raise `timeoutMs`, check `polystore status` for a stalled projector, or read with consistency 'strong'",
+            details: { behind: waiting, timeoutMs },
+          },
+        );
+      }
+      if (this.#running) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.all(waiting.map((name) => this.#projector(name).waitFor(position))),
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, left);
+          }),
+        ]);
+        clearTimeout(timer);
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(20, left)));
+      }
+      waiting = await behind();
+    }
+  }
+
+  /** Waits until every view has applied the log up to its current head, then checkpoints. */
+  async catchUp(timeoutMs = 60_000): Promise<void> {
+    const head = await this.home.outboxHead();
+    if (head !== null) await this.waitFor(head, undefined, timeoutMs);
+    await Promise.all([...this.#projectors.values()].map((p) => p.commit()));
+  }
+
+  async stats(): Promise<SyncStats> {
+    const [head, letters] = await Promise.all([this.home.outboxHead(), this.home.listDeadLetters()]);
+    return { views: [...this.#projectors.values()].map((p) => p.stats()), deadLetters: letters.length, head };
+  }
+
+  deadLetters(view?: string): Promise<DeadLetter[]> {
+    return this.home.listDeadLetters(view);
+  }
+
+  /**
+   * Applies dead-lettered events again (version-guarded: an event a newer one
+   * superseded changes nothing) and removes each one that succeeds.
+   */
+  async replayDeadLetters(view?: string): Promise<ReplayResult> {
+    let replayed = 0;
+    let failed = 0;
+    for (const letter of await this.home.listDeadLetters(view)) {
+      const projector = this.#projectors.get(letter.consumer);
+      if (!projector) {
+        failed++;
+        continue;
+      }
+      try {
+        await projector.replay(letter.event);
+        await this.home.removeDeadLetter(letter.id);
+        replayed++;
+      } catch (err) {
+        failed++;
+        this.logger.warn(
+          { view: letter.consumer, eventId: letter.event.eventId, error: String(err) },
+          'dead letter replay failed',
+        );
+      }
+    }
+    return { replayed, failed };
+  }
+
+  /** Deletes outbox events that every view has durably passed. */
+  async prune(): Promise<number> {
+    const positions = await Promise.all([...this.#projectors.keys()].map((name) => this.home.getCheckpoint(name)));
+    if (positions.length === 0 || positions.some((p) => p === null)) return 0;
+    const oldest = (positions as LogPosition[]).sort()[0]!;
+    return this.home.pruneOutbox(oldest);
+  }
+
+  #projector(name: string): Projector {
+    const projector = this.#projectors.get(name);
+    if (!projector) {
+      throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', `No view is named "${name}"`, {
+        field: 'view',
+        fix: `use one of ${[...this.#projectors.keys()].join(', ')}`,
+      });
+    }
+    return projector;
+  }
+}

@@ -1,0 +1,44 @@
+import type { EntityDef } from '../model/define-entity.js';
+import { assertIdentifier } from '../runtime/identifier.js';
+import type { AnalyticsColumnType, AnalyticsRow, AnalyticsStore } from '../stores/analytics-store.js';
+import type { ViewStoreBase } from '../stores/versioned-change.js';
+import { type Projected, type ViewDef, type ViewOptions, viewName } from './view-def.js';
+
+export interface AnalyticsViewOptions<E> extends ViewOptions {
+  /** Fact table name. */
+  readonly table: string;
+  readonly columns: Readonly<Record<string, AnalyticsColumnType>>;
+  /** The fact rows a record owns; a newer version replaces them. */
+  readonly rows: (record: Projected<E>) => readonly AnalyticsRow[];
+}
+
+export interface AnalyticsViewDef extends ViewDef<readonly AnalyticsRow[]> {
+  readonly kind: 'analytics';
+}
+
+/**
+ * Projects records into fact rows of a columnar store for SQL aggregates.
+ *
+ * @example
+ * analyticsView(orders, {
+ *   store: 'analytics',
+ *   table: 'sales',
+ *   columns: { day: 'date', category: 'varchar', revenue: 'double' },
+ *   rows: (order) => order.items.map((i) => ({ day: order.placedAt.slice(0, 10), category: i.category, revenue: i.qty * i.unitPrice })),
+ * })
+ */
+export function analyticsView<E extends EntityDef>(entity: E, options: AnalyticsViewOptions<E>): AnalyticsViewDef {
+  const name = viewName(entity, 'analytics', options);
+  const table = assertIdentifier(options.table, 'analytics table');
+  return {
+    kind: 'analytics',
+    name: assertIdentifier(name, 'view name'),
+    entity: entity.name,
+    store: options.store,
+    scope: table,
+    completeness: 'complete',
+    project: options.rows as (record: Record<string, unknown>) => readonly AnalyticsRow[],
+    prepare: (store: ViewStoreBase<readonly AnalyticsRow[]>) =>
+      (store as AnalyticsStore).ensureTable({ table, columns: options.columns }),
+  };
+}

@@ -1,0 +1,51 @@
+import type { EntityDef, EntityRecord } from '../model/define-entity.js';
+import type { ViewStoreBase } from '../stores/versioned-change.js';
+
+export type ViewKind = 'cache' | 'search' | 'graph' | 'analytics';
+
+/**
+ * A declared view: which entity feeds it, which store holds it and how a
+ * record maps to what the store keeps. Built by `cacheView`, `searchView`,
+ * `graphView` and `analyticsView`.
+ */
+export interface ViewDef<V = unknown> {
+  readonly kind: ViewKind;
+  /** Unique view name; also the projector's consumer name. */
+  readonly name: string;
+  readonly entity: string;
+  /** Name of the store (key of `stores` in the config). */
+  readonly store: string;
+  /** Scope inside the store: cache key prefix, index or table name. */
+  readonly scope: string;
+  /**
+   * Maps a record (its JSON form, as events carry it) to the view's value;
+   * `null` keeps the record out of the view (stored as a tombstone).
+   */
+  project(record: Record<string, unknown>): V | null;
+  /** Creates the index, schema or table the view needs. Idempotent. */
+  prepare(store: ViewStoreBase<V>): Promise<void>;
+  /** `complete`: every live record must be present. `partial`: absence is not drift (an invalidating cache). */
+  readonly completeness: 'complete' | 'partial';
+}
+
+/** Common options of every view. */
+export interface ViewOptions {
+  /** Store name from the config's `stores`. */
+  readonly store: string;
+  /** View name (default: `<entity>_<kind>`). */
+  readonly name?: string;
+}
+
+/** The JSON form a projection receives: Dates arrive as ISO strings. */
+export type Projected<E> = Jsonified<EntityRecord<E>>;
+type Jsonified<T> = T extends Date
+  ? string
+  : T extends readonly (infer U)[]
+    ? Jsonified<U>[]
+    : T extends object
+      ? { [K in keyof T]: Jsonified<T[K]> }
+      : T;
+
+export function viewName(entity: EntityDef, kind: ViewKind, options: ViewOptions): string {
+  return options.name ?? `${entity.name}_${kind}`;
+}

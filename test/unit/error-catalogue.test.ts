@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  ERROR_CATALOGUE,
+  isPolystoreError,
+  PolystoreError,
+  redactSecrets,
+  wrapStoreError,
+} from '../../src/errors/index.js';
+
+describe('error catalogue', () => {
+  const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+
+  it.each(Object.keys(ERROR_CATALOGUE))('documents %s in docs/errors.md with its status', (code) => {
+    const row = doc.split('\n').find((line) => line.startsWith(`| \`${code}\``));
+    expect(row, `${code} is missing from docs/errors.md`).toBeDefined();
+    expect(row).toContain(`| ${ERROR_CATALOGUE[code as keyof typeof ERROR_CATALOGUE].status} |`);
+  });
+
+  it('documents no code that the catalogue lacks', () => {
+    const documented = [...doc.matchAll(/^\| `(PS_ERR_[A-Z_]+)`/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual(Object.keys(ERROR_CATALOGUE).sort());
+  });
+
+  it('brands errors so they are recognised without instanceof', () => {
+    const err = new PolystoreError('PS_ERR_NOT_FOUND', 'No users has the id "x"', { field: 'id', fix: 'check it' });
+    expect(isPolystoreError(err)).toBe(true);
+    expect(isPolystoreError(err, 'PS_ERR_NOT_FOUND')).toBe(true);
+    expect(isPolystoreError(err, 'PS_ERR_VALIDATION')).toBe(false);
+    expect(isPolystoreError(new Error('x'))).toBe(false);
+    expect(isPolystoreError({ code: 'PS_ERR_NOT_FOUND' })).toBe(false);
+    expect(err.status).toBe(404);
+    expect(err.message).toContain('Fix: check it');
+  });
+
+  it('redacts credentials from connection strings and key=value pairs', () => {
+    const text = redactSecrets(
+      'cannot reach postgres://admin:s3cret@db:5432/app and redis://:hunter2@cache:6379 password=abc token=xyz',
+    );
+    expect(text).not.toMatch(/s3cret|hunter2|abc|xyz/);
+    expect(text).toContain('postgres://admin:***@db:5432/app');
+    const err = new PolystoreError('PS_ERR_STORE_UNAVAILABLE', 'cannot connect to postgres://u:pw123@h/db');
+    expect(err.message).not.toContain('pw123');
+  });
+
+  it('wraps driver errors with the cause kept and the message not copied', () => {
+    const driver = new Error('duplicate key value (id)=(secret-value)');
+    const err = wrapStoreError(driver, 'PS_ERR_STORE_QUERY', 'The insert into users failed');
+    expect(err.cause).toBe(driver);
+    expect(err.message).not.toContain('secret-value');
+    expect(err.stack).toContain('--- caller ---');
+  });
+});
