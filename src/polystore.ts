@@ -48,6 +48,7 @@ export interface PolystoreConfig<E extends AnyEntity, K extends AnyKeyspace> {
 }
 
 type RecordOf<E> = E extends EntityDef<string, infer T> ? T : never;
+type ValueOf<K> = K extends KeyspaceDef<string, infer T> ? T : never;
 type EntityNamed<E extends AnyEntity, N> = Extract<E, { name: N }>;
 type KeyspaceNamed<K extends AnyKeyspace, N> = Extract<K, { name: N }>;
 
@@ -165,7 +166,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   }
 
   /** The typed client of one keyspace (KV-only data with a TTL). */
-  keyspace<N extends K['name']>(name: N): KeyspaceClient<RecordOf<KeyspaceNamed<K, N>>> {
+  keyspace<N extends K['name']>(name: N): KeyspaceClient<ValueOf<KeyspaceNamed<K, N>>> {
     return this.#client(`keyspace:${name}`, () => {
       const def = (this.#config.keyspaces ?? []).find((k) => k.name === name);
       if (!def)

@@ -274,7 +274,7 @@ export class EntityClient<T> {
         {
           field: 'expectedVersion',
           fix: 'read the record again, reapply the change and retry',
-          details: { expected, current },
+          details: { expectedVersion: expected, currentVersion: current },
         },
       );
     }

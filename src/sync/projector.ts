@@ -6,7 +6,7 @@ import type { ChangeEvent } from './change-event.js';
 import type { DeadLetter, NewDeadLetter } from './dead-letter.js';
 import type { EventConsumer, EventLog } from './event-log.js';
 import { LagHistogram } from './lag-histogram.js';
-import type { LogPosition } from './log-position.js';
+import { type LogPosition, maxPosition } from './log-position.js';
 import { INITIAL_PROJECTOR_STATE, type ProjectorSignal, type ProjectorState, transition } from './projector-state.js';
 import { backoffDelay, type RetryPolicy } from './retry-policy.js';
 
@@ -155,7 +155,7 @@ export class Projector {
         }
         this.#signal('fetched');
         await this.#handle(events);
-        this.#advance(events.at(-1)!.position);
+        this.#advance(events.reduce<LogPosition | null>((at, e) => maxPosition(at, e.position), this.#position)!);
         this.#unacked.push(...events);
         const due =
           this.options.store.durability === 'immediate' ||

@@ -22,7 +22,8 @@ export interface SyncOptions {
 }
 
 export interface SyncStats {
-  readonly views: readonly ProjectorStats[];
+  /** Per view; `checkpoint` is the durable position (what a restart resumes from). */
+  readonly views: readonly (ProjectorStats & { readonly checkpoint: LogPosition | null })[];
   readonly deadLetters: number;
   /** Newest event in the log. */
   readonly head: LogPosition | null;
@@ -161,7 +162,11 @@ export class SyncEngine {
 
   async stats(): Promise<SyncStats> {
     const [head, letters] = await Promise.all([this.home.outboxHead(), this.home.listDeadLetters()]);
-    return { views: [...this.#projectors.values()].map((p) => p.stats()), deadLetters: letters.length, head };
+    const views = [];
+    for (const projector of this.#projectors.values()) {
+      views.push({ ...projector.stats(), checkpoint: await this.home.getCheckpoint(projector.name) });
+    }
+    return { views, deadLetters: letters.length, head };
   }
 
   deadLetters(view?: string): Promise<DeadLetter[]> {

@@ -10,15 +10,21 @@ import {
 
 describe('error catalogue', () => {
   const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+  const rows = doc
+    .split('\n')
+    .filter((line) => line.startsWith('|'))
+    .map((line) => line.split('|').map((cell) => cell.trim()))
+    .filter((cells) => /^`PS_ERR_[A-Z_]+`$/.test(cells[1] ?? ''));
 
-  it.each(Object.keys(ERROR_CATALOGUE))('documents %s in docs/errors.md with its status', (code) => {
-    const row = doc.split('\n').find((line) => line.startsWith(`| \`${code}\``));
+  it.each(Object.keys(ERROR_CATALOGUE))('documents %s in docs/errors.md with its status and a fix', (code) => {
+    const row = rows.find((cells) => cells[1] === `\`${code}\``);
     expect(row, `${code} is missing from docs/errors.md`).toBeDefined();
-    expect(row).toContain(`| ${ERROR_CATALOGUE[code as keyof typeof ERROR_CATALOGUE].status} |`);
+    expect(row![2]).toBe(String(ERROR_CATALOGUE[code as keyof typeof ERROR_CATALOGUE].status));
+    expect(row![4]?.length).toBeGreaterThan(5);
   });
 
   it('documents no code that the catalogue lacks', () => {
-    const documented = [...doc.matchAll(/^\| `(PS_ERR_[A-Z_]+)`/gm)].map((m) => m[1]);
+    const documented = rows.map((cells) => cells[1]!.slice(1, -1));
     expect(documented.sort()).toEqual(Object.keys(ERROR_CATALOGUE).sort());
   });
 

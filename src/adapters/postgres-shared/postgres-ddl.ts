@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { quoteIdent } from '../../runtime/identifier.js';
+import type { EntityTableSpec } from '../../stores/home-store.js';
+import { SQL_TYPES } from './row-codec.js';
+
+/** Polystore's own tables; entity tables may not use the `_ps_` prefix. */
+export const INTERNAL_TABLE_PREFIX = '_ps_';
+
+export function createSchemaSql(schema: string): string {
+  return `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema, 'schema')}`;
+}
+
+/** Statements creating Polystore's own tables; each is idempotent. */
+export function homeTableStatements(schema: string): string[] {
+  const s = quoteIdent(schema, 'schema');
+  return [
+    `CREATE TABLE IF NOT EXISTS ${s}."_ps_outbox" (
+      seq bigserial,
+      tx_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+      entity text NOT NULL,
+      key text NOT NULL,
+      version bigint NOT NULL,
+      op text NOT NULL,
+      payload jsonb,
+      committed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+      PRIMARY KEY (tx_id, seq)
+    )`,
+    `CREATE TABLE IF NOT EXISTS ${s}."_ps_tombstones" (
+      entity text NOT NULL,
+      id text NOT NULL,
+      version bigint NOT NULL,
+      PRIMARY KEY (entity, id)
+    )`,
+    `CREATE TABLE IF NOT EXISTS ${s}."_ps_checkpoints" (
+      consumer text PRIMARY KEY,
+      position text NOT NULL,
+      updated_at timestamptz
+    )`,
+    `CREATE TABLE IF NOT EXISTS ${s}."_ps_dead_letters" (
+      id bigserial PRIMARY KEY,
+      consumer text NOT NULL,
+      event jsonb NOT NULL,
+      attempts int NOT NULL,
+      error text NOT NULL,
+      failed_at timestamptz NOT NULL
+    )`,
+    `CREATE INDEX IF NOT EXISTS "_ps_dead_letters_consumer" ON ${s}."_ps_dead_letters" (consumer, id)`,
+  ];
+}
+
+/** Statements creating one entity's table (and its JSON index for documents); idempotent. */
+export function entityTableStatements(schema: string, spec: EntityTableSpec): string[] {
+  const relation = `${quoteIdent(schema, 'schema')}.${quoteIdent(spec.table, 'table')}`;
+  if (spec.storage === 'document') {
+    return [
+      `CREATE TABLE IF NOT EXISTS ${relation} (id text PRIMARY KEY, _version bigint NOT NULL, doc jsonb NOT NULL)`,
+      // jsonb_path_ops serves the containment (`@>`) form compile-filter.ts emits for equality.
+      `CREATE INDEX IF NOT EXISTS ${quoteIdent(indexName(spec.table, 'doc_gin'))} ON ${relation} USING gin (doc jsonb_path_ops)`,
+    ];
+  }
+  const columns = spec.columns.map(
+    (c) => `${quoteIdent(c.name, 'column')} ${SQL_TYPES[c.type]}${c.nullable ? '' : ' NOT NULL'}`,
+  );
+  return [
+    `CREATE TABLE IF NOT EXISTS ${relation} (${['id text PRIMARY KEY', '_version bigint NOT NULL', ...columns].join(', ')})`,
+  ];
+}
+
+/** PostgreSQL truncates names past 63 bytes; long table names get a hash so index names stay unique. */
+function indexName(table: string, suffix: string): string {
+  const name = `${table}_${suffix}`;
+  if (name.length <= 63) return name;
+  const hash = createHash('sha1').update(table).digest('hex').slice(0, 8);
+  return `${table.slice(0, 63 - suffix.length - 10)}_${hash}_${suffix}`;
+}
+
+/** Serialises concurrent `ensureSchema` calls across sessions (CREATE ... IF NOT EXISTS can race). */
+export const SCHEMA_LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtext('polystore.ensure_schema'))`;

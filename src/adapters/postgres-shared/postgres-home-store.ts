@@ -1,0 +1,165 @@
+import type { FilterNode } from '../../model/filter-ast.js';
+import { assertIdentifier } from '../../runtime/identifier.js';
+import type { EntityTableSpec, FindOptions, HomeStore, HomeTransaction, StoredRow } from '../../stores/home-store.js';
+import type { ChangeEvent } from '../../sync/change-event.js';
+import type { DeadLetter, NewDeadLetter } from '../../sync/dead-letter.js';
+import type { LogPosition } from '../../sync/log-position.js';
+import { EntityTables } from './entity-table.js';
+import type { PgConnectionGuard } from './pg-executor.js';
+import { runQuery, toStoreError } from './pg-query.js';
+import { createSchemaSql, entityTableStatements, homeTableStatements, SCHEMA_LOCK_SQL } from './postgres-ddl.js';
+import { PostgresHomeTransaction } from './postgres-home-transaction.js';
+import { PostgresOutbox } from './postgres-outbox.js';
+import { PostgresRows } from './postgres-rows.js';
+import { PostgresSyncState } from './postgres-sync-state.js';
+
+export interface PostgresHomeOptions {
+  /** The schema holding entity tables and Polystore's own tables. Default `public`. */
+  readonly schema?: string;
+}
+
+/**
+ * The home store for the PostgreSQL family (PGlite, a `pg` pool, ...). All
+ * dialect logic lives here; an adapter only supplies a guarded connection.
+ *
+ * @example
+ * // Any PgConnection works; a PGlite instance is one as is.
+ * const db = new PGlite('./data/home');
+ * const guard = new RuntimeGuard<PgConnection>('pglite', async () => db, () => db.close(), { serialize: true });
+ * const home = new PostgresHomeStore('pglite', guard, { schema: 'app' });
+ * await home.ensureSchema([usersTable]);
+ * await home.transaction(async (tx) => {
+ *   const version = await tx.insert(usersTable, 'u1', { name: 'Ada' });
+ *   await tx.appendOutbox({ entity: 'users', key: 'u1', version, op: 'create', payload: { id: 'u1', name: 'Ada' } });
+ * });
+ */
+export class PostgresHomeStore implements HomeStore {
+  readonly #schema: string;
+  readonly #tables: EntityTables;
+  readonly #rows: PostgresRows;
+  readonly #outbox: PostgresOutbox;
+  readonly #state: PostgresSyncState;
+
+  constructor(
+    readonly driver: string,
+    private readonly guard: PgConnectionGuard,
+    options: PostgresHomeOptions = {},
+  ) {
+    this.#schema = assertIdentifier(options.schema ?? 'public', 'schema');
+    this.#tables = new EntityTables(this.#schema);
+    this.#rows = new PostgresRows(driver, this.#tables);
+    this.#outbox = new PostgresOutbox(driver, this.#schema);
+    this.#state = new PostgresSyncState(driver, this.#schema);
+  }
+
+  async ready(): Promise<void> {
+    await this.guard.client();
+  }
+
+  close(): Promise<void> {
+    return this.guard.close();
+  }
+
+  async ensureSchema(specs: readonly EntityTableSpec[]): Promise<void> {
+    for (const spec of specs) this.#tables.resolve(spec);
+    const context = { driver: this.driver, action: 'creating tables' };
+    const statements = [
+      ...homeTableStatements(this.#schema),
+      ...specs.flatMap((spec) => entityTableStatements(this.#schema, spec)),
+    ];
+    try {
+      await this.guard.run((connection) =>
+        connection.transaction(async (tx) => {
+          await runQuery(tx, SCHEMA_LOCK_SQL, [], context);
+          // Only create the schema when absent: CREATE SCHEMA IF NOT EXISTS still needs
+          // the CREATE privilege on the database, which application roles often lack.
+          const found = await runQuery(
+            tx,
+            'SELECT 1 FROM pg_namespace WHERE nspname = $1::text',
+            [this.#schema],
+            context,
+          );
+          if (found.length === 0) await runQuery(tx, createSchemaSql(this.#schema), [], context);
+          for (const sql of statements) await runQuery(tx, sql, [], context);
+        }),
+      );
+    } catch (err) {
+      throw toStoreError(err, context);
+    }
+  }
+
+  async transaction<R>(fn: (tx: HomeTransaction) => Promise<R>): Promise<R> {
+    let failure: { error: unknown } | undefined;
+    try {
+      return await this.guard.run((connection) =>
+        connection.transaction(async (exec) => {
+          const tx = new PostgresHomeTransaction(exec, this.#rows, this.#outbox);
+          try {
+            return await fn(tx);
+          } catch (error) {
+            failure = { error };
+            throw error;
+          } finally {
+            tx.end();
+          }
+        }),
+      );
+    } catch (err) {
+      // The callback's own error (coded or not) reaches the caller untouched.
+      if (failure && err === failure.error) throw err;
+      throw toStoreError(err, { driver: this.driver, action: 'running a transaction' });
+    }
+  }
+
+  get(spec: EntityTableSpec, id: string): Promise<StoredRow | null> {
+    return this.guard.run((c) => this.#rows.get(c, spec, id));
+  }
+
+  getMany(spec: EntityTableSpec, ids: readonly string[]): Promise<StoredRow[]> {
+    return this.guard.run((c) => this.#rows.getMany(c, spec, ids));
+  }
+
+  find(spec: EntityTableSpec, filter: FilterNode | null, options: FindOptions): Promise<StoredRow[]> {
+    return this.guard.run((c) => this.#rows.find(c, spec, filter, options));
+  }
+
+  count(spec: EntityTableSpec, filter: FilterNode | null): Promise<number> {
+    return this.guard.run((c) => this.#rows.count(c, spec, filter));
+  }
+
+  listVersions(spec: EntityTableSpec): Promise<{ id: string; version: number }[]> {
+    return this.guard.run((c) => this.#rows.listVersions(c, spec));
+  }
+
+  readOutbox(after: LogPosition | null, limit: number): Promise<ChangeEvent[]> {
+    return this.guard.run((c) => this.#outbox.read(c, after, limit));
+  }
+
+  outboxHead(): Promise<LogPosition | null> {
+    return this.guard.run((c) => this.#outbox.head(c));
+  }
+
+  pruneOutbox(upTo: LogPosition): Promise<number> {
+    return this.guard.run((c) => this.#outbox.prune(c, upTo));
+  }
+
+  getCheckpoint(consumer: string): Promise<LogPosition | null> {
+    return this.guard.run((c) => this.#state.getCheckpoint(c, consumer));
+  }
+
+  setCheckpoint(consumer: string, position: LogPosition): Promise<void> {
+    return this.guard.run((c) => this.#state.setCheckpoint(c, consumer, position));
+  }
+
+  addDeadLetter(letter: NewDeadLetter): Promise<DeadLetter> {
+    return this.guard.run((c) => this.#state.addDeadLetter(c, letter));
+  }
+
+  listDeadLetters(consumer?: string): Promise<DeadLetter[]> {
+    return this.guard.run((c) => this.#state.listDeadLetters(c, consumer));
+  }
+
+  removeDeadLetter(id: string): Promise<boolean> {
+    return this.guard.run((c) => this.#state.removeDeadLetter(c, id));
+  }
+}

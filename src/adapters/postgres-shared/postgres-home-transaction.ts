@@ -1,0 +1,54 @@
+import { PolystoreError } from '../../errors/index.js';
+import type { EntityTableSpec, HomeTransaction, StoredRow } from '../../stores/home-store.js';
+import type { NewChangeEvent } from '../../sync/change-event.js';
+import type { LogPosition } from '../../sync/log-position.js';
+import type { PgExecutor } from './pg-executor.js';
+import type { PostgresOutbox } from './postgres-outbox.js';
+import type { PostgresRows } from './postgres-rows.js';
+
+/** One open home transaction; refuses use once its callback has returned. */
+export class PostgresHomeTransaction implements HomeTransaction {
+  #exec: PgExecutor | undefined;
+
+  constructor(
+    exec: PgExecutor,
+    private readonly rows: PostgresRows,
+    private readonly outbox: PostgresOutbox,
+  ) {
+    this.#exec = exec;
+  }
+
+  get(spec: EntityTableSpec, id: string, options?: { lock?: boolean }): Promise<StoredRow | null> {
+    return this.rows.get(this.#use(), spec, id, options?.lock === true);
+  }
+
+  insert(spec: EntityTableSpec, id: string, data: Record<string, unknown>): Promise<number> {
+    return this.rows.insert(this.#use(), spec, id, data);
+  }
+
+  update(spec: EntityTableSpec, id: string, data: Record<string, unknown>, expectedVersion: number): Promise<number> {
+    return this.rows.update(this.#use(), spec, id, data, expectedVersion);
+  }
+
+  delete(spec: EntityTableSpec, id: string, expectedVersion?: number): Promise<number> {
+    return this.rows.delete(this.#use(), spec, id, expectedVersion);
+  }
+
+  appendOutbox(event: NewChangeEvent): Promise<LogPosition> {
+    return this.outbox.append(this.#use(), event);
+  }
+
+  /** Called when the transaction callback settles. */
+  end(): void {
+    this.#exec = undefined;
+  }
+
+  #use(): PgExecutor {
+    if (this.#exec === undefined) {
+      throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', 'A home transaction was used after its callback returned', {
+        fix: 'await every call on the transaction inside the transaction callback',
+      });
+    }
+    return this.#exec;
+  }
+}

@@ -1,0 +1,172 @@
+import { PolystoreError } from '../../errors/index.js';
+import type { FilterNode } from '../../model/filter-ast.js';
+import type { EntityTableSpec, FindOptions, StoredRow } from '../../stores/home-store.js';
+import { compileFilter, compileOrderBy, SqlParams } from './compile-filter.js';
+import type { EntityTable, EntityTables } from './entity-table.js';
+import type { PgExecutor } from './pg-executor.js';
+import { assertCount, assertId, runQuery } from './pg-query.js';
+import { toNumber } from './row-codec.js';
+
+interface VersionRow {
+  new_version?: unknown;
+  tombstone_version?: unknown;
+  current_version: unknown;
+}
+
+/** Reads and version-guarded writes of entity rows, over any executor (pool, client or transaction). */
+export class PostgresRows {
+  constructor(
+    private readonly driver: string,
+    private readonly tables: EntityTables,
+  ) {}
+
+  async get(exec: PgExecutor, spec: EntityTableSpec, id: string, lock = false): Promise<StoredRow | null> {
+    assertId(id);
+    const table = this.tables.resolve(spec);
+    const sql = `SELECT ${table.selectList} FROM ${table.relation} WHERE id = $1::text${lock ? ' FOR UPDATE' : ''}`;
+    const rows = await runQuery<Record<string, unknown>>(exec, sql, [id], this.#context(table, 'reading'));
+    return rows[0] ? table.decode(rows[0]) : null;
+  }
+
+  async getMany(exec: PgExecutor, spec: EntityTableSpec, ids: readonly string[]): Promise<StoredRow[]> {
+    for (const id of ids) assertId(id);
+    if (ids.length === 0) return [];
+    const table = this.tables.resolve(spec);
+    const sql = `SELECT ${table.selectList} FROM ${table.relation} WHERE id = ANY($1::text[])`;
+    const rows = await runQuery<Record<string, unknown>>(
+      exec,
+      sql,
+      [[...new Set(ids)]],
+      this.#context(table, 'reading'),
+    );
+    const byId = new Map(rows.map((row) => [String(row.id), table.decode(row)]));
+    return [...new Set(ids)].flatMap((id) => byId.get(id) ?? []);
+  }
+
+  async find(
+    exec: PgExecutor,
+    spec: EntityTableSpec,
+    filter: FilterNode | null,
+    options: FindOptions,
+  ): Promise<StoredRow[]> {
+    assertCount(options.limit, 'limit', true);
+    assertCount(options.offset, 'offset');
+    const table = this.tables.resolve(spec);
+    const params = new SqlParams();
+    const where = compileFilter(table, filter, params);
+    const orderBy = compileOrderBy(table, options.orderBy, params);
+    const limit = Number.isFinite(options.limit) ? params.add(options.limit) : 'ALL';
+    const sql =
+      `SELECT ${table.selectList} FROM ${table.relation} WHERE ${where} ORDER BY ${orderBy}` +
+      ` LIMIT ${limit} OFFSET ${params.add(options.offset)}`;
+    const rows = await runQuery<Record<string, unknown>>(
+      exec,
+      sql,
+      params.values,
+      this.#context(table, 'finding', true),
+    );
+    return rows.map((row) => table.decode(row));
+  }
+
+  async count(exec: PgExecutor, spec: EntityTableSpec, filter: FilterNode | null): Promise<number> {
+    const table = this.tables.resolve(spec);
+    const params = new SqlParams();
+    const sql = `SELECT count(*) AS n FROM ${table.relation} WHERE ${compileFilter(table, filter, params)}`;
+    const rows = await runQuery<{ n: unknown }>(exec, sql, params.values, this.#context(table, 'counting', true));
+    return toNumber(rows[0]?.n ?? 0);
+  }
+
+  async listVersions(exec: PgExecutor, spec: EntityTableSpec): Promise<{ id: string; version: number }[]> {
+    const table = this.tables.resolve(spec);
+    const sql = `SELECT id, _version FROM ${table.relation} ORDER BY id`;
+    const rows = await runQuery<{ id: string; _version: unknown }>(
+      exec,
+      sql,
+      [],
+      this.#context(table, 'listing versions'),
+    );
+    return rows.map((row) => ({ id: row.id, version: toNumber(row._version) }));
+  }
+
+  async insert(
+    exec: PgExecutor,
+    spec: EntityTableSpec,
+    id: string,
+    data: Readonly<Record<string, unknown>>,
+  ): Promise<number> {
+    assertId(id);
+    const table = this.tables.resolve(spec);
+    const params = [id, spec.entity, ...table.encode(id, data)];
+    const rows = await runQuery<{ _version: unknown }>(
+      exec,
+      table.insertSql,
+      params,
+      this.#context(table, 'inserting'),
+    );
+    if (!rows[0]) {
+      throw new PolystoreError('PS_ERR_ALREADY_EXISTS', `A ${spec.entity} record with this id already exists`, {
+        field: 'id',
+        fix: 'choose another id, or update the existing record',
+      });
+    }
+    return toNumber(rows[0]._version);
+  }
+
+  async update(
+    exec: PgExecutor,
+    spec: EntityTableSpec,
+    id: string,
+    data: Readonly<Record<string, unknown>>,
+    expectedVersion: number,
+  ): Promise<number> {
+    assertId(id);
+    assertCount(expectedVersion, 'expectedVersion');
+    const table = this.tables.resolve(spec);
+    const params = [id, expectedVersion, ...table.encode(id, data)];
+    const rows = await runQuery<VersionRow>(exec, table.updateSql, params, this.#context(table, 'updating'));
+    return this.#versionOutcome(table, rows[0], 'new_version', expectedVersion);
+  }
+
+  async delete(exec: PgExecutor, spec: EntityTableSpec, id: string, expectedVersion?: number): Promise<number> {
+    assertId(id);
+    if (expectedVersion !== undefined) assertCount(expectedVersion, 'expectedVersion');
+    const table = this.tables.resolve(spec);
+    const params = [id, spec.entity, expectedVersion ?? null];
+    const rows = await runQuery<VersionRow>(exec, table.deleteSql, params, this.#context(table, 'deleting'));
+    return this.#versionOutcome(table, rows[0], 'tombstone_version', expectedVersion);
+  }
+
+  #versionOutcome(
+    table: EntityTable,
+    row: VersionRow | undefined,
+    column: 'new_version' | 'tombstone_version',
+    expectedVersion: number | undefined,
+  ): number {
+    const written = row?.[column];
+    if (written !== null && written !== undefined) return toNumber(written);
+    const entity = table.spec.entity;
+    if (row?.current_version === null || row?.current_version === undefined) {
+      throw new PolystoreError('PS_ERR_NOT_FOUND', `No ${entity} record has this id`, {
+        field: 'id',
+        fix: 'check the id; the record may have been deleted',
+      });
+    }
+    const currentVersion = toNumber(row.current_version);
+    throw new PolystoreError(
+      'PS_ERR_VERSION_CONFLICT',
+      `The ${entity} record is at version ${currentVersion}, not the expected version ${expectedVersion}`,
+      {
+        details: { expectedVersion, currentVersion },
+        fix: 'read the record again and retry the change against its current version',
+      },
+    );
+  }
+
+  #context(table: EntityTable, verb: string, filterValues = false) {
+    return {
+      driver: this.driver,
+      action: `${verb} ${table.spec.entity} rows`,
+      ...(filterValues ? { dataError: 'PS_ERR_INVALID_FILTER' as const } : {}),
+    };
+  }
+}

@@ -1,0 +1,111 @@
+import { quoteIdent } from '../../runtime/identifier.js';
+import type { ChangeEvent } from '../../sync/change-event.js';
+import type { DeadLetter, NewDeadLetter } from '../../sync/dead-letter.js';
+import type { LogPosition } from '../../sync/log-position.js';
+import type { PgExecutor } from './pg-executor.js';
+import { assertCount, invalidArgument, runQuery } from './pg-query.js';
+import { loadSql, renderSql } from './sql-template.js';
+
+const SET_CHECKPOINT = loadSql('set-checkpoint.sql');
+
+interface DeadLetterRow {
+  id: string;
+  consumer: string;
+  event: ChangeEvent;
+  attempts: number;
+  error: string;
+  failed_at: Date | string;
+}
+
+/** Consumer checkpoints and dead letters, kept in the home next to the outbox. */
+export class PostgresSyncState {
+  readonly #setCheckpoint: string;
+  readonly #getCheckpoint: string;
+  readonly #addDeadLetter: string;
+  readonly #listDeadLetters: string;
+  readonly #listConsumerDeadLetters: string;
+  readonly #removeDeadLetter: string;
+
+  constructor(
+    private readonly driver: string,
+    schema: string,
+  ) {
+    const s = quoteIdent(schema, 'schema');
+    // Qualified so `ORDER BY d.id` sorts the bigint column, not the text alias.
+    const columns = 'd.id::text AS id, d.consumer, d.event, d.attempts, d.error, d.failed_at';
+    this.#setCheckpoint = renderSql(SET_CHECKPOINT, { schema: s });
+    this.#getCheckpoint = `SELECT position FROM ${s}."_ps_checkpoints" WHERE consumer = $1::text`;
+    this.#addDeadLetter =
+      `INSERT INTO ${s}."_ps_dead_letters" AS d (consumer, event, attempts, error, failed_at)` +
+      ` VALUES ($1::text, $2::jsonb, $3::int, $4::text, clock_timestamp()) RETURNING ${columns}`;
+    this.#listDeadLetters = `SELECT ${columns} FROM ${s}."_ps_dead_letters" d ORDER BY d.id`;
+    this.#listConsumerDeadLetters = `SELECT ${columns} FROM ${s}."_ps_dead_letters" d WHERE d.consumer = $1::text ORDER BY d.id`;
+    this.#removeDeadLetter = `DELETE FROM ${s}."_ps_dead_letters" WHERE id = $1::bigint RETURNING id`;
+  }
+
+  async getCheckpoint(exec: PgExecutor, consumer: string): Promise<LogPosition | null> {
+    assertName(consumer, 'consumer');
+    const rows = await runQuery<{ position: string }>(
+      exec,
+      this.#getCheckpoint,
+      [consumer],
+      this.#context('reading a checkpoint'),
+    );
+    return rows[0]?.position ?? null;
+  }
+
+  async setCheckpoint(exec: PgExecutor, consumer: string, position: LogPosition): Promise<void> {
+    assertName(consumer, 'consumer');
+    assertName(position, 'position');
+    await runQuery(exec, this.#setCheckpoint, [consumer, position], this.#context('writing a checkpoint'));
+  }
+
+  async addDeadLetter(exec: PgExecutor, letter: NewDeadLetter): Promise<DeadLetter> {
+    assertName(letter.consumer, 'consumer');
+    assertCount(letter.attempts, 'attempts');
+    const params = [letter.consumer, JSON.stringify(letter.event), letter.attempts, letter.error];
+    const rows = await runQuery<DeadLetterRow>(
+      exec,
+      this.#addDeadLetter,
+      params,
+      this.#context('adding a dead letter'),
+    );
+    return toDeadLetter(rows[0]!);
+  }
+
+  async listDeadLetters(exec: PgExecutor, consumer?: string): Promise<DeadLetter[]> {
+    if (consumer !== undefined) assertName(consumer, 'consumer');
+    const [sql, params] =
+      consumer === undefined ? [this.#listDeadLetters, []] : [this.#listConsumerDeadLetters, [consumer]];
+    const rows = await runQuery<DeadLetterRow>(exec, sql, params, this.#context('listing dead letters'));
+    return rows.map(toDeadLetter);
+  }
+
+  async removeDeadLetter(exec: PgExecutor, id: string): Promise<boolean> {
+    // Ids are bigserial values as strings; anything else cannot name a dead letter.
+    if (typeof id !== 'string' || !/^\d{1,18}$/.test(id)) return false;
+    const rows = await runQuery(exec, this.#removeDeadLetter, [id], this.#context('removing a dead letter'));
+    return rows.length > 0;
+  }
+
+  #context(action: string) {
+    return { driver: this.driver, action };
+  }
+}
+
+function toDeadLetter(row: DeadLetterRow): DeadLetter {
+  return {
+    id: row.id,
+    consumer: row.consumer,
+    event: row.event,
+    attempts: row.attempts,
+    error: row.error,
+    failedAt: row.failed_at instanceof Date ? row.failed_at : new Date(row.failed_at),
+  };
+}
+
+function assertName(value: unknown, field: string): void {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw invalidArgument(`"${field}" must be a non-empty string`, field, `pass "${field}" as a string`);
+  }
+}
