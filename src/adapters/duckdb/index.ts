@@ -1,0 +1,1 @@
+export { type DuckDBStoreOptions, duckdbStore } from './duckdb-analytics-store.js';

@@ -1,0 +1,1 @@
+export { type KuzuStoreOptions, kuzuStore } from './kuzu-graph-store.js';
