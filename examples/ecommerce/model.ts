@@ -68,12 +68,12 @@ export const graphSchema: GraphSchemaSpec = {
     Product: { name: 'string', price: 'double' },
     Category: {},
     User: {},
-    Order: { placedAt: 'string' },
+    Purchase: { placedAt: 'string' },
   },
   edges: {
     IN_CATEGORY: { from: 'Product', to: 'Category' },
-    PLACED: { from: 'User', to: 'Order' },
-    CONTAINS: { from: 'Order', to: 'Product', properties: { qty: 'int64' } },
+    PLACED: { from: 'User', to: 'Purchase' },
+    CONTAINS: { from: 'Purchase', to: 'Product', properties: { qty: 'int64' } },
   },
 };
 
@@ -118,12 +118,12 @@ export const views = [
       o.status === 'cancelled'
         ? null
         : {
-            nodes: [{ label: 'Order', id: o.id, properties: { placedAt: o.placedAt } }],
+            nodes: [{ label: 'Purchase', id: o.id, properties: { placedAt: o.placedAt } }],
             edges: [
-              { type: 'PLACED', from: { label: 'User', id: o.userId }, to: { label: 'Order', id: o.id } },
+              { type: 'PLACED', from: { label: 'User', id: o.userId }, to: { label: 'Purchase', id: o.id } },
               ...o.items.map((item) => ({
                 type: 'CONTAINS',
-                from: { label: 'Order', id: o.id },
+                from: { label: 'Purchase', id: o.id },
                 to: { label: 'Product', id: item.productId },
                 properties: { qty: item.qty },
               })),

@@ -1,7 +1,11 @@
-/** "Bought together": products that share orders with the given one, by number of shared orders. */
+/**
+ * "Bought together": products that share orders with the given one, by number
+ * of shared orders. A product node without a name is only an endpoint left by
+ * an order (the product was deleted), so it is not recommended.
+ */
 export const BOUGHT_TOGETHER = `
-MATCH (p:Product {id: $productId})<-[:CONTAINS]-(o:Order)-[:CONTAINS]->(other:Product)
-WHERE other.id <> $productId
+MATCH (p:Product {id: $productId})<-[:CONTAINS]-(o:Purchase)-[:CONTAINS]->(other:Product)
+WHERE other.id <> $productId AND other.name IS NOT NULL
 RETURN other.id AS id, other.name AS name, count(DISTINCT o) AS orders
 ORDER BY orders DESC, id
 LIMIT $limit`;
@@ -11,8 +15,8 @@ LIMIT $limit`;
  * bought, ranked by how many of the user's purchases fall in that category.
  */
 export const CATEGORY_RECOMMENDATIONS = `
-MATCH (u:User {id: $userId})-[:PLACED]->(:Order)-[:CONTAINS]->(:Product)-[:IN_CATEGORY]->(c:Category)<-[:IN_CATEGORY]-(rec:Product)
-WHERE NOT EXISTS { MATCH (u)-[:PLACED]->(:Order)-[:CONTAINS]->(rec) }
+MATCH (u:User {id: $userId})-[:PLACED]->(:Purchase)-[:CONTAINS]->(:Product)-[:IN_CATEGORY]->(c:Category)<-[:IN_CATEGORY]-(rec:Product)
+WHERE NOT EXISTS { MATCH (u)-[:PLACED]->(:Purchase)-[:CONTAINS]->(rec) }
 RETURN rec.id AS id, rec.name AS name, c.id AS category, count(*) AS score
 ORDER BY score DESC, id
 LIMIT $limit`;

@@ -30,7 +30,8 @@ export interface ProjectorStats {
   readonly applied: number;
   readonly skipped: number;
   readonly deadLettered: number;
-  readonly retries: number;
+  /** Failed apply or projection attempts (each was retried or dead-lettered). */
+  readonly failedAttempts: number;
   readonly lagP50Ms: number;
   readonly lagP99Ms: number;
   /** Newest event handled and visible in the view. */
@@ -60,7 +61,7 @@ export class Projector {
   #wake: (() => void) | undefined;
   #waiters: { position: LogPosition; resolve: () => void }[] = [];
   readonly #lag = new LagHistogram();
-  readonly #counts = { applied: 0, skipped: 0, deadLettered: 0, retries: 0 };
+  readonly #counts = { applied: 0, skipped: 0, deadLettered: 0, failedAttempts: 0 };
   readonly #clock: () => number;
 
   constructor(private readonly options: ProjectorOptions) {
@@ -165,7 +166,7 @@ export class Projector {
       } catch (err) {
         // Reading the log or committing failed (home unreachable?): back off and resume
         // from the last durable checkpoint; applies are idempotent, so nothing is lost.
-        this.#counts.retries++;
+        this.#counts.failedAttempts++;
         this.options.logger.warn({ view: this.name, error: describeError(err) }, 'projector loop error, retrying');
         this.#signal('apply-failed');
         resume = true;
@@ -198,38 +199,38 @@ export class Projector {
     this.#counts.skipped += superseded;
     if (newest.size === 0) return;
     const keyed: KeyedChange[] = [];
-    let projectionFailed = false;
+    const unprojectable: { event: ChangeEvent; error: unknown }[] = [];
     for (const event of newest.values()) {
       try {
         keyed.push({ event, change: this.#project(event) });
-      } catch {
-        projectionFailed = true;
+      } catch (error) {
+        // Counts as the key's first attempt; it is retried alone below.
+        this.#counts.failedAttempts++;
+        unprojectable.push({ event, error });
       }
     }
-    if (!projectionFailed) {
+    if (keyed.length > 0) {
       try {
-        this.#record(
-          await this.options.store.applyIfNewer(
-            this.options.view.scope,
-            keyed.map((k) => k.change),
-          ),
-          keyed.map((k) => k.event),
-        );
-        return;
+        this.#record(await this.options.store.applyIfNewer(this.options.view.scope, keyed.map((k) => k.change)), keyed.map((k) => k.event));
       } catch (err) {
-        this.options.logger.warn(
-          { view: this.name, error: describeError(err) },
-          'batch apply failed; applying key by key',
-        );
+        this.#counts.failedAttempts++;
+        this.options.logger.warn({ view: this.name, error: describeError(err) }, 'batch apply failed; applying key by key');
+        for (const { event } of keyed) await this.#applyOne(event);
       }
     }
-    for (const event of newest.values()) await this.#applyOne(event);
+    for (const { event, error } of unprojectable) await this.#applyOne(event, { error });
   }
 
-  /** Applies one key with retries; dead-letters it after `maxAttempts` non-transient failures. */
-  async #applyOne(event: ChangeEvent): Promise<void> {
-    let attempts = 0;
-    for (;;) {
+  /**
+   * Applies one key with retries and backoff; dead-letters it after
+   * `maxAttempts` failures. An unavailable store does not use up attempts.
+   */
+  async #applyOne(event: ChangeEvent, prior?: { error: unknown }): Promise<void> {
+    let attempts = prior ? 1 : 0;
+    let lastError = prior?.error;
+    let delay = prior ? backoffDelay(this.options.retry, 1) : 0;
+    while (attempts < this.options.retry.maxAttempts) {
+      if (delay > 0) await this.#sleep(delay);
       try {
         const change = this.#project(event);
         this.#record(await this.options.store.applyIfNewer(this.options.view.scope, [change]), [event]);
@@ -237,19 +238,17 @@ export class Projector {
         return;
       } catch (err) {
         const transient = isPolystoreError(err, 'PS_ERR_STORE_UNAVAILABLE');
-        if (!transient) attempts++;
-        this.#counts.retries++;
-        this.#signal('apply-failed');
-        if (attempts >= this.options.retry.maxAttempts) {
-          await this.options.deadLetters.add({ consumer: this.name, event, attempts, error: describeError(err) });
-          this.#counts.deadLettered++;
-          this.options.logger.warn({ view: this.name, eventId: event.eventId, attempts }, 'event dead-lettered');
-          return;
-        }
         if (this.#stopRequested && transient) throw err;
-        await this.#sleep(backoffDelay(this.options.retry, transient ? Math.min(this.#state.failures, 8) : attempts));
+        if (!transient) attempts++;
+        this.#counts.failedAttempts++;
+        this.#signal('apply-failed');
+        lastError = err;
+        delay = backoffDelay(this.options.retry, transient ? Math.min(this.#state.failures, 8) : attempts);
       }
     }
+    await this.options.deadLetters.add({ consumer: this.name, event, attempts, error: describeError(lastError) });
+    this.#counts.deadLettered++;
+    this.options.logger.warn({ view: this.name, eventId: event.eventId, attempts }, 'event dead-lettered');
   }
 
   #project(event: ChangeEvent): VersionedChange<unknown> {

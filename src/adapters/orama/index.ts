@@ -1,0 +1,1 @@
+export { type OramaStoreOptions, oramaStore } from './orama-search-store.js';

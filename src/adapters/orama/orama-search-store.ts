@@ -1,0 +1,295 @@
+import { mkdir } from 'node:fs/promises';
+import type { AnyOrama, RawData } from '@orama/orama';
+import { PolystoreError, wrapStoreError } from '../../errors/index.js';
+import { importDriver } from '../../runtime/import-driver.js';
+import { RuntimeGuard } from '../../runtime/runtime-guard.js';
+import type {
+  SearchDocument,
+  SearchHit,
+  SearchIndexSpec,
+  SearchQuery,
+  SearchResult,
+  SearchStore,
+} from '../../stores/search-store.js';
+import type { ApplyResult, VersionEntry, VersionedChange } from '../../stores/versioned-change.js';
+import { type CompiledQuery, compileQuery, countFacets } from './orama-query.js';
+import { checkSpec, type OramaDocument, oramaSchema, sameSpec, toOramaDocuments } from './orama-schema.js';
+import { decodeVersions, encodeVersions, type KeyVersion, readSnapshot, writeSnapshot } from './orama-snapshot.js';
+
+export interface OramaStoreOptions {
+  /**
+   * Directory for index snapshots (`<index>.json`, created if missing). Omit
+   * it for indexes that live in memory only.
+   */
+  readonly path?: string;
+}
+
+type OramaDriver = typeof import('@orama/orama');
+
+interface IndexState {
+  readonly spec: SearchIndexSpec;
+  readonly db: AnyOrama;
+  /** Every key applied, tombstones included. */
+  readonly versions: Map<string, KeyVersion>;
+  /** True when the index changed since its last snapshot. */
+  dirty: boolean;
+}
+
+interface OpenOrama {
+  readonly orama: OramaDriver;
+  readonly indexes: Map<string, IndexState>;
+}
+
+interface OramaHit {
+  readonly id: string;
+  readonly score: number;
+  readonly document: OramaDocument;
+}
+
+/**
+ * Search views in in-process Orama indexes, one per `ensureIndex`. Changes
+ * are durable only after `flush()` (`durability: 'on-flush'`), which writes
+ * each changed index with its version map to `<path>/<index>.json`;
+ * `ensureIndex` loads that snapshot, so a restart resumes exactly as of the
+ * last flush. Operations run one at a time.
+ */
+class OramaSearchStore implements SearchStore {
+  readonly kind = 'search';
+  readonly driver = 'orama';
+  readonly durability = 'on-flush';
+  readonly #guard: RuntimeGuard<OpenOrama>;
+
+  constructor(private readonly path: string | undefined) {
+    this.#guard = new RuntimeGuard<OpenOrama>(
+      'orama',
+      () => openOrama(path),
+      async ({ indexes }) => indexes.clear(),
+      { serialize: true },
+    );
+  }
+
+  async ready(): Promise<void> {
+    await this.#guard.client();
+  }
+
+  close(): Promise<void> {
+    return this.#guard.close();
+  }
+
+  async ensureIndex(spec: SearchIndexSpec): Promise<void> {
+    const checked = checkSpec(spec);
+    return this.#guard.run(async ({ orama, indexes }) => {
+      const existing = indexes.get(checked.index);
+      if (existing) {
+        if (!sameSpec(existing.spec, checked)) throw specChanged(checked.index, 'was ensured with another spec');
+        return;
+      }
+      const db = orama.create({ schema: oramaSchema(checked) });
+      let versions = new Map<string, KeyVersion>();
+      const snapshot = this.path === undefined ? undefined : await readSnapshot(this.path, checked.index);
+      if (snapshot) {
+        if (!sameSpec(snapshot.spec, checked))
+          throw specChanged(checked.index, 'has a snapshot written with another spec');
+        try {
+          orama.load(db, snapshot.orama as RawData);
+        } catch (err) {
+          throw wrapStoreError(
+            err,
+            'PS_ERR_STORE_UNAVAILABLE',
+            `The snapshot of the search index "${checked.index}" could not be loaded`,
+            {
+              fix: `delete ${checked.index}.json in the snapshot directory and replay the projector to rebuild the index`,
+            },
+          );
+        }
+        versions = decodeVersions(snapshot.versions);
+      }
+      indexes.set(checked.index, { spec: checked, db, versions, dirty: false });
+    });
+  }
+
+  async applyIfNewer(index: string, changes: readonly VersionedChange<SearchDocument>[]): Promise<ApplyResult> {
+    return this.#guard.run(async ({ orama, indexes }) => {
+      const state = indexState(indexes, index);
+      const documents = toOramaDocuments(state.spec, changes);
+      const next = new Map<string, KeyVersion>();
+      const removals = new Set<string>();
+      const inserts = new Map<string, OramaDocument>();
+      let applied = 0;
+      // Sequential semantics: a key repeated in one batch is checked against the earlier change.
+      changes.forEach((change, i) => {
+        const current = next.get(change.key) ?? state.versions.get(change.key);
+        if (current !== undefined && current.version >= change.version) return;
+        if (state.versions.get(change.key)?.deleted === false) removals.add(change.key);
+        inserts.delete(change.key);
+        const document = documents[i];
+        if (document !== undefined) inserts.set(change.key, document);
+        next.set(change.key, { version: change.version, deleted: document === undefined });
+        applied++;
+      });
+      if (applied === 0) return { applied, skipped: changes.length };
+      state.dirty = true;
+      try {
+        if (removals.size > 0) await orama.removeMultiple(state.db, [...removals]);
+        if (inserts.size > 0) await orama.insertMultiple(state.db, [...inserts.values()]);
+      } catch (err) {
+        throw wrapStoreError(
+          err,
+          'PS_ERR_STORE_QUERY',
+          `The orama store could not apply a batch to the index "${index}"`,
+          {
+            fix: 'the index may be partly updated; replay the projector from its checkpoint (applies are idempotent)',
+          },
+        );
+      }
+      for (const [key, version] of next) state.versions.set(key, version);
+      return { applied, skipped: changes.length - applied };
+    });
+  }
+
+  /**
+   * Full-text search with typo tolerance, filters and facets. Filters on
+   * `number`, `boolean`, `enum` and `enum[]` fields run in the index; `string`
+   * and `string[]` filters are exact (whole value, case-sensitive) and checked
+   * over all text matches, so prefer `enum` for fields you filter on often.
+   * An empty `text` matches every document that passes the filters (score 0).
+   */
+  async search(index: string, query: SearchQuery): Promise<SearchResult> {
+    return this.#guard.run(async ({ orama, indexes }) => {
+      const state = indexState(indexes, index);
+      const compiled = compileQuery(state.spec, query);
+      const facets = Object.fromEntries(compiled.facets.map((field) => [field, {}]));
+      if (compiled.matchesNothing) return { hits: [], total: 0, facets };
+      try {
+        return await runSearch(orama, state.db, compiled);
+      } catch (err) {
+        throw wrapStoreError(err, 'PS_ERR_STORE_QUERY', `The orama store could not search the index "${index}"`, {
+          fix: 'the cause holds the engine message',
+        });
+      }
+    });
+  }
+
+  async listVersions(index: string): Promise<VersionEntry[]> {
+    return this.#guard.run(async ({ indexes }) =>
+      Array.from(indexState(indexes, index).versions, ([key, { version, deleted }]) => ({ key, version, deleted })),
+    );
+  }
+
+  /** Writes a snapshot of every index changed since the last flush; without `path` it only checks the store is open. */
+  async flush(): Promise<void> {
+    const path = this.path;
+    return this.#guard.run(async ({ orama, indexes }) => {
+      if (path === undefined) return;
+      for (const state of indexes.values()) {
+        if (!state.dirty) continue;
+        await writeSnapshot(path, state.spec.index, {
+          format: 1,
+          spec: state.spec,
+          versions: encodeVersions(state.versions),
+          orama: orama.save(state.db),
+        });
+        state.dirty = false;
+      }
+    });
+  }
+}
+
+async function runSearch(orama: OramaDriver, db: AnyOrama, query: CompiledQuery): Promise<SearchResult> {
+  // Facets and exact text filters need every match; otherwise Orama paginates.
+  const needsAll = query.postFilter !== undefined || query.facets.length > 0;
+  const where = query.where.length === 0 ? undefined : query.where.length === 1 ? query.where[0] : { and: query.where };
+  const result = await orama.search(db, {
+    ...(query.term === undefined
+      ? {}
+      : { term: query.term, properties: [...query.properties], tolerance: query.tolerance }),
+    ...(where === undefined ? {} : { where }),
+    limit: needsAll ? orama.count(db) : query.limit,
+    offset: needsAll ? 0 : query.offset,
+  });
+  const hits = result.hits as unknown as OramaHit[];
+  if (!needsAll) return { hits: hits.map(toHit), total: result.count, facets: {} };
+  const matches = query.postFilter ? hits.filter((hit) => query.postFilter?.(hit.document)) : hits;
+  return {
+    hits: matches.slice(query.offset, query.offset + query.limit).map(toHit),
+    total: matches.length,
+    facets: countFacets(
+      query.facets,
+      matches.map((hit) => hit.document),
+    ),
+  };
+}
+
+function toHit(hit: OramaHit): SearchHit {
+  const { id: _id, ...fields } = hit.document;
+  const document: Record<string, string | number | boolean | readonly string[]> = {};
+  for (const [name, value] of Object.entries(fields)) document[name] = Array.isArray(value) ? [...value] : value;
+  return { id: hit.id, score: hit.score, document };
+}
+
+function indexState(indexes: ReadonlyMap<string, IndexState>, index: string): IndexState {
+  const state = typeof index === 'string' ? indexes.get(index) : undefined;
+  if (state === undefined) {
+    throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', 'The search index has not been ensured in this store', {
+      field: 'index',
+      fix: 'call ensureIndex(spec) first, after every start (it also loads the last snapshot)',
+    });
+  }
+  return state;
+}
+
+function specChanged(index: string, what: string): PolystoreError {
+  return new PolystoreError('PS_ERR_INVALID_CONFIG', `The search index "${index}" ${what}`, {
+    field: 'spec',
+    fix: `keep the spec stable, or delete ${index}.json in the snapshot directory and replay the projector to rebuild`,
+  });
+}
+
+async function openOrama(path: string | undefined): Promise<OpenOrama> {
+  const orama = await importDriver('@orama/orama', () => import('@orama/orama'));
+  if (path !== undefined) {
+    await mkdir(path, { recursive: true }).catch((err: unknown) => {
+      throw wrapStoreError(err, 'PS_ERR_STORE_UNAVAILABLE', 'The orama store could not create its snapshot directory', {
+        fix: 'check that the path is a writable directory',
+      });
+    });
+  }
+  return { orama, indexes: new Map() };
+}
+
+/**
+ * Creates a search view backed by in-process Orama indexes (the
+ * `@orama/orama` package, an optional peer, is imported on first use). With
+ * `path`, `flush()` snapshots changed indexes there and `ensureIndex` restores
+ * them; without it the indexes live in memory only. Hit documents are the
+ * applied documents without `id` and without null fields.
+ *
+ * @example
+ * import { oramaStore } from 'polystore/orama';
+ *
+ * const search = oramaStore({ path: './data/search' });
+ * await search.ensureIndex({
+ *   index: 'products',
+ *   fields: { name: 'string', description: 'string', category: 'enum', price: 'number' },
+ *   searchable: ['name', 'description'],
+ * });
+ * await search.applyIfNewer('products', [
+ *   { key: 'p1', version: 1, value: { name: 'Laptop', description: 'Light and fast', category: 'computers', price: 999 } },
+ * ]);
+ * await search.flush();
+ * const { hits, facets } = await search.search('products', {
+ *   text: 'lptop',
+ *   where: { price: { lt: 1500 } },
+ *   facets: ['category'],
+ * }); // hits[0].id === 'p1', facets.category.computers === 1
+ * await search.close();
+ */
+export function oramaStore(options: OramaStoreOptions = {}): SearchStore {
+  if (options.path !== undefined && (typeof options.path !== 'string' || options.path.length === 0)) {
+    throw new PolystoreError('PS_ERR_INVALID_CONFIG', 'The orama snapshot path must be a non-empty string', {
+      field: 'path',
+      fix: 'pass a directory, e.g. oramaStore({ path: "./data/search" }), or omit it for memory only',
+    });
+  }
+  return new OramaSearchStore(options.path);
+}

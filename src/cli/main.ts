@@ -1,0 +1,112 @@
+import { parseArgs } from 'node:util';
+import { isPolystoreError, redactSecrets } from '../errors/index.js';
+import { type AnyPolystore, loadConfig } from './load-config.js';
+
+const HELP = `polystore <command> [--config polystore.config.ts]
+
+Commands:
+  status              projector state, applied events, lag p50/p99 and dead letters per view
+  check [--repair]    compare every view with the home id by id and version by version
+  dlq list [--view V] list dead-lettered events
+  dlq replay [--view V]
+                      apply dead-lettered events again (version-guarded) and remove those that succeed
+  worker              run the projectors until SIGINT/SIGTERM
+  --json              machine-readable output
+
+The config module's default export is a Polystore instance or a function returning one.`;
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', default: process.env.POLYSTORE_CONFIG ?? 'polystore.config.ts' },
+      json: { type: 'boolean', default: false },
+      repair: { type: 'boolean', default: false },
+      view: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, sub] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${HELP}\n`);
+    return command || values.help ? 0 : 2;
+  }
+  const print = (human: string, data: unknown) =>
+    process.stdout.write(values.json ? `${JSON.stringify(data)}\n` : `${human}\n`);
+  const db = await loadConfig(values.config);
+  const autoStart = command === 'worker';
+  try {
+    await db.ready();
+    if (!autoStart) await db.sync.stop();
+    switch (command) {
+      case 'status':
+        return await status(db, print);
+      case 'check': {
+        const drift = await db.check({ repair: values.repair });
+        print(
+          drift
+            .map(
+              (d) =>
+                `${d.view.padEnd(20)} missing ${d.missing}  stale ${d.stale}  extra ${d.extra}  of ${d.checked}${values.repair ? `  repaired ${d.repaired}` : ''}`,
+            )
+            .join('\n'),
+          drift,
+        );
+        return values.repair || drift.every((d) => d.missing + d.stale + d.extra === 0) ? 0 : 1;
+      }
+      case 'dlq': {
+        if (sub === 'replay') {
+          const result = await db.sync.replayDeadLetters(values.view);
+          print(`replayed ${result.replayed}, still failing ${result.failed}`, result);
+          return result.failed === 0 ? 0 : 1;
+        }
+        const letters = await db.sync.deadLetters(values.view);
+        print(
+          letters
+            .map((l) => `${l.id}  ${l.consumer}  ${l.event.eventId}  attempts ${l.attempts}  ${l.error}`)
+            .join('\n') || 'no dead letters',
+          letters,
+        );
+        return 0;
+      }
+      case 'worker':
+        await db.sync.start();
+        process.stderr.write('polystore worker running; Ctrl-C to stop\n');
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        return 0;
+      default:
+        process.stderr.write(`unknown command "${command}"\n${HELP}\n`);
+        return 2;
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+async function status(db: AnyPolystore, print: (human: string, data: unknown) => void): Promise<number> {
+  const stats = await db.sync.stats();
+  const lines = stats.views.map(
+    (v) =>
+      `${v.view.padEnd(20)} ${v.status.padEnd(9)} applied ${v.applied}  skipped ${v.skipped}  lag p50 ${v.lagP50Ms} ms p99 ${v.lagP99Ms} ms  checkpoint ${v.checkpoint ?? '-'}`,
+  );
+  print([...lines, `dead letters: ${stats.deadLetters}   log head: ${stats.head ?? '-'}`].join('\n'), stats);
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const text = isPolystoreError(err)
+      ? `${err.code}: ${err.message}`
+      : err instanceof Error
+        ? err.message
+        : String(err);
+    process.stderr.write(`polystore: ${redactSecrets(text)}\n`);
+    process.exitCode = 1;
+  },
+);

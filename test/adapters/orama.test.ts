@@ -1,0 +1,147 @@
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { oramaStore } from '../../src/adapters/orama/index.js';
+import { isPolystoreError } from '../../src/errors/index.js';
+import type { SearchIndexSpec, SearchStore } from '../../src/stores/search-store.js';
+import { describeSearchContract } from '../contracts/search-contract.js';
+import { tempDir, uniqueName } from '../support/temp-dir.js';
+
+/** A store snapshotting into a fresh temp dir; cleanup closes every store it opened before removing the dir. */
+async function makeOrama() {
+  const dir = await tempDir('polystore-orama-');
+  const opened: SearchStore[] = [];
+  const open = async () => {
+    const store = oramaStore({ path: dir.path });
+    opened.push(store);
+    await store.ready();
+    return store;
+  };
+  return {
+    path: dir.path,
+    store: await open(),
+    reopen: open,
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+      await dir.cleanup();
+    },
+  };
+}
+
+async function makeMemoryOrama() {
+  const store = oramaStore();
+  await store.ready();
+  return { store, cleanup: () => store.close() };
+}
+
+const spec = (): SearchIndexSpec => ({
+  index: uniqueName('docs'),
+  fields: { title: 'string', kind: 'enum', rank: 'number', labels: 'string[]' },
+  searchable: ['title'],
+});
+
+describeSearchContract('orama (snapshots)', makeOrama);
+describeSearchContract('orama (memory)', makeMemoryOrama);
+
+describe('orama store', () => {
+  it('validates its options and index specs', async () => {
+    expect(() => oramaStore({ path: '' })).toThrow(expect.objectContaining({ code: 'PS_ERR_INVALID_CONFIG' }));
+    const { store, cleanup } = await makeMemoryOrama();
+    try {
+      const bad: SearchIndexSpec[] = [
+        { index: 'a', fields: { id: 'string' }, searchable: ['id'] },
+        { index: 'a', fields: { title: 'text' as 'string' }, searchable: ['title'] },
+        { index: 'a', fields: { title: 'string', rank: 'number' }, searchable: ['rank'] },
+        { index: 'a', fields: { title: 'string' }, searchable: [] },
+        { index: 'a', fields: { 'ti.tle': 'string' }, searchable: ['ti.tle'] },
+      ];
+      for (const candidate of bad) {
+        const error = await store.ensureIndex(candidate).catch((err: unknown) => err);
+        expect(isPolystoreError(error, 'PS_ERR_INVALID_CONFIG')).toBe(true);
+      }
+      const unknown = await store.search('never_ensured', {}).catch((err: unknown) => err);
+      expect(isPolystoreError(unknown, 'PS_ERR_INVALID_ARGUMENT')).toBe(true);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('drops null fields from hit documents and checks a document id against its key', async () => {
+    const { store, cleanup } = await makeMemoryOrama();
+    try {
+      const docs = spec();
+      await store.ensureIndex(docs);
+      await store.applyIfNewer(docs.index, [
+        { key: 'd1', version: 1, value: { id: 'd1', title: 'Hello', kind: null, rank: 2 } },
+      ]);
+      const { hits } = await store.search(docs.index, { text: 'hello' });
+      expect(hits).toEqual([{ id: 'd1', score: expect.any(Number), document: { title: 'Hello', rank: 2 } }]);
+      // Facets skip documents without the field; filters do not match them.
+      expect((await store.search(docs.index, { facets: ['kind'] })).facets).toEqual({ kind: {} });
+      expect((await store.search(docs.index, { where: { kind: 'x' } })).total).toBe(0);
+
+      const error = await store
+        .applyIfNewer(docs.index, [{ key: 'd2', version: 1, value: { id: 'other', title: 'x' } }])
+        .catch((err: unknown) => err);
+      expect(isPolystoreError(error, 'PS_ERR_VALIDATION')).toBe(true);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('writes one snapshot file per changed index and nothing without changes', async () => {
+    const ctx = await makeOrama();
+    try {
+      const [a, b] = [spec(), spec()];
+      await ctx.store.ensureIndex(a);
+      await ctx.store.ensureIndex(b);
+      await ctx.store.flush();
+      expect(await readdir(ctx.path)).toEqual([]);
+      await ctx.store.applyIfNewer(a.index, [{ key: 'd1', version: 1, value: { title: 'Hello' } }]);
+      await ctx.store.flush();
+      expect(await readdir(ctx.path)).toEqual([`${a.index}.json`]);
+    } finally {
+      await ctx.cleanup();
+    }
+  });
+
+  it('refuses a snapshot written with another spec, and a corrupt one', async () => {
+    const ctx = await makeOrama();
+    try {
+      const docs = spec();
+      await ctx.store.ensureIndex(docs);
+      await ctx.store.applyIfNewer(docs.index, [{ key: 'd1', version: 1, value: { title: 'Hello' } }]);
+      await ctx.store.flush();
+      await ctx.store.close();
+
+      const reopened = await ctx.reopen();
+      const changed = await reopened
+        .ensureIndex({ ...docs, fields: { ...docs.fields, extra: 'boolean' } })
+        .catch((err: unknown) => err);
+      expect(isPolystoreError(changed, 'PS_ERR_INVALID_CONFIG')).toBe(true);
+
+      await writeFile(join(ctx.path, `${docs.index}.json`), '{"format":1,');
+      const corrupt = await reopened.ensureIndex(docs).catch((err: unknown) => err);
+      expect(isPolystoreError(corrupt, 'PS_ERR_STORE_UNAVAILABLE')).toBe(true);
+    } finally {
+      await ctx.cleanup();
+    }
+  });
+
+  it('checks a repeated key in one batch against the earlier change', async () => {
+    const { store, cleanup } = await makeMemoryOrama();
+    try {
+      const docs = spec();
+      await store.ensureIndex(docs);
+      const result = await store.applyIfNewer(docs.index, [
+        { key: 'd1', version: 1, value: { title: 'first' } },
+        { key: 'd1', version: 3, value: { title: 'third' } },
+        { key: 'd1', version: 2, value: { title: 'second' } },
+      ]);
+      expect(result).toEqual({ applied: 2, skipped: 1 });
+      expect((await store.search(docs.index, {})).hits.map((hit) => hit.document.title)).toEqual(['third']);
+    } finally {
+      await cleanup();
+    }
+  });
+});
