@@ -1,0 +1,58 @@
+import { Socket } from 'node:net';
+import { describe, it } from 'vitest';
+import { redactSecrets } from '../../src/errors/index.js';
+
+/** Servers the suites can use, chosen by the same env vars as the product, defaulting to localhost. */
+export const SERVER_URLS = {
+  postgres: process.env.POLYSTORE_POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432/test',
+  mysql: process.env.POLYSTORE_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test',
+  redis: process.env.POLYSTORE_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  nats: process.env.POLYSTORE_NATS_URL ?? 'nats://127.0.0.1:4222',
+} as const;
+
+export type ServerKind = keyof typeof SERVER_URLS;
+
+const DEFAULT_PORTS: Record<ServerKind, number> = { postgres: 5432, mysql: 3306, redis: 6379, nats: 4222 };
+
+/** True when a TCP connection to the server's host and port opens within `timeoutMs`. */
+export function serverReachable(kind: ServerKind, timeoutMs = 1500): Promise<boolean> {
+  const url = new URL(SERVER_URLS[kind]);
+  const port = Number(url.port) || DEFAULT_PORTS[kind];
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('error', () => done(false));
+    socket.connect(port, url.hostname, () => done(true));
+  });
+}
+
+/**
+ * Declares a suite that needs a server. Reachable: the suite runs. Unreachable
+ * on a developer machine: it is skipped with a printed reason. Unreachable with
+ * `CI` set: one failing test says which server is missing, so CI never passes
+ * by silently skipping.
+ *
+ * @example
+ * await describeWithServer('postgres', 'pg home contract', () => { ... });
+ */
+export async function describeWithServer(kind: ServerKind, name: string, body: () => void): Promise<void> {
+  if (await serverReachable(kind)) {
+    describe(name, body);
+    return;
+  }
+  const where = redactSecrets(SERVER_URLS[kind]);
+  if (process.env.CI) {
+    describe(name, () => {
+      it(`needs ${kind} at ${where}`, () => {
+        throw new Error(`${kind} is unreachable at ${where}; CI requires it (start it, or set POLYSTORE_${kind.toUpperCase()}_URL)`);
+      });
+    });
+    return;
+  }
+  process.stdout.write(`[polystore tests] skipping "${name}": ${kind} is unreachable at ${where} (set POLYSTORE_${kind.toUpperCase()}_URL to run it)\n`);
+  describe.skip(name, body);
+}
