@@ -87,7 +87,6 @@ async function main(): Promise<void> {
 }
 
 async function run(db: Shop, progress: ReturnType<typeof createProgress>, started: number): Promise<void> {
-
   const seedStart = performance.now();
   const writes = await seed(db, progress);
   const seedMs = performance.now() - seedStart;
@@ -97,7 +96,7 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
 
   const products = db.entity('products');
   const search = await products.search({
-    text: 'wireles hedphones',
+    text: 'wireles headphone',
     where: { price: { lte: 500 } },
     facets: ['brand'],
     limit: 5,
@@ -140,7 +139,7 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
 
   const report = {
     search: {
-      query: 'wireles hedphones',
+      query: 'wireles headphone',
       total: search.total,
       hits: search.hits.map((h) => ({
         id: h.record.id,
@@ -186,7 +185,7 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
   say();
   say(`Seeded ${writes} writes in ${(seedMs / 1000).toFixed(1)} s; views caught up ${Math.round(catchUpMs)} ms later.`);
   say();
-  say(`Search "wireles hedphones" (typos tolerated), price <= 500: ${search.total} matches`);
+  say(`Search "wireles headphone" (typos tolerated), price <= 500: ${search.total} matches`);
   for (const hit of report.search.hits) say(`  ${hit.id}  ${hit.name}  $${hit.price}`);
   say(
     `  brands: ${Object.entries(search.facets.brand ?? {})

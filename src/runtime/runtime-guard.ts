@@ -19,7 +19,16 @@ export class RuntimeGuard<C> {
     private readonly driver: string,
     private readonly open: () => Promise<C>,
     private readonly release: (client: C) => Promise<void>,
-    private readonly options: { serialize?: boolean } = {},
+    private readonly options: {
+      serialize?: boolean;
+      /**
+       * Yield to the event loop before each serialised operation. An engine
+       * that runs on the main thread (PGlite's WASM) otherwise chains its
+       * promise continuations back to back and starves I/O callbacks of every
+       * other store in the process.
+       */
+      fair?: boolean;
+    } = {},
   ) {}
 
   get isOpen(): boolean {
@@ -46,7 +55,10 @@ export class RuntimeGuard<C> {
   /** Runs `fn` with the open client, one at a time when the guard serialises. */
   async run<R>(fn: (client: C) => Promise<R>): Promise<R> {
     if (!this.options.serialize) return fn(await this.client());
-    const task = this.#queue.then(async () => fn(await this.client()));
+    const task = this.#queue.then(async () => {
+      if (this.options.fair) await new Promise<void>((resolve) => setImmediate(resolve));
+      return fn(await this.client());
+    });
     this.#queue = task.catch(() => undefined);
     return task;
   }

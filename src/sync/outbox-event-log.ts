@@ -2,16 +2,19 @@ import type { HomeStore } from '../stores/home-store.js';
 import type { ChangeEvent } from './change-event.js';
 import type { EventConsumer, EventLog } from './event-log.js';
 import { type LogPosition, maxPosition } from './log-position.js';
+import { SharedOutboxReader } from './shared-outbox-reader.js';
 
 /**
  * The home's outbox table used directly as the event log (embedded mode):
- * each consumer keeps a checkpoint row in the home and reads after it.
+ * each consumer keeps a checkpoint row in the home and reads after it. The
+ * consumers of one log share a single reader, so the outbox is read once.
  *
  * @example
  * const log = outboxEventLog(home);
  * const consumer = await log.consumer('products_search');
  */
 export function outboxEventLog(home: HomeStore): EventLog {
+  const reader = new SharedOutboxReader(home);
   return {
     name: 'outbox',
     async consumer(name: string): Promise<EventConsumer> {
@@ -19,7 +22,7 @@ export function outboxEventLog(home: HomeStore): EventLog {
       let cursor = acked;
       return {
         async fetch(max) {
-          const events = await home.readOutbox(cursor, max);
+          const events = await reader.read(cursor, max);
           const last = events.at(-1);
           if (last) cursor = last.position;
           return events;

@@ -44,7 +44,7 @@ export function pgliteHome(options: PgliteHomeOptions = {}): HomeStore {
     async (db) => {
       if (!injected) await (db as PGliteLike).close();
     },
-    { serialize: true },
+    { serialize: true, fair: true },
   );
   return new PostgresHomeStore('pglite', reentrancySafeGuard(guard, 'pglite'), { schema: options.schema ?? 'public' });
 }
