@@ -48,11 +48,15 @@ export async function describeWithServer(kind: ServerKind, name: string, body: (
   if (process.env.CI) {
     describe(name, () => {
       it(`needs ${kind} at ${where}`, () => {
-        throw new Error(`${kind} is unreachable at ${where}; CI requires it (start it, or set POLYSTORE_${kind.toUpperCase()}_URL)`);
+        throw new Error(
+          `${kind} is unreachable at ${where}; CI requires it (start it, or set POLYSTORE_${kind.toUpperCase()}_URL)`,
+        );
       });
     });
     return;
   }
-  process.stdout.write(`[polystore tests] skipping "${name}": ${kind} is unreachable at ${where} (set POLYSTORE_${kind.toUpperCase()}_URL to run it)\n`);
+  process.stdout.write(
+    `[polystore tests] skipping "${name}": ${kind} is unreachable at ${where} (set POLYSTORE_${kind.toUpperCase()}_URL to run it)\n`,
+  );
   describe.skip(name, body);
 }
