@@ -5,8 +5,15 @@ import { pgliteHome } from '../../src/adapters/pglite/index.js';
 import { cacheView, createPolystore, defineEntity, defineKeyspace, type Versioned } from '../../src/index.js';
 
 // These assertions are checked by `tsc` (npm run check); at run time they only build objects.
-const users = defineEntity({ name: 'users', schema: z.object({ id: z.string(), email: z.email(), age: z.number().int(), joined: z.date() }) });
-const notes = defineEntity({ name: 'notes', storage: 'document', schema: z.object({ id: z.string(), text: z.string(), tags: z.array(z.string()) }) });
+const users = defineEntity({
+  name: 'users',
+  schema: z.object({ id: z.string(), email: z.email(), age: z.number().int(), joined: z.date() }),
+});
+const notes = defineEntity({
+  name: 'notes',
+  storage: 'document',
+  schema: z.object({ id: z.string(), text: z.string(), tags: z.array(z.string()) }),
+});
 const carts = defineKeyspace({ name: 'carts', store: 'cache', schema: z.object({ items: z.array(z.string()) }) });
 const db = createPolystore({
   home: pgliteHome({ dataDir: '/nonexistent-never-opened' }),
@@ -20,10 +27,24 @@ describe('public types', () => {
   it('flow from the schema to reads and writes', () => {
     const client = db.entity('users');
     expectTypeOf(client.create).parameter(0).toEqualTypeOf<{ id: string; email: string; age: number; joined: Date }>();
-    expectTypeOf(client.get).returns.resolves.toEqualTypeOf<Versioned<{ id: string; email: string; age: number; joined: Date }> | null>();
-    expectTypeOf<Awaited<ReturnType<typeof client.get>>>().exclude<null>().toHaveProperty('$version').toEqualTypeOf<number>();
-    expectTypeOf(client.update).parameter(1).toEqualTypeOf<Partial<{ id: string; email: string; age: number; joined: Date }>>();
-    expectTypeOf(db.entity('notes').search).returns.resolves.toHaveProperty('hits').items.toHaveProperty('record').toHaveProperty('tags').toEqualTypeOf<string[]>();
+    expectTypeOf(client.get).returns.resolves.toEqualTypeOf<Versioned<{
+      id: string;
+      email: string;
+      age: number;
+      joined: Date;
+    }> | null>();
+    expectTypeOf<Awaited<ReturnType<typeof client.get>>>()
+      .exclude<null>()
+      .toHaveProperty('$version')
+      .toEqualTypeOf<number>();
+    expectTypeOf(client.update)
+      .parameter(1)
+      .toEqualTypeOf<Partial<{ id: string; email: string; age: number; joined: Date }>>();
+    expectTypeOf(db.entity('notes').search)
+      .returns.resolves.toHaveProperty('hits')
+      .items.toHaveProperty('record')
+      .toHaveProperty('tags')
+      .toEqualTypeOf<string[]>();
     expectTypeOf(db.keyspace('carts').get).returns.resolves.toEqualTypeOf<{ items: string[] } | null>();
   });
 
