@@ -128,15 +128,19 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     };
   }
 
-  /** Opens every store, creates tables, indexes and views, then starts sync (unless `autoStart: false`). */
-  ready(): Promise<void> {
+  /**
+   * Opens every store, creates tables, indexes and views, then starts sync
+   * (unless the config says `autoStart: false` or the call says `sync: false`,
+   * as inspection tools do).
+   */
+  ready(options: { sync?: boolean } = {}): Promise<void> {
     this.#ready ??= (async () => {
       const { home, stores = {} } = this.#config;
       await home.ready();
       await home.ensureSchema([...this.#entities.values()].map((e) => e.table));
       await Promise.all(Object.values(stores).map((store) => store.ready()));
       for (const { view, store } of this.#views) await view.prepare(store as ViewStoreBase<unknown>);
-      if (this.#config.sync?.autoStart !== false) await this.sync.start();
+      if ((options.sync ?? this.#config.sync?.autoStart) !== false) await this.sync.start();
     })().catch((err: unknown) => {
       this.#ready = undefined;
       throw err;

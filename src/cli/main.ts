@@ -34,10 +34,8 @@ async function main(): Promise<number> {
   const print = (human: string, data: unknown) =>
     process.stdout.write(values.json ? `${JSON.stringify(data)}\n` : `${human}\n`);
   const db = await loadConfig(values.config);
-  const autoStart = command === 'worker';
   try {
-    await db.ready();
-    if (!autoStart) await db.sync.stop();
+    await db.ready({ sync: command === 'worker' });
     switch (command) {
       case 'status':
         return await status(db, print);
@@ -70,7 +68,6 @@ async function main(): Promise<number> {
         return 0;
       }
       case 'worker':
-        await db.sync.start();
         process.stderr.write('polystore worker running; Ctrl-C to stop\n');
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
@@ -88,11 +85,17 @@ async function main(): Promise<number> {
 
 async function status(db: AnyPolystore, print: (human: string, data: unknown) => void): Promise<number> {
   const stats = await db.sync.stats();
-  const lines = stats.views.map(
-    (v) =>
-      `${v.view.padEnd(20)} ${v.status.padEnd(9)} applied ${v.applied}  skipped ${v.skipped}  lag p50 ${v.lagP50Ms} ms p99 ${v.lagP99Ms} ms  checkpoint ${v.checkpoint ?? '-'}`,
-  );
-  print([...lines, `dead letters: ${stats.deadLetters}   log head: ${stats.head ?? '-'}`].join('\n'), stats);
+  // Offline, in-process counters mean nothing: report each view's durable checkpoint and backlog.
+  const behind = await Promise.all(stats.views.map((v) => db.sync.backlog(v.view, 10_000)));
+  const lines = stats.views.map((v, i) => {
+    const backlog =
+      behind[i]! >= 10_000 ? '10000+ events behind' : behind[i] === 0 ? 'up to date' : `${behind[i]} events behind`;
+    return `${v.view.padEnd(20)} ${backlog.padEnd(22)} checkpoint ${v.checkpoint ?? '-'}`;
+  });
+  print([...lines, `dead letters: ${stats.deadLetters}   log head: ${stats.head ?? '-'}`].join('\n'), {
+    ...stats,
+    views: stats.views.map((v, i) => ({ ...v, backlog: behind[i] })),
+  });
   return 0;
 }
 
@@ -101,11 +104,10 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    const text = isPolystoreError(err)
-      ? `${err.code}: ${err.message}`
-      : err instanceof Error
-        ? err.message
-        : String(err);
+    let text = isPolystoreError(err) ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+    // A config module that fails to load is the user's own code: its error is what they need.
+    if (isPolystoreError(err, 'PS_ERR_INVALID_CONFIG') && err.cause instanceof Error)
+      text += `\n  caused by: ${err.cause.message}`;
     process.stderr.write(`polystore: ${redactSecrets(text)}\n`);
     process.exitCode = 1;
   },

@@ -169,6 +169,12 @@ export class SyncEngine {
     return { views, deadLetters: letters.length, head };
   }
 
+  /** Events in the log after the view's durable checkpoint, counted up to `cap`. */
+  async backlog(view: string, cap = 10_000): Promise<number> {
+    this.#projector(view);
+    return (await this.home.readOutbox(await this.home.getCheckpoint(view), cap)).length;
+  }
+
   deadLetters(view?: string): Promise<DeadLetter[]> {
     return this.home.listDeadLetters(view);
   }

@@ -370,21 +370,46 @@ export function describeHomeContract(name: string, make: MakeHome, capabilities:
       'does not skip a transaction that took its id first but commits last',
       async () => {
         const start = await home.outboxHead();
-        let appended!: () => void;
+        let appended!: (position: LogPosition) => void;
         let release!: () => void;
-        const aHasId = new Promise<void>((resolve) => (appended = resolve));
+        const aAppended = new Promise<LogPosition>((resolve) => (appended = resolve));
         const aMayCommit = new Promise<void>((resolve) => (release = resolve));
         const txA = home.transaction(async (tx) => {
-          await tx.appendOutbox(change(docs, 'a', 1));
-          appended();
+          appended(await tx.appendOutbox(change(docs, 'a', 1)));
           await aMayCommit;
         });
-        await aHasId;
-        await home.transaction((tx) => tx.appendOutbox(change(docs, 'b', 1)));
-        expect(await home.readOutbox(start, 100)).toEqual([]);
-        release();
-        await txA;
-        expect((await home.readOutbox(start, 100)).map((e) => e.key)).toEqual(['a', 'b']);
+        let positions: LogPosition[];
+        try {
+          const a = await aAppended;
+          // B starts after A holds its transaction id and commits while A is open.
+          // A home that serialises transactions would make B wait for A forever.
+          let timer: NodeJS.Timeout | undefined;
+          const txB = home.transaction((tx) => tx.appendOutbox(change(docs, 'b', 1)));
+          const b = await Promise.race([
+            txB,
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new Error('B waited for A: the home serialises transactions')), 10_000);
+            }),
+          ]).finally(() => clearTimeout(timer));
+          positions = [a, b];
+          expect(a < b).toBe(true);
+          // B is committed but sorts after A, still open: returning B now would let a
+          // consumer checkpoint past A and never see it.
+          expect(await home.readOutbox(start, 100)).toEqual([]);
+          expect(await home.outboxHead()).toBe(start);
+        } finally {
+          release(); // never leave A open: it would hold back every reader of the server
+          await txA;
+        }
+        // Settled events may be held back by other sessions' open transactions, never lost.
+        let events: ChangeEvent[] = [];
+        for (let i = 0; i < 200 && events.length < 2; i++) {
+          if (i > 0) await new Promise((resolve) => setTimeout(resolve, 25));
+          events = await home.readOutbox(start, 100);
+        }
+        expect(events.map((e) => e.key)).toEqual(['a', 'b']);
+        expect(events.map((e) => e.position)).toEqual(positions);
+        expect(await home.outboxHead()).toBe(positions[1]);
       },
     );
   });

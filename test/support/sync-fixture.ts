@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { z } from 'zod';
 import { lmdbStore } from '../../src/adapters/lmdb/index.js';
 import { oramaStore } from '../../src/adapters/orama/index.js';
 import { pgliteHome } from '../../src/adapters/pglite/index.js';
@@ -13,14 +12,11 @@ import {
   silentLogger,
 } from '../../src/index.js';
 import type { KeyValueStore } from '../../src/stores/key-value-store.js';
+import { items } from './items-entity.js';
 import { freshPgliteDir } from './pglite-template.js';
 import { tempDir } from './temp-dir.js';
 
-export const items = defineEntity({
-  name: 'items',
-  storage: 'document',
-  schema: z.object({ id: z.string(), name: z.string(), qty: z.number().int(), tags: z.array(z.string()) }),
-});
+export { items };
 
 export interface SyncFixtureOptions {
   readonly sync?: SyncOptions & { autoStart?: boolean };

@@ -1,0 +1,104 @@
+import type { PgConnection, PgExecutor } from '../postgres-shared/pg-executor.js';
+import { connectionLost, isBrokenConnection, isTransportError, type PgTarget } from './pg-connection-errors.js';
+
+/** The part of a `pg` query result the home reads. */
+export interface PgQueryResultLike {
+  readonly rows: unknown[];
+  readonly rowCount: number | null;
+}
+
+export interface PgQueryable {
+  query(sql: string, params?: unknown[]): Promise<PgQueryResultLike>;
+}
+
+/** The part of a checked-out `pg.PoolClient` the home uses. */
+export interface PgPoolClientLike extends PgQueryable {
+  /** Returns the client to the pool; an `Error` (or `true`) destroys it instead. */
+  release(destroy?: Error | boolean): void;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  removeListener(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/**
+ * The part of a `pg.Pool` the home uses, declared structurally so no `pg`
+ * version is tied to the public types. A `new Pool(...)` from `pg` satisfies it.
+ */
+export interface PgPoolLike extends PgQueryable {
+  connect(): Promise<PgPoolClientLike>;
+  end(): Promise<void>;
+}
+
+/**
+ * A {@link PgConnection} over a pool. Statements outside a transaction go to
+ * the pool; a transaction checks out one client for BEGIN … COMMIT and always
+ * gives it back, destroying it instead when its connection broke, so the pool
+ * never hands out a dead session.
+ */
+export class PgPoolConnection implements PgConnection {
+  constructor(
+    private readonly pool: PgPoolLike,
+    private readonly target: PgTarget,
+    private readonly ownsPool: boolean,
+  ) {}
+
+  /** Ends the pool if the home opened it; an injected pool is left to its owner. */
+  async close(): Promise<void> {
+    if (this.ownsPool) await this.pool.end();
+  }
+
+  query<R>(sql: string, params?: unknown[]): Promise<{ rows: R[]; affectedRows?: number }> {
+    return run<R>(this.pool, sql, params, this.target);
+  }
+
+  async transaction<R>(fn: (tx: PgExecutor) => Promise<R>): Promise<R> {
+    const client = await this.#checkout();
+    let broken: unknown;
+    // A checked-out client has no pool listener: an unhandled 'error' (the server
+    // ending an idle-in-transaction session) would crash the process.
+    const onError = (err: Error) => {
+      broken ??= err;
+    };
+    client.on('error', onError);
+    const exec: PgExecutor = { query: (sql, params) => run(client, sql, params, this.target) };
+    try {
+      await exec.query('BEGIN');
+      const result = await fn(exec);
+      await exec.query('COMMIT');
+      return result;
+    } catch (err) {
+      if (broken === undefined && isBrokenConnection(err)) broken = err;
+      if (broken === undefined) {
+        await exec.query('ROLLBACK').catch((rollbackError: unknown) => {
+          broken = rollbackError;
+        });
+      }
+      throw err;
+    } finally {
+      client.removeListener('error', onError);
+      client.release(broken === undefined ? undefined : broken instanceof Error ? broken : true);
+    }
+  }
+
+  async #checkout(): Promise<PgPoolClientLike> {
+    try {
+      return await this.pool.connect();
+    } catch (err) {
+      throw isTransportError(err) ? connectionLost(err, this.target) : err;
+    }
+  }
+}
+
+async function run<R>(
+  queryable: PgQueryable,
+  sql: string,
+  params: unknown[] | undefined,
+  target: PgTarget,
+): Promise<{ rows: R[]; affectedRows?: number }> {
+  try {
+    const result = await queryable.query(sql, params);
+    return { rows: result.rows as R[], affectedRows: result.rowCount ?? undefined };
+  } catch (err) {
+    // SQLSTATE errors (including 08xxx and 57P01) are mapped by the shared runQuery.
+    throw isTransportError(err) ? connectionLost(err, target) : err;
+  }
+}

@@ -1,0 +1,256 @@
+import { PolystoreError } from '../../errors/index.js';
+import { RuntimeGuard } from '../../runtime/runtime-guard.js';
+import type { KeyValueStore, SetOptions } from '../../stores/key-value-store.js';
+import type { ApplyResult, VersionEntry, VersionedChange } from '../../stores/versioned-change.js';
+import {
+  APPLY_COMMAND,
+  openConnection,
+  type RedisConnection,
+  toStoreError,
+  type WithApplyCommand,
+} from './redis-connection.js';
+import {
+  assertKey,
+  assertScope,
+  assertTtl,
+  type Decoded,
+  decode,
+  decodeHeader,
+  encodeChanges,
+  encodePlain,
+  escapeGlob,
+  pxOf,
+} from './redis-envelope.js';
+import { type RedisPipelineLike, type RedisStoreOptions, validateOptions } from './redis-options.js';
+
+type Versioned<T> = { value: T | null; version: number };
+
+/** Changes per script call: bounds how long one call blocks the server (a few ms for 500 keys). */
+export const MAX_CHANGES_PER_SCRIPT = 500;
+/** SCAN COUNT hint for listVersions: keys examined per round trip. */
+const SCAN_COUNT = 1000;
+/** Bytes read per entry by listVersions: the longest header is 26 bytes. */
+const HEADER_BYTES = 32;
+
+/**
+ * A key-value view in Redis. Every key lives under `keyPrefix`; versioned
+ * entries under `${keyPrefix}${scope}:${key}`. Each `applyIfNewer` batch of up
+ * to 500 changes is one Lua script (`apply-if-newer.lua`), atomic on the
+ * server; larger batches are split into several scripts sent in one pipeline.
+ * `durability: 'immediate'`: a call resolves once the server acknowledged it;
+ * whether that survives a server restart is the server's persistence
+ * configuration (AOF `appendfsync`, RDB snapshots), not the store's.
+ */
+class RedisKeyValueStore implements KeyValueStore {
+  readonly kind = 'key-value';
+  readonly driver = 'redis';
+  readonly durability = 'immediate';
+  readonly #guard: RuntimeGuard<RedisConnection>;
+  readonly #scopeTtl = new Map<string, number>();
+  readonly #prefix: string;
+  readonly #where: string;
+
+  constructor(options: RedisStoreOptions | undefined) {
+    const { target, keyPrefix } = validateOptions(options);
+    this.#prefix = keyPrefix;
+    this.#where = target.where;
+    this.#guard = new RuntimeGuard<RedisConnection>(
+      'redis',
+      () => openConnection(target),
+      (connection) => connection.release(),
+    );
+  }
+
+  async ready(): Promise<void> {
+    await this.#guard.client();
+  }
+
+  close(): Promise<void> {
+    return this.#guard.close();
+  }
+
+  async get<T = unknown>(key: string): Promise<T | null> {
+    assertKey(key);
+    return this.#call('reading a key', async ({ client }) =>
+      plainValue<T>(parse(await client.get(this.#prefix + key))),
+    );
+  }
+
+  async mget<T = unknown>(keys: readonly string[]): Promise<(T | null)[]> {
+    for (const key of keys) assertKey(key);
+    return this.#call('reading keys', async ({ client }) => {
+      if (keys.length === 0) return [];
+      const texts = await client.mget(keys.map((key) => this.#prefix + key));
+      return texts.map((text) => plainValue<T>(parse(text)));
+    });
+  }
+
+  async set(key: string, value: unknown, options: SetOptions = {}): Promise<void> {
+    assertKey(key);
+    assertTtl(options.ttlMs, 'ttlMs');
+    const text = encodePlain(value, 'value');
+    await this.#call('setting a key', ({ client }) =>
+      options.ttlMs === undefined
+        ? client.set(this.#prefix + key, text)
+        : client.set(this.#prefix + key, text, 'PX', pxOf(options.ttlMs)),
+    );
+  }
+
+  async del(key: string): Promise<boolean> {
+    assertKey(key);
+    return this.#call('deleting a key', async ({ client }) => (await client.unlink(this.#prefix + key)) > 0);
+  }
+
+  async applyIfNewer(scope: string, changes: readonly VersionedChange<unknown>[]): Promise<ApplyResult> {
+    const entries = encodeChanges(scope, changes);
+    const ttlMs = this.#scopeTtl.get(scope);
+    const px = ttlMs === undefined ? '0' : String(pxOf(ttlMs));
+    const keys = changes.map((change) => this.#entryKey(scope, change.key));
+    return this.#call('applying a batch', async ({ client }) => {
+      if (keys.length === 0) return { applied: 0, skipped: 0 };
+      if (keys.length <= MAX_CHANGES_PER_SCRIPT) {
+        const [applied, skipped] = await client[APPLY_COMMAND](keys.length, ...keys, px, ...entries);
+        return { applied, skipped };
+      }
+      // Each chunk is atomic on its own; a failed chunk fails the call, and a retry skips what was applied.
+      const pipeline = client.pipeline() as WithApplyCommand<RedisPipelineLike>;
+      for (let start = 0; start < keys.length; start += MAX_CHANGES_PER_SCRIPT) {
+        const end = start + MAX_CHANGES_PER_SCRIPT;
+        const chunk = keys.slice(start, end);
+        pipeline[APPLY_COMMAND](chunk.length, ...chunk, px, ...entries.slice(start, end));
+      }
+      const result = { applied: 0, skipped: 0 };
+      for (const [error, reply] of (await pipeline.exec()) ?? []) {
+        if (error) throw error;
+        const [applied, skipped] = reply as [number, number];
+        result.applied += applied;
+        result.skipped += skipped;
+      }
+      return result;
+    });
+  }
+
+  async getVersioned<T = unknown>(scope: string, key: string): Promise<Versioned<T> | null> {
+    assertScope(scope);
+    assertKey(key);
+    return this.#call('reading a versioned key', async ({ client }) =>
+      versionedOf<T>(parse(await client.get(this.#entryKey(scope, key)))),
+    );
+  }
+
+  async mgetVersioned<T = unknown>(scope: string, keys: readonly string[]): Promise<(Versioned<T> | null)[]> {
+    assertScope(scope);
+    for (const key of keys) assertKey(key);
+    return this.#call('reading versioned keys', async ({ client }) => {
+      if (keys.length === 0) return [];
+      const texts = await client.mget(keys.map((key) => this.#entryKey(scope, key)));
+      return texts.map((text) => versionedOf<T>(parse(text)));
+    });
+  }
+
+  /**
+   * SCANs the scope (never KEYS) and reads the first bytes of each entry with
+   * one pipelined GETRANGE per SCAN page. Entries written or expiring during the
+   * scan may or may not be listed (SCAN's guarantee); SCAN duplicates are merged.
+   */
+  async listVersions(scope: string): Promise<VersionEntry[]> {
+    assertScope(scope);
+    return this.#call('listing versions', async ({ client, clientPrefix }) => {
+      const scopePrefix = `${clientPrefix}${this.#entryKey(scope, '')}`;
+      const pattern = `${escapeGlob(scopePrefix)}*`;
+      const entries = new Map<string, VersionEntry>();
+      let cursor = '0';
+      do {
+        const [next, found] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT);
+        cursor = next;
+        if (found.length === 0) continue;
+        const pipeline = client.pipeline();
+        // ioredis adds its own keyPrefix to command keys, while SCAN replies carry it already.
+        for (const key of found) pipeline.getrange(key.slice(clientPrefix.length), 0, HEADER_BYTES - 1);
+        const heads = (await pipeline.exec()) ?? [];
+        found.forEach((key, index) => {
+          const [error, head] = heads[index] ?? [null, ''];
+          // A key of another type under the prefix is not one of ours: skip it like a plain value.
+          if (error && !error.message.startsWith('WRONGTYPE')) throw error;
+          const header = error ? undefined : decodeHeader(String(head));
+          if (header) entries.set(key, { key: key.slice(scopePrefix.length), ...header });
+        });
+      } while (cursor !== '0');
+      return [...entries.values()];
+    });
+  }
+
+  setScopeTtl(scope: string, ttlMs: number | undefined): void {
+    assertScope(scope);
+    assertTtl(ttlMs, 'ttlMs');
+    if (ttlMs === undefined) this.#scopeTtl.delete(scope);
+    else this.#scopeTtl.set(scope, ttlMs);
+  }
+
+  /** Nothing to do: every apply resolves once the server acknowledged it. Refuses use after close(). */
+  flush(): Promise<void> {
+    return this.#guard.run(async () => {});
+  }
+
+  #entryKey(scope: string, key: string): string {
+    return `${this.#prefix}${scope}:${key}`;
+  }
+
+  #call<R>(action: string, fn: (connection: RedisConnection) => Promise<R>): Promise<R> {
+    return this.#guard.run(async (connection) => {
+      try {
+        return await fn(connection);
+      } catch (err) {
+        throw toStoreError(err, this.#where, action);
+      }
+    });
+  }
+}
+
+/** Decodes a stored string; text not written by this store is a `PS_ERR_STORE_QUERY`. */
+function parse(text: string | null): Decoded {
+  try {
+    return decode(text);
+  } catch (err) {
+    throw new PolystoreError('PS_ERR_STORE_QUERY', 'A redis key under the prefix holds a value that is not JSON', {
+      fix: 'keep the key prefix for this store only; another program wrote this key',
+      cause: err,
+    });
+  }
+}
+
+function plainValue<T>(decoded: Decoded): T | null {
+  return decoded.kind === 'absent' ? null : ((decoded.value ?? null) as T | null);
+}
+
+function versionedOf<T>(decoded: Decoded): Versioned<T> | null {
+  return decoded.kind === 'versioned' ? { value: (decoded.value ?? null) as T | null, version: decoded.version } : null;
+}
+
+/**
+ * Creates a key-value view backed by Redis (the `ioredis` package, an
+ * optional peer, is imported on first use). Values are JSON; versioned
+ * entries written by `applyIfNewer` live under `${keyPrefix}${scope}:${key}`
+ * as `#<version>|<json>` (`#<version>|` for a tombstone) and read with `get`
+ * too. Nothing connects until `ready()` or the first call.
+ *
+ * @example
+ * import { redisStore } from 'polystore/redis';
+ *
+ * const cache = redisStore({ url: 'redis://127.0.0.1:6379', keyPrefix: 'shop:' });
+ * await cache.ready();
+ * await cache.set('session:42', { user: 'u1' }, { ttlMs: 60_000 });
+ * cache.setScopeTtl('product', 3_600_000);
+ * await cache.applyIfNewer('product', [{ key: 'p1', version: 7, value: { name: 'Laptop', price: 999 } }]);
+ * const product = await cache.getVersioned<{ name: string }>('product', 'p1'); // { value: {...}, version: 7 }
+ * await cache.close();
+ *
+ * @example
+ * // An ioredis client you own: the store never closes it.
+ * import { Redis } from 'ioredis';
+ * const client = new Redis(process.env.REDIS_URL!);
+ * const view = redisStore({ client, keyPrefix: 'views:' });
+ */
+export function redisStore(options?: RedisStoreOptions): KeyValueStore {
+  return new RedisKeyValueStore(options);
+}

@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { cp } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import configure from '../fixtures/items.config.js';
+import { freshPgliteDir } from '../support/pglite-template.js';
+import { tempDir } from '../support/temp-dir.js';
+
+const run = promisify(execFile);
+const BIN = new URL('../../bin/polystore.mjs', import.meta.url).pathname;
+const CONFIG = new URL('../fixtures/items.config.ts', import.meta.url).pathname;
+
+describe('polystore CLI', () => {
+  let dir: { path: string; cleanup: () => Promise<void> };
+  const cli = (...args: string[]) =>
+    run(process.execPath, [BIN, ...args, '--config', CONFIG], {
+      env: { ...process.env, POLYSTORE_TEST_DIR: dir.path },
+    }).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    );
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    const home = await freshPgliteDir();
+    await cp(home.path, join(dir.path, 'home'), { recursive: true });
+    await home.cleanup();
+    process.env.POLYSTORE_TEST_DIR = dir.path;
+    const db = configure();
+    await db.ready();
+    for (let i = 0; i < 20; i++) await db.entity('items').create({ id: `i${i}`, name: `item ${i}`, qty: i, tags: [] });
+    await db.sync.catchUp();
+    await db.sync.stop();
+    // Two writes the views have not seen: the CLI must report them.
+    await db.entity('items').update('i1', { qty: 100 });
+    await db.entity('items').delete('i2');
+    await db.close();
+  });
+  afterAll(() => dir.cleanup());
+
+  it('reports each view as behind, and check fails on drift until --repair', async () => {
+    const status = await cli('status', '--json');
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout).views[0]).toMatchObject({ view: 'items_cache', backlog: 2 });
+
+    const check = await cli('check', '--json');
+    expect(check.code).toBe(1);
+    expect(JSON.parse(check.stdout)[0]).toMatchObject({
+      view: 'items_cache',
+      missing: 0,
+      stale: 1,
+      extra: 1,
+      checked: 19,
+    });
+
+    const repair = await cli('check', '--repair');
+    expect(repair.code).toBe(0);
+    expect(repair.stdout).toContain('repaired 2');
+    expect((await cli('check')).code).toBe(0);
+    expect((await cli('dlq', 'list')).stdout).toContain('no dead letters');
+  });
+
+  it('explains a bad config with a coded error and exit 1', async () => {
+    const result = await run(process.execPath, [BIN, 'status', '--config', '/nonexistent/config.ts']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(result).toMatchObject({ code: 1 });
+    expect((result as { stderr: string }).stderr).toContain('PS_ERR_INVALID_CONFIG');
+  });
+});
