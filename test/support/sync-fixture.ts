@@ -5,7 +5,6 @@ import { pgliteHome } from '../../src/adapters/pglite/index.js';
 import {
   cacheView,
   createPolystore,
-  defineEntity,
   type EventLog,
   type SyncOptions,
   searchView,
