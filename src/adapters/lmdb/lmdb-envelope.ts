@@ -1,4 +1,5 @@
 import { PolystoreError } from '../../errors/index.js';
+import { assertChangeBatch, assertScope as assertSharedScope } from '../../stores/key-value-checks.js';
 import type { VersionedChange } from '../../stores/versioned-change.js';
 
 /**
@@ -70,27 +71,11 @@ export function assertKey(key: string, what = 'key'): void {
   }
 }
 
-/** A scope is a prefix; a ':' inside it would make two scopes overlap. */
-export function assertScope(scope: string): void {
-  if (typeof scope !== 'string' || scope.length === 0 || scope.includes(':') || Buffer.byteLength(scope) > 128) {
-    throw new PolystoreError(
-      'PS_ERR_INVALID_ARGUMENT',
-      'An lmdb scope must be a non-empty string without ":" (at most 128 bytes)',
-      {
-        field: 'scope',
-        fix: 'use the entity or projector name as the scope, e.g. "product"',
-      },
-    );
-  }
-}
+/** Scopes and TTLs follow the rules every key-value adapter shares. */
+export { assertTtl } from '../../stores/key-value-checks.js';
 
-export function assertTtl(ttlMs: number | undefined, field: string): void {
-  if (ttlMs !== undefined && !(typeof ttlMs === 'number' && Number.isFinite(ttlMs) && ttlMs > 0)) {
-    throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', 'A TTL must be a positive, finite number of milliseconds', {
-      field,
-      fix: 'pass e.g. { ttlMs: 60_000 }, or omit the TTL for entries that never expire',
-    });
-  }
+export function assertScope(scope: string): void {
+  assertSharedScope('lmdb', scope);
 }
 
 export function assertValue(value: unknown, field: string): void {
@@ -104,21 +89,9 @@ export function assertValue(value: unknown, field: string): void {
 
 /** Checks a whole batch before the transaction starts, so a bad change never leaves half a batch written. */
 export function assertChanges(scope: string, changes: readonly VersionedChange<unknown>[]): void {
-  assertScope(scope);
-  if (!Array.isArray(changes)) {
-    throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', 'applyIfNewer expects an array of changes', {
-      field: 'changes',
-    });
-  }
-  changes.forEach((change, index) => {
-    assertKey(change?.key, `changes[${index}].key`);
-    assertKey(entryKey(scope, change.key), `changes[${index}].key`);
-    if (typeof change.version !== 'number' || !Number.isFinite(change.version)) {
-      throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', 'A change version must be a finite number', {
-        field: `changes[${index}].version`,
-        fix: 'pass the version from the change event (a log position or row version)',
-      });
-    }
-    assertValue(change.value, `changes[${index}].value`);
+  assertChangeBatch('lmdb', scope, changes, (key, field) => {
+    assertKey(key, field);
+    assertKey(entryKey(scope, key), field);
   });
+  changes.forEach((change, index) => assertValue(change.value, `changes[${index}].value`));
 }

@@ -1,4 +1,5 @@
 import { PolystoreError } from '../../errors/index.js';
+import { assertChangeBatch, assertScope as assertSharedScope } from '../../stores/key-value-checks.js';
 import type { VersionedChange } from '../../stores/versioned-change.js';
 
 /**
@@ -15,8 +16,6 @@ export type Decoded =
   | { readonly kind: 'versioned'; readonly version: number; readonly value: unknown };
 
 /** Redis accepts PX up to about 2^63 ms after now; JS integers are exact up to 2^53. */
-const MAX_TTL_MS = Number.MAX_SAFE_INTEGER;
-const MAX_SCOPE_BYTES = 128;
 const HEADER = /^#([^|]+)\|/;
 /** Characters special in a SCAN MATCH pattern. */
 const GLOB_SPECIAL = /[*?[\]\\]/g;
@@ -66,30 +65,11 @@ export function assertKey(key: string, field = 'key'): void {
   }
 }
 
-/** A scope is a prefix; a ':' inside it would make two scopes overlap. */
-export function assertScope(scope: string): void {
-  if (
-    typeof scope !== 'string' ||
-    scope.length === 0 ||
-    scope.includes(':') ||
-    Buffer.byteLength(scope) > MAX_SCOPE_BYTES
-  ) {
-    throw new PolystoreError(
-      'PS_ERR_INVALID_ARGUMENT',
-      `A redis scope must be a non-empty string without ":" (at most ${MAX_SCOPE_BYTES} bytes)`,
-      { field: 'scope', fix: 'use the entity or projector name as the scope, e.g. "product"' },
-    );
-  }
-}
+/** Scopes and TTLs follow the rules every key-value adapter shares. */
+export { assertTtl } from '../../stores/key-value-checks.js';
 
-export function assertTtl(ttlMs: number | undefined, field: string): void {
-  if (ttlMs !== undefined && !(typeof ttlMs === 'number' && ttlMs > 0 && ttlMs <= MAX_TTL_MS)) {
-    throw new PolystoreError(
-      'PS_ERR_INVALID_ARGUMENT',
-      `A TTL must be a positive number of milliseconds, at most ${MAX_TTL_MS}`,
-      { field, fix: 'pass e.g. { ttlMs: 60_000 }, or omit the TTL for entries that never expire' },
-    );
-  }
+export function assertScope(scope: string): void {
+  assertSharedScope('redis', scope);
 }
 
 /**
@@ -97,22 +77,8 @@ export function assertTtl(ttlMs: number | undefined, field: string): void {
  * never leaves part of a batch written. Returns the encoded entries in order.
  */
 export function encodeChanges(scope: string, changes: readonly VersionedChange<unknown>[]): string[] {
-  assertScope(scope);
-  if (!Array.isArray(changes)) {
-    throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', 'applyIfNewer expects an array of changes', {
-      field: 'changes',
-    });
-  }
-  return changes.map((change, index) => {
-    assertKey(change?.key, `changes[${index}].key`);
-    if (typeof change.version !== 'number' || !Number.isFinite(change.version)) {
-      throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', 'A change version must be a finite number', {
-        field: `changes[${index}].version`,
-        fix: 'pass the version from the change event (a log position or row version)',
-      });
-    }
-    return encodeVersioned(change, `changes[${index}].value`);
-  });
+  assertChangeBatch('redis', scope, changes, assertKey);
+  return changes.map((change, index) => encodeVersioned(change, `changes[${index}].value`));
 }
 
 function toJson(value: unknown, field: string): string {
