@@ -1,0 +1,13 @@
+-- current-version.sql: the newest committed version of a row, after an update
+-- or delete matched nothing, to tell "absent" from "changed since".
+--
+-- A locking read: under REPEATABLE READ a plain read would answer from the
+-- transaction's snapshot, which can predate the change that made the
+-- expected version stale.
+--
+-- Placeholders:
+--   {{table}}  the entity table, `database`.`table` (allow-listed, backtick-quoted)
+-- Parameters (positional):
+--   1  the row id
+-- Returns: zero or one row (_version).
+SELECT _version FROM {{table}} WHERE id = ? LOCK IN SHARE MODE

@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import type { EntityTableSpec } from '../../stores/home-store.js';
+import { SQL_TYPES } from './mysql-row-codec.js';
+import { quoteId } from './mysql-sql.js';
+
+/** Polystore's own tables; entity tables may not use the `_ps_` prefix. */
+export const INTERNAL_TABLE_PREFIX = '_ps_';
+
+/** The longest record id (the indexed id column is VARCHAR of this many characters). */
+export const MAX_ID_LENGTH = 512;
+
+/**
+ * Binary, no-pad collation: ids and text compare and sort by code point, and
+ * 'a' and 'a ' stay distinct (the default collations ignore case and trailing spaces).
+ */
+const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin';
+
+/** Qualified, quoted names of the home's own objects in its database. */
+export interface HomeNames {
+  readonly database: string;
+  readonly outbox: string;
+  readonly writers: string;
+  readonly txSequence: string;
+  readonly tombstones: string;
+  readonly checkpoints: string;
+  readonly deadLetters: string;
+}
+
+export function homeNames(database: string): HomeNames {
+  const db = quoteId(database, 'database');
+  const name = (table: string) => `${db}.${quoteId(table)}`;
+  return {
+    database: db,
+    outbox: name('_ps_outbox'),
+    writers: name('_ps_outbox_writers'),
+    txSequence: name('_ps_outbox_tx'),
+    tombstones: name('_ps_tombstones'),
+    checkpoints: name('_ps_checkpoints'),
+    deadLetters: name('_ps_dead_letters'),
+  };
+}
+
+export function createDatabaseSql(names: HomeNames): string {
+  return `CREATE DATABASE IF NOT EXISTS ${names.database} CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin`;
+}
+
+/**
+ * Statements creating Polystore's own objects; each is idempotent. See
+ * outbox-fence.sql for why the writers table is MEMORY and the transaction
+ * numbers come from a SEQUENCE.
+ */
+export function homeTableStatements(names: HomeNames): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${names.outbox} (
+      tx_no BIGINT UNSIGNED NOT NULL,
+      seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+      entity VARCHAR(64) NOT NULL,
+      \`key\` VARCHAR(${MAX_ID_LENGTH}) NOT NULL,
+      version BIGINT NOT NULL,
+      op VARCHAR(6) NOT NULL,
+      payload JSON NULL,
+      committed_at DATETIME(3) NOT NULL,
+      PRIMARY KEY (tx_no, seq),
+      UNIQUE KEY _ps_outbox_seq (seq)
+    ) ${TABLE_OPTIONS}`,
+    `CREATE TABLE IF NOT EXISTS ${names.writers} (
+      conn_id BIGINT UNSIGNED NOT NULL,
+      tx_no BIGINT UNSIGNED NOT NULL,
+      PRIMARY KEY (conn_id)
+    ) ENGINE=MEMORY`,
+    `CREATE SEQUENCE IF NOT EXISTS ${names.txSequence}
+      START WITH 1 INCREMENT BY 1 MINVALUE 1 CACHE 1000 NOCYCLE ENGINE=InnoDB`,
+    `CREATE TABLE IF NOT EXISTS ${names.tombstones} (
+      entity VARCHAR(64) NOT NULL,
+      id VARCHAR(${MAX_ID_LENGTH}) NOT NULL,
+      version BIGINT NOT NULL,
+      PRIMARY KEY (entity, id)
+    ) ${TABLE_OPTIONS}`,
+    `CREATE TABLE IF NOT EXISTS ${names.checkpoints} (
+      consumer VARCHAR(255) NOT NULL,
+      position VARCHAR(255) NOT NULL,
+      updated_at DATETIME(3) NOT NULL,
+      PRIMARY KEY (consumer)
+    ) ${TABLE_OPTIONS}`,
+    `CREATE TABLE IF NOT EXISTS ${names.deadLetters} (
+      id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+      consumer VARCHAR(255) NOT NULL,
+      event JSON NOT NULL,
+      attempts INT NOT NULL,
+      error TEXT NOT NULL,
+      failed_at DATETIME(3) NOT NULL,
+      PRIMARY KEY (id),
+      KEY _ps_dead_letters_consumer (consumer, id)
+    ) ${TABLE_OPTIONS}`,
+  ];
+}
+
+/** The statement creating one entity's table; idempotent. */
+export function entityTableStatement(names: HomeNames, spec: EntityTableSpec): string {
+  const relation = `${names.database}.${quoteId(spec.table, 'table')}`;
+  const columns =
+    spec.storage === 'document'
+      ? ['doc JSON NOT NULL']
+      : spec.columns.map(
+          (c) => `${quoteId(c.name, 'column')} ${SQL_TYPES[c.type]}${c.nullable ? ' NULL' : ' NOT NULL'}`,
+        );
+  const all = [`id VARCHAR(${MAX_ID_LENGTH}) NOT NULL`, '_version BIGINT NOT NULL', ...columns, 'PRIMARY KEY (id)'];
+  return `CREATE TABLE IF NOT EXISTS ${relation} (${all.join(', ')}) ${TABLE_OPTIONS}`;
+}
+
+/**
+ * The user-level lock serialising `ensureSchema` across sessions (CREATE ...
+ * IF NOT EXISTS can race). Lock names are limited to 64 characters, so the
+ * database name is hashed.
+ */
+export function schemaLockName(database: string): string {
+  return `polystore.schema.${createHash('sha1').update(database).digest('hex').slice(0, 24)}`;
+}

@@ -1,0 +1,239 @@
+import { PolystoreError } from '../../errors/index.js';
+import type { FilterNode } from '../../model/filter-ast.js';
+import { RuntimeGuard } from '../../runtime/runtime-guard.js';
+import type { EntityTableSpec, FindOptions, HomeStore, HomeTransaction, StoredRow } from '../../stores/home-store.js';
+import type { ChangeEvent } from '../../sync/change-event.js';
+import type { DeadLetter, NewDeadLetter } from '../../sync/dead-letter.js';
+import type { LogPosition } from '../../sync/log-position.js';
+import { createDatabaseSql, entityTableStatement, homeTableStatements, schemaLockName } from './mysql-ddl.js';
+import type { MysqlPoolConnection } from './mysql-driver.js';
+import { validateSpec } from './mysql-entity-table.js';
+import { MysqlHomeTransaction } from './mysql-home-transaction.js';
+import type { ResolvedMysqlOptions } from './mysql-options.js';
+import { type StatementContext, selectRows, toNumber, toStoreError } from './mysql-query.js';
+import { checkout, type MysqlSession, openSession } from './mysql-session.js';
+import { bind, sql } from './mysql-sql.js';
+
+/** How long `ensureSchema` waits for another process creating the same schema. */
+const SCHEMA_LOCK_SECONDS = 60;
+
+/**
+ * The home store on MariaDB. Transactions run concurrently, each on its own
+ * pooled connection; reads outside transactions go straight to the pool.
+ * Nothing connects until `ready()` or the first call.
+ */
+export class MysqlHomeStore implements HomeStore {
+  readonly driver = 'mysql';
+  readonly #guard: RuntimeGuard<MysqlSession>;
+
+  constructor(options: ResolvedMysqlOptions) {
+    this.#guard = new RuntimeGuard<MysqlSession>(
+      'mysql',
+      () => openSession(options),
+      (session) => session.close(),
+    );
+  }
+
+  async ready(): Promise<void> {
+    await this.#guard.client();
+  }
+
+  close(): Promise<void> {
+    return this.#guard.close();
+  }
+
+  async ensureSchema(specs: readonly EntityTableSpec[]): Promise<void> {
+    for (const spec of specs) validateSpec(spec);
+    await this.#guard.run(async (s) => {
+      const context = { target: s.target, action: 'creating tables' };
+      const statements = [...homeTableStatements(s.names), ...specs.map((spec) => entityTableStatement(s.names, spec))];
+      const lock = schemaLockName(s.database);
+      await withConnection(s, context, async (connection) => {
+        const [row] = await selectRows<{ locked: unknown }>(
+          connection,
+          sql`SELECT GET_LOCK(${bind(lock)}, ${bind(SCHEMA_LOCK_SECONDS)}) AS locked`,
+          context,
+        );
+        if (toNumber(row?.locked) !== 1) {
+          throw new PolystoreError(
+            'PS_ERR_STORE_QUERY',
+            `Another session kept the schema lock of the mysql home for ${SCHEMA_LOCK_SECONDS}s`,
+            { fix: 'retry once the other process has finished creating tables' },
+          );
+        }
+        // Only create the database when absent: CREATE DATABASE IF NOT EXISTS still
+        // needs the CREATE privilege on it, which application users often lack.
+        const found = await selectRows(
+          connection,
+          sql`SELECT 1 AS found FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${bind(s.database)}`,
+          context,
+        );
+        if (found.length === 0) await textStatement(connection, createDatabaseSql(s.names), context);
+        for (const statement of statements) await textStatement(connection, statement, context);
+        await assertMemoryEngine(connection, s, context);
+        // On failure the connection is destroyed instead, which frees the lock too.
+        await selectRows(connection, sql`SELECT RELEASE_LOCK(${bind(lock)}) AS released`, context);
+      });
+    });
+  }
+
+  async transaction<R>(fn: (tx: HomeTransaction) => Promise<R>): Promise<R> {
+    return this.#guard.run(async (s) => {
+      const context = { target: s.target, action: 'running a transaction' };
+      const connection = await checkout(s, context.action);
+      let tx: MysqlHomeTransaction | undefined;
+      // Only a COMMIT or ROLLBACK that returned proves the connection fit for the next transaction.
+      let reusable = false;
+      try {
+        await textStatement(connection, 'START TRANSACTION', context);
+        tx = new MysqlHomeTransaction(connection, s.rows, s.outbox);
+        let result: R;
+        try {
+          result = await fn(tx);
+        } catch (error) {
+          // The callback's own error (coded or not) reaches the caller untouched.
+          reusable = await rollback(connection);
+          throw error;
+        } finally {
+          tx.end();
+        }
+        if (tx.aborted) {
+          reusable = await rollback(connection);
+          throw tx.aborted;
+        }
+        await textStatement(connection, 'COMMIT', context);
+        reusable = true;
+        return result;
+      } finally {
+        // Only now, with COMMIT or ROLLBACK returned, may readers pass this transaction.
+        if (tx?.registered) {
+          reusable = await s.outbox.unregister(connection).then(
+            () => reusable,
+            () => false,
+          );
+        }
+        // A connection in doubt is closed: the server then rolls back and frees its writer lock.
+        if (reusable) connection.release();
+        else connection.destroy();
+      }
+    });
+  }
+
+  get(spec: EntityTableSpec, id: string): Promise<StoredRow | null> {
+    return this.#guard.run((s) => s.rows.get(s.pool, spec, id));
+  }
+
+  getMany(spec: EntityTableSpec, ids: readonly string[]): Promise<StoredRow[]> {
+    return this.#guard.run((s) => s.rows.getMany(s.pool, spec, ids));
+  }
+
+  find(spec: EntityTableSpec, filter: FilterNode | null, options: FindOptions): Promise<StoredRow[]> {
+    return this.#guard.run((s) => s.rows.find(s.pool, spec, filter, options));
+  }
+
+  count(spec: EntityTableSpec, filter: FilterNode | null): Promise<number> {
+    return this.#guard.run((s) => s.rows.count(s.pool, spec, filter));
+  }
+
+  listVersions(spec: EntityTableSpec): Promise<{ id: string; version: number }[]> {
+    return this.#guard.run((s) => s.rows.listVersions(s.pool, spec));
+  }
+
+  readOutbox(after: LogPosition | null, limit: number): Promise<ChangeEvent[]> {
+    return this.#guard.run((s) => s.outbox.read(s.pool, after, limit));
+  }
+
+  outboxHead(): Promise<LogPosition | null> {
+    return this.#guard.run((s) => s.outbox.head(s.pool));
+  }
+
+  pruneOutbox(upTo: LogPosition): Promise<number> {
+    return this.#guard.run((s) => s.outbox.prune(s.pool, upTo));
+  }
+
+  getCheckpoint(consumer: string): Promise<LogPosition | null> {
+    return this.#guard.run((s) => s.state.getCheckpoint(s.pool, consumer));
+  }
+
+  setCheckpoint(consumer: string, position: LogPosition): Promise<void> {
+    return this.#guard.run((s) => s.state.setCheckpoint(s.pool, consumer, position));
+  }
+
+  addDeadLetter(letter: NewDeadLetter): Promise<DeadLetter> {
+    return this.#guard.run((s) => s.state.addDeadLetter(s.pool, letter));
+  }
+
+  listDeadLetters(consumer?: string): Promise<DeadLetter[]> {
+    return this.#guard.run((s) => s.state.listDeadLetters(s.pool, consumer));
+  }
+
+  removeDeadLetter(id: string): Promise<boolean> {
+    return this.#guard.run((s) => s.state.removeDeadLetter(s.pool, id));
+  }
+}
+
+async function withConnection<R>(
+  session: MysqlSession,
+  context: StatementContext,
+  fn: (connection: MysqlPoolConnection) => Promise<R>,
+): Promise<R> {
+  const connection = await checkout(session, context.action);
+  let reusable = true;
+  try {
+    return await fn(connection);
+  } catch (err) {
+    reusable = false;
+    throw err;
+  } finally {
+    if (reusable) connection.release();
+    else connection.destroy();
+  }
+}
+
+/**
+ * The outbox order rests on the writers table being MEMORY (locked whole per
+ * statement, changes visible at once). A server without NO_ENGINE_SUBSTITUTION
+ * in its sql_mode would silently create it as InnoDB, whose uncommitted rows
+ * readers cannot see: refuse that instead of losing events.
+ */
+async function assertMemoryEngine(
+  connection: MysqlPoolConnection,
+  session: MysqlSession,
+  context: StatementContext,
+): Promise<void> {
+  const [row] = await selectRows<{ engine: string }>(
+    connection,
+    sql`SELECT ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${bind(session.database)} AND TABLE_NAME = '_ps_outbox_writers'`,
+    context,
+  );
+  if (row?.engine?.toUpperCase() !== 'MEMORY') {
+    throw new PolystoreError(
+      'PS_ERR_STORE_QUERY',
+      `The mysql home's _ps_outbox_writers table uses the ${String(row?.engine).slice(0, 32)} engine, not MEMORY`,
+      {
+        fix: 'allow the MEMORY engine (check enforce_storage_engine and disabled_storage_engines), drop _ps_outbox_writers and run ensureSchema() again',
+      },
+    );
+  }
+}
+
+/** Transaction control and DDL: no parameters, text protocol. */
+async function textStatement(
+  connection: MysqlPoolConnection,
+  statement: string,
+  context: StatementContext,
+): Promise<void> {
+  try {
+    await connection.query(statement);
+  } catch (err) {
+    throw toStoreError(err, context);
+  }
+}
+
+/** Rolls back; false when that failed and the connection must not be reused. */
+async function rollback(connection: MysqlPoolConnection): Promise<boolean> {
+  return connection.query('ROLLBACK').then(
+    () => true,
+    () => false,
+  );
+}

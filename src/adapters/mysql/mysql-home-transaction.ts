@@ -1,0 +1,93 @@
+import { isPolystoreError, PolystoreError } from '../../errors/index.js';
+import type { EntityTableSpec, HomeTransaction, StoredRow } from '../../stores/home-store.js';
+import type { NewChangeEvent } from '../../sync/change-event.js';
+import type { LogPosition } from '../../sync/log-position.js';
+import type { MysqlPoolConnection } from './mysql-driver.js';
+import type { MysqlOutbox } from './mysql-outbox.js';
+import { errnoOf, TRANSACTION_ROLLED_BACK } from './mysql-query.js';
+import type { MysqlRows } from './mysql-rows.js';
+
+/**
+ * One open home transaction on one pooled connection. It registers as an
+ * outbox writer on its first append (the store unregisters it after COMMIT or
+ * ROLLBACK), and refuses use once its callback has returned or once the server
+ * has rolled it back (a deadlock victim): InnoDB would run later statements
+ * outside any transaction, breaking "the row and its event commit together".
+ */
+export class MysqlHomeTransaction implements HomeTransaction {
+  #connection: MysqlPoolConnection | undefined;
+  #registration: Promise<string> | undefined;
+  #aborted: PolystoreError | undefined;
+
+  constructor(
+    connection: MysqlPoolConnection,
+    private readonly rows: MysqlRows,
+    private readonly outbox: MysqlOutbox,
+  ) {
+    this.#connection = connection;
+  }
+
+  /** True once a registration was attempted: the store must then unregister. */
+  get registered(): boolean {
+    return this.#registration !== undefined;
+  }
+
+  /** The error that ended the transaction on the server side, if any; the store then rolls back. */
+  get aborted(): PolystoreError | undefined {
+    return this.#aborted;
+  }
+
+  get(spec: EntityTableSpec, id: string, options?: { lock?: boolean }): Promise<StoredRow | null> {
+    return this.#run((c) => this.rows.get(c, spec, id, options?.lock === true));
+  }
+
+  insert(spec: EntityTableSpec, id: string, data: Record<string, unknown>): Promise<number> {
+    return this.#run((c) => this.rows.insert(c, spec, id, data));
+  }
+
+  update(spec: EntityTableSpec, id: string, data: Record<string, unknown>, expectedVersion: number): Promise<number> {
+    return this.#run((c) => this.rows.update(c, spec, id, data, expectedVersion));
+  }
+
+  delete(spec: EntityTableSpec, id: string, expectedVersion?: number): Promise<number> {
+    return this.#run((c) => this.rows.delete(c, spec, id, expectedVersion));
+  }
+
+  appendOutbox(event: NewChangeEvent): Promise<LogPosition> {
+    return this.#run(async (c) => {
+      // Memoised synchronously, so appends started together register once.
+      this.#registration ??= this.outbox.register(c);
+      return this.outbox.append(c, await this.#registration, event);
+    });
+  }
+
+  /** Called when the transaction callback settles. */
+  end(): void {
+    this.#connection = undefined;
+  }
+
+  async #run<R>(fn: (connection: MysqlPoolConnection) => Promise<R>): Promise<R> {
+    if (this.#aborted) throw this.#aborted;
+    if (this.#connection === undefined) {
+      throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', 'A home transaction was used after its callback returned', {
+        fix: 'await every call on the transaction inside the transaction callback',
+      });
+    }
+    try {
+      return await fn(this.#connection);
+    } catch (err) {
+      const errno = errnoOf(isPolystoreError(err) ? err.cause : err);
+      if (
+        isPolystoreError(err, 'PS_ERR_STORE_UNAVAILABLE') ||
+        (errno !== undefined && TRANSACTION_ROLLED_BACK.has(errno))
+      ) {
+        this.#aborted = new PolystoreError(
+          'PS_ERR_STORE_QUERY',
+          'The mysql home transaction was rolled back by the server (a deadlock or a lost connection)',
+          { cause: err, fix: 'retry the whole transaction callback' },
+        );
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,164 @@
+import { isPolystoreError, PolystoreError } from '../../errors/index.js';
+import type { ChangeEvent, ChangeOp, NewChangeEvent } from '../../sync/change-event.js';
+import { eventIdOf } from '../../sync/change-event.js';
+import { type LogPosition, outboxPosition, parseOutboxPosition } from '../../sync/log-position.js';
+import type { HomeNames } from './mysql-ddl.js';
+import type { MysqlExecutor } from './mysql-driver.js';
+import { assertCount, invalidArgument, selectRows, toNumber, writeRows } from './mysql-query.js';
+import { loadSql, raw, renderSql } from './mysql-sql.js';
+
+const REGISTER_WRITER = loadSql('register-writer.sql');
+const UNREGISTER_WRITER = loadSql('unregister-writer.sql');
+const OUTBOX_FENCE = loadSql('outbox-fence.sql');
+const REAP_WRITERS = loadSql('reap-writers.sql');
+const APPEND_OUTBOX = loadSql('append-outbox.sql');
+const READ_OUTBOX = loadSql('read-outbox.sql');
+const OUTBOX_HEAD = loadSql('outbox-head.sql');
+const PRUNE_OUTBOX = loadSql('prune-outbox.sql');
+const OPS: ReadonlySet<string> = new Set<ChangeOp>(['create', 'update', 'delete']);
+
+interface OutboxRow {
+  tx_no: string;
+  seq: string;
+  entity: string;
+  key: string;
+  version: unknown;
+  op: ChangeOp;
+  payload: string | null;
+  committed_ms: unknown;
+}
+
+/**
+ * The outbox: appended inside write transactions, read back in (tx_no, seq)
+ * order below a horizon that no running transaction can fall under, so a
+ * transaction that started writing first but commits last is never skipped.
+ * outbox-fence.sql states the scheme and why it holds.
+ */
+export class MysqlOutbox {
+  readonly #register: string;
+  readonly #unregister: string;
+  readonly #fence: string;
+  readonly #reap: string;
+  readonly #append: string;
+  readonly #read: string;
+  readonly #head: string;
+  readonly #prune: string;
+
+  constructor(
+    private readonly target: string,
+    names: HomeNames,
+  ) {
+    const fragments = { outbox: names.outbox, writers: names.writers, sequence: names.txSequence };
+    this.#register = renderSql(REGISTER_WRITER, fragments);
+    this.#unregister = renderSql(UNREGISTER_WRITER, fragments);
+    this.#fence = renderSql(OUTBOX_FENCE, fragments);
+    this.#reap = renderSql(REAP_WRITERS, fragments);
+    this.#append = renderSql(APPEND_OUTBOX, fragments);
+    this.#read = renderSql(READ_OUTBOX, fragments);
+    this.#head = renderSql(OUTBOX_HEAD, fragments);
+    this.#prune = renderSql(PRUNE_OUTBOX, fragments);
+  }
+
+  /** Registers the transaction on `connection` as a writer; returns its tx_no. Call before its first append. */
+  async register(connection: MysqlExecutor): Promise<string> {
+    try {
+      const rows = await selectRows<{ tx_no: string }>(connection, raw(this.#register), this.#context('registering'));
+      return rows[0]!.tx_no;
+    } catch (err) {
+      if (isPolystoreError(err, 'PS_ERR_STORE_UNAVAILABLE')) throw err;
+      throw new PolystoreError(
+        'PS_ERR_STORE_QUERY',
+        'The mysql home could not register a transaction as an outbox writer',
+        {
+          cause: err,
+          fix: 'run ensureSchema(); check that the user may use GET_LOCK and NEXTVAL on the home database',
+        },
+      );
+    }
+  }
+
+  /** Ends the registration; only after the transaction's COMMIT or ROLLBACK has returned. */
+  async unregister(connection: MysqlExecutor): Promise<void> {
+    await writeRows(connection, raw(this.#unregister), this.#context('unregistering'));
+  }
+
+  async append(connection: MysqlExecutor, txNo: string, event: NewChangeEvent): Promise<LogPosition> {
+    if (!OPS.has(event.op))
+      throw invalidArgument('An outbox event has an unknown op', 'op', 'use create, update or delete');
+    assertCount(event.version, 'version');
+    const payload = event.payload === null ? null : JSON.stringify(event.payload);
+    const values = [txNo, event.entity, event.key, event.version, event.op, payload];
+    const rows = await selectRows<{ seq: string }>(
+      connection,
+      { text: this.#append, values },
+      this.#context('appending to'),
+    );
+    return outboxPosition(txNo, rows[0]!.seq);
+  }
+
+  async read(exec: MysqlExecutor, after: LogPosition | null, limit: number): Promise<ChangeEvent[]> {
+    assertCount(limit, 'limit');
+    const { txId, seq } = after === null ? { txId: '0', seq: '0' } : parsePosition(after);
+    const horizon = await this.#horizon(exec);
+    const values = [txId, txId, seq, horizon, limit];
+    const rows = await selectRows<OutboxRow>(exec, { text: this.#read, values }, this.#context('reading'));
+    return rows.map((row) => {
+      const event = { entity: row.entity, key: row.key, version: toNumber(row.version) };
+      return {
+        ...event,
+        op: row.op,
+        payload: row.payload === null ? null : (JSON.parse(row.payload) as Record<string, unknown>),
+        eventId: eventIdOf(event),
+        position: outboxPosition(row.tx_no, row.seq),
+        committedAt: toNumber(row.committed_ms),
+      };
+    });
+  }
+
+  async head(exec: MysqlExecutor): Promise<LogPosition | null> {
+    const horizon = await this.#horizon(exec);
+    const rows = await selectRows<{ tx_no: string; seq: string }>(
+      exec,
+      { text: this.#head, values: [horizon] },
+      this.#context('reading the head of'),
+    );
+    return rows[0] ? outboxPosition(rows[0].tx_no, rows[0].seq) : null;
+  }
+
+  async prune(exec: MysqlExecutor, upTo: LogPosition): Promise<number> {
+    const { txId, seq } = parsePosition(upTo);
+    const values = [txId, txId, seq];
+    const { affectedRows } = await writeRows(exec, { text: this.#prune, values }, this.#context('pruning'));
+    return affectedRows;
+  }
+
+  /** min(fence, oldest live writer's tx_no): events below it are settled (outbox-fence.sql). */
+  async #horizon(exec: MysqlExecutor): Promise<string> {
+    const [row] = await selectRows<{ fence: string; oldest_live: string | null; dead: unknown }>(
+      exec,
+      raw(this.#fence),
+      this.#context('fencing'),
+    );
+    const fence = BigInt(row!.fence);
+    const oldest = row!.oldest_live === null ? fence : BigInt(row!.oldest_live);
+    if (toNumber(row!.dead) > 0) await writeRows(exec, raw(this.#reap), this.#context('reaping writers of'));
+    return (oldest < fence ? oldest : fence).toString();
+  }
+
+  #context(verb: string) {
+    return { target: this.target, action: `${verb} the outbox` };
+  }
+}
+
+function parsePosition(position: LogPosition): { txId: string; seq: string } {
+  try {
+    return parseOutboxPosition(position);
+  } catch (err) {
+    throw invalidArgument(
+      'A log position is not an outbox position',
+      'position',
+      'pass a position read from this home',
+      err,
+    );
+  }
+}

@@ -1,0 +1,190 @@
+import { isPolystoreError, PolystoreError } from '../../errors/index.js';
+import type { FilterNode } from '../../model/filter-ast.js';
+import type { EntityTableSpec, FindOptions, StoredRow } from '../../stores/home-store.js';
+import { compileFilter, compileOrderBy } from './mysql-compile-filter.js';
+import type { MysqlExecutor } from './mysql-driver.js';
+import { type EntityTable, type EntityTables, ROW_ALIAS } from './mysql-entity-table.js';
+import { assertCount, assertId, selectRows, toNumber, writeRows } from './mysql-query.js';
+import { bind, joinSql, loadSql, raw, renderSql, sql } from './mysql-sql.js';
+
+const TOMBSTONE = loadSql('tombstone.sql');
+
+/** Ids per `IN (...)` list; well under the 65,535 placeholders a prepared statement may hold. */
+const IDS_PER_STATEMENT = 1000;
+/** MariaDB has no `LIMIT ALL`; its documented idiom is the largest BIGINT UNSIGNED. */
+const NO_LIMIT = '18446744073709551615';
+
+/** Reads and version-guarded writes of entity rows, over a pool or one transaction's connection. */
+export class MysqlRows {
+  readonly #tombstone: string;
+
+  constructor(
+    private readonly target: string,
+    private readonly tables: EntityTables,
+    private readonly tombstones: string,
+  ) {
+    this.#tombstone = renderSql(TOMBSTONE, { tombstones });
+  }
+
+  async get(exec: MysqlExecutor, spec: EntityTableSpec, id: string, lock = false): Promise<StoredRow | null> {
+    assertId(id);
+    const table = this.tables.resolve(spec);
+    const query = sql`SELECT ${raw(table.selectList)} FROM ${raw(table.relation)} AS ${raw(ROW_ALIAS)} WHERE ${raw(ROW_ALIAS)}.id = ${bind(id)}${raw(lock ? ' FOR UPDATE' : '')}`;
+    const rows = await selectRows<Record<string, unknown>>(exec, query, this.#context(table, 'reading'));
+    return rows[0] ? table.decode(rows[0]) : null;
+  }
+
+  async getMany(exec: MysqlExecutor, spec: EntityTableSpec, ids: readonly string[]): Promise<StoredRow[]> {
+    for (const id of ids) assertId(id);
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return [];
+    const table = this.tables.resolve(spec);
+    const byId = new Map<string, StoredRow>();
+    for (let i = 0; i < unique.length; i += IDS_PER_STATEMENT) {
+      const list = joinSql(unique.slice(i, i + IDS_PER_STATEMENT).map(bind), ', ');
+      const query = sql`SELECT ${raw(table.selectList)} FROM ${raw(table.relation)} AS ${raw(ROW_ALIAS)} WHERE ${raw(ROW_ALIAS)}.id IN (${list})`;
+      const rows = await selectRows<Record<string, unknown>>(exec, query, this.#context(table, 'reading'));
+      for (const row of rows) {
+        const decoded = table.decode(row);
+        byId.set(decoded.id, decoded);
+      }
+    }
+    return unique.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  async find(
+    exec: MysqlExecutor,
+    spec: EntityTableSpec,
+    filter: FilterNode | null,
+    options: FindOptions,
+  ): Promise<StoredRow[]> {
+    assertCount(options.limit, 'limit', true);
+    assertCount(options.offset, 'offset');
+    const table = this.tables.resolve(spec);
+    const where = compileFilter(table, filter);
+    const orderBy = compileOrderBy(table, options.orderBy);
+    const limit = Number.isFinite(options.limit) ? bind(options.limit) : raw(NO_LIMIT);
+    const query = sql`SELECT ${raw(table.selectList)} FROM ${raw(table.relation)} AS ${raw(ROW_ALIAS)} WHERE ${where} ORDER BY ${orderBy} LIMIT ${limit} OFFSET ${bind(options.offset)}`;
+    const rows = await selectRows<Record<string, unknown>>(exec, query, this.#context(table, 'finding', true));
+    return rows.map((row) => table.decode(row));
+  }
+
+  async count(exec: MysqlExecutor, spec: EntityTableSpec, filter: FilterNode | null): Promise<number> {
+    const table = this.tables.resolve(spec);
+    const query = sql`SELECT COUNT(*) AS n FROM ${raw(table.relation)} AS ${raw(ROW_ALIAS)} WHERE ${compileFilter(table, filter)}`;
+    const rows = await selectRows<{ n: unknown }>(exec, query, this.#context(table, 'counting', true));
+    return toNumber(rows[0]?.n ?? 0);
+  }
+
+  async listVersions(exec: MysqlExecutor, spec: EntityTableSpec): Promise<{ id: string; version: number }[]> {
+    const table = this.tables.resolve(spec);
+    const query = raw(`SELECT id, _version FROM ${table.relation} ORDER BY id`);
+    const rows = await selectRows<{ id: string; _version: unknown }>(
+      exec,
+      query,
+      this.#context(table, 'listing versions'),
+    );
+    return rows.map((row) => ({ id: row.id, version: toNumber(row._version) }));
+  }
+
+  async insert(
+    exec: MysqlExecutor,
+    spec: EntityTableSpec,
+    id: string,
+    data: Readonly<Record<string, unknown>>,
+  ): Promise<number> {
+    assertId(id);
+    const table = this.tables.resolve(spec);
+    const values = [id, spec.entity, id, ...table.encode(id, data)];
+    let rows: { _version: unknown }[];
+    try {
+      rows = await selectRows(exec, { text: table.insertSql, values }, this.#context(table, 'inserting'));
+    } catch (err) {
+      if (isPolystoreError(err, 'PS_ERR_ALREADY_EXISTS')) {
+        throw new PolystoreError('PS_ERR_ALREADY_EXISTS', `A ${spec.entity} record with this id already exists`, {
+          field: 'id',
+          fix: 'choose another id, or update the existing record',
+          cause: err,
+        });
+      }
+      throw err;
+    }
+    const version = toNumber(rows[0]?._version);
+    if (version > 1) {
+      const clear = sql`DELETE FROM ${raw(this.tombstones)} WHERE entity = ${bind(spec.entity)} AND id = ${bind(id)}`;
+      await writeRows(exec, clear, this.#context(table, 'clearing a tombstone'));
+    }
+    return version;
+  }
+
+  async update(
+    exec: MysqlExecutor,
+    spec: EntityTableSpec,
+    id: string,
+    data: Readonly<Record<string, unknown>>,
+    expectedVersion: number,
+  ): Promise<number> {
+    assertId(id);
+    assertCount(expectedVersion, 'expectedVersion');
+    const table = this.tables.resolve(spec);
+    const values = [...table.encode(id, data), id, expectedVersion];
+    const { affectedRows } = await writeRows(exec, { text: table.updateSql, values }, this.#context(table, 'updating'));
+    if (affectedRows === 1) return expectedVersion + 1;
+    throw await this.#missedVersion(exec, table, id, expectedVersion);
+  }
+
+  async delete(exec: MysqlExecutor, spec: EntityTableSpec, id: string, expectedVersion?: number): Promise<number> {
+    assertId(id);
+    if (expectedVersion !== undefined) assertCount(expectedVersion, 'expectedVersion');
+    const table = this.tables.resolve(spec);
+    const expected = expectedVersion ?? null;
+    const rows = await selectRows<{ _version: unknown }>(
+      exec,
+      { text: table.deleteSql, values: [id, expected, expected] },
+      this.#context(table, 'deleting'),
+    );
+    if (!rows[0]) throw await this.#missedVersion(exec, table, id, expectedVersion);
+    const tombstone = toNumber(rows[0]._version) + 1;
+    const values = [spec.entity, id, tombstone];
+    await writeRows(exec, { text: this.#tombstone, values }, this.#context(table, 'recording a tombstone'));
+    return tombstone;
+  }
+
+  /** Why an update or delete matched no row: the row is absent, or at another version. */
+  async #missedVersion(
+    exec: MysqlExecutor,
+    table: EntityTable,
+    id: string,
+    expectedVersion: number | undefined,
+  ): Promise<PolystoreError> {
+    const rows = await selectRows<{ _version: unknown }>(
+      exec,
+      { text: table.currentVersionSql, values: [id] },
+      this.#context(table, 'reading the current version'),
+    );
+    const entity = table.spec.entity;
+    if (!rows[0]) {
+      return new PolystoreError('PS_ERR_NOT_FOUND', `No ${entity} record has this id`, {
+        field: 'id',
+        fix: 'check the id; the record may have been deleted',
+      });
+    }
+    const currentVersion = toNumber(rows[0]._version);
+    return new PolystoreError(
+      'PS_ERR_VERSION_CONFLICT',
+      `The ${entity} record is at version ${currentVersion}, not the expected version ${expectedVersion}`,
+      {
+        details: { expectedVersion, currentVersion },
+        fix: 'read the record again and retry the change against its current version',
+      },
+    );
+  }
+
+  #context(table: EntityTable, verb: string, filterValues = false) {
+    return {
+      target: this.target,
+      action: `${verb} ${table.spec.entity} rows`,
+      ...(filterValues ? { dataError: 'PS_ERR_INVALID_FILTER' as const } : {}),
+    };
+  }
+}

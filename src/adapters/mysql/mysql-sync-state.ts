@@ -1,0 +1,93 @@
+import type { ChangeEvent } from '../../sync/change-event.js';
+import type { DeadLetter, NewDeadLetter } from '../../sync/dead-letter.js';
+import type { LogPosition } from '../../sync/log-position.js';
+import type { HomeNames } from './mysql-ddl.js';
+import type { MysqlExecutor } from './mysql-driver.js';
+import { assertCount, assertName, selectRows, toNumber, writeRows } from './mysql-query.js';
+import { fromDatetime } from './mysql-row-codec.js';
+import { bind, loadSql, raw, renderSql, sql } from './mysql-sql.js';
+
+const SET_CHECKPOINT = loadSql('set-checkpoint.sql');
+const ADD_DEAD_LETTER = loadSql('add-dead-letter.sql');
+const DEAD_LETTER_COLUMNS = 'id, consumer, event, attempts, error, failed_at';
+
+interface DeadLetterRow {
+  id: string;
+  consumer: string;
+  event: string;
+  attempts: unknown;
+  error: string;
+  failed_at: string;
+}
+
+/** Consumer checkpoints and dead letters, kept in the home next to the outbox. */
+export class MysqlSyncState {
+  readonly #setCheckpoint: string;
+  readonly #addDeadLetter: string;
+
+  constructor(
+    private readonly target: string,
+    private readonly names: HomeNames,
+  ) {
+    this.#setCheckpoint = renderSql(SET_CHECKPOINT, { checkpoints: names.checkpoints });
+    this.#addDeadLetter = renderSql(ADD_DEAD_LETTER, { deadLetters: names.deadLetters });
+  }
+
+  async getCheckpoint(exec: MysqlExecutor, consumer: string): Promise<LogPosition | null> {
+    assertName(consumer, 'consumer');
+    const query = sql`SELECT position FROM ${raw(this.names.checkpoints)} WHERE consumer = ${bind(consumer)}`;
+    const rows = await selectRows<{ position: string }>(exec, query, this.#context('reading a checkpoint'));
+    return rows[0]?.position ?? null;
+  }
+
+  async setCheckpoint(exec: MysqlExecutor, consumer: string, position: LogPosition): Promise<void> {
+    assertName(consumer, 'consumer');
+    assertName(position, 'position');
+    const query = { text: this.#setCheckpoint, values: [consumer, position] };
+    await writeRows(exec, query, this.#context('writing a checkpoint'));
+  }
+
+  async addDeadLetter(exec: MysqlExecutor, letter: NewDeadLetter): Promise<DeadLetter> {
+    assertName(letter.consumer, 'consumer');
+    assertCount(letter.attempts, 'attempts');
+    const values = [letter.consumer, JSON.stringify(letter.event), letter.attempts, letter.error];
+    const rows = await selectRows<DeadLetterRow>(
+      exec,
+      { text: this.#addDeadLetter, values },
+      this.#context('adding a dead letter'),
+    );
+    return toDeadLetter(rows[0]!);
+  }
+
+  async listDeadLetters(exec: MysqlExecutor, consumer?: string): Promise<DeadLetter[]> {
+    if (consumer !== undefined) assertName(consumer, 'consumer');
+    const from = raw(`SELECT ${DEAD_LETTER_COLUMNS} FROM ${this.names.deadLetters}`);
+    const query =
+      consumer === undefined ? sql`${from} ORDER BY id` : sql`${from} WHERE consumer = ${bind(consumer)} ORDER BY id`;
+    const rows = await selectRows<DeadLetterRow>(exec, query, this.#context('listing dead letters'));
+    return rows.map(toDeadLetter);
+  }
+
+  async removeDeadLetter(exec: MysqlExecutor, id: string): Promise<boolean> {
+    // Ids are AUTO_INCREMENT values as strings; anything else cannot name a dead letter.
+    if (typeof id !== 'string' || !/^\d{1,19}$/.test(id)) return false;
+    const query = sql`DELETE FROM ${raw(this.names.deadLetters)} WHERE id = CAST(${bind(id)} AS UNSIGNED)`;
+    const { affectedRows } = await writeRows(exec, query, this.#context('removing a dead letter'));
+    return affectedRows > 0;
+  }
+
+  #context(action: string) {
+    return { target: this.target, action };
+  }
+}
+
+function toDeadLetter(row: DeadLetterRow): DeadLetter {
+  return {
+    id: row.id,
+    consumer: row.consumer,
+    event: JSON.parse(row.event) as ChangeEvent,
+    attempts: toNumber(row.attempts),
+    error: row.error,
+    failedAt: fromDatetime(row.failed_at),
+  };
+}

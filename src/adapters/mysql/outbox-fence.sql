@@ -1,0 +1,62 @@
+-- outbox-fence.sql: the horizon below which the outbox is settled. Every event
+-- whose tx_no is below it has committed (and is visible to any statement that
+-- starts after this one) or will never exist.
+--
+-- The problem. MySQL has no snapshot xmin (the PostgreSQL home reads
+-- tx_id < pg_snapshot_xmin). AUTO_INCREMENT values are taken at insert, not at
+-- commit: if transaction A takes seq 5, B takes seq 6 and commits first, a
+-- reader that sees 6 and checkpoints it skips 5 forever once A commits.
+-- INFORMATION_SCHEMA.INNODB_TRX cannot stand in for xmin: it is a cache that
+-- InnoDB refreshes only when nobody has read it for 100 ms, so a running
+-- transaction can be missing from it (measured on MariaDB 10.11: a writer that
+-- looks itself up right after another session's read misses itself every time).
+-- Numbering at commit (taking seq from a locked counter as the transaction's
+-- last statement) would order by commit, but appendOutbox must return the
+-- event's final position before COMMIT, and the home contract orders a
+-- transaction's events by when it started writing, as PostgreSQL does.
+--
+-- The scheme. Before its first event a transaction registers
+-- (register-writer.sql): one statement that, under the write lock of the MEMORY
+-- table _ps_outbox_writers, draws tx_no = NEXTVAL(_ps_outbox_tx) and inserts
+-- (conn_id, tx_no). After its COMMIT or ROLLBACK has returned it deletes its row
+-- (unregister-writer.sql). Its events carry (tx_no, seq); the log order is
+-- (tx_no, seq). This statement, under the same table's read lock, draws
+-- fence = NEXTVAL(_ps_outbox_tx) and reads the smallest tx_no of a live writer.
+-- The horizon is min(fence, oldest live tx_no). A reader returns only events
+-- with tx_no < horizon, read by a statement that starts after this one.
+--
+-- Why nothing is skipped. Take an event of transaction T, whose tx_no t is
+-- below the horizon. A MEMORY table is locked whole for each statement and both
+-- NEXTVALs run inside their statements, so T registered either
+--   after this statement: then t > fence >= horizon, a contradiction; or
+--   before it: then, when this statement ran, T's row was
+--     present and live: horizon <= t, a contradiction;
+--     deleted by T: T's COMMIT had returned (so T is visible to later
+--       statements) or T had rolled back (so its events never exist);
+--     present but its connection's lock free (reap-writers.sql deletes such
+--       rows): T's connection had ended, and the server ends a session only
+--       after its transaction has committed or rolled back.
+-- So every event below the horizon that will ever exist is visible to the read
+-- that follows, and since positions only grow (the sequence never repeats a
+-- value, even after a restart; MEMORY rows vanish on restart together with
+-- every transaction that was open), a consumer that resumes after the last
+-- position it saw misses nothing.
+--
+-- The cost. A writer that stays open holds back later events (delayed, never
+-- lost) until it ends; unlike PostgreSQL's xmin, only transactions that have
+-- appended to this database's outbox hold it back. A writer pays two extra
+-- round trips (register, unregister); a read pays this one, and draws one
+-- sequence value (CACHE 1000 keeps that in memory). Readers must use the
+-- primary: NEXTVAL writes.
+--
+-- Placeholders (allow-listed, backtick-quoted):
+--   {{writers}}   `database`.`_ps_outbox_writers`
+--   {{sequence}}  `database`.`_ps_outbox_tx`
+-- Parameters: none.
+-- Returns: one row: fence, oldest_live (null without live writers) and dead
+-- (rows whose connection is gone, for reap-writers.sql), as decimal text.
+SELECT NEXTVAL({{sequence}}) AS fence,
+       (SELECT MIN(w.tx_no) FROM {{writers}} w
+        WHERE IS_USED_LOCK(CONCAT('polystore.writer.', w.conn_id)) <=> w.conn_id) AS oldest_live,
+       (SELECT COUNT(*) FROM {{writers}} w
+        WHERE NOT (IS_USED_LOCK(CONCAT('polystore.writer.', w.conn_id)) <=> w.conn_id)) AS dead
