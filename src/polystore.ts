@@ -153,6 +153,8 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     await this.sync.stop();
     const stores = Object.values(this.#config.stores ?? {});
     await Promise.all(stores.map((store) => store.close()));
+    // A broker log opened its own connection; the outbox log has nothing to close.
+    await (this.#config.log as { close?: () => Promise<void> } | undefined)?.close?.();
     await this.#config.home.close();
   }
 

@@ -4,8 +4,9 @@ import type { HomeStore } from '../stores/home-store.js';
 import type { ViewStoreBase } from '../stores/versioned-change.js';
 import type { ViewDef } from '../views/view-def.js';
 import type { DeadLetter } from './dead-letter.js';
-import type { EventLog } from './event-log.js';
+import type { EventLog, EventPublisher } from './event-log.js';
 import type { LogPosition } from './log-position.js';
+import { OutboxRelay } from './outbox-relay.js';
 import { Projector, type ProjectorStats } from './projector.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 
@@ -40,6 +41,8 @@ export interface ReplayResult {
  */
 export class SyncEngine {
   readonly #projectors = new Map<string, Projector>();
+  /** Present when the log is a broker: it moves outbox events there. */
+  readonly #relay: OutboxRelay | undefined;
   #running = false;
   #pruneTimer: NodeJS.Timeout | undefined;
 
@@ -51,6 +54,15 @@ export class SyncEngine {
     private readonly logger: Logger,
   ) {
     const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    if (isPublisher(log)) {
+      this.#relay = new OutboxRelay(home, log, {
+        name: `relay_${log.name}`,
+        batchSize: options.batchSize ?? 500,
+        pollIntervalMs: options.pollIntervalMs ?? 50,
+        retry,
+        logger,
+      });
+    }
     if (!(retry.maxAttempts >= 1)) {
       throw new PolystoreError('PS_ERR_INVALID_CONFIG', 'sync.retry.maxAttempts must be at least 1', {
         field: 'sync.retry.maxAttempts',
@@ -83,6 +95,7 @@ export class SyncEngine {
   async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
+    await this.#relay?.start();
     await Promise.all([...this.#projectors.values()].map((p) => p.start()));
     const every = this.options.pruneIntervalMs ?? 30_000;
     if (every > 0) {
@@ -98,11 +111,13 @@ export class SyncEngine {
     if (!this.#running) return;
     this.#running = false;
     clearInterval(this.#pruneTimer);
+    await this.#relay?.stop();
     await Promise.all([...this.#projectors.values()].map((p) => p.stop()));
   }
 
   /** Wakes idle projectors; called after each local commit. */
   notify(): void {
+    this.#relay?.wake();
     for (const projector of this.#projectors.values()) projector.wake();
   }
 
@@ -209,7 +224,9 @@ export class SyncEngine {
 
   /** Deletes outbox events that every view has durably passed. */
   async prune(): Promise<number> {
-    const positions = await Promise.all([...this.#projectors.keys()].map((name) => this.home.getCheckpoint(name)));
+    // With a broker, the relay is the outbox's only reader: prune what it published.
+    const readers = this.#relay ? [this.#relay.name] : [...this.#projectors.keys()];
+    const positions = await Promise.all(readers.map((name) => this.home.getCheckpoint(name)));
     if (positions.length === 0 || positions.some((p) => p === null)) return 0;
     const oldest = (positions as LogPosition[]).sort()[0]!;
     return this.home.pruneOutbox(oldest);
@@ -225,4 +242,8 @@ export class SyncEngine {
     }
     return projector;
   }
+}
+
+function isPublisher(log: EventLog): log is EventLog & EventPublisher {
+  return typeof (log as Partial<EventPublisher>).publish === 'function';
 }

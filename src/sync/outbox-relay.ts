@@ -1,0 +1,111 @@
+import { describeError, type Logger } from '../runtime/logger.js';
+import type { HomeStore } from '../stores/home-store.js';
+import type { EventPublisher } from './event-log.js';
+import type { LogPosition } from './log-position.js';
+import { backoffDelay, type RetryPolicy } from './retry-policy.js';
+
+export interface OutboxRelayOptions {
+  /** Checkpoint name in the home (default `relay:<log name>`). */
+  readonly name: string;
+  readonly batchSize: number;
+  readonly pollIntervalMs: number;
+  readonly retry: RetryPolicy;
+  readonly logger: Logger;
+}
+
+export interface RelayStats {
+  readonly published: number;
+  readonly position: LogPosition | null;
+  readonly failures: number;
+}
+
+/**
+ * Moves committed outbox events from the home to a broker log, in log order.
+ * It publishes a batch, then records its checkpoint in the home; a crash in
+ * between publishes the batch again, which the broker de-duplicates by event
+ * id and projectors' version guards make harmless in any case. Failures
+ * (broker or home down) are retried with backoff, never skipped.
+ *
+ * @example
+ * const relay = new OutboxRelay(home, jetstream, { name: 'relay:jetstream', batchSize: 500, pollIntervalMs: 20, retry, logger });
+ * await relay.start();
+ */
+export class OutboxRelay {
+  #position: LogPosition | null = null;
+  #published = 0;
+  #failures = 0;
+  #stopRequested = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(
+    private readonly home: HomeStore,
+    private readonly publisher: EventPublisher,
+    private readonly options: OutboxRelayOptions,
+  ) {}
+
+  /** Its checkpoint name in the home. */
+  get name(): string {
+    return this.options.name;
+  }
+
+  stats(): RelayStats {
+    return { published: this.#published, position: this.#position, failures: this.#failures };
+  }
+
+  async start(): Promise<void> {
+    if (this.#loop) return;
+    this.#stopRequested = false;
+    this.#position = await this.home.getCheckpoint(this.options.name);
+    this.#loop = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopRequested = true;
+    this.#wake?.();
+    await this.#loop;
+    this.#loop = undefined;
+  }
+
+  wake(): void {
+    this.#wake?.();
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    while (!this.#stopRequested) {
+      try {
+        const events = await this.home.readOutbox(this.#position, this.options.batchSize);
+        if (events.length === 0) {
+          await this.#sleep(this.options.pollIntervalMs);
+          continue;
+        }
+        await this.publisher.publish(events);
+        const last = events.at(-1)!.position;
+        await this.home.setCheckpoint(this.options.name, last);
+        this.#position = last;
+        this.#published += events.length;
+        failures = 0;
+      } catch (err) {
+        failures++;
+        this.#failures++;
+        this.options.logger.warn(
+          { relay: this.options.name, error: describeError(err), failures },
+          'outbox relay failed, retrying',
+        );
+        await this.#sleep(backoffDelay(this.options.retry, Math.min(failures, 8)));
+      }
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+}
