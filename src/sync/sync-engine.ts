@@ -18,6 +18,13 @@ export interface SyncOptions {
   /** Longest delay before an `on-flush` view is flushed and checkpointed (default 1000 ms). */
   readonly flushIntervalMs?: number;
   readonly retry?: Partial<RetryPolicy>;
+  /**
+   * With a broker log: run the outbox relay in this process (default true).
+   * Run it in one process (or several: publishing is de-duplicated by event id).
+   */
+  readonly relay?: boolean;
+  /** Run the projectors in this process (default true); false for a writer-only process. */
+  readonly projectors?: boolean;
   /** Delete outbox events every consumer has passed, every this many ms (default 30 000; 0 disables). */
   readonly pruneIntervalMs?: number;
 }
@@ -95,8 +102,8 @@ export class SyncEngine {
   async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
-    await this.#relay?.start();
-    await Promise.all([...this.#projectors.values()].map((p) => p.start()));
+    if (this.options.relay !== false) await this.#relay?.start();
+    if (this.options.projectors !== false) await Promise.all([...this.#projectors.values()].map((p) => p.start()));
     const every = this.options.pruneIntervalMs ?? 30_000;
     if (every > 0) {
       this.#pruneTimer = setInterval(() => {

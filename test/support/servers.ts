@@ -39,24 +39,28 @@ export function serverReachable(kind: ServerKind, timeoutMs = 1500): Promise<boo
  * @example
  * await describeWithServer('postgres', 'pg home contract', () => { ... });
  */
-export async function describeWithServer(kind: ServerKind, name: string, body: () => void): Promise<void> {
-  if (await serverReachable(kind)) {
+export async function describeWithServer(
+  kinds: ServerKind | readonly ServerKind[],
+  name: string,
+  body: () => void,
+): Promise<void> {
+  const needed = typeof kinds === 'string' ? [kinds] : kinds;
+  const down: ServerKind[] = [];
+  for (const kind of needed) if (!(await serverReachable(kind))) down.push(kind);
+  if (down.length === 0) {
     describe(name, body);
     return;
   }
-  const where = redactSecrets(SERVER_URLS[kind]);
+  const what = down.map((kind) => `${kind} at ${redactSecrets(SERVER_URLS[kind])}`).join(', ');
+  const fix = down.map((kind) => `POLYSTORE_${kind.toUpperCase()}_URL`).join(', ');
   if (process.env.CI) {
     describe(name, () => {
-      it(`needs ${kind} at ${where}`, () => {
-        throw new Error(
-          `${kind} is unreachable at ${where}; CI requires it (start it, or set POLYSTORE_${kind.toUpperCase()}_URL)`,
-        );
+      it(`needs ${what}`, () => {
+        throw new Error(`unreachable: ${what}; CI requires it (start it, or set ${fix})`);
       });
     });
     return;
   }
-  process.stdout.write(
-    `[polystore tests] skipping "${name}": ${kind} is unreachable at ${where} (set POLYSTORE_${kind.toUpperCase()}_URL to run it)\n`,
-  );
+  process.stdout.write(`[polystore tests] skipping "${name}": unreachable ${what} (set ${fix} to run it)\n`);
   describe.skip(name, body);
 }

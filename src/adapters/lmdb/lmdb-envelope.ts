@@ -93,5 +93,5 @@ export function assertChanges(scope: string, changes: readonly VersionedChange<u
     assertKey(key, field);
     assertKey(entryKey(scope, key), field);
   });
-  changes.forEach((change, index) => assertValue(change.value, `changes[${index}].value`));
+  for (const [index, change] of changes.entries()) assertValue(change.value, `changes[${index}].value`);
 }
