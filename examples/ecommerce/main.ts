@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createProgress } from './progress.js';
 import { BOUGHT_TOGETHER, CATEGORY_RECOMMENDATIONS, REVENUE_BY_CATEGORY, REVENUE_BY_DAY } from './queries.js';
+import { resetServers } from './reset-servers.js';
 import {
   DEFAULT_SIZE,
   generateOrders,
@@ -20,7 +21,7 @@ import {
   type SeedSize,
   userId,
 } from './seed-data.js';
-import { createShop, type Shop } from './shop.js';
+import { createShop, type Shop, serversFromEnv } from './shop.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -74,10 +75,19 @@ async function seed(db: Shop, progress: ReturnType<typeof createProgress>): Prom
 
 async function main(): Promise<void> {
   const started = performance.now();
-  if (!args.keep) await rm(dataDir, { recursive: true, force: true });
+  const servers = serversFromEnv();
+  if (!args.keep) {
+    await rm(dataDir, { recursive: true, force: true });
+    await resetServers(servers);
+  }
   const progress = createProgress(!args.json);
-  say(`Polystore e-commerce demo — embedded stores under ${dataDir}`);
-  const db = createShop({ dataDir });
+  const onServers = Object.entries(servers)
+    .filter(([, url]) => url)
+    .map(([name]) => name);
+  say(
+    `Polystore e-commerce demo — ${onServers.length ? `servers: ${onServers.join(', ')}; ` : ''}embedded stores under ${dataDir}`,
+  );
+  const db = createShop({ dataDir, servers });
   await db.ready();
   try {
     await run(db, progress, started);

@@ -2,28 +2,63 @@ import { join } from 'node:path';
 import { duckdbStore } from '../../src/adapters/duckdb/index.js';
 import { kuzuStore } from '../../src/adapters/kuzu/index.js';
 import { lmdbStore } from '../../src/adapters/lmdb/index.js';
+import { mysqlHome } from '../../src/adapters/mysql/index.js';
+import { jetstreamLog } from '../../src/adapters/nats/index.js';
 import { oramaStore } from '../../src/adapters/orama/index.js';
 import { pgliteHome } from '../../src/adapters/pglite/index.js';
+import { postgresHome } from '../../src/adapters/postgres/index.js';
+import { redisStore } from '../../src/adapters/redis/index.js';
 import { createPolystore, type Logger, type SyncOptions } from '../../src/index.js';
 import { entities, keyspaces, views } from './model.js';
+
+/** Server URLs; each one given replaces its embedded counterpart. */
+export interface ShopServers {
+  readonly postgres?: string | undefined;
+  readonly mysql?: string | undefined;
+  readonly redis?: string | undefined;
+  readonly nats?: string | undefined;
+}
 
 export interface ShopOptions {
   /** Where the embedded stores keep their files. */
   readonly dataDir: string;
+  readonly servers?: ShopServers;
   readonly sync?: SyncOptions & { readonly autoStart?: boolean };
   readonly logger?: Logger;
 }
 
+/** Names the demo uses on servers: its schema/database, key prefix and stream. */
+export const SHOP_NAMESPACE = 'polystore_demo';
+
+/** The servers named by `POLYSTORE_*_URL` environment variables. */
+export function serversFromEnv(env: NodeJS.ProcessEnv = process.env): ShopServers {
+  return {
+    postgres: env.POLYSTORE_POSTGRES_URL || undefined,
+    mysql: env.POLYSTORE_MYSQL_URL || undefined,
+    redis: env.POLYSTORE_REDIS_URL || undefined,
+    nats: env.POLYSTORE_NATS_URL || undefined,
+  };
+}
+
 /**
- * The e-commerce system on embedded engines: PGlite home, LMDB cache, Orama
- * search, Kuzu graph, DuckDB analytics. No server needed.
+ * The e-commerce system. With no servers: PGlite home, LMDB cache, Orama
+ * search, Kuzu graph, DuckDB analytics, the home's outbox as the log. Each
+ * server URL swaps in PostgreSQL or MariaDB (home), Redis (cache) or JetStream
+ * (log, fed by the outbox relay); search, graph and analytics stay embedded.
  */
 export function createShop(options: ShopOptions) {
-  const { dataDir } = options;
+  const { dataDir, servers = {} } = options;
+  const home = servers.postgres
+    ? postgresHome({ connectionString: servers.postgres, schema: SHOP_NAMESPACE })
+    : servers.mysql
+      ? mysqlHome({ uri: servers.mysql, database: SHOP_NAMESPACE })
+      : pgliteHome({ dataDir: join(dataDir, 'home') });
   return createPolystore({
-    home: pgliteHome({ dataDir: join(dataDir, 'home') }),
+    home,
     stores: {
-      cache: lmdbStore({ path: join(dataDir, 'cache') }),
+      cache: servers.redis
+        ? redisStore({ url: servers.redis, keyPrefix: `${SHOP_NAMESPACE}:` })
+        : lmdbStore({ path: join(dataDir, 'cache') }),
       search: oramaStore({ path: join(dataDir, 'search') }),
       graph: kuzuStore({ path: join(dataDir, 'graph.kuzu') }),
       analytics: duckdbStore({ path: join(dataDir, 'analytics.duckdb') }),
@@ -31,6 +66,7 @@ export function createShop(options: ShopOptions) {
     entities,
     keyspaces,
     views,
+    ...(servers.nats ? { log: jetstreamLog({ servers: servers.nats, stream: SHOP_NAMESPACE }) } : {}),
     ...(options.sync ? { sync: options.sync } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });

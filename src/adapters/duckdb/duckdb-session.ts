@@ -1,4 +1,5 @@
 import { wrapStoreError } from '../../errors/index.js';
+import { ensureParentDir } from '../../runtime/ensure-parent-dir.js';
 import { importDriver } from '../../runtime/import-driver.js';
 
 /** An opaque DuckDB logical type (`VARCHAR`, `LIST(BIGINT)`, ...). */
@@ -68,6 +69,7 @@ export class DuckDBSession {
     const driver: DuckDBDriver = await importDriver('@duckdb/node-api', () => import('@duckdb/node-api'));
     let instance: DuckDBInstance | undefined;
     try {
+      await ensureParentDir(path);
       instance = await driver.DuckDBInstance.create(path);
       return new DuckDBSession(driver, instance, await instance.connect());
     } catch (err) {

@@ -1,4 +1,5 @@
 import { wrapStoreError } from '../../errors/index.js';
+import { ensureParentDir } from '../../runtime/ensure-parent-dir.js';
 import { importDriver } from '../../runtime/import-driver.js';
 
 /** A value Kuzu accepts as a statement parameter (lists and structs included). */
@@ -56,6 +57,7 @@ export class KuzuSession {
   static async #openWith<D extends KuzuDatabase>(driver: KuzuDriver<D>, path: string): Promise<KuzuSession> {
     let database: D | undefined;
     try {
+      await ensureParentDir(path);
       database = new driver.Database(path);
       await database.init();
       const connection = new driver.Connection(database);

@@ -1,0 +1,52 @@
+import type { ShopServers } from './shop.js';
+import { SHOP_NAMESPACE } from './shop.js';
+
+/**
+ * Clears what an earlier demo run left on the servers — only the demo's own
+ * schema/database, key prefix and stream — so each run starts from nothing.
+ */
+export async function resetServers(servers: ShopServers): Promise<void> {
+  if (servers.postgres) {
+    const { Client } = await import('pg');
+    const client = new Client({ connectionString: servers.postgres });
+    await client.connect();
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS ${SHOP_NAMESPACE} CASCADE`);
+    } finally {
+      await client.end();
+    }
+  }
+  if (servers.mysql) {
+    const mysql = await import('mysql2/promise');
+    const connection = await mysql.createConnection(servers.mysql);
+    try {
+      await connection.query(`DROP DATABASE IF EXISTS ${SHOP_NAMESPACE}`);
+    } finally {
+      await connection.end();
+    }
+  }
+  if (servers.redis) {
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(servers.redis);
+    try {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${SHOP_NAMESPACE}:*`, 'COUNT', 1000);
+        if (keys.length > 0) await redis.unlink(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    } finally {
+      await redis.quit();
+    }
+  }
+  if (servers.nats) {
+    const { connect } = await import('nats');
+    const nc = await connect({ servers: servers.nats });
+    try {
+      const jsm = await nc.jetstreamManager();
+      await jsm.streams.delete(SHOP_NAMESPACE).catch(() => undefined);
+    } finally {
+      await nc.close();
+    }
+  }
+}

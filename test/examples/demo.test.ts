@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, expect, it } from 'vitest';
+import { describeWithServer, SERVER_URLS } from '../support/servers.js';
+import { tempDir } from '../support/temp-dir.js';
+
+const run = promisify(execFile);
+const MAIN = new URL('../../examples/ecommerce/main.ts', import.meta.url).pathname;
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const fn of cleanups) await fn();
+});
+
+/** The parts of the demo's JSON report these tests read. */
+interface DemoReport {
+  search: { total: number; hits: { name: string }[] };
+  recommendations: { boughtTogether: { products: unknown[] }; forUser: { products: unknown[] } };
+  analytics: { revenueByCategory: unknown[] };
+  cart: { items: unknown[] };
+  readYourWrites: { wrote: number; read: number };
+  sync: { applied: Record<string, number>; dlq: number; lagP50Ms: number; lagP99Ms: number };
+  consistency: Record<string, { missing: number; stale: number; extra: number }>;
+}
+
+/** Runs the demo as a user would (small data set, JSON output) and returns its report. */
+async function demo(env: Record<string, string>): Promise<DemoReport> {
+  const dir = await tempDir('polystore-demo-');
+  cleanups.push(dir.cleanup);
+  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('POLYSTORE_')));
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', MAIN, '--small', '--json', '--data-dir', dir.path],
+    {
+      env: { ...base, ...env },
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
+  return JSON.parse(stdout);
+}
+
+function expectConverged(report: DemoReport): void {
+  expect(Object.keys(report)).toEqual(
+    expect.arrayContaining(['search', 'recommendations', 'analytics', 'cart', 'sync', 'consistency']),
+  );
+  expect(report.sync).toMatchObject({ dlq: 0, lagP50Ms: expect.any(Number), lagP99Ms: expect.any(Number) });
+  expect(Object.keys(report.sync.applied).sort()).toEqual([
+    'orders_analytics',
+    'orders_graph',
+    'products_cache',
+    'products_graph',
+    'products_search',
+    'users_cache',
+  ]);
+  for (const [view, drift] of Object.entries(report.consistency))
+    expect({ view, ...drift }).toEqual({ view, missing: 0, stale: 0, extra: 0 });
+  expect(report.search.total).toBeGreaterThan(0);
+  expect(report.search.hits[0]?.name).toMatch(/wireless headphone/);
+  expect(report.recommendations.boughtTogether.products.length).toBeGreaterThan(0);
+  expect(report.recommendations.forUser.products.length).toBeGreaterThan(0);
+  expect(report.analytics.revenueByCategory).toHaveLength(12);
+  expect(report.cart.items).toHaveLength(2);
+  expect(report.readYourWrites.read).toBe(report.readYourWrites.wrote);
+}
+
+it('runs on embedded stores and converges', async () => {
+  expectConverged(await demo({}));
+}, 180_000);
+
+await describeWithServer(['postgres', 'redis', 'nats'], 'the demo on servers', () => {
+  it('runs on PostgreSQL, Redis and JetStream with the same report', async () => {
+    expectConverged(
+      await demo({
+        POLYSTORE_POSTGRES_URL: SERVER_URLS.postgres,
+        POLYSTORE_REDIS_URL: SERVER_URLS.redis,
+        POLYSTORE_NATS_URL: SERVER_URLS.nats,
+      }),
+    );
+  }, 180_000);
+});
