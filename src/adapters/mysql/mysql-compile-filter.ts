@@ -1,8 +1,14 @@
-import { PolystoreError } from '../../errors/index.js';
 import type { ComparisonOp, FilterNode, JsonValue } from '../../model/filter-ast.js';
-import type { ColumnType, FindOptions } from '../../stores/home-store.js';
+import type { FindOptions } from '../../stores/home-store.js';
+import {
+  assertColumnFilterValue,
+  invalidFilter,
+  jsonKind,
+  resolveFilterField,
+  type ScalarColumnType,
+} from '../sql-shared/filter-fields.js';
 import type { MysqlValue } from './mysql-driver.js';
-import { type EntityTable, ROW_ALIAS, unknownField } from './mysql-entity-table.js';
+import { type EntityTable, ROW_ALIAS } from './mysql-entity-table.js';
 import { toDatetime } from './mysql-row-codec.js';
 import { bind, joinSql, quoteId, raw, type SqlFragment, sql } from './mysql-sql.js';
 
@@ -16,7 +22,7 @@ type Target = ColumnTarget | JsonTarget;
 interface ColumnTarget {
   readonly kind: 'column';
   readonly sql: SqlFragment;
-  readonly type: Exclude<ColumnType, 'json'>;
+  readonly type: ScalarColumnType;
   readonly field: string;
   readonly isId: boolean;
 }
@@ -33,7 +39,11 @@ interface JsonTarget {
 }
 
 const RANGE: Readonly<Record<Exclude<ComparisonOp, 'eq' | 'ne'>, string>> = { gt: '>', gte: '>=', lt: '<', lte: '<=' };
-/** The same segments `parseFilter` admits; checked again because a FilterNode can come from elsewhere. */
+/**
+ * The same segments `parseFilter` admits; checked again because a FilterNode
+ * can come from elsewhere, and unlike the PostgreSQL home (which binds keys as
+ * a text[] parameter) this one splices keys into the JSON path text.
+ */
 const SEGMENT = /^(?:[A-Za-z_][A-Za-z0-9_]{0,62}|\d{1,6})$/;
 const ARRAY_INDEX = /^\d+$/;
 
@@ -106,30 +116,26 @@ export function compileOrderBy(table: EntityTable, orderBy: FindOptions['orderBy
 }
 
 function resolvePath(table: EntityTable, path: readonly string[]): Target {
-  const field = path.join('.').slice(0, 128);
-  const [head, ...rest] = path;
-  if (head === undefined) throw invalid('A filter path is empty', '', 'name a field');
   if (!path.every((segment) => SEGMENT.test(segment))) {
-    throw invalid(`"${field.slice(0, 64)}" is not a valid field path`, field.slice(0, 64), 'use dotted identifiers');
+    const field = path.join('.').slice(0, 64);
+    throw invalidFilter(`"${field}" is not a valid field path`, field, 'use dotted identifiers');
   }
-  if (head === 'id') {
-    if (rest.length > 0)
-      throw invalid(`"${field}" goes inside the id, which is a string`, field, 'filter on "id" itself');
-    return { kind: 'column', sql: raw(`${ROW_ALIAS}.id`), type: 'text', field, isId: true };
+  const ref = resolveFilterField(table.spec, table.columns, path);
+  const { field } = ref;
+  switch (ref.kind) {
+    case 'id':
+      return { kind: 'column', sql: raw(`${ROW_ALIAS}.id`), type: 'text', field, isId: true };
+    case 'document':
+      return jsonTarget(raw(`${ROW_ALIAS}.doc`), ref.keys, field);
+    case 'json-column':
+      return jsonTarget(columnSql(ref.column.name), ref.keys, field);
+    case 'column':
+      return { kind: 'column', sql: columnSql(ref.column.name), type: ref.type, field, isId: false };
   }
-  if (table.spec.storage === 'document') return jsonTarget(raw(`${ROW_ALIAS}.doc`), path, field);
-  const column = table.columns.get(head);
-  if (!column) throw unknownField(table.spec, head);
-  const name = raw(`${ROW_ALIAS}.${quoteId(column.name, 'column')}`);
-  if (column.type === 'json') return jsonTarget(name, rest, field);
-  if (rest.length > 0) {
-    throw invalid(
-      `"${field}" goes inside "${head}", which is a ${column.type} column`,
-      field,
-      `filter on "${head}" itself`,
-    );
-  }
-  return { kind: 'column', sql: name, type: column.type, field, isId: false };
+}
+
+function columnSql(name: string): SqlFragment {
+  return raw(`${ROW_ALIAS}.${quoteId(name, 'column')}`);
 }
 
 /** Numeric segments index arrays (`$[0]`); names are quoted keys (`$."a"`), safe since they are identifiers. */
@@ -164,23 +170,11 @@ function columnIn(target: ColumnTarget, values: readonly JsonValue[]): SqlFragme
 
 /** Checks a filter value against a typed column and converts it to its parameter form. */
 function columnValue(target: ColumnTarget, value: JsonValue): MysqlValue {
-  const ok =
-    (target.type === 'text' && typeof value === 'string') ||
-    (target.type === 'integer' && Number.isSafeInteger(value)) ||
-    (target.type === 'double' && typeof value === 'number') ||
-    (target.type === 'boolean' && typeof value === 'boolean') ||
-    (target.type === 'timestamp' && (typeof value === 'string' || typeof value === 'number'));
-  if (!ok) {
-    throw invalid(
-      `"${target.field}" is a ${target.type} field but is compared with ${kindOf(value)}`,
-      target.field,
-      `compare "${target.field}" with a ${target.type} value`,
-    );
-  }
+  assertColumnFilterValue(target.type, target.field, value);
   if (target.type !== 'timestamp') return value as MysqlValue;
   const text = toDatetime(value);
   if (text === null) {
-    throw invalid(
+    throw invalidFilter(
       `"${target.field}" is compared with a string that is not a date`,
       target.field,
       'pass a Date, an ISO 8601 string or epoch milliseconds',
@@ -208,8 +202,8 @@ function jsonCompare(target: JsonTarget, op: ComparisonOp, value: JsonValue): Sq
     // null is only ever equal to null: >= and <= hold for it, > and < never.
     return op === 'gte' || op === 'lte' ? sql`COALESCE(JSON_TYPE(${x}) = 'NULL', FALSE)` : raw('FALSE');
   }
-  throw invalid(
-    `"${target.field}" is range-compared with ${kindOf(value)}`,
+  throw invalidFilter(
+    `"${target.field}" is range-compared with ${jsonKind(value)}`,
     target.field,
     `compare "${target.field}" with a number, a string or a boolean`,
   );
@@ -250,14 +244,4 @@ function hasElement(x: SqlFragment, json: string): SqlFragment {
  */
 function jsonEqualsTrue(a: SqlFragment, b: SqlFragment): SqlFragment {
   return sql`(JSON_EQUALS(${a}, ${b}) IS TRUE)`;
-}
-
-function kindOf(value: JsonValue): string {
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
-function invalid(message: string, field: string, fix: string): PolystoreError {
-  return new PolystoreError('PS_ERR_INVALID_FILTER', message, { field, fix });
 }

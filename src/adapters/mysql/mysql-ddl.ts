@@ -3,9 +3,6 @@ import type { EntityTableSpec } from '../../stores/home-store.js';
 import { SQL_TYPES } from './mysql-row-codec.js';
 import { quoteId } from './mysql-sql.js';
 
-/** Polystore's own tables; entity tables may not use the `_ps_` prefix. */
-export const INTERNAL_TABLE_PREFIX = '_ps_';
-
 /** The longest record id (the indexed id column is VARCHAR of this many characters). */
 export const MAX_ID_LENGTH = 512;
 
@@ -45,7 +42,9 @@ export function createDatabaseSql(names: HomeNames): string {
 }
 
 /**
- * Statements creating Polystore's own objects; each is idempotent. See
+ * Statements creating Polystore's own objects; each is idempotent. Their
+ * `_ps_` prefix is refused for entity tables (INTERNAL_TABLE_PREFIX,
+ * sql-shared/entity-spec.ts). See
  * outbox-fence.sql for why the writers table is MEMORY and the transaction
  * numbers come from a SEQUENCE.
  */

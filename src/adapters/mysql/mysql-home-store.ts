@@ -5,12 +5,13 @@ import type { EntityTableSpec, FindOptions, HomeStore, HomeTransaction, StoredRo
 import type { ChangeEvent } from '../../sync/change-event.js';
 import type { DeadLetter, NewDeadLetter } from '../../sync/dead-letter.js';
 import type { LogPosition } from '../../sync/log-position.js';
+import { validateSpec } from '../sql-shared/entity-spec.js';
+import { toNumber } from '../sql-shared/row-values.js';
 import { createDatabaseSql, entityTableStatement, homeTableStatements, schemaLockName } from './mysql-ddl.js';
 import type { MysqlPoolConnection } from './mysql-driver.js';
-import { validateSpec } from './mysql-entity-table.js';
 import { MysqlHomeTransaction } from './mysql-home-transaction.js';
 import type { ResolvedMysqlOptions } from './mysql-options.js';
-import { type StatementContext, selectRows, toNumber, toStoreError } from './mysql-query.js';
+import { type StatementContext, selectRows, toStoreError } from './mysql-query.js';
 import { checkout, type MysqlSession, openSession } from './mysql-session.js';
 import { bind, sql } from './mysql-sql.js';
 

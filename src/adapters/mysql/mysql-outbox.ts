@@ -1,31 +1,33 @@
 import { isPolystoreError, PolystoreError } from '../../errors/index.js';
-import type { ChangeEvent, ChangeOp, NewChangeEvent } from '../../sync/change-event.js';
-import { eventIdOf } from '../../sync/change-event.js';
-import { type LogPosition, outboxPosition, parseOutboxPosition } from '../../sync/log-position.js';
+import type { ChangeEvent, NewChangeEvent } from '../../sync/change-event.js';
+import { type LogPosition, outboxPosition } from '../../sync/log-position.js';
+import {
+  type OutboxEventRow,
+  outboxEventValues,
+  parsePositionArgument,
+  toChangeEvent,
+} from '../sql-shared/outbox-events.js';
+import { toNumber } from '../sql-shared/row-values.js';
+import { assertCount } from '../sql-shared/sql-arguments.js';
+import { loadSql, renderSql } from '../sql-shared/sql-template.js';
 import type { HomeNames } from './mysql-ddl.js';
 import type { MysqlExecutor } from './mysql-driver.js';
-import { assertCount, invalidArgument, selectRows, toNumber, writeRows } from './mysql-query.js';
-import { loadSql, raw, renderSql } from './mysql-sql.js';
+import { selectRows, writeRows } from './mysql-query.js';
+import { COLUMN_CODEC } from './mysql-row-codec.js';
+import { raw } from './mysql-sql.js';
 
-const REGISTER_WRITER = loadSql('register-writer.sql');
-const UNREGISTER_WRITER = loadSql('unregister-writer.sql');
-const OUTBOX_FENCE = loadSql('outbox-fence.sql');
-const REAP_WRITERS = loadSql('reap-writers.sql');
-const APPEND_OUTBOX = loadSql('append-outbox.sql');
-const READ_OUTBOX = loadSql('read-outbox.sql');
-const OUTBOX_HEAD = loadSql('outbox-head.sql');
-const PRUNE_OUTBOX = loadSql('prune-outbox.sql');
-const OPS: ReadonlySet<string> = new Set<ChangeOp>(['create', 'update', 'delete']);
+const REGISTER_WRITER = loadSql('register-writer.sql', import.meta.url);
+const UNREGISTER_WRITER = loadSql('unregister-writer.sql', import.meta.url);
+const OUTBOX_FENCE = loadSql('outbox-fence.sql', import.meta.url);
+const REAP_WRITERS = loadSql('reap-writers.sql', import.meta.url);
+const APPEND_OUTBOX = loadSql('append-outbox.sql', import.meta.url);
+const READ_OUTBOX = loadSql('read-outbox.sql', import.meta.url);
+const OUTBOX_HEAD = loadSql('outbox-head.sql', import.meta.url);
+const PRUNE_OUTBOX = loadSql('prune-outbox.sql', import.meta.url);
 
-interface OutboxRow {
+interface OutboxRow extends OutboxEventRow {
   tx_no: string;
   seq: string;
-  entity: string;
-  key: string;
-  version: unknown;
-  op: ChangeOp;
-  payload: string | null;
-  committed_ms: unknown;
 }
 
 /**
@@ -83,11 +85,7 @@ export class MysqlOutbox {
   }
 
   async append(connection: MysqlExecutor, txNo: string, event: NewChangeEvent): Promise<LogPosition> {
-    if (!OPS.has(event.op))
-      throw invalidArgument('An outbox event has an unknown op', 'op', 'use create, update or delete');
-    assertCount(event.version, 'version');
-    const payload = event.payload === null ? null : JSON.stringify(event.payload);
-    const values = [txNo, event.entity, event.key, event.version, event.op, payload];
+    const values = [txNo, ...outboxEventValues(event)];
     const rows = await selectRows<{ seq: string }>(
       connection,
       { text: this.#append, values },
@@ -98,21 +96,11 @@ export class MysqlOutbox {
 
   async read(exec: MysqlExecutor, after: LogPosition | null, limit: number): Promise<ChangeEvent[]> {
     assertCount(limit, 'limit');
-    const { txId, seq } = after === null ? { txId: '0', seq: '0' } : parsePosition(after);
+    const { txId, seq } = after === null ? { txId: '0', seq: '0' } : parsePositionArgument(after);
     const horizon = await this.#horizon(exec);
     const values = [txId, txId, seq, horizon, limit];
     const rows = await selectRows<OutboxRow>(exec, { text: this.#read, values }, this.#context('reading'));
-    return rows.map((row) => {
-      const event = { entity: row.entity, key: row.key, version: toNumber(row.version) };
-      return {
-        ...event,
-        op: row.op,
-        payload: row.payload === null ? null : (JSON.parse(row.payload) as Record<string, unknown>),
-        eventId: eventIdOf(event),
-        position: outboxPosition(row.tx_no, row.seq),
-        committedAt: toNumber(row.committed_ms),
-      };
-    });
+    return rows.map((row) => toChangeEvent(row, COLUMN_CODEC, outboxPosition(row.tx_no, row.seq)));
   }
 
   async head(exec: MysqlExecutor): Promise<LogPosition | null> {
@@ -126,7 +114,7 @@ export class MysqlOutbox {
   }
 
   async prune(exec: MysqlExecutor, upTo: LogPosition): Promise<number> {
-    const { txId, seq } = parsePosition(upTo);
+    const { txId, seq } = parsePositionArgument(upTo);
     const values = [txId, txId, seq];
     const { affectedRows } = await writeRows(exec, { text: this.#prune, values }, this.#context('pruning'));
     return affectedRows;
@@ -147,18 +135,5 @@ export class MysqlOutbox {
 
   #context(verb: string) {
     return { target: this.target, action: `${verb} the outbox` };
-  }
-}
-
-function parsePosition(position: LogPosition): { txId: string; seq: string } {
-  try {
-    return parseOutboxPosition(position);
-  } catch (err) {
-    throw invalidArgument(
-      'A log position is not an outbox position',
-      'position',
-      'pass a position read from this home',
-      err,
-    );
   }
 }

@@ -1,4 +1,5 @@
-import { type ErrorCode, isPolystoreError, PolystoreError, wrapStoreError } from '../../errors/index.js';
+import { type ErrorCode, isPolystoreError, type PolystoreError, wrapStoreError } from '../../errors/index.js';
+import { stringProp } from '../sql-shared/driver-error.js';
 import { type MysqlExecutor, type MysqlWriteResult, statement } from './mysql-driver.js';
 import type { SqlFragment } from './mysql-sql.js';
 
@@ -123,6 +124,7 @@ export function isUnavailable(err: unknown): boolean {
   return (errno !== undefined && SESSION_LOST.has(errno)) || (stringProp(err, 'sqlState')?.startsWith('08') ?? false);
 }
 
+/** The server's error number of a driver error (mysql2 sets `errno` on server errors), or undefined. */
 export function errnoOf(err: unknown): number | undefined {
   const errno = (err as { errno?: unknown } | null)?.errno;
   return typeof errno === 'number' && errno > 0 ? errno : undefined;
@@ -134,42 +136,4 @@ function columnOf(err: unknown): string | undefined {
   return /^(?:Column|Data too long for column|Out of range value for column) '([A-Za-z_][A-Za-z0-9_]{0,62})'/.exec(
     message,
   )?.[1];
-}
-
-function stringProp(value: unknown, key: string): string | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const prop = (value as Record<string, unknown>)[key];
-  return typeof prop === 'string' ? prop : undefined;
-}
-
-/** Rejects malformed call arguments before they reach SQL. */
-export function invalidArgument(message: string, field: string, fix: string, cause?: unknown): PolystoreError {
-  return new PolystoreError('PS_ERR_INVALID_ARGUMENT', message, {
-    field,
-    fix,
-    ...(cause === undefined ? {} : { cause }),
-  });
-}
-
-export function assertId(id: unknown): asserts id is string {
-  if (typeof id !== 'string' || id.length === 0) {
-    throw invalidArgument('A record id must be a non-empty string', 'id', 'pass the id as a string');
-  }
-}
-
-export function assertCount(value: unknown, field: string, allowInfinity = false): asserts value is number {
-  const ok = Number.isSafeInteger(value) ? (value as number) >= 0 : allowInfinity && value === Number.POSITIVE_INFINITY;
-  if (!ok)
-    throw invalidArgument(`"${field}" must be a non-negative integer`, field, `pass a whole number for "${field}"`);
-}
-
-export function assertName(value: unknown, field: string): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw invalidArgument(`"${field}" must be a non-empty string`, field, `pass "${field}" as a string`);
-  }
-}
-
-/** BIGINT columns arrive as decimal strings; the home's versions and counts fit a double. */
-export function toNumber(raw: unknown): number {
-  return typeof raw === 'number' ? raw : Number(raw);
 }

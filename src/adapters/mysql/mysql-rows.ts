@@ -1,13 +1,17 @@
-import { isPolystoreError, PolystoreError } from '../../errors/index.js';
+import { isPolystoreError, type PolystoreError } from '../../errors/index.js';
 import type { FilterNode } from '../../model/filter-ast.js';
 import type { EntityTableSpec, FindOptions, StoredRow } from '../../stores/home-store.js';
+import { recordExists, recordNotFound, versionConflict } from '../sql-shared/record-errors.js';
+import { toNumber } from '../sql-shared/row-values.js';
+import { assertCount, assertId } from '../sql-shared/sql-arguments.js';
+import { loadSql, renderSql } from '../sql-shared/sql-template.js';
 import { compileFilter, compileOrderBy } from './mysql-compile-filter.js';
 import type { MysqlExecutor } from './mysql-driver.js';
 import { type EntityTable, type EntityTables, ROW_ALIAS } from './mysql-entity-table.js';
-import { assertCount, assertId, selectRows, toNumber, writeRows } from './mysql-query.js';
-import { bind, joinSql, loadSql, raw, renderSql, sql } from './mysql-sql.js';
+import { selectRows, writeRows } from './mysql-query.js';
+import { bind, joinSql, raw, sql } from './mysql-sql.js';
 
-const TOMBSTONE = loadSql('tombstone.sql');
+const TOMBSTONE = loadSql('tombstone.sql', import.meta.url);
 
 /** Ids per `IN (...)` list; well under the 65,535 placeholders a prepared statement may hold. */
 const IDS_PER_STATEMENT = 1000;
@@ -100,13 +104,8 @@ export class MysqlRows {
     try {
       rows = await selectRows(exec, { text: table.insertSql, values }, this.#context(table, 'inserting'));
     } catch (err) {
-      if (isPolystoreError(err, 'PS_ERR_ALREADY_EXISTS')) {
-        throw new PolystoreError('PS_ERR_ALREADY_EXISTS', `A ${spec.entity} record with this id already exists`, {
-          field: 'id',
-          fix: 'choose another id, or update the existing record',
-          cause: err,
-        });
-      }
+      // A taken id fails with ER_DUP_ENTRY, mapped to a generic unique-key error: name the record instead.
+      if (isPolystoreError(err, 'PS_ERR_ALREADY_EXISTS')) throw recordExists(spec.entity, err);
       throw err;
     }
     const version = toNumber(rows[0]?._version);
@@ -163,21 +162,8 @@ export class MysqlRows {
       this.#context(table, 'reading the current version'),
     );
     const entity = table.spec.entity;
-    if (!rows[0]) {
-      return new PolystoreError('PS_ERR_NOT_FOUND', `No ${entity} record has this id`, {
-        field: 'id',
-        fix: 'check the id; the record may have been deleted',
-      });
-    }
-    const currentVersion = toNumber(rows[0]._version);
-    return new PolystoreError(
-      'PS_ERR_VERSION_CONFLICT',
-      `The ${entity} record is at version ${currentVersion}, not the expected version ${expectedVersion}`,
-      {
-        details: { expectedVersion, currentVersion },
-        fix: 'read the record again and retry the change against its current version',
-      },
-    );
+    if (!rows[0]) return recordNotFound(entity);
+    return versionConflict(entity, expectedVersion, toNumber(rows[0]._version));
   }
 
   #context(table: EntityTable, verb: string, filterValues = false) {

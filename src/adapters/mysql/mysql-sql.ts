@@ -1,28 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { assertIdentifier } from '../../runtime/identifier.js';
 import type { MysqlValue } from './mysql-driver.js';
-
-/**
- * Reads one of the `.sql` files next to this module. Called at module load so
- * a missing file fails at import, not on the first write.
- */
-export function loadSql(fileName: string): string {
-  return readFileSync(new URL(`./${fileName}`, import.meta.url), 'utf8');
-}
-
-const PLACEHOLDER = /\{\{(\w+)\}\}/g;
-
-/**
- * Substitutes `{{name}}` placeholders with fragments built only from
- * allow-listed, backtick-quoted identifiers and `?` markers (never from values).
- */
-export function renderSql(template: string, fragments: Readonly<Record<string, string>>): string {
-  return template.replace(PLACEHOLDER, (_match, name: string) => {
-    const fragment = fragments[name];
-    if (fragment === undefined) throw new TypeError(`SQL template placeholder {{${name}}} has no fragment`);
-    return fragment;
-  });
-}
 
 /** Backtick-quotes an allow-listed identifier (the allow-list admits no backtick). */
 export function quoteId(name: string, what = 'identifier'): string {
@@ -39,10 +16,12 @@ export interface SqlFragment {
   readonly values: readonly MysqlValue[];
 }
 
+/** SQL text without values: allow-listed identifiers, keywords and constants only. */
 export function raw(text: string): SqlFragment {
   return { text, values: [] };
 }
 
+/** One bound value behind a `?` marker. */
 export function bind(value: MysqlValue): SqlFragment {
   return { text: '?', values: [value] };
 }
@@ -58,6 +37,7 @@ export function sql(strings: TemplateStringsArray, ...parts: SqlFragment[]): Sql
   return { text, values };
 }
 
+/** Joins fragments with a separator, keeping their values in text order. */
 export function joinSql(parts: readonly SqlFragment[], separator: string): SqlFragment {
   return { text: parts.map((p) => p.text).join(separator), values: parts.flatMap((p) => p.values) };
 }

@@ -1,24 +1,17 @@
-import type { ChangeEvent } from '../../sync/change-event.js';
 import type { DeadLetter, NewDeadLetter } from '../../sync/dead-letter.js';
 import type { LogPosition } from '../../sync/log-position.js';
+import { type DeadLetterRow, deadLetterValues, toDeadLetter } from '../sql-shared/dead-letter-rows.js';
+import { assertName } from '../sql-shared/sql-arguments.js';
+import { loadSql, renderSql } from '../sql-shared/sql-template.js';
 import type { HomeNames } from './mysql-ddl.js';
 import type { MysqlExecutor } from './mysql-driver.js';
-import { assertCount, assertName, selectRows, toNumber, writeRows } from './mysql-query.js';
-import { fromDatetime } from './mysql-row-codec.js';
-import { bind, loadSql, raw, renderSql, sql } from './mysql-sql.js';
+import { selectRows, writeRows } from './mysql-query.js';
+import { COLUMN_CODEC } from './mysql-row-codec.js';
+import { bind, raw, sql } from './mysql-sql.js';
 
-const SET_CHECKPOINT = loadSql('set-checkpoint.sql');
-const ADD_DEAD_LETTER = loadSql('add-dead-letter.sql');
+const SET_CHECKPOINT = loadSql('set-checkpoint.sql', import.meta.url);
+const ADD_DEAD_LETTER = loadSql('add-dead-letter.sql', import.meta.url);
 const DEAD_LETTER_COLUMNS = 'id, consumer, event, attempts, error, failed_at';
-
-interface DeadLetterRow {
-  id: string;
-  consumer: string;
-  event: string;
-  attempts: unknown;
-  error: string;
-  failed_at: string;
-}
 
 /** Consumer checkpoints and dead letters, kept in the home next to the outbox. */
 export class MysqlSyncState {
@@ -48,15 +41,13 @@ export class MysqlSyncState {
   }
 
   async addDeadLetter(exec: MysqlExecutor, letter: NewDeadLetter): Promise<DeadLetter> {
-    assertName(letter.consumer, 'consumer');
-    assertCount(letter.attempts, 'attempts');
-    const values = [letter.consumer, JSON.stringify(letter.event), letter.attempts, letter.error];
+    const values = deadLetterValues(letter);
     const rows = await selectRows<DeadLetterRow>(
       exec,
       { text: this.#addDeadLetter, values },
       this.#context('adding a dead letter'),
     );
-    return toDeadLetter(rows[0]!);
+    return toDeadLetter(rows[0]!, COLUMN_CODEC);
   }
 
   async listDeadLetters(exec: MysqlExecutor, consumer?: string): Promise<DeadLetter[]> {
@@ -65,11 +56,12 @@ export class MysqlSyncState {
     const query =
       consumer === undefined ? sql`${from} ORDER BY id` : sql`${from} WHERE consumer = ${bind(consumer)} ORDER BY id`;
     const rows = await selectRows<DeadLetterRow>(exec, query, this.#context('listing dead letters'));
-    return rows.map(toDeadLetter);
+    return rows.map((row) => toDeadLetter(row, COLUMN_CODEC));
   }
 
   async removeDeadLetter(exec: MysqlExecutor, id: string): Promise<boolean> {
-    // Ids are AUTO_INCREMENT values as strings; anything else cannot name a dead letter.
+    // Ids are AUTO_INCREMENT values as strings; 19 digits always fit a BIGINT
+    // UNSIGNED, and anything else cannot name a dead letter.
     if (typeof id !== 'string' || !/^\d{1,19}$/.test(id)) return false;
     const query = sql`DELETE FROM ${raw(this.names.deadLetters)} WHERE id = CAST(${bind(id)} AS UNSIGNED)`;
     const { affectedRows } = await writeRows(exec, query, this.#context('removing a dead letter'));
@@ -79,15 +71,4 @@ export class MysqlSyncState {
   #context(action: string) {
     return { target: this.target, action };
   }
-}
-
-function toDeadLetter(row: DeadLetterRow): DeadLetter {
-  return {
-    id: row.id,
-    consumer: row.consumer,
-    event: JSON.parse(row.event) as ChangeEvent,
-    attempts: toNumber(row.attempts),
-    error: row.error,
-    failedAt: fromDatetime(row.failed_at),
-  };
 }

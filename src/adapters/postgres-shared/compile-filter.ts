@@ -1,8 +1,8 @@
-import { PolystoreError } from '../../errors/index.js';
 import type { ComparisonOp, FilterNode, JsonValue } from '../../model/filter-ast.js';
 import { quoteIdent } from '../../runtime/identifier.js';
-import type { ColumnType, FindOptions } from '../../stores/home-store.js';
-import { type EntityTable, unknownField } from './entity-table.js';
+import type { FindOptions } from '../../stores/home-store.js';
+import { assertColumnFilterValue, resolveFilterField, type ScalarColumnType } from '../sql-shared/filter-fields.js';
+import type { EntityTable } from './entity-table.js';
 import { SQL_TYPES } from './row-codec.js';
 
 /** Collects bound parameters and hands out their `$n` markers. */
@@ -26,7 +26,7 @@ type Target = ColumnTarget | JsonTarget;
 interface ColumnTarget {
   readonly kind: 'column';
   readonly sql: string;
-  readonly type: Exclude<ColumnType, 'json'>;
+  readonly type: ScalarColumnType;
   readonly field: string;
 }
 
@@ -100,32 +100,22 @@ export function compileOrderBy(table: EntityTable, orderBy: FindOptions['orderBy
 }
 
 function resolvePath(table: EntityTable, path: readonly string[], params: SqlParams): Target {
-  const field = path.join('.').slice(0, 128);
-  const [head, ...rest] = path;
-  if (head === undefined) throw invalid('A filter path is empty', '', 'name a field');
-  if (head === 'id') {
-    if (rest.length > 0)
-      throw invalid(`"${field}" goes inside the id, which is a string`, field, 'filter on "id" itself');
-    return { kind: 'column', sql: 'id', type: 'text', field };
+  const ref = resolveFilterField(table.spec, table.columns, path);
+  const { field } = ref;
+  switch (ref.kind) {
+    case 'id':
+      return { kind: 'column', sql: 'id', type: 'text', field };
+    case 'document': {
+      const sql = jsonPath('doc', ref.keys, params);
+      return ref.keys.some((key) => ARRAY_INDEX.test(key))
+        ? { kind: 'json', sql, field }
+        : { kind: 'json', sql, field, root: 'doc', keys: ref.keys };
+    }
+    case 'json-column':
+      return { kind: 'json', sql: jsonPath(quoteIdent(ref.column.name, 'column'), ref.keys, params), field };
+    case 'column':
+      return { kind: 'column', sql: quoteIdent(ref.column.name, 'column'), type: ref.type, field };
   }
-  if (table.spec.storage === 'document') {
-    const sql = jsonPath('doc', path, params);
-    return path.some((key) => ARRAY_INDEX.test(key))
-      ? { kind: 'json', sql, field }
-      : { kind: 'json', sql, field, root: 'doc', keys: path };
-  }
-  const column = table.columns.get(head);
-  if (!column) throw unknownField(table.spec, head);
-  const name = quoteIdent(column.name, 'column');
-  if (column.type === 'json') return { kind: 'json', sql: jsonPath(name, rest, params), field };
-  if (rest.length > 0) {
-    throw invalid(
-      `"${field}" goes inside "${head}", which is a ${column.type} column`,
-      field,
-      `filter on "${head}" itself`,
-    );
-  }
-  return { kind: 'column', sql: name, type: column.type, field };
 }
 
 function jsonPath(base: string, keys: readonly string[], params: SqlParams): () => string {
@@ -161,26 +151,7 @@ function columnIn(target: ColumnTarget, values: readonly JsonValue[], params: Sq
 
 /** Checks a filter value against a typed column and converts it to its parameter form. */
 function columnValue(target: ColumnTarget, value: JsonValue): unknown {
-  const ok =
-    (target.type === 'text' && typeof value === 'string') ||
-    (target.type === 'integer' && Number.isSafeInteger(value)) ||
-    (target.type === 'double' && typeof value === 'number') ||
-    (target.type === 'boolean' && typeof value === 'boolean') ||
-    (target.type === 'timestamp' && (typeof value === 'string' || typeof value === 'number'));
-  if (!ok) {
-    const kind = Array.isArray(value)
-      ? 'an array'
-      : value === null
-        ? 'null'
-        : typeof value === 'object'
-          ? 'an object'
-          : `a ${typeof value}`;
-    throw invalid(
-      `"${target.field}" is a ${target.type} field but is compared with ${kind}`,
-      target.field,
-      `compare "${target.field}" with a ${target.type} value`,
-    );
-  }
+  assertColumnFilterValue(target.type, target.field, value);
   return target.type === 'timestamp' && typeof value === 'number' ? new Date(value).toISOString() : value;
 }
 
@@ -226,8 +197,4 @@ function jsonEquals(target: JsonTarget, value: JsonValue, params: SqlParams): st
 
 function nest(keys: readonly string[], leaf: JsonValue): JsonValue {
   return keys.reduceRight<JsonValue>((inner, key) => ({ [key]: inner }), leaf);
-}
-
-function invalid(message: string, field: string, fix: string): PolystoreError {
-  return new PolystoreError('PS_ERR_INVALID_FILTER', message, { field, fix });
 }

@@ -3,7 +3,7 @@
 -- insert of the same id continues the version sequence and views can order
 -- the delete against older upserts.
 --
--- Placeholders (allow-listed, double-quoted identifiers; see sql-template.ts):
+-- Placeholders (allow-listed, double-quoted identifiers; see ../sql-shared/sql-template.ts):
 --   {{schema}}  the home's schema
 --   {{table}}   the entity table
 -- Parameters:

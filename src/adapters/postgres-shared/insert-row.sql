@@ -2,7 +2,7 @@
 -- tombstone left by an earlier delete of the same id (or starts at 1), and
 -- clears that tombstone, in one statement.
 --
--- Placeholders (allow-listed, double-quoted identifiers; see sql-template.ts):
+-- Placeholders (allow-listed, double-quoted identifiers; see ../sql-shared/sql-template.ts):
 --   {{schema}}   the home's schema
 --   {{table}}    the entity table
 --   {{columns}}  ', "col_a", "col_b"' (relational) or ', doc' (document)

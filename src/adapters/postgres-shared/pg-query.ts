@@ -1,4 +1,5 @@
-import { type ErrorCode, isPolystoreError, PolystoreError, wrapStoreError } from '../../errors/index.js';
+import { type ErrorCode, isPolystoreError, type PolystoreError, wrapStoreError } from '../../errors/index.js';
+import { stringProp } from '../sql-shared/driver-error.js';
 import type { PgExecutor } from './pg-executor.js';
 
 /** What a statement is doing, for error messages: `inserting a users row`. Never holds values. */
@@ -67,31 +68,4 @@ export function toStoreError(err: unknown, context: StatementContext): Polystore
     `The ${context.driver} home rejected a statement${sqlstate ? ` (SQLSTATE ${sqlstate})` : ''} ${where}`,
     { details, fix: 'see the error cause for the database message; run ensureSchema() if a table is missing' },
   );
-}
-
-function stringProp(value: unknown, key: string): string | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const prop = (value as Record<string, unknown>)[key];
-  return typeof prop === 'string' ? prop : undefined;
-}
-
-/** Rejects malformed call arguments before they reach SQL. */
-export function invalidArgument(message: string, field: string, fix: string, cause?: unknown): PolystoreError {
-  return new PolystoreError('PS_ERR_INVALID_ARGUMENT', message, {
-    field,
-    fix,
-    ...(cause === undefined ? {} : { cause }),
-  });
-}
-
-export function assertId(id: unknown): asserts id is string {
-  if (typeof id !== 'string' || id.length === 0) {
-    throw invalidArgument('A record id must be a non-empty string', 'id', 'pass the id as a string');
-  }
-}
-
-export function assertCount(value: unknown, field: string, allowInfinity = false): asserts value is number {
-  const ok = Number.isSafeInteger(value) ? (value as number) >= 0 : allowInfinity && value === Number.POSITIVE_INFINITY;
-  if (!ok)
-    throw invalidArgument(`"${field}" must be a non-negative integer`, field, `pass a whole number for "${field}"`);
 }

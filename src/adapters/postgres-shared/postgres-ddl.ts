@@ -3,14 +3,14 @@ import { quoteIdent } from '../../runtime/identifier.js';
 import type { EntityTableSpec } from '../../stores/home-store.js';
 import { SQL_TYPES } from './row-codec.js';
 
-/** Polystore's own tables; entity tables may not use the `_ps_` prefix. */
-export const INTERNAL_TABLE_PREFIX = '_ps_';
-
 export function createSchemaSql(schema: string): string {
   return `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema, 'schema')}`;
 }
 
-/** Statements creating Polystore's own tables; each is idempotent. */
+/**
+ * Statements creating Polystore's own tables; each is idempotent. Their `_ps_`
+ * prefix is refused for entity tables (INTERNAL_TABLE_PREFIX, sql-shared/entity-spec.ts).
+ */
 export function homeTableStatements(schema: string): string[] {
   const s = quoteIdent(schema, 'schema');
   return [

@@ -1,31 +1,30 @@
 import { quoteIdent } from '../../runtime/identifier.js';
-import type { ChangeEvent, ChangeOp, NewChangeEvent } from '../../sync/change-event.js';
-import { eventIdOf } from '../../sync/change-event.js';
-import { type LogPosition, outboxPosition, parseOutboxPosition } from '../../sync/log-position.js';
+import type { ChangeEvent, NewChangeEvent } from '../../sync/change-event.js';
+import { type LogPosition, outboxPosition } from '../../sync/log-position.js';
+import {
+  type OutboxEventRow,
+  outboxEventValues,
+  parsePositionArgument,
+  toChangeEvent,
+} from '../sql-shared/outbox-events.js';
+import { toNumber } from '../sql-shared/row-values.js';
+import { assertCount } from '../sql-shared/sql-arguments.js';
+import { loadSql, renderSql } from '../sql-shared/sql-template.js';
 import type { PgExecutor } from './pg-executor.js';
-import { assertCount, invalidArgument, runQuery } from './pg-query.js';
-import { toNumber } from './row-codec.js';
-import { loadSql, renderSql } from './sql-template.js';
+import { runQuery } from './pg-query.js';
+import { COLUMN_CODEC } from './row-codec.js';
 
-const APPEND_OUTBOX = loadSql('append-outbox.sql');
-const READ_OUTBOX = loadSql('read-outbox.sql');
-const OUTBOX_HEAD = loadSql('outbox-head.sql');
-const PRUNE_OUTBOX = loadSql('prune-outbox.sql');
-const OPS: ReadonlySet<string> = new Set<ChangeOp>(['create', 'update', 'delete']);
+const APPEND_OUTBOX = loadSql('append-outbox.sql', import.meta.url);
+const READ_OUTBOX = loadSql('read-outbox.sql', import.meta.url);
+const OUTBOX_HEAD = loadSql('outbox-head.sql', import.meta.url);
+const PRUNE_OUTBOX = loadSql('prune-outbox.sql', import.meta.url);
 
 interface PositionRow {
   tx_id: string;
   seq: string;
 }
 
-interface OutboxRow extends PositionRow {
-  entity: string;
-  key: string;
-  version: unknown;
-  op: ChangeOp;
-  payload: Record<string, unknown> | null;
-  committed_ms: unknown;
-}
+interface OutboxRow extends PositionRow, OutboxEventRow {}
 
 /** The outbox table: appended inside write transactions, read back in an order that skips nothing. */
 export class PostgresOutbox {
@@ -46,11 +45,8 @@ export class PostgresOutbox {
   }
 
   async append(exec: PgExecutor, event: NewChangeEvent): Promise<LogPosition> {
-    if (!OPS.has(event.op))
-      throw invalidArgument('An outbox event has an unknown op', 'op', 'use create, update or delete');
-    assertCount(event.version, 'version');
-    const payload = event.payload === null ? null : JSON.stringify(event.payload);
-    const params = [event.entity, event.key, event.version, event.op, payload];
+    // tx_id is not a parameter: the column defaults to the writing transaction's id.
+    const params = outboxEventValues(event);
     const rows = await runQuery<PositionRow>(exec, this.#append, params, this.#context('appending to the outbox'));
     const row = rows[0]!;
     return outboxPosition(row.tx_id, row.seq);
@@ -58,19 +54,9 @@ export class PostgresOutbox {
 
   async read(exec: PgExecutor, after: LogPosition | null, limit: number): Promise<ChangeEvent[]> {
     assertCount(limit, 'limit');
-    const { txId, seq } = after === null ? { txId: '0', seq: '0' } : parsePosition(after);
+    const { txId, seq } = after === null ? { txId: '0', seq: '0' } : parsePositionArgument(after);
     const rows = await runQuery<OutboxRow>(exec, this.#read, [txId, seq, limit], this.#context('reading the outbox'));
-    return rows.map((row) => {
-      const event = { entity: row.entity, key: row.key, version: toNumber(row.version) };
-      return {
-        ...event,
-        op: row.op,
-        payload: row.payload,
-        eventId: eventIdOf(event),
-        position: outboxPosition(row.tx_id, row.seq),
-        committedAt: toNumber(row.committed_ms),
-      };
-    });
+    return rows.map((row) => toChangeEvent(row, COLUMN_CODEC, outboxPosition(row.tx_id, row.seq)));
   }
 
   async head(exec: PgExecutor): Promise<LogPosition | null> {
@@ -79,7 +65,7 @@ export class PostgresOutbox {
   }
 
   async prune(exec: PgExecutor, upTo: LogPosition): Promise<number> {
-    const { txId, seq } = parsePosition(upTo);
+    const { txId, seq } = parsePositionArgument(upTo);
     const rows = await runQuery<{ pruned: unknown }>(
       exec,
       this.#prune,
@@ -91,18 +77,5 @@ export class PostgresOutbox {
 
   #context(action: string) {
     return { driver: this.driver, action };
-  }
-}
-
-function parsePosition(position: LogPosition): { txId: string; seq: string } {
-  try {
-    return parseOutboxPosition(position);
-  } catch (err) {
-    throw invalidArgument(
-      'A log position is not an outbox position',
-      'position',
-      'pass a position read from this home',
-      err,
-    );
   }
 }

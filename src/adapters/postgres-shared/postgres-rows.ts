@@ -1,11 +1,12 @@
-import { PolystoreError } from '../../errors/index.js';
 import type { FilterNode } from '../../model/filter-ast.js';
 import type { EntityTableSpec, FindOptions, StoredRow } from '../../stores/home-store.js';
+import { recordExists, recordNotFound, versionConflict } from '../sql-shared/record-errors.js';
+import { toNumber } from '../sql-shared/row-values.js';
+import { assertCount, assertId } from '../sql-shared/sql-arguments.js';
 import { compileFilter, compileOrderBy, SqlParams } from './compile-filter.js';
 import type { EntityTable, EntityTables } from './entity-table.js';
 import type { PgExecutor } from './pg-executor.js';
-import { assertCount, assertId, runQuery } from './pg-query.js';
-import { toNumber } from './row-codec.js';
+import { runQuery } from './pg-query.js';
 
 interface VersionRow {
   new_version?: unknown;
@@ -103,12 +104,8 @@ export class PostgresRows {
       params,
       this.#context(table, 'inserting'),
     );
-    if (!rows[0]) {
-      throw new PolystoreError('PS_ERR_ALREADY_EXISTS', `A ${spec.entity} record with this id already exists`, {
-        field: 'id',
-        fix: 'choose another id, or update the existing record',
-      });
-    }
+    // The insert statement skips a taken id (ON CONFLICT DO NOTHING): no row, no driver error.
+    if (!rows[0]) throw recordExists(spec.entity);
     return toNumber(rows[0]._version);
   }
 
@@ -145,21 +142,8 @@ export class PostgresRows {
     const written = row?.[column];
     if (written !== null && written !== undefined) return toNumber(written);
     const entity = table.spec.entity;
-    if (row?.current_version === null || row?.current_version === undefined) {
-      throw new PolystoreError('PS_ERR_NOT_FOUND', `No ${entity} record has this id`, {
-        field: 'id',
-        fix: 'check the id; the record may have been deleted',
-      });
-    }
-    const currentVersion = toNumber(row.current_version);
-    throw new PolystoreError(
-      'PS_ERR_VERSION_CONFLICT',
-      `The ${entity} record is at version ${currentVersion}, not the expected version ${expectedVersion}`,
-      {
-        details: { expectedVersion, currentVersion },
-        fix: 'read the record again and retry the change against its current version',
-      },
-    );
+    if (row?.current_version === null || row?.current_version === undefined) throw recordNotFound(entity);
+    throw versionConflict(entity, expectedVersion, toNumber(row.current_version));
   }
 
   #context(table: EntityTable, verb: string, filterValues = false) {

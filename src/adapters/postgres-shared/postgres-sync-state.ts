@@ -1,21 +1,14 @@
 import { quoteIdent } from '../../runtime/identifier.js';
-import type { ChangeEvent } from '../../sync/change-event.js';
 import type { DeadLetter, NewDeadLetter } from '../../sync/dead-letter.js';
 import type { LogPosition } from '../../sync/log-position.js';
+import { type DeadLetterRow, deadLetterValues, toDeadLetter } from '../sql-shared/dead-letter-rows.js';
+import { assertName } from '../sql-shared/sql-arguments.js';
+import { loadSql, renderSql } from '../sql-shared/sql-template.js';
 import type { PgExecutor } from './pg-executor.js';
-import { assertCount, invalidArgument, runQuery } from './pg-query.js';
-import { loadSql, renderSql } from './sql-template.js';
+import { runQuery } from './pg-query.js';
+import { COLUMN_CODEC } from './row-codec.js';
 
-const SET_CHECKPOINT = loadSql('set-checkpoint.sql');
-
-interface DeadLetterRow {
-  id: string;
-  consumer: string;
-  event: ChangeEvent;
-  attempts: number;
-  error: string;
-  failed_at: Date | string;
-}
+const SET_CHECKPOINT = loadSql('set-checkpoint.sql', import.meta.url);
 
 /** Consumer checkpoints and dead letters, kept in the home next to the outbox. */
 export class PostgresSyncState {
@@ -61,16 +54,14 @@ export class PostgresSyncState {
   }
 
   async addDeadLetter(exec: PgExecutor, letter: NewDeadLetter): Promise<DeadLetter> {
-    assertName(letter.consumer, 'consumer');
-    assertCount(letter.attempts, 'attempts');
-    const params = [letter.consumer, JSON.stringify(letter.event), letter.attempts, letter.error];
+    const params = deadLetterValues(letter);
     const rows = await runQuery<DeadLetterRow>(
       exec,
       this.#addDeadLetter,
       params,
       this.#context('adding a dead letter'),
     );
-    return toDeadLetter(rows[0]!);
+    return toDeadLetter(rows[0]!, COLUMN_CODEC);
   }
 
   async listDeadLetters(exec: PgExecutor, consumer?: string): Promise<DeadLetter[]> {
@@ -78,11 +69,12 @@ export class PostgresSyncState {
     const [sql, params] =
       consumer === undefined ? [this.#listDeadLetters, []] : [this.#listConsumerDeadLetters, [consumer]];
     const rows = await runQuery<DeadLetterRow>(exec, sql, params, this.#context('listing dead letters'));
-    return rows.map(toDeadLetter);
+    return rows.map((row) => toDeadLetter(row, COLUMN_CODEC));
   }
 
   async removeDeadLetter(exec: PgExecutor, id: string): Promise<boolean> {
-    // Ids are bigserial values as strings; anything else cannot name a dead letter.
+    // Ids are bigserial values as strings; 18 digits always fit a bigint, and
+    // anything else cannot name a dead letter.
     if (typeof id !== 'string' || !/^\d{1,18}$/.test(id)) return false;
     const rows = await runQuery(exec, this.#removeDeadLetter, [id], this.#context('removing a dead letter'));
     return rows.length > 0;
@@ -90,22 +82,5 @@ export class PostgresSyncState {
 
   #context(action: string) {
     return { driver: this.driver, action };
-  }
-}
-
-function toDeadLetter(row: DeadLetterRow): DeadLetter {
-  return {
-    id: row.id,
-    consumer: row.consumer,
-    event: row.event,
-    attempts: row.attempts,
-    error: row.error,
-    failedAt: row.failed_at instanceof Date ? row.failed_at : new Date(row.failed_at),
-  };
-}
-
-function assertName(value: unknown, field: string): void {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw invalidArgument(`"${field}" must be a non-empty string`, field, `pass "${field}" as a string`);
   }
 }

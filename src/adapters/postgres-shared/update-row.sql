@@ -1,7 +1,7 @@
 -- update-row.sql: replaces a row's data if it still has the expected version
 -- (optimistic concurrency) and bumps the version, in one statement.
 --
--- Placeholders (allow-listed, double-quoted identifiers; see sql-template.ts):
+-- Placeholders (allow-listed, double-quoted identifiers; see ../sql-shared/sql-template.ts):
 --   {{schema}}       the home's schema
 --   {{table}}        the entity table
 --   {{assignments}}  '"col_a" = $3::text, "col_b" = $4::bigint' or 'doc = $3::jsonb'
