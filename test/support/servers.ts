@@ -1,14 +1,9 @@
 import { Socket } from 'node:net';
 import { describe, it } from 'vitest';
 import { redactSecrets } from '../../src/errors/index.js';
+import { SERVER_URLS } from './servers-urls.js';
 
-/** Servers the suites can use, chosen by the same env vars as the product, defaulting to localhost. */
-export const SERVER_URLS = {
-  postgres: process.env.POLYSTORE_POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432/test',
-  mysql: process.env.POLYSTORE_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test',
-  redis: process.env.POLYSTORE_REDIS_URL ?? 'redis://127.0.0.1:6379',
-  nats: process.env.POLYSTORE_NATS_URL ?? 'nats://127.0.0.1:4222',
-} as const;
+export { SERVER_URLS } from './servers-urls.js';
 
 export type ServerKind = keyof typeof SERVER_URLS;
 

@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { afterAll, expect, it } from 'vitest';
+import { openBrokerShop } from '../support/broker-shop.js';
+import { describeWithServer, SERVER_URLS } from '../support/servers.js';
+
+const WORKER = new URL('../fixtures/broker-worker.ts', import.meta.url).pathname;
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
+});
+
+interface Worker {
+  child: ChildProcess;
+  applied: () => number;
+  exited: Promise<number | null>;
+}
+
+function startWorker(id: string): Worker {
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, '--id', id], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let applied = 0;
+  child.stdout!.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line.startsWith('applied ')) applied = Number(line.slice(8));
+  });
+  return { child, applied: () => applied, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
+}
+
+async function until(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+await describeWithServer(['postgres', 'redis', 'nats'], 'horizontal workers on one JetStream log', () => {
+  it('share the work, and when one is SIGKILLed the others finish it: the view matches the home exactly', async () => {
+    const id = randomUUID().replaceAll('-', '').slice(0, 12);
+    const writer = openBrokerShop(id, 'writer', SERVER_URLS);
+    await writer.ready();
+    cleanups.push(async () => {
+      await writer.close();
+      const { Client } = await import('pg');
+      const pg = new Client({ connectionString: SERVER_URLS.postgres });
+      await pg.connect();
+      await pg.query(`DROP SCHEMA IF EXISTS "test_${id}" CASCADE`);
+      await pg.end();
+      const { Redis } = await import('ioredis');
+      const redis = new Redis(SERVER_URLS.redis);
+      const keys = await redis.keys(`ps_test_${id}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+      const { connect } = await import('nats');
+      const nc = await connect({ servers: SERVER_URLS.nats });
+      await (await nc.jetstreamManager()).streams.delete(`ps_test_${id}`).catch(() => undefined);
+      await nc.close();
+    });
+
+    const workers = [startWorker(id), startWorker(id), startWorker(id)];
+    cleanups.push(async () => {
+      for (const w of workers) w.child.kill('SIGKILL');
+    });
+
+    // A steady stream of creates and updates over hot and cold keys.
+    const client = writer.entity('items');
+    for (let batch = 0; batch < 20; batch++) {
+      await client.createMany(
+        Array.from({ length: 50 }, (_, i) => ({ id: `k${batch * 50 + i}`, name: `n${i}`, qty: 0, tags: [] })),
+      );
+      for (let i = 0; i < 25; i++)
+        await client.update(`k${(batch * 7 + i) % ((batch + 1) * 50)}`, { qty: batch * 100 + i });
+      if (batch === 8) {
+        await until(() => workers.every((w) => w.applied() > 0), 30_000, 'every worker to take a share');
+        workers[0]!.child.kill('SIGKILL');
+        expect(await workers[0]!.exited).toBeNull();
+      }
+    }
+
+    await until(
+      async () => {
+        const [drift] = await writer.check();
+        return drift!.missing + drift!.stale + drift!.extra === 0;
+      },
+      60_000,
+      'the surviving workers to converge the view',
+    );
+    const [drift] = await writer.check();
+    expect(drift).toMatchObject({ view: 'items_cache', missing: 0, stale: 0, extra: 0, checked: 1000 });
+    expect(workers[1]!.applied()).toBeGreaterThan(0);
+    expect(workers[2]!.applied()).toBeGreaterThan(0);
+    expect(await writer.sync.deadLetters()).toEqual([]);
+  }, 120_000);
+});
