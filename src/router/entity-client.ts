@@ -3,7 +3,7 @@ import type { EntityDef } from '../model/define-entity.js';
 import { type Filter, parseFilter } from '../model/parse-filter.js';
 import { fromHomeData, reviveRecord, toJsonForm, type Versioned, withVersion } from '../model/record-codec.js';
 import { checkUnknownFields, validateRecord } from '../model/validate-record.js';
-import type { StoredRow } from '../stores/home-store.js';
+import type { HomeTransaction, StoredRow } from '../stores/home-store.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 import type { SearchQuery, SearchStore } from '../stores/search-store.js';
 import type { ChangeOp } from '../sync/change-event.js';
@@ -43,6 +43,14 @@ export interface EntityViews {
 
 const MAX_LIMIT = 10_000;
 
+/** One change a write appends to the outbox. */
+interface PendingChange {
+  readonly op: ChangeOp;
+  readonly key: string;
+  readonly version: number;
+  readonly record: Record<string, unknown> | null;
+}
+
 /**
  * Reads and writes of one entity. Writes go to the home with their outbox
  * event in one transaction; reads go to the store that suits them.
@@ -66,16 +74,27 @@ export class EntityClient<T> {
     return record!;
   }
 
-  /** Inserts several records in one transaction: all or none. */
+  /**
+   * Inserts several records in one transaction: all or none. A home with batch
+   * writes takes them in one statement for the rows and one for their events.
+   */
   async createMany(inputs: readonly T[]): Promise<Versioned<T>[]> {
     const records = await Promise.all(inputs.map((input) => this.#prepareNew(input)));
     const spec = this.entity.table;
-    const versions = await this.#write(async (tx, append) => {
+    const ids = records.map((record) => record[this.entity.idField] as string);
+    const versions = await this.#write(async (tx, append, appendMany) => {
+      if (records.length > 1 && tx.insertMany && appendMany) {
+        const inserted = await tx.insertMany(
+          spec,
+          records.map((data, i) => ({ id: ids[i]!, data })),
+        );
+        await appendMany(records.map((record, i) => ({ op: 'create', key: ids[i]!, version: inserted[i]!, record })));
+        return inserted;
+      }
       const out: number[] = [];
-      for (const record of records) {
-        const id = record[this.entity.idField] as string;
-        const version = await tx.insert(spec, id, record);
-        await append('create', id, version, record);
+      for (const [i, record] of records.entries()) {
+        const version = await tx.insert(spec, ids[i]!, record);
+        await append('create', ids[i]!, version, record);
         out.push(version);
       }
       return out;
@@ -287,18 +306,39 @@ export class EntityClient<T> {
     });
   }
 
+  /**
+   * Runs `fn` in one home transaction; its outbox appends record the write's
+   * token. `appendMany` is undefined when the home has no batch append.
+   */
   async #write<R>(
     fn: (
-      tx: Parameters<Parameters<ReadContext['home']['transaction']>[0]>[0],
+      tx: HomeTransaction,
       append: (op: ChangeOp, id: string, version: number, record: Record<string, unknown> | null) => Promise<void>,
+      appendMany: ((changes: readonly PendingChange[]) => Promise<void>) | undefined,
     ) => Promise<R>,
   ): Promise<R> {
     let last: string | null = null;
-    const result = await this.ctx.home.transaction((tx) =>
-      fn(tx, async (op, key, version, payload) => {
-        last = await tx.appendOutbox({ entity: this.entity.name, key, version, op, payload });
-      }),
-    );
+    const entity = this.entity.name;
+    const result = await this.ctx.home.transaction((tx) => {
+      const appendOutboxMany = tx.appendOutboxMany?.bind(tx);
+      return fn(
+        tx,
+        async (op, key, version, payload) => {
+          last = await tx.appendOutbox({ entity, key, version, op, payload });
+        },
+        appendOutboxMany &&
+          (async (changes) => {
+            const events = changes.map((c) => ({
+              entity,
+              key: c.key,
+              version: c.version,
+              op: c.op,
+              payload: c.record,
+            }));
+            last = (await appendOutboxMany(events)) ?? last;
+          }),
+      );
+    });
     if (last !== null) this.ctx.recordWrite(last);
     this.ctx.afterCommit();
     return result;

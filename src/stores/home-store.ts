@@ -38,7 +38,18 @@ export interface FindOptions {
   readonly orderBy: readonly { readonly path: readonly string[]; readonly direction: 'asc' | 'desc' }[];
 }
 
-/** Operations inside one local home transaction. */
+/** A row to insert: its id and its data (which may hold the id field too). */
+export interface NewRow {
+  readonly id: string;
+  readonly data: Record<string, unknown>;
+}
+
+/**
+ * Operations inside one local home transaction. `insertMany` and
+ * `appendOutboxMany` are optional batch capabilities: a home that has them
+ * writes a batch in one statement each, and callers fall back to one
+ * `insert`/`appendOutbox` per record where they are absent.
+ */
 export interface HomeTransaction {
   /** Reads a row; `lock` takes a row lock until the transaction ends. */
   get(spec: EntityTableSpec, id: string, options?: { lock?: boolean }): Promise<StoredRow | null>;
@@ -62,6 +73,18 @@ export interface HomeTransaction {
    * its log position (the read-your-writes token of the write).
    */
   appendOutbox(event: NewChangeEvent): Promise<LogPosition>;
+  /**
+   * Inserts several new rows, all or none: versions continue after tombstones as
+   * with `insert`; if any id is taken or repeated in `rows`, nothing is inserted
+   * and it fails with `PS_ERR_ALREADY_EXISTS`. Returns the versions in input order.
+   */
+  insertMany?(spec: EntityTableSpec, rows: readonly NewRow[]): Promise<number[]>;
+  /**
+   * Appends several events in this same transaction, in input order: their
+   * positions increase in that order and follow any event appended before.
+   * Returns the position of the last one (null for no events).
+   */
+  appendOutboxMany?(events: readonly NewChangeEvent[]): Promise<LogPosition | null>;
 }
 
 /**
@@ -80,6 +103,12 @@ export interface HomeStore extends StoreLifecycle {
   count(spec: EntityTableSpec, filter: FilterNode | null): Promise<number>;
   /** Every live row's id and version, ordered by id (for the consistency checker and backfill). */
   listVersions(spec: EntityTableSpec): Promise<{ id: string; version: number }[]>;
+  /**
+   * Every deleted id with the version of its delete (its tombstone), ordered by
+   * id: what a view rebuilt from scratch needs so that a late, older event
+   * cannot bring a deleted record back.
+   */
+  listTombstones(spec: EntityTableSpec): Promise<{ id: string; version: number }[]>;
 
   /** Events after `after` (exclusive) whose transactions have settled, in log order. */
   readOutbox(after: LogPosition | null, limit: number): Promise<ChangeEvent[]>;
@@ -91,6 +120,11 @@ export interface HomeStore extends StoreLifecycle {
   getCheckpoint(consumer: string): Promise<LogPosition | null>;
   setCheckpoint(consumer: string, position: LogPosition): Promise<void>;
 
+  /**
+   * Stores an event a projector gave up on. Idempotent per consumer and event
+   * id: adding the same event again (a redelivery after a crash) keeps one
+   * letter and records the latest attempts and error.
+   */
   addDeadLetter(letter: NewDeadLetter): Promise<DeadLetter>;
   listDeadLetters(consumer?: string): Promise<DeadLetter[]>;
   removeDeadLetter(id: string): Promise<boolean>;

@@ -25,7 +25,7 @@ describeHomeContract(
       },
     };
   },
-  { concurrentTransactions: false },
+  { concurrentTransactions: false, batchWrites: true },
 );
 
 function docSpec(): EntityTableSpec {

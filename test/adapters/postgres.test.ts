@@ -150,7 +150,7 @@ await describeWithServer('postgres', 'postgres server home', () => {
         },
       };
     },
-    { concurrentTransactions: true },
+    { concurrentTransactions: true, batchWrites: true },
   );
 
   describeHomeContract(
@@ -166,7 +166,7 @@ await describeWithServer('postgres', 'postgres server home', () => {
         },
       };
     },
-    { concurrentTransactions: true },
+    { concurrentTransactions: true, batchWrites: true },
   );
 
   /** Runs `body` with a home on a fresh schema, then closes it and drops the schema. */

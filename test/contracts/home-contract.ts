@@ -3,12 +3,14 @@ import { type ErrorCode, isPolystoreError, type PolystoreError } from '../../src
 import type { FilterNode, JsonValue } from '../../src/model/filter-ast.js';
 import type { EntityTableSpec, FindOptions, HomeStore } from '../../src/stores/home-store.js';
 import type { ChangeEvent, NewChangeEvent } from '../../src/sync/change-event.js';
-import type { LogPosition } from '../../src/sync/log-position.js';
+import { comparePositions, type LogPosition } from '../../src/sync/log-position.js';
 import { uniqueName } from '../support/temp-dir.js';
 
 export interface HomeContractCapabilities {
   /** Two transactions can be open at once (server homes); false for single-connection PGlite. */
   readonly concurrentTransactions?: boolean;
+  /** The home's transactions offer `insertMany` and `appendOutboxMany` (one statement per batch). */
+  readonly batchWrites?: boolean;
 }
 
 /** Each call returns a new home whose outbox no other test writes to (e.g. in a fresh schema). */
@@ -152,6 +154,7 @@ export function describeHomeContract(name: string, make: MakeHome, capabilities:
           await tx.appendOutbox({ entity: docs.entity, key: 'k6', version: 2, op: 'delete', payload: null }),
         ])),
       );
+      await settledThrough(home, appended.at(-1)!);
       const events = await eventsOf(home, docs.entity);
       expect(events.map((e) => e.key)).toEqual(['k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k6']);
       expect(events.map((e) => e.position)).toEqual(appended);
@@ -174,7 +177,9 @@ export function describeHomeContract(name: string, make: MakeHome, capabilities:
       await home.transaction(async (tx) => {
         for (const key of keys.slice(0, 11)) await tx.appendOutbox(change(docs, key, 1));
       });
-      for (const key of keys.slice(11)) await home.transaction((tx) => tx.appendOutbox(change(docs, key, 1)));
+      let last: LogPosition | null = start;
+      for (const key of keys.slice(11)) last = await home.transaction((tx) => tx.appendOutbox(change(docs, key, 1)));
+      await settledThrough(home, last!);
       const all = await home.readOutbox(start, 100);
       expect(all.map((e) => e.key)).toEqual(keys);
       const paged: ChangeEvent[] = [];
@@ -190,7 +195,9 @@ export function describeHomeContract(name: string, make: MakeHome, capabilities:
     });
 
     it('prunes the outbox up to a position', async () => {
-      for (let i = 0; i < 4; i++) await home.transaction((tx) => tx.appendOutbox(change(docs, `k${i}`, 1)));
+      let last: LogPosition | null = null;
+      for (let i = 0; i < 4; i++) last = await home.transaction((tx) => tx.appendOutbox(change(docs, `k${i}`, 1)));
+      await settledThrough(home, last!);
       const events = await eventsOf(home, docs.entity);
       expect(await home.pruneOutbox(events[1]!.position)).toBeGreaterThanOrEqual(2);
       expect((await eventsOf(home, docs.entity)).map((e) => e.key)).toEqual(['k2', 'k3']);
@@ -212,8 +219,12 @@ export function describeHomeContract(name: string, make: MakeHome, capabilities:
     });
 
     it('adds, lists, filters and removes dead letters', async () => {
-      const position = await home.transaction((tx) => tx.appendOutbox(change(docs, 'k1', 1, { a: 1 })));
-      const [event] = await home.readOutbox(null, 100).then((all) => all.filter((e) => e.position === position));
+      const positions = await home.transaction(async (tx) => [
+        await tx.appendOutbox(change(docs, 'k1', 1, { a: 1 })),
+        await tx.appendOutbox(change(docs, 'k2', 1, { a: 2 })),
+      ]);
+      await settledThrough(home, positions[1]!);
+      const [event, other] = (await home.readOutbox(null, 100)).filter((e) => positions.includes(e.position));
       const first = await home.addDeadLetter({
         consumer: 'search',
         event: event!,
@@ -221,7 +232,7 @@ export function describeHomeContract(name: string, make: MakeHome, capabilities:
         error: 'PS_ERR_X: failed',
       });
       const second = await home.addDeadLetter({ consumer: 'cache', event: event!, attempts: 1, error: 'e2' });
-      const third = await home.addDeadLetter({ consumer: 'search', event: event!, attempts: 2, error: 'e3' });
+      const third = await home.addDeadLetter({ consumer: 'search', event: other!, attempts: 2, error: 'e3' });
       expect(first).toMatchObject({ consumer: 'search', event, attempts: 5, error: 'PS_ERR_X: failed' });
       expect(typeof first.id).toBe('string');
       expect(first.failedAt).toBeInstanceOf(Date);
@@ -233,8 +244,48 @@ export function describeHomeContract(name: string, make: MakeHome, capabilities:
       expect(await home.removeDeadLetter('not-an-id')).toBe(false);
       expect((await home.listDeadLetters('search')).map((d) => d.id)).toEqual([third.id]);
       const bulk: string[] = [];
-      for (let i = 0; i < 9; i++) bulk.push((await home.addDeadLetter({ ...first, consumer: 'bulk' })).id);
+      for (let i = 2; i <= 10; i++) {
+        const letter = {
+          ...first,
+          consumer: 'bulk',
+          event: { ...event!, version: i, eventId: `${docs.entity}/k1@${i}` },
+        };
+        bulk.push((await home.addDeadLetter(letter)).id);
+      }
       expect((await home.listDeadLetters('bulk')).map((d) => d.id)).toEqual(bulk);
+    });
+
+    it('keeps one dead letter per consumer and event, with the latest failure', async () => {
+      const position = await home.transaction((tx) => tx.appendOutbox(change(docs, 'k1', 1, { a: 1 })));
+      await settledThrough(home, position);
+      const [event] = (await home.readOutbox(null, 100)).filter((e) => e.position === position);
+      const first = await home.addDeadLetter({ consumer: 'search', event: event!, attempts: 5, error: 'e1' });
+      // The same event dead-lettered again (redelivered after a crash before its ack).
+      const again = await home.addDeadLetter({ consumer: 'search', event: event!, attempts: 3, error: 'e2' });
+      expect(again).toMatchObject({ id: first.id, consumer: 'search', event, attempts: 3, error: 'e2' });
+      const letters = await home.listDeadLetters();
+      expect(letters.map((d) => [d.id, d.attempts, d.error])).toEqual([[first.id, 3, 'e2']]);
+      expect(await home.removeDeadLetter(first.id)).toBe(true);
+      expect((await home.addDeadLetter({ consumer: 'search', event: event!, attempts: 1, error: 'e3' })).id).not.toBe(
+        first.id,
+      );
+    });
+
+    it('lists the tombstones of deleted ids with the version of their delete', async () => {
+      for (const id of ['d1', 'd2', 'd3']) await insert(docs, id, { title: id });
+      await home.transaction((tx) => tx.delete(docs, 'd2'));
+      await home.transaction((tx) => tx.update(docs, 'd3', { title: 'again' }, 1));
+      await home.transaction((tx) => tx.delete(docs, 'd3'));
+      await insert(products, 'd1', { name: 'another entity' });
+      await home.transaction((tx) => tx.delete(products, 'd1'));
+      expect(await home.listTombstones(docs)).toEqual([
+        { id: 'd2', version: 2 },
+        { id: 'd3', version: 3 },
+      ]);
+      // A re-created id is live again: its tombstone is gone.
+      await insert(docs, 'd2', { title: 'back' });
+      expect(await home.listTombstones(docs)).toEqual([{ id: 'd3', version: 3 }]);
+      expect(await home.listTombstones(products)).toEqual([{ id: 'd1', version: 2 }]);
     });
 
     it('finds relational rows with every operator', async () => {
@@ -366,6 +417,110 @@ export function describeHomeContract(name: string, make: MakeHome, capabilities:
       await expectCode(home.readOutbox(null, 10), 'PS_ERR_STORE_CLOSED');
     });
 
+    describe.runIf(capabilities.batchWrites)('batch writes', () => {
+      const many = (spec: EntityTableSpec, rows: [string, Record<string, unknown>][]) =>
+        home.transaction((tx) =>
+          tx.insertMany!(
+            spec,
+            rows.map(([id, data]) => ({ id, data })),
+          ),
+        );
+
+      it('declares insertMany and appendOutboxMany', async () => {
+        await home.transaction(async (tx) => {
+          expect(typeof tx.insertMany).toBe('function');
+          expect(typeof tx.appendOutboxMany).toBe('function');
+        });
+      });
+
+      it('inserts many rows in one call, each version continuing after its tombstone', async () => {
+        await insert(docs, 'd2', { title: 'old' });
+        await home.transaction((tx) => tx.delete(docs, 'd2'));
+        expect(await many(docs, DOCS)).toEqual([1, 3, 1, 1]);
+        for (const [id, data] of DOCS) expect((await home.get(docs, id))?.data).toEqual({ id, ...data });
+        // The tombstone is gone: the next delete and insert continue from version 3.
+        expect(await home.transaction((tx) => tx.delete(docs, 'd2'))).toBe(4);
+        expect(await insert(docs, 'd2', { title: 'again' })).toBe(5);
+        expect(await many(docs, [])).toEqual([]);
+      });
+
+      it('round-trips typed columns through insertMany, nulls and SQL-looking text included', async () => {
+        expect(await many(products, PRODUCTS)).toEqual([1, 1, 1, 1, 1]);
+        for (const [id, data] of PRODUCTS) {
+          const row = await home.get(products, id);
+          const expected: Record<string, unknown> = {
+            id,
+            price: null,
+            stock: null,
+            active: null,
+            released: null,
+            specs: null,
+            ...data,
+          };
+          if (typeof expected.released === 'string') expected.released = new Date(expected.released);
+          expect(row?.data).toEqual(expected);
+        }
+        await expectCode(many(products, [['p9', { name: 'x', colour: 'red' }]]), 'PS_ERR_UNKNOWN_FIELD');
+        await expectCode(many(products, [['p9', { price: 1 }]]), 'PS_ERR_VALIDATION');
+      });
+
+      it('inserts none when one id is taken or repeated', async () => {
+        await insert(docs, 'taken', { title: 'first' });
+        const taken = await expectCode(
+          many(docs, [
+            ['fresh', { title: 'a' }],
+            ['taken', { title: 'b' }],
+          ]),
+          'PS_ERR_ALREADY_EXISTS',
+        );
+        expect(taken.field).toBe('id');
+        await expectCode(
+          many(docs, [
+            ['twice', { title: 'a' }],
+            ['twice', { title: 'b' }],
+          ]),
+          'PS_ERR_ALREADY_EXISTS',
+        );
+        expect(await home.getMany(docs, ['fresh', 'twice'])).toEqual([]);
+        expect((await home.get(docs, 'taken'))?.data.title).toBe('first');
+      });
+
+      it('appends many events in input order, after earlier ones and before later ones', async () => {
+        const keys = Array.from({ length: 60 }, (_, i) => `m${59 - i}`);
+        const { first, batch, last } = await home.transaction(async (tx) => ({
+          first: await tx.appendOutbox(change(docs, 'first', 1)),
+          batch: await tx.appendOutboxMany!([
+            ...keys.map((key, i) => change(docs, key, i + 1, { n: i, nested: { s: "x'); --" } })),
+            { entity: docs.entity, key: 'gone', version: 7, op: 'delete', payload: null },
+          ]),
+          last: await tx.appendOutbox(change(docs, 'last', 1)),
+        }));
+        await settledThrough(home, last);
+        const events = await eventsOf(home, docs.entity);
+        expect(events.map((e) => e.key)).toEqual(['first', ...keys, 'gone', 'last']);
+        expect(strictlyIncreasing(events.map((e) => e.position))).toBe(true);
+        expect(events[0]!.position).toBe(first);
+        expect(events.at(-2)!.position).toBe(batch);
+        expect(events.at(-1)!.position).toBe(last);
+        expect(events[1]).toMatchObject({ version: 1, op: 'create', payload: { n: 0, nested: { s: "x'); --" } } });
+        expect(events.at(-2)).toMatchObject({ key: 'gone', version: 7, op: 'delete', payload: null });
+        expect(await home.transaction((tx) => tx.appendOutboxMany!([]))).toBeNull();
+      });
+
+      it('rolls back batch rows and events with the transaction', async () => {
+        const boom = new Error('boom');
+        await expect(
+          home.transaction(async (tx) => {
+            await tx.insertMany!(docs, [{ id: 'r1', data: { title: 'x' } }]);
+            await tx.appendOutboxMany!([change(docs, 'r1', 1)]);
+            throw boom;
+          }),
+        ).rejects.toBe(boom);
+        expect(await home.get(docs, 'r1')).toBeNull();
+        expect(await eventsOf(home, docs.entity)).toEqual([]);
+      });
+    });
+
     it.runIf(capabilities.concurrentTransactions)(
       'does not skip a transaction that took its id first but commits last',
       async () => {
@@ -477,6 +632,21 @@ function or(...nodes: FilterNode[]): FilterNode {
 
 function change(spec: EntityTableSpec, key: string, version: number, payload: object = { id: key }): NewChangeEvent {
   return { entity: spec.entity, key, version, op: version === 1 ? 'create' : 'update', payload: { ...payload } };
+}
+
+/**
+ * Waits until the home's outbox head has reached `position`. On a server home an
+ * open transaction in another session (a parallel test) holds newer events back
+ * until it ends: they are delayed, never lost, so reads that expect them wait.
+ */
+async function settledThrough(home: HomeStore, position: LogPosition, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const head = await home.outboxHead();
+    if (head !== null && comparePositions(head, position) >= 0) return;
+    if (Date.now() > deadline) throw new Error(`outbox head ${head} did not reach ${position} in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 async function eventsOf(home: HomeStore, entity: string): Promise<ChangeEvent[]> {

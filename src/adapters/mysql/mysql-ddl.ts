@@ -91,6 +91,14 @@ export function homeTableStatements(names: HomeNames): string[] {
       PRIMARY KEY (id),
       KEY _ps_dead_letters_consumer (consumer, id)
     ) ${TABLE_OPTIONS}`,
+    // One letter per consumer and event (add-dead-letter.sql upserts on the unique key). The event
+    // id is hashed to keep the key within InnoDB's limit. A home created before the key may hold
+    // duplicates, which would block it: keep the first of each.
+    `ALTER TABLE ${names.deadLetters} ADD COLUMN IF NOT EXISTS
+      event_key CHAR(40) AS (SHA1(JSON_VALUE(event, '$.eventId'))) PERSISTENT`,
+    `DELETE a FROM ${names.deadLetters} a JOIN ${names.deadLetters} b
+      ON a.consumer = b.consumer AND a.event_key = b.event_key AND a.id > b.id`,
+    `CREATE UNIQUE INDEX IF NOT EXISTS _ps_dead_letters_event ON ${names.deadLetters} (consumer, event_key)`,
   ];
 }
 

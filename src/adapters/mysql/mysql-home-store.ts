@@ -140,6 +140,10 @@ export class MysqlHomeStore implements HomeStore {
     return this.#guard.run((s) => s.rows.listVersions(s.pool, spec));
   }
 
+  listTombstones(spec: EntityTableSpec): Promise<{ id: string; version: number }[]> {
+    return this.#guard.run((s) => s.rows.listTombstones(s.pool, spec));
+  }
+
   readOutbox(after: LogPosition | null, limit: number): Promise<ChangeEvent[]> {
     return this.#guard.run((s) => s.outbox.read(s.pool, after, limit));
   }

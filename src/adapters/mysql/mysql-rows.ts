@@ -91,6 +91,17 @@ export class MysqlRows {
     return rows.map((row) => ({ id: row.id, version: toNumber(row._version) }));
   }
 
+  async listTombstones(exec: MysqlExecutor, spec: EntityTableSpec): Promise<{ id: string; version: number }[]> {
+    const table = this.tables.resolve(spec);
+    const query = sql`SELECT id, version FROM ${raw(this.tombstones)} WHERE entity = ${bind(spec.entity)} ORDER BY id`;
+    const rows = await selectRows<{ id: string; version: unknown }>(
+      exec,
+      query,
+      this.#context(table, 'listing tombstones of'),
+    );
+    return rows.map((row) => ({ id: row.id, version: toNumber(row.version) }));
+  }
+
   async insert(
     exec: MysqlExecutor,
     spec: EntityTableSpec,

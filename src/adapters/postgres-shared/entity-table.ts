@@ -8,13 +8,15 @@ import { COLUMN_CODEC, SQL_TYPES } from './row-codec.js';
 const INSERT_ROW = loadSql('insert-row.sql', import.meta.url);
 const UPDATE_ROW = loadSql('update-row.sql', import.meta.url);
 const DELETE_ROW = loadSql('delete-row.sql', import.meta.url);
+const INSERT_ROWS = loadSql('insert-rows.sql', import.meta.url);
 
 /**
  * Everything the home needs to read and write one entity's table, derived
  * once per spec: `relation` is `"schema"."table"`, and `encode` yields the
- * column parameters $3… of insert and update.
+ * column parameters $3… of insert and update. `insertManySql` takes one text
+ * array per column instead (insert-rows.sql).
  */
-export type EntityTable = SqlEntityTable;
+export type EntityTable = SqlEntityTable & { readonly insertManySql: string };
 
 /** Resolves specs to {@link EntityTable}s in one schema, validating each spec once. */
 export class EntityTables extends EntityTableCache<EntityTable> {
@@ -37,6 +39,7 @@ function buildEntityTable(schema: string, spec: EntityTableSpec): EntityTable {
       ...common,
       selectList: 'id, _version, doc',
       insertSql: renderSql(INSERT_ROW, { ...fragments, columns: ', doc', values: ', $3::jsonb' }),
+      insertManySql: insertManySql(fragments, [', doc'], ['jsonb']),
       updateSql: renderSql(UPDATE_ROW, { ...fragments, assignments: 'doc = $3::jsonb' }),
     };
   }
@@ -51,9 +54,26 @@ function buildEntityTable(schema: string, spec: EntityTableSpec): EntityTable {
       columns: names.map((n) => `, ${n}`).join(''),
       values: casts.map((c) => `, ${c}`).join(''),
     }),
+    insertManySql: insertManySql(
+      fragments,
+      names.map((n) => `, ${n}`),
+      spec.columns.map((c) => SQL_TYPES[c.type]),
+    ),
     updateSql: renderSql(UPDATE_ROW, {
       ...fragments,
       assignments: names.length > 0 ? names.map((n, i) => `${n} = ${casts[i]}`).join(', ') : 'id = id',
     }),
   };
+}
+
+/** insert-rows.sql for columns `columns` (each `, "name"`) of SQL types `types`, parameters from $3. */
+function insertManySql(fragments: { schema: string; table: string }, columns: string[], types: string[]): string {
+  const at = types.map((_, i) => i + 3);
+  return renderSql(INSERT_ROWS, {
+    ...fragments,
+    columns: columns.join(''),
+    arrays: at.map((n) => `, $${n}::text[]`).join(''),
+    aliases: at.map((n) => `, c${n}`).join(''),
+    values: at.map((n, i) => `, u.c${n}::${types[i]}`).join(''),
+  });
 }

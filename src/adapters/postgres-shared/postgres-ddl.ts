@@ -45,6 +45,11 @@ export function homeTableStatements(schema: string): string[] {
       failed_at timestamptz NOT NULL
     )`,
     `CREATE INDEX IF NOT EXISTS "_ps_dead_letters_consumer" ON ${s}."_ps_dead_letters" (consumer, id)`,
+    // One letter per consumer and event (add-dead-letter.sql upserts on this index). A home
+    // created before the index may hold duplicates, which would block it: keep the first of each.
+    `DELETE FROM ${s}."_ps_dead_letters" a USING ${s}."_ps_dead_letters" b
+      WHERE a.consumer = b.consumer AND a.event->>'eventId' = b.event->>'eventId' AND a.id > b.id`,
+    `CREATE UNIQUE INDEX IF NOT EXISTS "_ps_dead_letters_event" ON ${s}."_ps_dead_letters" (consumer, (event->>'eventId'))`,
   ];
 }
 

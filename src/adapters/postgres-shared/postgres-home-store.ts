@@ -1,9 +1,10 @@
 import type { FilterNode } from '../../model/filter-ast.js';
-import { assertIdentifier } from '../../runtime/identifier.js';
+import { assertIdentifier, quoteIdent } from '../../runtime/identifier.js';
 import type { EntityTableSpec, FindOptions, HomeStore, HomeTransaction, StoredRow } from '../../stores/home-store.js';
 import type { ChangeEvent } from '../../sync/change-event.js';
 import type { DeadLetter, NewDeadLetter } from '../../sync/dead-letter.js';
 import type { LogPosition } from '../../sync/log-position.js';
+import { toNumber } from '../sql-shared/row-values.js';
 import { EntityTables } from './entity-table.js';
 import type { PgConnectionGuard } from './pg-executor.js';
 import { runQuery, toStoreError } from './pg-query.js';
@@ -39,6 +40,7 @@ export class PostgresHomeStore implements HomeStore {
   readonly #rows: PostgresRows;
   readonly #outbox: PostgresOutbox;
   readonly #state: PostgresSyncState;
+  readonly #listTombstones: string;
 
   constructor(
     readonly driver: string,
@@ -50,6 +52,7 @@ export class PostgresHomeStore implements HomeStore {
     this.#rows = new PostgresRows(driver, this.#tables);
     this.#outbox = new PostgresOutbox(driver, this.#schema);
     this.#state = new PostgresSyncState(driver, this.#schema);
+    this.#listTombstones = `SELECT id, version FROM ${quoteIdent(this.#schema, 'schema')}."_ps_tombstones" WHERE entity = $1::text ORDER BY id`;
   }
 
   async ready(): Promise<void> {
@@ -129,6 +132,15 @@ export class PostgresHomeStore implements HomeStore {
 
   listVersions(spec: EntityTableSpec): Promise<{ id: string; version: number }[]> {
     return this.guard.run((c) => this.#rows.listVersions(c, spec));
+  }
+
+  listTombstones(spec: EntityTableSpec): Promise<{ id: string; version: number }[]> {
+    this.#tables.resolve(spec);
+    const context = { driver: this.driver, action: `listing ${spec.entity} tombstones` };
+    return this.guard.run(async (c) => {
+      const rows = await runQuery<{ id: string; version: unknown }>(c, this.#listTombstones, [spec.entity], context);
+      return rows.map((row) => ({ id: row.id, version: toNumber(row.version) }));
+    });
   }
 
   readOutbox(after: LogPosition | null, limit: number): Promise<ChangeEvent[]> {

@@ -1,5 +1,5 @@
 import { PolystoreError } from '../../errors/index.js';
-import type { EntityTableSpec, HomeTransaction, StoredRow } from '../../stores/home-store.js';
+import type { EntityTableSpec, HomeTransaction, NewRow, StoredRow } from '../../stores/home-store.js';
 import type { NewChangeEvent } from '../../sync/change-event.js';
 import type { LogPosition } from '../../sync/log-position.js';
 import type { PgExecutor } from './pg-executor.js';
@@ -26,6 +26,10 @@ export class PostgresHomeTransaction implements HomeTransaction {
     return this.rows.insert(this.#use(), spec, id, data);
   }
 
+  insertMany(spec: EntityTableSpec, rows: readonly NewRow[]): Promise<number[]> {
+    return this.rows.insertMany(this.#use(), spec, rows);
+  }
+
   update(spec: EntityTableSpec, id: string, data: Record<string, unknown>, expectedVersion: number): Promise<number> {
     return this.rows.update(this.#use(), spec, id, data, expectedVersion);
   }
@@ -36,6 +40,10 @@ export class PostgresHomeTransaction implements HomeTransaction {
 
   appendOutbox(event: NewChangeEvent): Promise<LogPosition> {
     return this.outbox.append(this.#use(), event);
+  }
+
+  appendOutboxMany(events: readonly NewChangeEvent[]): Promise<LogPosition | null> {
+    return this.outbox.appendMany(this.#use(), events);
   }
 
   /** Called when the transaction callback settles. */

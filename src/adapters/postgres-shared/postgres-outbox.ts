@@ -15,6 +15,7 @@ import { runQuery } from './pg-query.js';
 import { COLUMN_CODEC } from './row-codec.js';
 
 const APPEND_OUTBOX = loadSql('append-outbox.sql', import.meta.url);
+const APPEND_OUTBOX_MANY = loadSql('append-outbox-many.sql', import.meta.url);
 const READ_OUTBOX = loadSql('read-outbox.sql', import.meta.url);
 const OUTBOX_HEAD = loadSql('outbox-head.sql', import.meta.url);
 const PRUNE_OUTBOX = loadSql('prune-outbox.sql', import.meta.url);
@@ -29,6 +30,7 @@ interface OutboxRow extends PositionRow, OutboxEventRow {}
 /** The outbox table: appended inside write transactions, read back in an order that skips nothing. */
 export class PostgresOutbox {
   readonly #append: string;
+  readonly #appendMany: string;
   readonly #read: string;
   readonly #head: string;
   readonly #prune: string;
@@ -39,6 +41,7 @@ export class PostgresOutbox {
   ) {
     const fragments = { schema: quoteIdent(schema, 'schema') };
     this.#append = renderSql(APPEND_OUTBOX, fragments);
+    this.#appendMany = renderSql(APPEND_OUTBOX_MANY, fragments);
     this.#read = renderSql(READ_OUTBOX, fragments);
     this.#head = renderSql(OUTBOX_HEAD, fragments);
     this.#prune = renderSql(PRUNE_OUTBOX, fragments);
@@ -48,6 +51,20 @@ export class PostgresOutbox {
     // tx_id is not a parameter: the column defaults to the writing transaction's id.
     const params = outboxEventValues(event);
     const rows = await runQuery<PositionRow>(exec, this.#append, params, this.#context('appending to the outbox'));
+    const row = rows[0]!;
+    return outboxPosition(row.tx_id, row.seq);
+  }
+
+  /** Appends `events` with one statement, in order; returns the last one's position. */
+  async appendMany(exec: PgExecutor, events: readonly NewChangeEvent[]): Promise<LogPosition | null> {
+    if (events.length === 0) return null;
+    const columns: (string | null)[][] = [[], [], [], [], []];
+    for (const event of events) {
+      for (const [i, value] of outboxEventValues(event).entries()) {
+        columns[i]!.push(value === null ? null : String(value));
+      }
+    }
+    const rows = await runQuery<PositionRow>(exec, this.#appendMany, columns, this.#context('appending to the outbox'));
     const row = rows[0]!;
     return outboxPosition(row.tx_id, row.seq);
   }

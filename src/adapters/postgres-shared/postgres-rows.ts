@@ -1,7 +1,8 @@
+import { isPolystoreError } from '../../errors/index.js';
 import type { FilterNode } from '../../model/filter-ast.js';
-import type { EntityTableSpec, FindOptions, StoredRow } from '../../stores/home-store.js';
+import type { EntityTableSpec, FindOptions, NewRow, StoredRow } from '../../stores/home-store.js';
 import { recordExists, recordNotFound, versionConflict } from '../sql-shared/record-errors.js';
-import { toNumber } from '../sql-shared/row-values.js';
+import { type SqlValue, toNumber } from '../sql-shared/row-values.js';
 import { assertCount, assertId } from '../sql-shared/sql-arguments.js';
 import { compileFilter, compileOrderBy, SqlParams } from './compile-filter.js';
 import type { EntityTable, EntityTables } from './entity-table.js';
@@ -109,6 +110,34 @@ export class PostgresRows {
     return toNumber(rows[0]._version);
   }
 
+  /**
+   * Inserts `rows` with one statement (insert-rows.sql), all or none, and
+   * returns their versions in input order. Every column travels as one text
+   * array cast back in SQL, which both drivers bind the same way.
+   */
+  async insertMany(exec: PgExecutor, spec: EntityTableSpec, rows: readonly NewRow[]): Promise<number[]> {
+    for (const row of rows) assertId(row.id);
+    if (rows.length === 0) return [];
+    const table = this.tables.resolve(spec);
+    const encoded = rows.map((row) => table.encode(row.id, row.data));
+    const columns = encoded[0]!.map((_, c) => encoded.map((values) => asText(values[c]!)));
+    let inserted: { id: string; _version: unknown }[];
+    try {
+      inserted = await runQuery(
+        exec,
+        table.insertManySql,
+        [rows.map((row) => row.id), spec.entity, ...columns],
+        this.#context(table, 'inserting'),
+      );
+    } catch (err) {
+      // The statement has no ON CONFLICT: a taken or repeated id is a unique violation, and nothing was inserted.
+      if (isPolystoreError(err, 'PS_ERR_ALREADY_EXISTS')) throw recordExists(spec.entity, err.cause);
+      throw err;
+    }
+    const versions = new Map(inserted.map((row) => [row.id, toNumber(row._version)]));
+    return rows.map((row) => versions.get(row.id)!);
+  }
+
   async update(
     exec: PgExecutor,
     spec: EntityTableSpec,
@@ -153,4 +182,8 @@ export class PostgresRows {
       ...(filterValues ? { dataError: 'PS_ERR_INVALID_FILTER' as const } : {}),
     };
   }
+}
+
+function asText(value: SqlValue): string | null {
+  return value === null ? null : String(value);
 }

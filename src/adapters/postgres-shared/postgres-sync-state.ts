@@ -9,6 +9,7 @@ import { runQuery } from './pg-query.js';
 import { COLUMN_CODEC } from './row-codec.js';
 
 const SET_CHECKPOINT = loadSql('set-checkpoint.sql', import.meta.url);
+const ADD_DEAD_LETTER = loadSql('add-dead-letter.sql', import.meta.url);
 
 /** Consumer checkpoints and dead letters, kept in the home next to the outbox. */
 export class PostgresSyncState {
@@ -28,9 +29,7 @@ export class PostgresSyncState {
     const columns = 'd.id::text AS id, d.consumer, d.event, d.attempts, d.error, d.failed_at';
     this.#setCheckpoint = renderSql(SET_CHECKPOINT, { schema: s });
     this.#getCheckpoint = `SELECT position FROM ${s}."_ps_checkpoints" WHERE consumer = $1::text`;
-    this.#addDeadLetter =
-      `INSERT INTO ${s}."_ps_dead_letters" AS d (consumer, event, attempts, error, failed_at)` +
-      ` VALUES ($1::text, $2::jsonb, $3::int, $4::text, clock_timestamp()) RETURNING ${columns}`;
+    this.#addDeadLetter = renderSql(ADD_DEAD_LETTER, { schema: s });
     this.#listDeadLetters = `SELECT ${columns} FROM ${s}."_ps_dead_letters" d ORDER BY d.id`;
     this.#listConsumerDeadLetters = `SELECT ${columns} FROM ${s}."_ps_dead_letters" d WHERE d.consumer = $1::text ORDER BY d.id`;
     this.#removeDeadLetter = `DELETE FROM ${s}."_ps_dead_letters" WHERE id = $1::bigint RETURNING id`;

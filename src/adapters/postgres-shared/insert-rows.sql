@@ -1,0 +1,33 @@
+-- insert-rows.sql: inserts several new entity rows in one statement, each
+-- version continuing after the tombstone left by an earlier delete of its id
+-- (or starting at 1), and clears those tombstones. All or none: unlike
+-- insert-row.sql there is no ON CONFLICT, so a taken id, or one repeated in
+-- the batch, fails the whole statement with a unique violation (23505).
+--
+-- Placeholders (allow-listed, double-quoted identifiers; see ../sql-shared/sql-template.ts):
+--   {{schema}}   the home's schema
+--   {{table}}    the entity table
+--   {{columns}}  ', "col_a", "col_b"' (relational) or ', doc' (document)
+--   {{arrays}}   ', $3::text[], $4::text[]' … one array parameter per column
+--   {{aliases}}  ', c3, c4' … the names of the unnested columns
+--   {{values}}   ', u.c3::bigint, u.c4::jsonb' … each column cast from its text form
+-- Parameters:
+--   $1   text[]  the row ids, in input order
+--   $2   text    the entity name (tombstones are keyed by entity, not table)
+--   $3…  text[]  each column's values as text (null for NULL), in {{columns}} order
+-- Returns: one row (id, _version) per inserted row, in no particular order.
+WITH input AS (
+  SELECT * FROM unnest($1::text[]{{arrays}}) WITH ORDINALITY AS u(id{{aliases}}, ord)
+), inserted AS (
+  INSERT INTO {{schema}}.{{table}} (id, _version{{columns}})
+  SELECT u.id, COALESCE(t.version, 0) + 1{{values}}
+  FROM input u
+  LEFT JOIN {{schema}}."_ps_tombstones" t ON t.entity = $2::text AND t.id = u.id
+  ORDER BY u.ord
+  RETURNING id, _version
+), cleared AS (
+  DELETE FROM {{schema}}."_ps_tombstones" t
+  USING inserted i
+  WHERE t.entity = $2::text AND t.id = i.id
+)
+SELECT id, _version FROM inserted
