@@ -111,7 +111,11 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     this.sync = new SyncEngine(
       config.home,
       config.log ?? outboxEventLog(config.home),
-      this.#views as { view: ViewDef<unknown>; store: ViewStoreBase<unknown> }[],
+      this.#views.map(({ view, store }) => ({
+        view,
+        store: store as ViewStoreBase<unknown>,
+        entity: this.#entities.get(view.entity)!,
+      })),
       config.sync ?? {},
       logger,
     );

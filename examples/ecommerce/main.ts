@@ -81,18 +81,22 @@ async function main(): Promise<void> {
     await resetServers(servers);
   }
   const progress = createProgress(!args.json);
-  const onServers = Object.entries(servers)
-    .filter(([, url]) => url)
-    .map(([name]) => name);
+  const onServers = (['postgres', 'mysql', 'redis', 'nats'] as const).filter((name) => servers[name]);
+  const capture = servers.capture === 'cdc' ? ' (CDC: logical replication into JetStream)' : '';
   say(
-    `Polystore e-commerce demo — ${onServers.length ? `servers: ${onServers.join(', ')}; ` : ''}embedded stores under ${dataDir}`,
+    `Polystore e-commerce demo — ${onServers.length ? `servers: ${onServers.join(', ')}${capture}; ` : ''}embedded stores under ${dataDir}`,
   );
   const db = createShop({ dataDir, servers });
-  await db.ready();
+  await db.ready({ sync: false });
+  // CDC mode: the replication slot is created explicitly, once (idempotent), before the capture starts.
+  await db.sync.capture?.admin?.create();
+  await db.sync.start();
   try {
     await run(db, progress, started);
   } finally {
     await db.close();
+    // An idle slot holds WAL back without bound: the demo leaves none behind.
+    await db.sync.capture?.admin?.drop();
   }
 }
 
@@ -168,6 +172,7 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
     cart,
     readYourWrites: { id: anchor, wrote: changed.$version, read: fresh?.$version ?? null, price: fresh?.price ?? null },
     sync: {
+      capture: stats.capture?.mode ?? 'outbox',
       applied,
       dlq: stats.deadLetters,
       lagP50Ms: Math.round(lagP50Ms * 10) / 10,

@@ -1,12 +1,16 @@
+import { dropCdcSlot } from '../../src/adapters/postgres-cdc/index.js';
 import type { ShopServers } from './shop.js';
-import { SHOP_NAMESPACE } from './shop.js';
+import { SHOP_NAMESPACE, shopCdcTarget } from './shop.js';
 
 /**
  * Clears what an earlier demo run left on the servers — only the demo's own
- * schema/database, key prefix and stream — so each run starts from nothing.
+ * schema/database, replication slot and publication, key prefix and stream —
+ * so each run starts from nothing.
  */
 export async function resetServers(servers: ShopServers): Promise<void> {
   if (servers.postgres) {
+    // A slot left behind would keep WAL forever: it goes with the schema, CDC mode or not.
+    await dropCdcSlot(shopCdcTarget(servers.postgres));
     const { Client } = await import('pg');
     const client = new Client({ connectionString: servers.postgres });
     await client.connect();

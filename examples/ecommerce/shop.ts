@@ -7,8 +7,9 @@ import { jetstreamLog } from '../../src/adapters/nats/index.js';
 import { oramaStore } from '../../src/adapters/orama/index.js';
 import { pgliteHome } from '../../src/adapters/pglite/index.js';
 import { postgresHome } from '../../src/adapters/postgres/index.js';
+import { postgresCdc } from '../../src/adapters/postgres-cdc/index.js';
 import { redisStore } from '../../src/adapters/redis/index.js';
-import { createPolystore, type Logger, type SyncOptions } from '../../src/index.js';
+import { createPolystore, type Logger, PolystoreError, type SyncOptions } from '../../src/index.js';
 import { entities, keyspaces, views } from './model.js';
 
 /** Server URLs; each one given replaces its embedded counterpart. */
@@ -17,6 +18,8 @@ export interface ShopServers {
   readonly mysql?: string | undefined;
   readonly redis?: string | undefined;
   readonly nats?: string | undefined;
+  /** How outbox events reach JetStream: the polling relay (default) or `cdc`, logical replication. */
+  readonly capture?: 'outbox' | 'cdc' | undefined;
 }
 
 export interface ShopOptions {
@@ -37,17 +40,32 @@ export function serversFromEnv(env: NodeJS.ProcessEnv = process.env): ShopServer
     mysql: env.POLYSTORE_MYSQL_URL || undefined,
     redis: env.POLYSTORE_REDIS_URL || undefined,
     nats: env.POLYSTORE_NATS_URL || undefined,
+    capture: env.POLYSTORE_CAPTURE === 'cdc' ? 'cdc' : undefined,
   };
+}
+
+/** The demo's replication slot and publication in CDC mode. */
+export function shopCdcTarget(postgres: string) {
+  return { connectionString: postgres, schema: SHOP_NAMESPACE, slot: SHOP_NAMESPACE, publication: SHOP_NAMESPACE };
 }
 
 /**
  * The e-commerce system. With no servers: PGlite home, LMDB cache, Orama
  * search, Kuzu graph, DuckDB analytics, the home's outbox as the log. Each
  * server URL swaps in PostgreSQL or MariaDB (home), Redis (cache) or JetStream
- * (log, fed by the outbox relay); search, graph and analytics stay embedded.
+ * (log, fed by the outbox relay, or with `capture: 'cdc'` by logical
+ * replication); search, graph and analytics stay embedded.
  */
 export function createShop(options: ShopOptions) {
   const { dataDir, servers = {} } = options;
+  if (servers.capture === 'cdc' && !(servers.postgres && servers.nats)) {
+    throw new PolystoreError('PS_ERR_INVALID_CONFIG', 'CDC mode streams from PostgreSQL into JetStream', {
+      field: 'POLYSTORE_CAPTURE',
+      fix: 'set POLYSTORE_POSTGRES_URL and POLYSTORE_NATS_URL too, or unset POLYSTORE_CAPTURE',
+    });
+  }
+  const cdc = servers.capture === 'cdc' && servers.postgres ? postgresCdc(shopCdcTarget(servers.postgres)) : undefined;
+  const sync = options.sync || cdc ? { sync: { ...options.sync, ...(cdc ? { capture: cdc } : {}) } } : {};
   const home = servers.postgres
     ? postgresHome({ connectionString: servers.postgres, schema: SHOP_NAMESPACE })
     : servers.mysql
@@ -67,7 +85,7 @@ export function createShop(options: ShopOptions) {
     keyspaces,
     views,
     ...(servers.nats ? { log: jetstreamLog({ servers: servers.nats, stream: SHOP_NAMESPACE }) } : {}),
-    ...(options.sync ? { sync: options.sync } : {}),
+    ...sync,
     ...(options.logger ? { logger: options.logger } : {}),
   });
 }

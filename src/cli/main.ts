@@ -10,7 +10,10 @@ Commands:
   dlq list [--view V] list dead-lettered events
   dlq replay [--view V]
                       apply dead-lettered events again (version-guarded) and remove those that succeed
-  worker              run the projectors until SIGINT/SIGTERM
+  worker              run the projectors (and the change capture) until SIGINT/SIGTERM
+  cdc create|drop|status
+                      CDC mode: create or drop the replication slot and publication
+                      the capture streams from, or show the slot and its retained WAL
   --json              machine-readable output
 
 The config module's default export is a Polystore instance or a function returning one.`;
@@ -35,7 +38,9 @@ async function main(): Promise<number> {
     process.stdout.write(values.json ? `${JSON.stringify(data)}\n` : `${human}\n`);
   const db = await loadConfig(values.config);
   try {
-    await db.ready({ sync: command === 'worker' });
+    // `cdc` reaches the slot without the views; `create` needs the home's outbox table first.
+    if (command !== 'cdc' || (sub === 'create' && db.sync.capture?.admin))
+      await db.ready({ sync: command === 'worker' });
     switch (command) {
       case 'status':
         return await status(db, print);
@@ -67,6 +72,8 @@ async function main(): Promise<number> {
         );
         return 0;
       }
+      case 'cdc':
+        return await cdc(db, sub, print);
       case 'worker':
         process.stderr.write('polystore worker running; Ctrl-C to stop\n');
         await new Promise<void>((resolve) => {
@@ -83,6 +90,35 @@ async function main(): Promise<number> {
   }
 }
 
+async function cdc(
+  db: AnyPolystore,
+  action: string | undefined,
+  print: (human: string, data: unknown) => void,
+): Promise<number> {
+  const admin = db.sync.capture?.admin;
+  if (!admin) {
+    process.stderr.write(
+      'polystore: this configuration has no CDC capture (set sync.capture to postgresCdc(...) with a broker log)\n',
+    );
+    return 2;
+  }
+  if (action === 'create' || action === 'drop') {
+    if (action === 'create') await admin.create();
+    else await admin.drop();
+  } else if (action !== 'status') {
+    process.stderr.write(`unknown cdc action "${action ?? ''}": use create, drop or status\n`);
+    return 2;
+  }
+  const state = await admin.status();
+  print(
+    state.exists
+      ? `slot ${state.active ? 'streaming' : 'idle'}   confirmed ${state.confirmedFlushLsn}   retained WAL ${state.retainedWalBytes} bytes`
+      : 'no slot',
+    state,
+  );
+  return 0;
+}
+
 async function status(db: AnyPolystore, print: (human: string, data: unknown) => void): Promise<number> {
   const stats = await db.sync.stats();
   // Offline, in-process counters mean nothing: report each view's durable checkpoint and backlog.
@@ -92,7 +128,15 @@ async function status(db: AnyPolystore, print: (human: string, data: unknown) =>
       behind[i]! >= 10_000 ? '10000+ events behind' : behind[i] === 0 ? 'up to date' : `${behind[i]} events behind`;
     return `${v.view.padEnd(20)} ${backlog.padEnd(22)} checkpoint ${v.checkpoint ?? '-'}`;
   });
+  const capture = await db.sync.capture?.admin
+    ?.status()
+    .catch((err: unknown): Record<string, unknown> => ({ error: redactSecrets(String(err)) }));
+  if (capture) {
+    const slot = capture.error ?? (capture.exists ? `retained WAL ${capture.retainedWalBytes} bytes` : 'missing');
+    lines.push(`cdc slot: ${slot}`);
+  }
   print([...lines, `dead letters: ${stats.deadLetters}   log head: ${stats.head ?? '-'}`].join('\n'), {
+    ...(capture ? { cdc: capture } : {}),
     ...stats,
     views: stats.views.map((v, i) => ({ ...v, backlog: behind[i] })),
   });

@@ -56,4 +56,25 @@ export interface ViewStoreBase<V> extends StoreLifecycle {
   listVersions(scope: string): Promise<VersionEntry[]>;
   /** Makes earlier applies durable (required when `durability` is `on-flush`). */
   flush(): Promise<void>;
+  /**
+   * Present on stores whose server can lose every entry on its own (Redis
+   * without persistence: a restart empties it). Starts watching for such a
+   * loss and calls `listener` for each one found, at once when one is already
+   * pending (a rebuild that a crashed process left unfinished). The sync
+   * engine answers by rebuilding the store's views from the home. Returns a
+   * function that removes the listener.
+   */
+  onDataLoss?(listener: (loss: DataLoss) => void): () => void;
+}
+
+/** A store found that it lost its entries: its views must be rebuilt from the home. */
+export interface DataLoss {
+  /** Names this loss; every process that finds the same loss sees the same id. */
+  readonly id: string;
+  /**
+   * Records that every view on the store was rebuilt from the home since the
+   * loss. Resolves false when the store lost its data again meanwhile (that
+   * loss is reported on its own).
+   */
+  rebuilt(): Promise<boolean>;
 }

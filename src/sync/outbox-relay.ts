@@ -1,5 +1,6 @@
 import { describeError, type Logger } from '../runtime/logger.js';
 import type { HomeStore } from '../stores/home-store.js';
+import type { CaptureStats, ChangeCapture } from './change-capture.js';
 import type { EventPublisher } from './event-log.js';
 import type { LogPosition } from './log-position.js';
 import { backoffDelay, type RetryPolicy } from './retry-policy.js';
@@ -13,10 +14,9 @@ export interface OutboxRelayOptions {
   readonly logger: Logger;
 }
 
-export interface RelayStats {
-  readonly published: number;
+export interface RelayStats extends CaptureStats {
+  /** The last position published and checkpointed. */
   readonly position: LogPosition | null;
-  readonly failures: number;
 }
 
 /**
@@ -30,7 +30,7 @@ export interface RelayStats {
  * const relay = new OutboxRelay(home, jetstream, { name: 'relay:jetstream', batchSize: 500, pollIntervalMs: 20, retry, logger });
  * await relay.start();
  */
-export class OutboxRelay {
+export class OutboxRelay implements ChangeCapture {
   #position: LogPosition | null = null;
   #published = 0;
   #failures = 0;
@@ -50,7 +50,12 @@ export class OutboxRelay {
   }
 
   stats(): RelayStats {
-    return { published: this.#published, position: this.#position, failures: this.#failures };
+    return { mode: 'outbox', published: this.#published, position: this.#position, failures: this.#failures };
+  }
+
+  /** What it published is in the broker: the outbox keeps nothing for it beyond its checkpoint. */
+  prunablePosition(): Promise<LogPosition | null> {
+    return this.home.getCheckpoint(this.options.name);
   }
 
   async start(): Promise<void> {

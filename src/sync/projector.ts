@@ -141,6 +141,7 @@ export class Projector {
 
   async #run(): Promise<void> {
     let resume = false;
+    let idle = false;
     while (!this.#stopRequested) {
       try {
         if (resume) {
@@ -149,11 +150,16 @@ export class Projector {
         }
         const events = await this.#consumer!.fetch(this.options.batchSize);
         if (events.length === 0) {
-          await this.commit();
+          // Commit once the log stayed empty for a whole poll (or a flush is due),
+          // not at every gap between writes: under a steady trickle that would cost
+          // a checkpoint write, and for on-flush stores a snapshot, per event.
+          if (idle || this.#clock() - this.#lastFlush >= this.options.flushIntervalMs) await this.commit();
+          idle = true;
           this.#signal('empty');
           await this.#sleep(this.options.pollIntervalMs);
           continue;
         }
+        idle = false;
         this.#signal('fetched');
         await this.#handle(events);
         this.#advance(events.reduce<LogPosition | null>((at, e) => maxPosition(at, e.position), this.#position)!);

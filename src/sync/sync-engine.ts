@@ -1,8 +1,11 @@
 import { PolystoreError } from '../errors/index.js';
+import type { EntityDef } from '../model/define-entity.js';
 import type { Logger } from '../runtime/logger.js';
 import type { HomeStore } from '../stores/home-store.js';
 import type { ViewStoreBase } from '../stores/versioned-change.js';
 import type { ViewDef } from '../views/view-def.js';
+import type { CaptureStats, ChangeCapture, ChangeCaptureFactory } from './change-capture.js';
+import { DataLossRecovery } from './data-loss-recovery.js';
 import type { DeadLetter } from './dead-letter.js';
 import type { EventLog, EventPublisher } from './event-log.js';
 import type { LogPosition } from './log-position.js';
@@ -19,10 +22,18 @@ export interface SyncOptions {
   readonly flushIntervalMs?: number;
   readonly retry?: Partial<RetryPolicy>;
   /**
-   * With a broker log: run the outbox relay in this process (default true).
-   * Run it in one process (or several: publishing is de-duplicated by event id).
+   * With a broker log: run the change capture (the outbox relay, or `capture`)
+   * in this process (default true). Run the outbox relay in one process or
+   * several (publishing is de-duplicated by event id); a CDC capture in one
+   * (a replication slot streams to one client at a time).
    */
   readonly relay?: boolean;
+  /**
+   * With a broker log: how committed outbox events reach it. Default: the
+   * polling outbox relay; `postgresCdc(...)` from `polystore/postgres-cdc`
+   * streams them from a logical replication slot instead.
+   */
+  readonly capture?: ChangeCaptureFactory;
   /** Run the projectors in this process (default true); false for a writer-only process. */
   readonly projectors?: boolean;
   /** Delete outbox events every consumer has passed, every this many ms (default 30 000; 0 disables). */
@@ -35,6 +46,10 @@ export interface SyncStats {
   readonly deadLetters: number;
   /** Newest event in the log. */
   readonly head: LogPosition | null;
+  /** The change capture feeding a broker log, when this process runs one. */
+  readonly capture?: CaptureStats & { readonly name: string };
+  /** Views whose store reported that it lost its data, being rebuilt from the home in this process. */
+  readonly rebuilding: readonly string[];
 }
 
 export interface ReplayResult {
@@ -49,25 +64,36 @@ export interface ReplayResult {
 export class SyncEngine {
   readonly #projectors = new Map<string, Projector>();
   /** Present when the log is a broker: it moves outbox events there. */
-  readonly #relay: OutboxRelay | undefined;
+  readonly #relay: ChangeCapture | undefined;
+  /** Rebuilds the views of a store that reports it lost its data (a Redis restarted empty). */
+  readonly #recovery: DataLossRecovery;
   #running = false;
   #pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly home: HomeStore,
     log: EventLog,
-    views: readonly { view: ViewDef<unknown>; store: ViewStoreBase<unknown> }[],
+    views: readonly { view: ViewDef<unknown>; store: ViewStoreBase<unknown>; entity: EntityDef }[],
     private readonly options: SyncOptions,
     private readonly logger: Logger,
   ) {
     const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     if (isPublisher(log)) {
-      this.#relay = new OutboxRelay(home, log, {
-        name: `relay_${log.name}`,
+      const context = {
+        home,
+        publisher: log,
         batchSize: options.batchSize ?? 500,
         pollIntervalMs: options.pollIntervalMs ?? 50,
         retry,
         logger,
+      };
+      this.#relay = options.capture
+        ? options.capture(context)
+        : new OutboxRelay(home, log, { name: `relay_${log.name}`, ...context });
+    } else if (options.capture) {
+      throw new PolystoreError('PS_ERR_INVALID_CONFIG', 'sync.capture needs a broker log to publish to', {
+        field: 'sync.capture',
+        fix: 'set `log` to a broker log (jetstreamLog, redisStreamsLog), or remove `sync.capture` to read the outbox directly',
       });
     }
     if (!(retry.maxAttempts >= 1)) {
@@ -92,18 +118,32 @@ export class SyncEngine {
         }),
       );
     }
+    this.#recovery = new DataLossRecovery(home, views, retry, logger);
   }
 
   get running(): boolean {
     return this.#running;
   }
 
+  /** The change capture feeding the broker log (absent when projectors read the outbox directly). */
+  get capture(): ChangeCapture | undefined {
+    return this.#relay;
+  }
+
   /** Starts every projector (in this process). */
   async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
-    if (this.options.relay !== false) await this.#relay?.start();
-    if (this.options.projectors !== false) await Promise.all([...this.#projectors.values()].map((p) => p.start()));
+    try {
+      if (this.options.relay !== false) await this.#relay?.start();
+      if (this.options.projectors !== false) {
+        await Promise.all([...this.#projectors.values()].map((p) => p.start()));
+        this.#recovery.start();
+      }
+    } catch (err) {
+      await this.stop().catch(() => undefined);
+      throw err;
+    }
     const every = this.options.pruneIntervalMs ?? 30_000;
     if (every > 0) {
       this.#pruneTimer = setInterval(() => {
@@ -118,6 +158,7 @@ export class SyncEngine {
     if (!this.#running) return;
     this.#running = false;
     clearInterval(this.#pruneTimer);
+    await this.#recovery.stop();
     await this.#relay?.stop();
     await Promise.all([...this.#projectors.values()].map((p) => p.stop()));
   }
@@ -175,10 +216,14 @@ export class SyncEngine {
     }
   }
 
-  /** Waits until every view has applied the log up to its current head, then checkpoints. */
+  /**
+   * Waits until every view has applied the log up to its current head (and
+   * any view being rebuilt after a data loss is rebuilt), then checkpoints.
+   */
   async catchUp(timeoutMs = 60_000): Promise<void> {
     const head = await this.home.outboxHead();
     if (head !== null) await this.waitFor(head, undefined, timeoutMs);
+    await this.#recovery.idle();
     await Promise.all([...this.#projectors.values()].map((p) => p.commit()));
   }
 
@@ -188,7 +233,11 @@ export class SyncEngine {
     for (const projector of this.#projectors.values()) {
       views.push({ ...projector.stats(), checkpoint: await this.home.getCheckpoint(projector.name) });
     }
-    return { views, deadLetters: letters.length, head };
+    const capture = this.#running && this.#relay ? { name: this.#relay.name, ...this.#relay.stats() } : undefined;
+    const rebuilding = this.#recovery.rebuilding;
+    return capture
+      ? { views, deadLetters: letters.length, head, capture, rebuilding }
+      : { views, deadLetters: letters.length, head, rebuilding };
   }
 
   /** Events in the log after the view's durable checkpoint, counted up to `cap`. */
@@ -231,9 +280,11 @@ export class SyncEngine {
 
   /** Deletes outbox events that every view has durably passed. */
   async prune(): Promise<number> {
-    // With a broker, the relay is the outbox's only reader: prune what it published.
-    const readers = this.#relay ? [this.#relay.name] : [...this.#projectors.keys()];
-    const positions = await Promise.all(readers.map((name) => this.home.getCheckpoint(name)));
+    // With a broker, the capture is the outbox's only reader: prune what it published.
+    const relay = this.#relay;
+    const positions = relay
+      ? [await relay.prunablePosition()]
+      : await Promise.all([...this.#projectors.keys()].map((name) => this.home.getCheckpoint(name)));
     if (positions.length === 0 || positions.some((p) => p === null)) return 0;
     const oldest = (positions as LogPosition[]).sort()[0]!;
     return this.home.pruneOutbox(oldest);

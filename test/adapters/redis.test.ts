@@ -320,8 +320,9 @@ await describeWithServer('redis', 'redis store', () => {
       await admin.get(marker);
       await vi.waitFor(() => expect(sawMarker).toBe(true), { timeout: 5_000 });
       expect(scripts).toHaveLength(8);
-      // numkeys is 500 in each script call (args: name, script or sha, numkeys, ...).
-      expect(scripts.map((args) => args[2])).toEqual(Array(8).fill('500'));
+      // numkeys is 501 in each script call (args: name, script or sha, numkeys, ...):
+      // the epoch marker, then 500 entries.
+      expect(scripts.map((args) => args[2])).toEqual(Array(8).fill('501'));
     } finally {
       monitor.disconnect();
       await ctx.cleanup();

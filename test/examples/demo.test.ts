@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
+import { shopCdcTarget } from '../../examples/ecommerce/shop.js';
+import { cdcSlotStatus } from '../../src/adapters/postgres-cdc/index.js';
 import { describeWithServer, SERVER_URLS } from '../support/servers.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -18,7 +20,7 @@ interface DemoReport {
   analytics: { revenueByCategory: unknown[] };
   cart: { items: unknown[] };
   readYourWrites: { wrote: number; read: number };
-  sync: { applied: Record<string, number>; dlq: number; lagP50Ms: number; lagP99Ms: number };
+  sync: { capture: string; applied: Record<string, number>; dlq: number; lagP50Ms: number; lagP99Ms: number };
   consistency: Record<string, { missing: number; stale: number; extra: number }>;
 }
 
@@ -69,13 +71,22 @@ it('runs on embedded stores and converges', async () => {
 }, 180_000);
 
 await describeWithServer(['postgres', 'redis', 'nats'], 'the demo on servers', () => {
+  const servers = {
+    POLYSTORE_POSTGRES_URL: SERVER_URLS.postgres,
+    POLYSTORE_REDIS_URL: SERVER_URLS.redis,
+    POLYSTORE_NATS_URL: SERVER_URLS.nats,
+  };
+
   it('runs on PostgreSQL, Redis and JetStream with the same report', async () => {
-    expectConverged(
-      await demo({
-        POLYSTORE_POSTGRES_URL: SERVER_URLS.postgres,
-        POLYSTORE_REDIS_URL: SERVER_URLS.redis,
-        POLYSTORE_NATS_URL: SERVER_URLS.nats,
-      }),
-    );
+    const report = await demo(servers);
+    expectConverged(report);
+    expect(report.sync.capture).toBe('outbox');
+  }, 180_000);
+
+  it('runs in CDC mode (logical replication into JetStream) and leaves no slot behind', async () => {
+    const report = await demo({ ...servers, POLYSTORE_CAPTURE: 'cdc' });
+    expectConverged(report);
+    expect(report.sync.capture).toBe('cdc');
+    expect(await cdcSlotStatus(shopCdcTarget(SERVER_URLS.postgres))).toMatchObject({ exists: false });
   }, 180_000);
 });

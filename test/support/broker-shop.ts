@@ -1,18 +1,38 @@
 import { jetstreamLog } from '../../src/adapters/nats/index.js';
 import { postgresHome } from '../../src/adapters/postgres/index.js';
+import { dropCdcSlot, postgresCdc } from '../../src/adapters/postgres-cdc/index.js';
 import { redisStore } from '../../src/adapters/redis/index.js';
 import { cacheView, createPolystore, silentLogger } from '../../src/index.js';
 import { items } from './items-entity.js';
 
+export interface BrokerUrls {
+  readonly postgres: string;
+  readonly redis: string;
+  readonly nats: string;
+}
+
+/** How outbox events reach JetStream: the polling relay, or CDC from a replication slot. */
+export type CaptureMode = 'outbox' | 'cdc';
+
+/** The replication slot and publication of a CDC shop (both named after `id`). */
+export function cdcTarget(id: string, urls: BrokerUrls) {
+  return { connectionString: urls.postgres, schema: `test_${id}`, slot: `ps_test_${id}`, publication: `ps_test_${id}` };
+}
+
 /**
  * The items model on PostgreSQL, JetStream and Redis, in names unique to `id`.
- * A `writer` runs only the outbox relay; a `worker` runs only projectors.
+ * A `writer` only writes, a `worker` runs projectors, `both` does all in one
+ * process. The change capture runs in the writer in outbox mode (the relay
+ * polls next to the writes) and in the worker in CDC mode (a slot streams to
+ * one client, which a crash test kills).
  */
 export function openBrokerShop(
   id: string,
-  role: 'writer' | 'worker',
-  urls: { postgres: string; redis: string; nats: string },
+  role: 'writer' | 'worker' | 'both',
+  urls: BrokerUrls,
+  mode: CaptureMode = 'outbox',
 ) {
+  const capturing = role === 'both' || (mode === 'cdc' ? role === 'worker' : role === 'writer');
   return createPolystore({
     home: postgresHome({ connectionString: urls.postgres, schema: `test_${id}` }),
     stores: { cache: redisStore({ url: urls.redis, keyPrefix: `ps_test_${id}:` }) },
@@ -20,12 +40,32 @@ export function openBrokerShop(
     views: [cacheView(items, { store: 'cache' })],
     log: jetstreamLog({ servers: urls.nats, stream: `ps_test_${id}`, partitions: 8, ackWaitMs: 2000 }),
     sync: {
-      relay: role === 'writer',
-      projectors: role === 'worker',
+      relay: capturing,
+      projectors: role !== 'writer',
       pollIntervalMs: 10,
       flushIntervalMs: 100,
       batchSize: 50,
+      ...(mode === 'cdc' ? { capture: postgresCdc({ ...cdcTarget(id, urls), heartbeatMs: 500 }) } : {}),
     },
     logger: silentLogger,
   });
+}
+
+/** Drops everything a broker shop made: schema, keys, stream, and the CDC slot and publication. */
+export async function cleanBrokerShop(id: string, urls: BrokerUrls): Promise<void> {
+  await dropCdcSlot(cdcTarget(id, urls)).catch(() => undefined);
+  const { Client } = await import('pg');
+  const pg = new Client({ connectionString: urls.postgres });
+  await pg.connect();
+  await pg.query(`DROP SCHEMA IF EXISTS "test_${id}" CASCADE`);
+  await pg.end();
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(urls.redis);
+  const keys = await redis.keys(`ps_test_${id}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+  const { connect } = await import('nats');
+  const nc = await connect({ servers: urls.nats });
+  await (await nc.jetstreamManager()).streams.delete(`ps_test_${id}`).catch(() => undefined);
+  await nc.close();
 }

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
-import { openBrokerShop } from '../support/broker-shop.js';
+import { cleanBrokerShop, openBrokerShop } from '../support/broker-shop.js';
 import { describeWithServer, SERVER_URLS } from '../support/servers.js';
 
 const WORKER = new URL('../fixtures/broker-worker.ts', import.meta.url).pathname;
@@ -42,20 +42,7 @@ await describeWithServer(['postgres', 'redis', 'nats'], 'horizontal workers on o
     await writer.ready();
     cleanups.push(async () => {
       await writer.close();
-      const { Client } = await import('pg');
-      const pg = new Client({ connectionString: SERVER_URLS.postgres });
-      await pg.connect();
-      await pg.query(`DROP SCHEMA IF EXISTS "test_${id}" CASCADE`);
-      await pg.end();
-      const { Redis } = await import('ioredis');
-      const redis = new Redis(SERVER_URLS.redis);
-      const keys = await redis.keys(`ps_test_${id}:*`);
-      if (keys.length > 0) await redis.del(...keys);
-      await redis.quit();
-      const { connect } = await import('nats');
-      const nc = await connect({ servers: SERVER_URLS.nats });
-      await (await nc.jetstreamManager()).streams.delete(`ps_test_${id}`).catch(() => undefined);
-      await nc.close();
+      await cleanBrokerShop(id, SERVER_URLS);
     });
 
     const workers = [startWorker(id), startWorker(id), startWorker(id)];
@@ -72,7 +59,17 @@ await describeWithServer(['postgres', 'redis', 'nats'], 'horizontal workers on o
       for (let i = 0; i < 25; i++)
         await client.update(`k${(batch * 7 + i) % ((batch + 1) * 50)}`, { qty: batch * 100 + i });
       if (batch === 8) {
-        await until(() => workers.every((w) => w.applied() > 0), 30_000, 'every worker to take a share');
+        // Keep a trickle of updates coming until each worker has fetched some: a burst
+        // can be taken whole by the workers that asked first.
+        let n = 0;
+        await until(
+          async () => {
+            await client.update(`k${n++ % 400}`, { qty: -n });
+            return workers.every((w) => w.applied() > 0);
+          },
+          30_000,
+          'every worker to take a share',
+        );
         workers[0]!.child.kill('SIGKILL');
         expect(await workers[0]!.exited).toBeNull();
       }

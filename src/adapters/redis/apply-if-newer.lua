@@ -4,9 +4,10 @@
   read-compare-write of every key is atomic with respect to other clients.
 
   Input:
-    KEYS[1..n]      entry keys, `${keyPrefix}${scope}:${key}`
+    KEYS[1]         the store's epoch marker (see redis-epoch.ts), read, never written
+    KEYS[2..n+1]    entry keys, `${keyPrefix}${scope}:${key}`
     ARGV[1]         scope TTL in whole milliseconds, "0" for none
-    ARGV[2..n+1]    the encoded entry for KEYS[i] is ARGV[i + 1]:
+    ARGV[2..n+1]    the encoded entry for KEYS[i] is ARGV[i]:
                       "#<version>|<json>"   a value
                       "#<version>|"         a tombstone (JSON text is never empty)
 
@@ -19,7 +20,9 @@
   another type under the prefix) aborts the batch with nothing written. A key
   repeated inside one batch is compared with the version written just before.
 
-  Output: { applied, skipped }
+  Output: { applied, skipped, marker }, marker being the epoch marker's value
+  ("" when absent): read in the same atomic step as the writes, it tells the
+  store whether these writes went into a server that lost its data.
 ]]
 
 local ttl = ARGV[1]
@@ -33,8 +36,10 @@ local function version_of(entry)
   return tonumber(string.match(entry, '^#([^|]+)|'))
 end
 
+local marker = redis.call('GET', KEYS[1]) or ''
+
 local stored = {}
-for i = 1, #KEYS do
+for i = 2, #KEYS do
   local key = KEYS[i]
   if stored[key] == nil then
     stored[key] = version_of(redis.call('GETRANGE', key, 0, 31)) or false
@@ -42,9 +47,9 @@ for i = 1, #KEYS do
 end
 
 local applied = 0
-for i = 1, #KEYS do
+for i = 2, #KEYS do
   local key = KEYS[i]
-  local entry = ARGV[i + 1]
+  local entry = ARGV[i]
   local version = version_of(string.sub(entry, 1, 32))
   local current = stored[key]
   if current == false or current < version then
@@ -58,4 +63,4 @@ for i = 1, #KEYS do
   end
 end
 
-return { applied, #KEYS - applied }
+return { applied, #KEYS - 1 - applied, marker }

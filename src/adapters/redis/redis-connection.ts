@@ -5,19 +5,26 @@ import { importDriver } from '../../runtime/import-driver.js';
 import type { RedisLike, RedisTarget } from './redis-options.js';
 
 /** Read at module load, so a missing file fails at import rather than on the first apply. */
-const APPLY_IF_NEWER_LUA = readFileSync(new URL('./apply-if-newer.lua', import.meta.url), 'utf8');
+const lua = (file: string) => readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');
+const APPLY_IF_NEWER_LUA = lua('apply-if-newer.lua');
+const BEGIN_REBUILD_LUA = lua('begin-rebuild.lua');
+const FINISH_REBUILD_LUA = lua('finish-rebuild.lua');
 
-/** The name `applyIfNewer`'s script is registered under with `defineCommand`. */
+/** The names the scripts are registered under with `defineCommand`. */
 export const APPLY_COMMAND = 'polystoreApplyIfNewer';
+export const BEGIN_REBUILD_COMMAND = 'polystoreBeginRebuild';
+export const FINISH_REBUILD_COMMAND = 'polystoreFinishRebuild';
 
-/** Arguments of the script command: key count, keys, TTL, encoded entries. */
-type ApplyArgs = (string | number)[];
-/** The reply of apply-if-newer.lua: `[applied, skipped]`. */
-export type ApplyReply = [applied: number, skipped: number];
+/** Arguments of a script command: key count, keys, then its other arguments. */
+type ScriptArgs = (string | number)[];
+/** The reply of apply-if-newer.lua: `[applied, skipped, epoch marker]`. */
+export type ApplyReply = [applied: number, skipped: number, marker: string];
 
-/** A client or pipeline on which `defineCommand` registered the script. */
+/** A client or pipeline on which `defineCommand` registered the scripts. */
 export type WithApplyCommand<T> = T & {
-  [APPLY_COMMAND](...args: ApplyArgs): T extends RedisLike ? Promise<ApplyReply> : T;
+  [APPLY_COMMAND](...args: ScriptArgs): T extends RedisLike ? Promise<ApplyReply> : T;
+  [BEGIN_REBUILD_COMMAND](...args: ScriptArgs): Promise<string>;
+  [FINISH_REBUILD_COMMAND](...args: ScriptArgs): Promise<string>;
 };
 
 export interface RedisConnection {
@@ -69,6 +76,8 @@ export async function openConnection(target: RedisTarget): Promise<RedisConnecti
 
 function withCommand(client: RedisLike): WithApplyCommand<RedisLike> {
   client.defineCommand(APPLY_COMMAND, { lua: APPLY_IF_NEWER_LUA });
+  client.defineCommand(BEGIN_REBUILD_COMMAND, { lua: BEGIN_REBUILD_LUA });
+  client.defineCommand(FINISH_REBUILD_COMMAND, { lua: FINISH_REBUILD_LUA });
   return client as WithApplyCommand<RedisLike>;
 }
 

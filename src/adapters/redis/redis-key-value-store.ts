@@ -1,9 +1,12 @@
 import { PolystoreError } from '../../errors/index.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
 import type { KeyValueStore, SetOptions } from '../../stores/key-value-store.js';
-import type { ApplyResult, VersionEntry, VersionedChange } from '../../stores/versioned-change.js';
+import type { ApplyResult, DataLoss, VersionEntry, VersionedChange } from '../../stores/versioned-change.js';
 import {
   APPLY_COMMAND,
+  type ApplyReply,
+  BEGIN_REBUILD_COMMAND,
+  FINISH_REBUILD_COMMAND,
   openConnection,
   type RedisConnection,
   toStoreError,
@@ -21,6 +24,7 @@ import {
   escapeGlob,
   pxOf,
 } from './redis-envelope.js';
+import { EpochWatch, type Stamped } from './redis-epoch.js';
 import { type RedisPipelineLike, type RedisStoreOptions, validateOptions } from './redis-options.js';
 
 type Versioned<T> = { value: T | null; version: number };
@@ -39,7 +43,9 @@ const HEADER_BYTES = 32;
  * server; larger batches are split into several scripts sent in one pipeline.
  * `durability: 'immediate'`: a call resolves once the server acknowledged it;
  * whether that survives a server restart is the server's persistence
- * configuration (AOF `appendfsync`, RDB snapshots), not the store's.
+ * configuration (AOF `appendfsync`, RDB snapshots), not the store's. A restart
+ * that loses the data is noticed, once `onDataLoss` watches, through the epoch
+ * marker `${keyPrefix}:epoch` (redis-epoch.ts) that every apply reads.
  */
 class RedisKeyValueStore implements KeyValueStore {
   readonly kind = 'key-value';
@@ -49,24 +55,49 @@ class RedisKeyValueStore implements KeyValueStore {
   readonly #scopeTtl = new Map<string, number>();
   readonly #prefix: string;
   readonly #where: string;
+  readonly #marker: string;
+  readonly #epoch: EpochWatch;
 
   constructor(options: RedisStoreOptions | undefined) {
     const { target, keyPrefix } = validateOptions(options);
     this.#prefix = keyPrefix;
     this.#where = target.where;
+    this.#marker = `${keyPrefix}:epoch`;
     this.#guard = new RuntimeGuard<RedisConnection>(
       'redis',
       () => openConnection(target),
       (connection) => connection.release(),
     );
+    const stamped = (action: string, send: (client: RedisConnection['client']) => Promise<string | null>) =>
+      this.#call(action, async ({ client }): Promise<Stamped> => {
+        const ticket = this.#epoch.ticket();
+        return { ticket, value: (await send(client)) ?? '' };
+      });
+    this.#epoch = new EpochWatch({
+      read: () => stamped('reading the epoch marker', (client) => client.get(this.#marker)),
+      begin: (id) => stamped('recording a data loss', (client) => client[BEGIN_REBUILD_COMMAND](1, this.#marker, id)),
+      finish: (id) => stamped('recording a rebuild', (client) => client[FINISH_REBUILD_COMMAND](1, this.#marker, id)),
+    });
   }
 
   async ready(): Promise<void> {
     await this.#guard.client();
+    await this.#epoch.check();
   }
 
   close(): Promise<void> {
     return this.#guard.close();
+  }
+
+  /**
+   * Watches the epoch marker: `listener` hears of every loss of this store's
+   * data (the server restarted empty, or the keys were flushed), found by the
+   * next apply or, at once, by a check when the watch starts.
+   */
+  onDataLoss(listener: (loss: DataLoss) => void): () => void {
+    const stop = this.#epoch.subscribe(listener);
+    if (this.#guard.isOpen) void this.#epoch.check().catch(() => undefined);
+    return stop;
   }
 
   async get<T = unknown>(key: string): Promise<T | null> {
@@ -106,28 +137,40 @@ class RedisKeyValueStore implements KeyValueStore {
     const ttlMs = this.#scopeTtl.get(scope);
     const px = ttlMs === undefined ? '0' : String(pxOf(ttlMs));
     const keys = changes.map((change) => this.#entryKey(scope, change.key));
-    return this.#call('applying a batch', async ({ client }) => {
-      if (keys.length === 0) return { applied: 0, skipped: 0 };
+    if (keys.length === 0) return this.#call('applying a batch', async () => ({ applied: 0, skipped: 0 }));
+    const { result, marker } = await this.#call('applying a batch', async ({ client }) => {
+      const ticket = this.#epoch.ticket();
       if (keys.length <= MAX_CHANGES_PER_SCRIPT) {
-        const [applied, skipped] = await client[APPLY_COMMAND](keys.length, ...keys, px, ...entries);
-        return { applied, skipped };
+        const [applied, skipped, value] = await client[APPLY_COMMAND](
+          keys.length + 1,
+          this.#marker,
+          ...keys,
+          px,
+          ...entries,
+        );
+        return { result: { applied, skipped }, marker: { ticket, value } };
       }
       // Each chunk is atomic on its own; a failed chunk fails the call, and a retry skips what was applied.
       const pipeline = client.pipeline() as WithApplyCommand<RedisPipelineLike>;
       for (let start = 0; start < keys.length; start += MAX_CHANGES_PER_SCRIPT) {
         const end = start + MAX_CHANGES_PER_SCRIPT;
         const chunk = keys.slice(start, end);
-        pipeline[APPLY_COMMAND](chunk.length, ...chunk, px, ...entries.slice(start, end));
+        pipeline[APPLY_COMMAND](chunk.length + 1, this.#marker, ...chunk, px, ...entries.slice(start, end));
       }
       const result = { applied: 0, skipped: 0 };
+      let value = '';
       for (const [error, reply] of (await pipeline.exec()) ?? []) {
         if (error) throw error;
-        const [applied, skipped] = reply as [number, number];
+        const [applied, skipped, marker] = reply as ApplyReply;
         result.applied += applied;
         result.skipped += skipped;
+        value = marker;
       }
-      return result;
+      return { result, marker: { ticket, value } };
     });
+    // Before returning: whoever reads the view next must hear of a loss these writes revealed first.
+    await this.#epoch.observe(marker);
+    return result;
   }
 
   async getVersioned<T = unknown>(scope: string, key: string): Promise<Versioned<T> | null> {

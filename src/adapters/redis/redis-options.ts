@@ -44,7 +44,8 @@ export interface RedisStoreOptions {
   readonly url?: string;
   /**
    * An `ioredis` client you own instead of `url`: the store never connects or
-   * closes it. It registers one script command on it (`polystoreApplyIfNewer`).
+   * closes it. It registers three script commands on it (`polystoreApplyIfNewer`,
+   * `polystoreBeginRebuild`, `polystoreFinishRebuild`).
    * Redis Cluster is not supported (a batch script touches keys of many slots).
    */
   readonly client?: RedisLike;
