@@ -171,12 +171,12 @@ await describeWithServer('postgres', 'postgres server home', () => {
 
   /** Runs `body` with a home on a fresh schema, then closes it and drops the schema. */
   async function withHome(
-    options: { connectionString?: string; pool?: Pool; max?: number },
+    options: { connectionString?: string; pool?: Pool; max?: number; preparedStatements?: boolean },
     body: (home: HomeStore, spec: EntityTableSpec) => Promise<void>,
   ): Promise<void> {
     const schema = freshSchema();
     const home = options.pool
-      ? postgresHome({ pool: options.pool, schema })
+      ? postgresHome({ pool: options.pool, schema, preparedStatements: options.preparedStatements })
       : postgresHome({ connectionString: options.connectionString ?? SERVER_URLS.postgres, schema, max: options.max });
     const spec = docSpec();
     try {
@@ -235,6 +235,41 @@ await describeWithServer('postgres', 'postgres server home', () => {
       } finally {
         await pool.end();
       }
+    });
+
+    it('runs its statements prepared once per connection, unless preparedStatements is false', async () => {
+      for (const preparedStatements of [true, false]) {
+        // One connection, so the pool's session is the one that holds the prepared statements.
+        const pool = new Pool({ connectionString: SERVER_URLS.postgres, max: 1 });
+        pool.on('error', () => undefined);
+        try {
+          await withHome({ pool, preparedStatements }, async (home, spec) => {
+            for (let i = 0; i < 3; i++) {
+              await home.transaction((tx) => tx.insert(spec, `p${i}`, { i }));
+              await home.get(spec, `p${i}`);
+            }
+            const { rows } = await pool.query<{ name: string }>(
+              `SELECT name FROM pg_prepared_statements WHERE name LIKE 'polystore\\_%'`,
+            );
+            if (preparedStatements) {
+              // The insert and the read, each prepared once however often it ran.
+              expect(rows.length).toBeGreaterThanOrEqual(2);
+              expect(new Set(rows.map((r) => r.name)).size).toBe(rows.length);
+            } else {
+              expect(rows).toEqual([]);
+            }
+            expect((await home.getMany(spec, ['p0', 'p2'])).map((r) => r.id)).toEqual(['p0', 'p2']);
+          });
+        } finally {
+          await pool.end();
+        }
+      }
+    });
+
+    it('refuses a preparedStatements option that is not a boolean', () => {
+      expect(() => postgresHome({ connectionString: SERVER_URLS.postgres, preparedStatements: 'yes' as never })).toThrow(
+        /preparedStatements/,
+      );
     });
 
     it('destroys a client whose session ended mid-transaction and reports the loss as unavailable', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { PgConnection, PgExecutor } from '../postgres-shared/pg-executor.js';
 import { connectionLost, isBrokenConnection, isTransportError, type PgTarget } from './pg-connection-errors.js';
 
@@ -7,8 +8,15 @@ export interface PgQueryResultLike {
   readonly rowCount: number | null;
 }
 
+/** A statement with a name: `pg` parses it once per connection and reuses it. */
+export interface PgNamedQuery {
+  readonly name: string;
+  readonly text: string;
+  readonly values: unknown[];
+}
+
 export interface PgQueryable {
-  query(sql: string, params?: unknown[]): Promise<PgQueryResultLike>;
+  query(sql: string | PgNamedQuery, params?: unknown[]): Promise<PgQueryResultLike>;
 }
 
 /** The part of a checked-out `pg.PoolClient` the home uses. */
@@ -35,11 +43,16 @@ export interface PgPoolLike extends PgQueryable {
  * never hands out a dead session.
  */
 export class PgPoolConnection implements PgConnection {
+  readonly #names: StatementNames | undefined;
+
   constructor(
     private readonly pool: PgPoolLike,
     private readonly target: PgTarget,
     private readonly ownsPool: boolean,
-  ) {}
+    preparedStatements = true,
+  ) {
+    this.#names = preparedStatements ? new StatementNames() : undefined;
+  }
 
   /** Ends the pool if the home opened it; an injected pool is left to its owner. */
   async close(): Promise<void> {
@@ -47,7 +60,7 @@ export class PgPoolConnection implements PgConnection {
   }
 
   query<R>(sql: string, params?: unknown[]): Promise<{ rows: R[]; affectedRows?: number }> {
-    return run<R>(this.pool, sql, params, this.target);
+    return run<R>(this.pool, sql, params, this.#nameOf(sql, params), this.target);
   }
 
   async transaction<R>(fn: (tx: PgExecutor) => Promise<R>): Promise<R> {
@@ -59,7 +72,9 @@ export class PgPoolConnection implements PgConnection {
       broken ??= err;
     };
     client.on('error', onError);
-    const exec: PgExecutor = { query: (sql, params) => run(client, sql, params, this.target) };
+    const exec: PgExecutor = {
+      query: (sql, params) => run(client, sql, params, this.#nameOf(sql, params), this.target),
+    };
     try {
       await exec.query('BEGIN');
       const result = await fn(exec);
@@ -79,6 +94,11 @@ export class PgPoolConnection implements PgConnection {
     }
   }
 
+  /** A statement with parameters runs prepared under a name derived from its text (see StatementNames). */
+  #nameOf(sql: string, params: unknown[] | undefined): string | undefined {
+    return params && params.length > 0 ? this.#names?.nameOf(sql) : undefined;
+  }
+
   async #checkout(): Promise<PgPoolClientLike> {
     try {
       return await this.pool.connect();
@@ -88,14 +108,42 @@ export class PgPoolConnection implements PgConnection {
   }
 }
 
+/**
+ * Names for prepared statements. The home's statements come from a fixed set
+ * of templates and filter shapes (values are always parameters), so their
+ * texts repeat; `pg` parses a named statement once per connection and the
+ * server plans it once it settles on a generic plan, which removes most of
+ * the per-call cost of the larger statements (insert-row.sql's CTE costs more
+ * to plan than to run). The name is a digest of the text, so the same text
+ * gets the same name on every connection and two texts never share one. Past
+ * `MAX_NAMED` distinct texts (an application with unbounded filter shapes),
+ * new texts run unnamed rather than grow every connection's statement cache.
+ */
+class StatementNames {
+  static readonly MAX_NAMED = 1000;
+  readonly #names = new Map<string, string>();
+
+  nameOf(sql: string): string | undefined {
+    let name = this.#names.get(sql);
+    if (name === undefined && this.#names.size < StatementNames.MAX_NAMED) {
+      name = `polystore_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+      this.#names.set(sql, name);
+    }
+    return name;
+  }
+}
+
 async function run<R>(
   queryable: PgQueryable,
   sql: string,
   params: unknown[] | undefined,
+  name: string | undefined,
   target: PgTarget,
 ): Promise<{ rows: R[]; affectedRows?: number }> {
   try {
-    const result = await queryable.query(sql, params);
+    const result = await (name === undefined
+      ? queryable.query(sql, params)
+      : queryable.query({ name, text: sql, values: params ?? [] }));
     return { rows: result.rows as R[], affectedRows: result.rowCount ?? undefined };
   } catch (err) {
     // SQLSTATE errors (including 08xxx and 57P01) are mapped by the shared runQuery.

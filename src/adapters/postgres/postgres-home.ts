@@ -46,7 +46,7 @@ export function postgresHome(options: PostgresHomeOptions = {}): HomeStore {
 async function openConnection(resolved: ResolvedPostgresOptions): Promise<PgPoolConnection> {
   if (resolved.kind === 'pool') {
     await probe(resolved.pool, resolved.target);
-    return new PgPoolConnection(resolved.pool, resolved.target, false);
+    return new PgPoolConnection(resolved.pool, resolved.target, false, resolved.preparedStatements);
   }
   const { Pool } = await importDriver('pg', () => import('pg'));
   const pool = new Pool({ ...resolved.config });
@@ -60,7 +60,7 @@ async function openConnection(resolved: ResolvedPostgresOptions): Promise<PgPool
     await pool.end().catch(() => undefined);
     throw err;
   }
-  return new PgPoolConnection(pool, resolved.target, true);
+  return new PgPoolConnection(pool, resolved.target, true, resolved.preparedStatements);
 }
 
 /** One round trip: proves the server answers and is new enough. */

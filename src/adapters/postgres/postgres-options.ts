@@ -21,6 +21,12 @@ export interface PostgresUrlOptions {
   readonly max?: number;
   /** Schema for entity and Polystore tables; created by `ensureSchema()` if absent. Default `public`. */
   readonly schema?: string;
+  /**
+   * Run the home's statements as named prepared statements, parsed and planned
+   * once per connection (default true). Turn off behind a pooler that cannot
+   * keep them, such as PgBouncer in transaction mode before 1.21.
+   */
+  readonly preparedStatements?: boolean;
   readonly pool?: never;
 }
 
@@ -28,6 +34,8 @@ export interface PostgresPoolOptions {
   /** A `pg.Pool` you created and will end yourself; the home never ends it. */
   readonly pool: PgPoolLike;
   readonly schema?: string;
+  /** As for a URL: named prepared statements per connection (default true). */
+  readonly preparedStatements?: boolean;
   readonly connectionString?: never;
   readonly ssl?: never;
   readonly max?: never;
@@ -46,13 +54,19 @@ export interface PgPoolConfig {
   readonly keepAlive: boolean;
 }
 
+interface ResolvedCommon {
+  readonly target: PgTarget;
+  readonly schema: string;
+  readonly preparedStatements: boolean;
+}
+
 export type ResolvedPostgresOptions =
-  | { readonly kind: 'url'; readonly config: PgPoolConfig; readonly target: PgTarget; readonly schema: string }
-  | { readonly kind: 'pool'; readonly pool: PgPoolLike; readonly target: PgTarget; readonly schema: string };
+  | (ResolvedCommon & { readonly kind: 'url'; readonly config: PgPoolConfig })
+  | (ResolvedCommon & { readonly kind: 'pool'; readonly pool: PgPoolLike });
 
 export const POSTGRES_URL_ENV = 'POLYSTORE_POSTGRES_URL';
 const CONNECT_TIMEOUT_MS = 10_000;
-const OPTION_KEYS = new Set(['connectionString', 'pool', 'schema', 'ssl', 'max']);
+const OPTION_KEYS = new Set(['connectionString', 'pool', 'schema', 'ssl', 'max', 'preparedStatements']);
 const URL_SCHEME = /^postgres(ql)?:\/\//i;
 const URL_SSL_PARAMS = /[?&](ssl|sslmode|sslcert|sslkey|sslrootcert)=/i;
 
@@ -73,12 +87,20 @@ export function resolvePostgresOptions(
       throw invalid(
         `The postgres home has no option "${field}"`,
         field,
-        'use connectionString, pool, schema, ssl or max',
+        'use connectionString, pool, schema, ssl, max or preparedStatements',
       );
     }
   }
   const schema = options.schema ?? 'public';
-  if (options.pool !== undefined) return resolvePool(options, schema);
+  const preparedStatements = options.preparedStatements ?? true;
+  if (typeof preparedStatements !== 'boolean') {
+    throw invalid(
+      'The postgres preparedStatements option must be a boolean',
+      'preparedStatements',
+      'pass true (the default) or false',
+    );
+  }
+  if (options.pool !== undefined) return resolvePool(options, schema, preparedStatements);
 
   const connectionString = options.connectionString ?? env[POSTGRES_URL_ENV];
   if (connectionString === undefined) {
@@ -123,10 +145,14 @@ export function resolvePostgresOptions(
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     keepAlive: true,
   };
-  return { kind: 'url', config, target: urlTarget(connectionString), schema };
+  return { kind: 'url', config, target: urlTarget(connectionString), schema, preparedStatements };
 }
 
-function resolvePool(options: PostgresHomeOptions, schema: string): ResolvedPostgresOptions {
+function resolvePool(
+  options: PostgresHomeOptions,
+  schema: string,
+  preparedStatements: boolean,
+): ResolvedPostgresOptions {
   for (const key of ['connectionString', 'ssl', 'max'] as const) {
     if (options[key] !== undefined) {
       throw invalid(
@@ -144,6 +170,7 @@ function resolvePool(options: PostgresHomeOptions, schema: string): ResolvedPost
     kind: 'pool',
     pool: pool as PgPoolLike,
     schema,
+    preparedStatements,
     target: {
       description: 'the server of the injected pool',
       startHint: 'start the PostgreSQL server the pool points at, or correct the pool settings',

@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { redactSecrets } from '../src/errors/index.js';
+
+/** Servers the bench uses, chosen by the same env vars as the product and the tests. */
+export const SERVER_URLS = {
+  postgres: process.env.POLYSTORE_POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432/test',
+  redis: process.env.POLYSTORE_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  nats: process.env.POLYSTORE_NATS_URL ?? 'nats://127.0.0.1:4222',
+} as const;
+
+export type ServerKind = keyof typeof SERVER_URLS;
+
+const DEFAULT_PORTS: Record<ServerKind, number> = { postgres: 5432, redis: 6379, nats: 4222 };
+
+/** True when a TCP connection to the server opens within `timeoutMs`. */
+export function serverReachable(kind: ServerKind, timeoutMs = 1500): Promise<boolean> {
+  const url = new URL(SERVER_URLS[kind]);
+  const port = Number(url.port) || DEFAULT_PORTS[kind];
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('error', () => done(false));
+    socket.connect(port, url.hostname, () => done(true));
+  });
+}
+
+export function describeServer(kind: ServerKind): string {
+  return `${kind} at ${redactSecrets(SERVER_URLS[kind])}`;
+}
+
+/** A short random id for schema, key prefix and stream names of one run. */
+export function runId(): string {
+  return randomUUID().replaceAll('-', '').slice(0, 10);
+}
+
+/**
+ * Cleanup actions, run last-in first-out (a relay stops before its slot is
+ * dropped, a store closes before its keys are deleted). A failing one is
+ * reported and the rest still run.
+ */
+export class Cleanups {
+  readonly #actions: { label: string; fn: () => Promise<unknown> }[] = [];
+
+  add(label: string, fn: () => Promise<unknown>): void {
+    this.#actions.push({ label, fn });
+  }
+
+  async run(): Promise<void> {
+    for (const { label, fn } of this.#actions.splice(0).reverse()) {
+      await fn().catch((err: unknown) =>
+        process.stderr.write(`[bench] cleanup "${label}" failed: ${redactSecrets(String(err))}\n`),
+      );
+    }
+  }
+}
+
+export async function tempDir(cleanups: Cleanups, label: string): Promise<string> {
+  const path = await mkdtemp(join(tmpdir(), `polystore-bench-${label}-`));
+  cleanups.add(`remove ${label} directory`, () => rm(path, { recursive: true, force: true }));
+  return path;
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: SERVER_URLS.postgres });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Deletes every key under `prefix` (SCAN + UNLINK, never KEYS). */
+export async function deleteKeys(prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(SERVER_URLS.redis);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    await redis.quit();
+  }
+}
+
+export async function deleteStream(stream: string): Promise<void> {
+  const nats = await import('nats');
+  const nc = await nats.connect({ servers: SERVER_URLS.nats });
+  try {
+    await (await nc.jetstreamManager()).streams.delete(stream).catch(() => undefined);
+  } finally {
+    await nc.close();
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

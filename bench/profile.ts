@@ -1,0 +1,49 @@
+/** How much work each workload does; `--quick` trades precision for a run under 3 minutes. */
+export interface Profile {
+  readonly name: 'quick' | 'full';
+  readonly warmupRounds: number;
+  readonly rounds: number;
+  /** Time one comparison may take before it stops adding rounds (see interleave). */
+  readonly budgetMs: number;
+  readonly p1: {
+    /** Creates per round at concurrency 1. */
+    readonly sequentialOps: number;
+    /** Creates per round at the concurrent level. */
+    readonly concurrentOps: number;
+    readonly concurrency: number;
+    readonly batchSize: number;
+    readonly batchesPerRound: number;
+  };
+  readonly p2: {
+    /** Closed-loop creates (concurrency 1) that measure the write rate the open loop runs at half of. */
+    readonly rateProbeMs: number;
+    /** How long the open-loop load runs per mode. */
+    readonly loadMs: number;
+    /** Share of the measured maximum write rate the open loop offers. */
+    readonly loadShare: number;
+  };
+  readonly p3: { readonly events: number; readonly batchSize: number };
+  readonly p4: { readonly records: number; readonly getsPerRound: number };
+}
+
+export const QUICK: Profile = {
+  name: 'quick',
+  warmupRounds: 1,
+  rounds: 5,
+  budgetMs: 8_000,
+  p1: { sequentialOps: 150, concurrentOps: 400, concurrency: 8, batchSize: 100, batchesPerRound: 4 },
+  p2: { rateProbeMs: 1000, loadMs: 4000, loadShare: 0.5 },
+  p3: { events: 5000, batchSize: 500 },
+  p4: { records: 1000, getsPerRound: 1000 },
+};
+
+export const FULL: Profile = {
+  name: 'full',
+  warmupRounds: 2,
+  rounds: 12,
+  budgetMs: 60_000,
+  p1: { sequentialOps: 400, concurrentOps: 1600, concurrency: 8, batchSize: 100, batchesPerRound: 10 },
+  p2: { rateProbeMs: 2000, loadMs: 15_000, loadShare: 0.5 },
+  p3: { events: 20_000, batchSize: 500 },
+  p4: { records: 5000, getsPerRound: 3000 },
+};

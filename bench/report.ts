@@ -1,0 +1,141 @@
+import type { Interleaved } from './harness.js';
+import { round3, type Summary } from './stats.js';
+
+export interface Target {
+  readonly op: '>=' | '<=';
+  readonly value: number;
+}
+
+/** One side of a comparison as reported. */
+export interface SideReport {
+  /** ops/s for throughput comparisons, p50 ms for latency ones. */
+  readonly value: number;
+  readonly opsPerSec: number;
+  readonly latencyMs: Summary;
+  readonly roundRates: readonly number[];
+}
+
+/** Our layer against the raw driver doing the same work, in the same run. */
+export interface Comparison {
+  readonly id: string;
+  readonly title: string;
+  /** `throughput`: ratio = ours/raw ops per second (higher is better). `latency`: ratio = ours/raw p50 (lower is better). */
+  readonly metric: 'throughput' | 'latency';
+  readonly ours: SideReport;
+  readonly raw: SideReport;
+  readonly ratio: number;
+  /** For latency comparisons: ours p99 / raw p99. */
+  readonly p99Ratio: number;
+  readonly pairedRatioMedian: number;
+  readonly target: Target | null;
+  readonly met: boolean | null;
+  readonly notes?: string;
+}
+
+/** A freshness measurement: commit to visible in one view. */
+export interface Freshness {
+  readonly id: string;
+  readonly title: string;
+  readonly mode: string;
+  readonly view: string;
+  readonly latencyMs: Summary;
+  /** Writes never seen in the view before the deadline. */
+  readonly missing: number;
+  /** The open-loop load the writes arrived at. */
+  readonly load: {
+    /** Closed-loop creates per second at concurrency 1, measured just before. */
+    readonly maxRatePerSec: number;
+    readonly offeredRatePerSec: number;
+    readonly issued: number;
+    /** p99 of how late creates started against their schedule. */
+    readonly startLagP99Ms: number;
+  };
+  readonly target: Target;
+  readonly met: boolean;
+}
+
+export type ResultRow = Comparison | Freshness;
+
+export function compare(
+  id: string,
+  title: string,
+  metric: Comparison['metric'],
+  result: Interleaved,
+  target: Target | null,
+  notes?: string,
+): Comparison {
+  const side = (s: Interleaved['ours']): SideReport => ({
+    value: metric === 'throughput' ? s.opsPerSec : s.latencyMs.p50,
+    opsPerSec: s.opsPerSec,
+    latencyMs: s.latencyMs,
+    roundRates: s.roundRates,
+  });
+  const ours = side(result.ours);
+  const raw = side(result.raw);
+  const ratio = ours.value / raw.value;
+  const sortedPairs = [...result.pairedRatios].sort((a, b) => a - b);
+  return {
+    id,
+    title,
+    metric,
+    ours,
+    raw,
+    ratio,
+    p99Ratio: result.ours.latencyMs.p99 / result.raw.latencyMs.p99,
+    pairedRatioMedian: sortedPairs[Math.floor(sortedPairs.length / 2)] ?? Number.NaN,
+    target,
+    met: target === null ? null : meets(ratio, target),
+    ...(notes ? { notes } : {}),
+  };
+}
+
+export function meets(value: number, target: Target): boolean {
+  return target.op === '>=' ? value >= target.value : value <= target.value;
+}
+
+export function isComparison(row: ResultRow): row is Comparison {
+  return 'ratio' in row;
+}
+
+/** The stdout table: workload, ours, raw, ratio, target, met. */
+export function formatTable(rows: readonly ResultRow[]): string {
+  const header = ['workload', 'ours', 'raw', 'ratio', 'target', 'met'];
+  const lines = rows.map((row) => {
+    if (isComparison(row)) {
+      return [
+        `${row.id} ${row.title}`,
+        describeSide(row.metric, row.ours),
+        describeSide(row.metric, row.raw),
+        row.metric === 'latency'
+          ? `${fmt(row.ratio)}x (p99 ${fmt(row.p99Ratio)}x)`
+          : `${fmt(row.ratio)} (pairs ${fmt(row.pairedRatioMedian)})`,
+        row.target ? `${row.target.op} ${row.target.value}` : '-',
+        row.met === null ? '-' : row.met ? 'yes' : 'MISSED',
+      ];
+    }
+    const l = row.latencyMs;
+    return [
+      `${row.id} ${row.title}`,
+      `p50 ${fmt(l.p50)} p99 ${fmt(l.p99)} max ${fmt(l.max)} ms (n ${l.n}${row.missing ? `, ${row.missing} missing` : ''})`,
+      '-',
+      '-',
+      `p99 ${row.target.op} ${row.target.value} ms`,
+      row.met ? 'yes' : 'MISSED',
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i]!.length)));
+  const render = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ');
+  return [render(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...lines.map(render)].join('\n');
+}
+
+function describeSide(metric: Comparison['metric'], side: SideReport): string {
+  const l = side.latencyMs;
+  const lat = `p50 ${fmt(l.p50)} p99 ${fmt(l.p99)} ms`;
+  return metric === 'throughput' ? `${fmt(side.opsPerSec)}/s ${lat}` : lat;
+}
+
+function fmt(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const r = round3(value);
+  return Math.abs(r) >= 10_000 ? `${round3(r / 1000)}k` : String(r);
+}

@@ -1,0 +1,39 @@
+import { type Comparison, type Freshness, isComparison, type ResultRow } from './report.js';
+
+/**
+ * The headline figures of latest.json. Each is null when its workload did not
+ * run. `p1WriteRatio` is the worse of the sequential and concurrent create
+ * ratios; `p2FreshnessP99Ms` the worst p99 across the views of the default
+ * (outbox) mode.
+ */
+export function summarize(rows: readonly ResultRow[]) {
+  const comparisons = rows.filter(isComparison);
+  const freshness = rows.filter((row): row is Freshness => !isComparison(row));
+  const ratio = (prefix: string) => {
+    const found = comparisons.filter((c) => c.id.startsWith(prefix)).map((c) => c.ratio);
+    return found.length === 0 ? null : Math.min(...found);
+  };
+  const worstP99 = (id: string) => {
+    const found = freshness.filter((f) => f.id.startsWith(id)).map((f) => f.latencyMs.p99);
+    return found.length === 0 ? null : Math.max(...found);
+  };
+  const modes = [...new Set(freshness.map((f) => f.id.split('.').slice(0, 2).join('.')))];
+  const byId = (id: string): Comparison | undefined => comparisons.find((c) => c.id === id);
+  return {
+    p1WriteRatio: ratio('P1.create.'),
+    p1WriteRatioSequential: byId('P1.create.c1')?.ratio ?? null,
+    p1BatchRatio: ratio('P1.createMany.'),
+    p2FreshnessP99Ms: worstP99('P2.outbox.'),
+    p2FreshnessP99MsByMode: Object.fromEntries(modes.map((mode) => [mode, worstP99(`${mode}.`)])),
+    p3ProjectorRatio: ratio('P3.'),
+    p4CacheGetRatio: ratio('P4.'),
+    p4CacheGetP99Ratio: comparisons.find((c) => c.id.startsWith('P4.'))?.p99Ratio ?? null,
+    embedded: {
+      e1WriteRatio: ratio('E1.create.'),
+      e1BatchRatio: ratio('E1.createMany.'),
+      e2FreshnessP99Ms: worstP99('E2.'),
+      e3ProjectorRatio: ratio('E3.'),
+      e4CacheGetRatio: ratio('E4.'),
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { jetstreamLog } from '../src/adapters/nats/index.js';
+import { oramaStore } from '../src/adapters/orama/index.js';
+import { postgresHome } from '../src/adapters/postgres/index.js';
+import { redisStore } from '../src/adapters/redis/index.js';
+import {
+  cacheView,
+  createPolystore,
+  defineEntity,
+  type EntityRecord,
+  type EventLog,
+  type HomeStore,
+  type KeyValueStore,
+  type Logger,
+  type SearchIndexSpec,
+  type SearchStore,
+  searchView,
+} from '../src/index.js';
+
+/**
+ * The deployment under test: a PostgreSQL home whose outbox relay feeds a
+ * JetStream log, and projectors from it into a Redis cache view and an
+ * embedded Orama search view (snapshots in the run directory).
+ */
+export const items = defineEntity({
+  name: 'items',
+  storage: 'document',
+  schema: z.object({
+    id: z.string(),
+    name: z.string(),
+    /** The writer's sequence number of the write that produced this state: tells which write a row holds. */
+    rev: z.number().int(),
+    qty: z.number().int(),
+    /** The search view refuses these records: they are the poison events. */
+    poison: z.boolean(),
+  }),
+});
+
+export type Item = EntityRecord<typeof items>;
+
+export const CACHE_VIEW = 'items_cache';
+export const SEARCH_VIEW = 'items_search';
+
+/** The search index, as the worker ensures it and the verifier reopens it. */
+export const SEARCH_INDEX: SearchIndexSpec = {
+  index: SEARCH_VIEW,
+  fields: { name: 'string', rev: 'number', qty: 'number' },
+  searchable: ['name'],
+};
+
+/** Where one run keeps everything, every name unique to the run. */
+export interface RunNames {
+  readonly runId: string;
+  /** PostgreSQL schema of the home. */
+  readonly schema: string;
+  /** Redis key prefix of the cache view. */
+  readonly redisPrefix: string;
+  /** JetStream stream (its durable consumers are named after the views). */
+  readonly stream: string;
+  /** Local directory: Orama snapshots, order logs, worker logs. */
+  readonly dir: string;
+}
+
+export interface ServerUrls {
+  readonly postgres: string;
+  readonly redis: string;
+  readonly nats: string;
+}
+
+export function runNames(runId: string, baseDir: string): RunNames {
+  return {
+    runId,
+    schema: `chaos_${runId}`,
+    redisPrefix: `chaos_${runId}:`,
+    stream: `chaos_${runId}`,
+    dir: join(baseDir, `chaos_${runId}`),
+  };
+}
+
+export function searchDir(names: RunNames): string {
+  return join(names.dir, 'search');
+}
+
+export function homeOf(names: RunNames, urls: ServerUrls): HomeStore {
+  return postgresHome({ connectionString: urls.postgres, schema: names.schema, max: 8 });
+}
+
+export function cacheStoreOf(names: RunNames, urls: ServerUrls): KeyValueStore {
+  return redisStore({ url: urls.redis, keyPrefix: names.redisPrefix });
+}
+
+export function searchStoreOf(names: RunNames): SearchStore {
+  return oramaStore({ path: searchDir(names) });
+}
+
+export function logOf(names: RunNames, urls: ServerUrls, logger: Logger) {
+  return jetstreamLog({ servers: urls.nats, stream: names.stream, partitions: 8, ackWaitMs: 3_000, logger });
+}
+
+/** The writer: the home only, no projectors and no relay (the worker runs both). */
+export function openWriter(home: HomeStore, logger: Logger) {
+  return createPolystore({
+    home,
+    entities: [items],
+    sync: { autoStart: false, projectors: false, relay: false, pruneIntervalMs: 0 },
+    logger,
+  });
+}
+
+/** The sync worker: the outbox relay and both projectors, over the stores and log it is handed. */
+export function openWorker(
+  names: RunNames,
+  urls: ServerUrls,
+  parts: { cache: KeyValueStore; search: SearchStore; log: EventLog },
+  logger: Logger,
+) {
+  return createPolystore({
+    home: homeOf(names, urls),
+    stores: { cache: parts.cache, search: parts.search },
+    entities: [items],
+    views: [
+      cacheView(items, { store: 'cache', name: CACHE_VIEW }),
+      searchView(items, {
+        store: 'search',
+        name: SEARCH_VIEW,
+        index: SEARCH_INDEX.index,
+        fields: SEARCH_INDEX.fields,
+        searchable: SEARCH_INDEX.searchable,
+        document: (record) => {
+          // Not a transient failure: every attempt fails the same way, so the event is dead-lettered.
+          if (record.poison) throw new Error('the search view cannot index a poison record');
+          return { name: record.name, rev: record.rev, qty: record.qty };
+        },
+      }),
+    ],
+    log: parts.log,
+    sync: {
+      batchSize: 100,
+      pollIntervalMs: 20,
+      flushIntervalMs: 200,
+      retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 500 },
+      pruneIntervalMs: 5_000,
+    },
+    logger,
+  });
+}

@@ -1,0 +1,115 @@
+import type { FaultEvent } from './faults.js';
+import { DUPLICATE_P } from './faulty-log.js';
+import type { OrderReport } from './order-check.js';
+import type { Profile } from './profile.js';
+import type { ServerName } from './servers.js';
+import type { Verdict } from './verifier.js';
+import type { Ledger } from './workload.js';
+import type { WriterStats } from './writer.js';
+
+export interface RunSummary {
+  readonly profile: Profile;
+  readonly seed: number;
+  readonly runId: string;
+  readonly elapsedMs: number;
+  readonly ledger: Ledger;
+  readonly writer: WriterStats;
+  readonly writerMismatches: readonly string[];
+  readonly faults: readonly FaultEvent[];
+  readonly kills: number;
+  readonly incarnations: number;
+  /** Worker exits nobody asked for (a crash of the worker itself). */
+  readonly workerCrashes: number;
+  readonly restarts: Readonly<Record<ServerName, number>>;
+  readonly downtimeMs: Readonly<Record<ServerName, number>>;
+  readonly duplicates: number;
+  readonly caughtUp: boolean;
+  readonly closedCleanly: boolean;
+  readonly verdict: Verdict;
+  readonly order: OrderReport;
+}
+
+export interface Totals {
+  readonly lost: number;
+  readonly divergent: number;
+  readonly outOfOrder: number;
+  readonly dlq: number;
+  readonly passed: boolean;
+}
+
+/** The run's outcome: every count that must be zero, and whether the DLQ holds exactly the poison events. */
+export function totals(run: RunSummary): Totals {
+  const views = Object.values(run.verdict.views);
+  const lost = run.verdict.home.lost + views.reduce((n, v) => n + v.lost, 0);
+  const divergent =
+    run.verdict.home.divergent + views.reduce((n, v) => n + v.divergent, 0) + run.writer.versionMismatches;
+  const outOfOrder = run.order.outOfOrder;
+  const dlq = run.verdict.dlq.count;
+  return {
+    lost,
+    divergent,
+    outOfOrder,
+    dlq,
+    passed: lost === 0 && divergent === 0 && outOfOrder === 0 && run.verdict.dlq.exact,
+  };
+}
+
+/** The report lines; the last one is exactly `lost=<n> divergent=<n> out_of_order=<n> dlq=<n>`. */
+export function formatReport(run: RunSummary): string[] {
+  const t = totals(run);
+  const { ledger, writer, verdict, order } = run;
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const row = (label: string, text: string) => `  ${label.padEnd(13)}${text}`;
+  const { counts } = ledger;
+  const restarts = Object.entries(run.restarts).map(
+    ([name, n]) => `${name} ${n} (${seconds(run.downtimeMs[name as ServerName])} down)`,
+  );
+  const lines = [
+    `chaos ${run.profile.name}: seed ${run.seed}, run ${run.runId}, elapsed ${seconds(run.elapsedMs)}`,
+    row(
+      'writes',
+      `${ledger.committed} committed by ${run.profile.lanes} lanes: ${counts.create} creates (${counts.poison} poison), ` +
+        `${counts.update} updates, ${counts.delete} deletes; ${verdict.liveRecords} live records at the end`,
+    ),
+    row(
+      'outcomes',
+      `${writer.unknownOutcomes} unknown after a failure: ${writer.committedAfterAll} had committed, ${writer.retried} repeated`,
+    ),
+    row(
+      'worker',
+      `${run.kills} SIGKILLs, ${run.incarnations} incarnations (spares included), ${run.workerCrashes} crashes of its own; ` +
+        `${run.caughtUp ? 'caught up' : 'did NOT catch up'}, final stop ${run.closedCleanly ? 'clean' : 'NOT clean'}`,
+    ),
+    row('servers', `restarts: ${restarts.join(', ')}`),
+    row('deliveries', `${run.duplicates} events delivered again (p = ${DUPLICATE_P} per fetch; every batch reordered)`),
+    ...run.faults.map((f) => `${' '.repeat(15)}+${seconds(f.atMs).padStart(7)}  ${f.what}, took ${seconds(f.tookMs)}`),
+    row(
+      'home',
+      `${verdict.home.lost} lost, ${verdict.home.divergent} divergent against the ledger of committed writes; ` +
+        `${writer.versionMismatches} version mismatches while writing`,
+    ),
+    ...Object.entries(verdict.views).map(([view, v]) =>
+      row(view, `${v.held} live entries, ${v.lost} lost, ${v.divergent} divergent`),
+    ),
+    row(
+      'order',
+      `${order.observations} held versions recorded over ${order.incarnations} incarnations, ${order.resets} view resets, ` +
+        `${order.busyKeys} keys seen at 3+ versions; ${order.outOfOrder} out of order`,
+    ),
+    row(
+      'dlq',
+      `${verdict.dlq.count} dead letters for ${counts.poison} poison events: ` +
+        `${verdict.dlq.exact ? 'exactly the poison events' : 'NOT exactly the poison events'}`,
+    ),
+  ];
+  const samples = [
+    ...run.writerMismatches,
+    ...verdict.home.samples,
+    ...Object.values(verdict.views).flatMap((v) => v.samples),
+    ...order.samples,
+    ...verdict.dlq.samples,
+  ];
+  if (samples.length > 0) lines.push(row('samples', ''), ...samples.slice(0, 30).map((s) => `    ${s}`));
+  lines.push(`lost=${t.lost} divergent=${t.divergent} out_of_order=${t.outOfOrder} dlq=${t.dlq}`);
+  return lines;
+}
