@@ -53,6 +53,16 @@ export class RuntimeGuard<C> {
   }
 
   /** Runs `fn` with the open client, one at a time when the guard serialises. */
+  /**
+   * The client if it is already open, without waiting (undefined before the
+   * first open completes), for synchronous fast paths of embedded engines.
+   * Throws `PS_ERR_STORE_CLOSED` after close, as `client()` rejects.
+   */
+  current(): C | undefined {
+    if (this.#closed) throw this.#closedError();
+    return this.options.serialize ? undefined : this.#client;
+  }
+
   async run<R>(fn: (client: C) => Promise<R>): Promise<R> {
     if (!this.options.serialize) return fn(await this.client());
     const task = this.#queue.then(async () => {

@@ -267,9 +267,9 @@ await describeWithServer('postgres', 'postgres server home', () => {
     });
 
     it('refuses a preparedStatements option that is not a boolean', () => {
-      expect(() => postgresHome({ connectionString: SERVER_URLS.postgres, preparedStatements: 'yes' as never })).toThrow(
-        /preparedStatements/,
-      );
+      expect(() =>
+        postgresHome({ connectionString: SERVER_URLS.postgres, preparedStatements: 'yes' as never }),
+      ).toThrow(/preparedStatements/);
     });
 
     it('destroys a client whose session ended mid-transaction and reports the loss as unavailable', async () => {

@@ -178,16 +178,16 @@ class LmdbKeyValueStore implements KeyValueStore {
     });
   }
 
+  /** Reads run synchronously once the environment is open (LMDB reads never block on I/O locks). */
   #read<R>(fn: (env: LmdbEnvironment, now: number) => R): Promise<R> {
-    return this.#guard.run(async ({ env }) => {
-      try {
-        return fn(env, Date.now());
-      } catch (err) {
-        throw wrapStoreError(err, 'PS_ERR_STORE_QUERY', 'The lmdb store could not read', {
-          fix: 'the cause holds the engine message',
-        });
-      }
-    });
+    let open: { env: LmdbEnvironment } | undefined;
+    try {
+      open = this.#guard.current();
+      if (open) return Promise.resolve(readWith(open.env, fn));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#guard.run(async ({ env }) => readWith(env, fn));
   }
 
   #write<R>(what: string, fn: (env: LmdbEnvironment) => Promise<R>): Promise<R> {
@@ -253,4 +253,14 @@ export function lmdbStore(options: LmdbStoreOptions): KeyValueStore {
     );
   }
   return new LmdbKeyValueStore(options.path, sweepIntervalMs);
+}
+
+function readWith<R>(env: LmdbEnvironment, fn: (env: LmdbEnvironment, now: number) => R): R {
+  try {
+    return fn(env, Date.now());
+  } catch (err) {
+    throw wrapStoreError(err, 'PS_ERR_STORE_QUERY', 'The lmdb store could not read', {
+      fix: 'the cause holds the engine message',
+    });
+  }
 }
