@@ -15,11 +15,12 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isPolystoreError } from '../src/index.js';
-import { describeError, stderrLogger } from '../src/runtime/logger.js';
+import { describeError, silentLogger, stderrLogger } from '../src/runtime/logger.js';
 import {
   CACHE_VIEW,
   cacheStoreOf,
   homeOf,
+  logOf,
   openWriter,
   runNames,
   SEARCH_INDEX,
@@ -150,6 +151,12 @@ async function runChaos(profile: Profile): Promise<RunSummary> {
           [CACHE_VIEW, SEARCH_VIEW].every((view) => (status.positions[view] ?? '') >= head))
       );
     }, profile.catchUpMs);
+    // Positions alone can pass the head while older events wait in the broker: those a killed
+    // worker fetched and never acked come back only after the consumer's ack wait. Caught up
+    // means every view's durable consumer has acknowledged the whole log.
+    const log = logOf(names, SERVER_URLS, silentLogger);
+    const drained = caughtUp && (await waitForAsync(() => logAcknowledged(log), profile.catchUpMs));
+    await log.close();
     const closedCleanly = await supervisor.stop(30_000);
 
     const cache = cacheStoreOf(names, SERVER_URLS);
@@ -173,7 +180,7 @@ async function runChaos(profile: Profile): Promise<RunSummary> {
         restarts: servers.restarts,
         downtimeMs: servers.downtimeMs,
         duplicates: supervisor.duplicates,
-        caughtUp,
+        caughtUp: drained,
         closedCleanly,
         verdict,
         order,
@@ -184,6 +191,29 @@ async function runChaos(profile: Profile): Promise<RunSummary> {
     }
   } finally {
     await writerDb.close();
+  }
+}
+
+/** Whether each view's durable consumer has acknowledged every event in the log. */
+async function logAcknowledged(log: ReturnType<typeof logOf>): Promise<boolean> {
+  for (const view of [CACHE_VIEW, SEARCH_VIEW]) {
+    const consumer = await log.consumer(view);
+    try {
+      const [acknowledged, head] = [await consumer.acknowledged(), await consumer.head()];
+      if (head !== null && (acknowledged === null || acknowledged < head)) return false;
+    } finally {
+      await consumer.close();
+    }
+  }
+  return true;
+}
+
+async function waitForAsync(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition().catch(() => false)) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(250);
   }
 }
 
