@@ -1,36 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redactSecrets } from '../src/errors/index.js';
+import { SERVER_URLS } from '../test/support/servers-urls.js';
 
-/** Servers the bench uses, chosen by the same env vars as the product and the tests. */
-export const SERVER_URLS = {
-  postgres: process.env.POLYSTORE_POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432/test',
-  redis: process.env.POLYSTORE_REDIS_URL ?? 'redis://127.0.0.1:6379',
-  nats: process.env.POLYSTORE_NATS_URL ?? 'nats://127.0.0.1:4222',
-} as const;
+export { SERVER_URLS, serverReachable } from '../test/support/servers-urls.js';
 
-export type ServerKind = keyof typeof SERVER_URLS;
-
-const DEFAULT_PORTS: Record<ServerKind, number> = { postgres: 5432, redis: 6379, nats: 4222 };
-
-/** True when a TCP connection to the server opens within `timeoutMs`. */
-export function serverReachable(kind: ServerKind, timeoutMs = 1500): Promise<boolean> {
-  const url = new URL(SERVER_URLS[kind]);
-  const port = Number(url.port) || DEFAULT_PORTS[kind];
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(port, url.hostname, () => done(true));
-  });
-}
+/** The servers the bench uses (the URLs and probe are the test suites', by the product's env vars). */
+export type ServerKind = 'postgres' | 'redis' | 'nats';
 
 export function describeServer(kind: ServerKind): string {
   return `${kind} at ${redactSecrets(SERVER_URLS[kind])}`;

@@ -34,7 +34,7 @@ import { type Profile, parseRunOptions } from './profile.js';
 import { derive } from './random.js';
 import { formatReport, type RunSummary, totals } from './report.js';
 import { removeRunResources } from './resources.js';
-import { SERVER_URLS, Servers, sleep } from './servers.js';
+import { SERVER_URLS, Servers, sleep, waitFor } from './servers.js';
 import { verify } from './verifier.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
 import { Lane, Ledger } from './workload.js';
@@ -142,7 +142,7 @@ async function runChaos(profile: Profile): Promise<RunSummary> {
 
     const head = await retrying(() => home.outboxHead());
     say(`chaos: writes stopped after ${ledger.committed} commits; waiting for the worker to catch up`);
-    const caughtUp = await waitFor(() => {
+    const caughtUp = await waitFor(async () => {
       const status = supervisor.active.status;
       return (
         head === null ||
@@ -155,7 +155,7 @@ async function runChaos(profile: Profile): Promise<RunSummary> {
     // worker fetched and never acked come back only after the consumer's ack wait. Caught up
     // means every view's durable consumer has acknowledged the whole log.
     const log = logOf(names, SERVER_URLS, silentLogger);
-    const drained = caughtUp && (await waitForAsync(() => logAcknowledged(log), profile.catchUpMs));
+    const drained = caughtUp && (await waitFor(() => logAcknowledged(log).catch(() => false), profile.catchUpMs));
     await log.close();
     const closedCleanly = await supervisor.stop(30_000);
 
@@ -204,24 +204,6 @@ async function logAcknowledged(log: ReturnType<typeof logOf>): Promise<boolean> 
     } finally {
       await consumer.close();
     }
-  }
-  return true;
-}
-
-async function waitForAsync(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition().catch(() => false)) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(250);
-  }
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await sleep(100);
   }
   return true;
 }

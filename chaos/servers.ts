@@ -1,18 +1,14 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { redactSecrets } from '../src/errors/index.js';
+import { tcpReachable, SERVER_URLS as URLS } from '../test/support/servers-urls.js';
 import type { ServerUrls } from './deployment.js';
 
 export type ServerName = 'postgres' | 'redis' | 'nats';
 export const SERVER_NAMES: readonly ServerName[] = ['postgres', 'redis', 'nats'];
 
 /** The servers the run uses, by the product's env vars, defaulting to this machine's. */
-export const SERVER_URLS: ServerUrls = {
-  postgres: process.env.POLYSTORE_POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432/test',
-  redis: process.env.POLYSTORE_REDIS_URL ?? 'redis://127.0.0.1:6379',
-  nats: process.env.POLYSTORE_NATS_URL ?? 'nats://127.0.0.1:4222',
-};
+export const SERVER_URLS: ServerUrls = { postgres: URLS.postgres, redis: URLS.redis, nats: URLS.nats };
 
 interface Control {
   readonly port: number;
@@ -141,19 +137,10 @@ function run(argv: readonly string[], timeoutMs: number): Promise<number> {
 }
 
 function portOpen(port: number, timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (open: boolean) => {
-      socket.destroy();
-      resolve(open);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(port, '127.0.0.1', () => done(true));
-  });
+  return tcpReachable('127.0.0.1', port, timeoutMs);
 }
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+export async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await condition()) return true;

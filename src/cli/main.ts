@@ -102,10 +102,9 @@ async function cdc(
     );
     return 2;
   }
-  if (action === 'create' || action === 'drop') {
-    if (action === 'create') await admin.create();
-    else await admin.drop();
-  } else if (action !== 'status') {
+  if (action === 'create') await admin.create();
+  else if (action === 'drop') await admin.drop();
+  else if (action !== 'status') {
     process.stderr.write(`unknown cdc action "${action ?? ''}": use create, drop or status\n`);
     return 2;
   }

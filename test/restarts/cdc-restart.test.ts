@@ -1,41 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
 import { isPolystoreError } from '../../src/index.js';
 import { cleanBrokerShop, openBrokerShop } from '../support/broker-shop.js';
+import { startWorker, until } from '../support/broker-worker-process.js';
 import { describeWithRestarts, restartPostgres } from '../support/server-control.js';
 import { SERVER_URLS } from '../support/servers.js';
 
-const WORKER = new URL('../fixtures/broker-worker.ts', import.meta.url).pathname;
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
 });
-
-interface Worker {
-  child: ChildProcess;
-  applied: () => number;
-  exited: Promise<number | null>;
-}
-
-function startWorker(id: string): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, '--id', id, '--mode', 'cdc'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let applied = 0;
-  child.stdout!.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) if (line.startsWith('applied ')) applied = Number(line.slice(8));
-  });
-  return { child, applied: () => applied, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** Retries a write while the server is away; a retried create that had committed finds its row. */
 async function retrying(write: () => Promise<unknown>): Promise<void> {
@@ -61,7 +35,7 @@ await describeWithRestarts(['postgres', 'redis', 'nats'], 'CDC mode across resta
       await cleanBrokerShop(id, SERVER_URLS);
     });
     await writer.sync.capture!.admin!.create();
-    let worker = startWorker(id);
+    let worker = startWorker(id, 'cdc');
     cleanups.push(async () => {
       worker.child.kill('SIGKILL');
     });
@@ -78,7 +52,7 @@ await describeWithRestarts(['postgres', 'redis', 'nats'], 'CDC mode across resta
         await until(() => worker.applied() > 0, 120_000, 'the first worker to stream');
         worker.child.kill('SIGKILL');
         expect(await worker.exited).toBeNull();
-        worker = startWorker(id);
+        worker = startWorker(id, 'cdc');
       }
       if (round === 18) {
         await until(() => worker.applied() > 0, 120_000, 'the restarted worker to stream');

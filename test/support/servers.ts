@@ -1,29 +1,8 @@
-import { Socket } from 'node:net';
 import { describe, it } from 'vitest';
 import { redactSecrets } from '../../src/errors/index.js';
-import { SERVER_URLS } from './servers-urls.js';
+import { SERVER_URLS, type ServerKind, serverReachable } from './servers-urls.js';
 
-export { SERVER_URLS } from './servers-urls.js';
-
-export type ServerKind = keyof typeof SERVER_URLS;
-
-const DEFAULT_PORTS: Record<ServerKind, number> = { postgres: 5432, mysql: 3306, redis: 6379, nats: 4222 };
-
-/** True when a TCP connection to the server's host and port opens within `timeoutMs`. */
-export function serverReachable(kind: ServerKind, timeoutMs = 1500): Promise<boolean> {
-  const url = new URL(SERVER_URLS[kind]);
-  const port = Number(url.port) || DEFAULT_PORTS[kind];
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(port, url.hostname, () => done(true));
-  });
-}
+export { SERVER_URLS, type ServerKind, serverReachable } from './servers-urls.js';
 
 /**
  * Declares a suite that needs a server. Reachable: the suite runs. Unreachable

@@ -1,39 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
 import { cleanBrokerShop, openBrokerShop } from '../support/broker-shop.js';
+import { startWorker, until } from '../support/broker-worker-process.js';
 import { describeWithServer, SERVER_URLS } from '../support/servers.js';
 
-const WORKER = new URL('../fixtures/broker-worker.ts', import.meta.url).pathname;
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
 });
-
-interface Worker {
-  child: ChildProcess;
-  applied: () => number;
-  exited: Promise<number | null>;
-}
-
-function startWorker(id: string): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, '--id', id], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let applied = 0;
-  child.stdout!.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) if (line.startsWith('applied ')) applied = Number(line.slice(8));
-  });
-  return { child, applied: () => applied, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
-}
-
-async function until(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 await describeWithServer(['postgres', 'redis', 'nats'], 'horizontal workers on one JetStream log', () => {
   it('share the work, and when one is SIGKILLed the others finish it: the view matches the home exactly', async () => {

@@ -1,10 +1,10 @@
 import type { ConnectionOptions } from 'node:tls';
-import { PolystoreError, redactSecrets } from '../../errors/index.js';
+import { PolystoreError } from '../../errors/index.js';
 import { isIdentifier } from '../../runtime/identifier.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { EventPublisher } from '../../sync/event-log.js';
 import type { PgTarget } from '../postgres/pg-connection-errors.js';
-import { POSTGRES_URL_ENV } from '../postgres/postgres-options.js';
+import { POSTGRES_URL_ENV, urlTarget } from '../postgres/postgres-options.js';
 
 /** Where the outbox lives and which slot and publication stream it. */
 export interface CdcSlotOptions {
@@ -163,21 +163,6 @@ function resolve(options: CdcSlotOptions, allowed: readonly string[], env: NodeJ
 
 const IDENTIFIER_FIX =
   'use letters, digits and underscores only, starting with a letter or underscore (at most 63 characters)';
-
-function urlTarget(connectionString: string): PgTarget {
-  let hostPort = 'the host and port of the connection string';
-  try {
-    const url = new URL(connectionString);
-    const host = url.searchParams.get('host') ?? decodeURIComponent(url.hostname);
-    hostPort = `${host || 'localhost'}:${url.port || '5432'}`;
-  } catch {
-    // pg accepts some strings WHATWG URL rejects; the description still names the server.
-  }
-  return {
-    description: redactSecrets(connectionString),
-    startHint: `start PostgreSQL on ${hostPort}, or point connectionString (default: ${POSTGRES_URL_ENV}) at a running server`,
-  };
-}
 
 function invalid(message: string, field: string, fix: string): PolystoreError {
   return new PolystoreError('PS_ERR_INVALID_CONFIG', message, { field, fix });

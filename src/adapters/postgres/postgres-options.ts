@@ -179,7 +179,7 @@ function resolvePool(
 }
 
 /** Describes a URL without its password; names the host and port to start. */
-function urlTarget(connectionString: string): PgTarget {
+export function urlTarget(connectionString: string): PgTarget {
   const description = redactSecrets(connectionString);
   let hostPort = 'the host and port of the connection string';
   try {

@@ -1,0 +1,36 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+
+const WORKER = new URL('../fixtures/broker-worker.ts', import.meta.url).pathname;
+
+/** A real worker process (test/fixtures/broker-worker.ts) of one broker shop. */
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Events it handled so far, as it last reported. */
+  applied: () => number;
+  exited: Promise<number | null>;
+}
+
+/** Starts a worker of shop `id`; `mode: 'cdc'` also runs the CDC capture in it. */
+export function startWorker(id: string, mode: 'outbox' | 'cdc' = 'outbox'): WorkerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, '--id', id, '--mode', mode], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let applied = 0;
+  child.stdout!.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line.startsWith('applied ')) applied = Number(line.slice(8));
+  });
+  return { child, applied: () => applied, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
+}
+
+/** Polls `condition` every 100 ms; throws naming `what` after `timeoutMs`. */
+export async function until(
+  condition: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
