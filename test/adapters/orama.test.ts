@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { oramaStore } from '../../src/adapters/orama/index.js';
@@ -6,6 +6,7 @@ import { isPolystoreError } from '../../src/errors/index.js';
 import type { SearchIndexSpec, SearchStore } from '../../src/stores/search-store.js';
 import { describeSearchContract } from '../contracts/search-contract.js';
 import { tempDir, uniqueName } from '../support/temp-dir.js';
+import { until } from '../support/until.js';
 
 /** A store snapshotting into a fresh temp dir; cleanup closes every store it opened before removing the dir. */
 async function makeOrama() {
@@ -33,6 +34,9 @@ async function makeMemoryOrama() {
   await store.ready();
   return { store, cleanup: () => store.close() };
 }
+
+const sortVersions = <T extends { key: string }>(list: T[]): T[] =>
+  [...list].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
 const spec = (): SearchIndexSpec => ({
   index: uniqueName('docs'),
@@ -89,7 +93,7 @@ describe('orama store', () => {
     }
   });
 
-  it('writes one snapshot file per changed index and nothing without changes', async () => {
+  it('journals only changed indexes, each flush appending just the keys changed since the last one', async () => {
     const ctx = await makeOrama();
     try {
       const [a, b] = [spec(), spec()];
@@ -97,9 +101,98 @@ describe('orama store', () => {
       await ctx.store.ensureIndex(b);
       await ctx.store.flush();
       expect(await readdir(ctx.path)).toEqual([]);
-      await ctx.store.applyIfNewer(a.index, [{ key: 'd1', version: 1, value: { title: 'Hello' } }]);
+      await ctx.store.applyIfNewer(a.index, [
+        { key: 'd1', version: 1, value: { title: 'Hello' } },
+        { key: 'd2', version: 1, value: { title: 'World' } },
+      ]);
       await ctx.store.flush();
-      expect(await readdir(ctx.path)).toEqual([`${a.index}.json`]);
+      await ctx.store.applyIfNewer(a.index, [{ key: 'd1', version: 2, value: null }]);
+      await ctx.store.flush();
+      await ctx.store.flush();
+      expect(await readdir(ctx.path)).toEqual([`${a.index}.1.journal`]);
+      const lines = (await readFile(join(ctx.path, `${a.index}.1.journal`), 'utf8')).trimEnd().split('\n');
+      expect(lines.map((line) => JSON.parse(line))).toEqual([
+        { format: 2, index: a.index, spec: expect.objectContaining({ index: a.index }) },
+        [
+          ['d1', 1, 0, { id: 'd1', title: 'Hello' }],
+          ['d2', 1, 0, { id: 'd2', title: 'World' }],
+        ],
+        [['d1', 2, 1, null]],
+      ]);
+    } finally {
+      await ctx.cleanup();
+    }
+  });
+
+  it('folds the journals into a base snapshot in a worker thread and reloads the same index', async () => {
+    const dir = await tempDir('polystore-orama-');
+    const docs = spec();
+    const open = async () => {
+      const store = oramaStore({ path: dir.path, compactAfter: 10 });
+      await store.ensureIndex(docs);
+      return store;
+    };
+    try {
+      const store = await open();
+      for (let round = 0; round < 6; round++) {
+        const batch = Array.from({ length: 5 }, (_, i) => ({
+          key: `d${i + round}`,
+          version: round + 1,
+          value: round === 5 && i === 0 ? null : { title: `word${round} doc${i}`, rank: round },
+        }));
+        await store.applyIfNewer(docs.index, batch);
+        await store.flush();
+      }
+      const before = await store.listVersions(docs.index);
+      const hits = await store.search(docs.index, { text: 'word4' });
+      // Wait until the worker wrote the base and the folded journals are gone.
+      await until(async () => (await readdir(dir.path)).includes(`${docs.index}.json`), 10_000, 'the base', 20);
+      await until(
+        async () => (await readdir(dir.path)).filter((name) => name.endsWith('.journal')).length <= 1,
+        10_000,
+        'the folded journals to go',
+        20,
+      );
+      await store.close();
+
+      const reopened = await open();
+      expect(sortVersions(await reopened.listVersions(docs.index))).toEqual(sortVersions(before));
+      expect(await reopened.search(docs.index, { text: 'word4' })).toEqual(hits);
+      expect((await reopened.search(docs.index, {})).total).toBe(before.filter((v) => !v.deleted).length);
+      await reopened.close();
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  it('skips a torn journal tail and refuses a damaged batch followed by intact ones', async () => {
+    const ctx = await makeOrama();
+    try {
+      const docs = spec();
+      await ctx.store.ensureIndex(docs);
+      await ctx.store.applyIfNewer(docs.index, [{ key: 'd1', version: 1, value: { title: 'Hello' } }]);
+      await ctx.store.flush();
+      await ctx.store.close();
+      const journal = join(ctx.path, `${docs.index}.1.journal`);
+      const intact = await readFile(journal, 'utf8');
+      // A crash during the next append: part of a line, no newline.
+      await writeFile(journal, `${intact}[["d2",1,0,{"id":"d2","ti`);
+      const reopened = await ctx.reopen();
+      await reopened.ensureIndex(docs);
+      expect((await reopened.listVersions(docs.index)).map((v) => v.key)).toEqual(['d1']);
+      await reopened.applyIfNewer(docs.index, [{ key: 'd3', version: 1, value: { title: 'Later' } }]);
+      await reopened.flush();
+      await reopened.close();
+      // The next run appends to a new generation, never after a torn tail.
+      expect((await readdir(ctx.path)).sort()).toEqual([`${docs.index}.1.journal`, `${docs.index}.2.journal`]);
+      const third = await ctx.reopen();
+      await third.ensureIndex(docs);
+      expect(sortVersions(await third.listVersions(docs.index)).map((v) => v.key)).toEqual(['d1', 'd3']);
+      await third.close();
+
+      await writeFile(journal, `${intact}[["d2",1,0,{"id":"d2","ti\n[["d4",1,0,{"id":"d4","title":"x"}]]\n`);
+      const damaged = await (await ctx.reopen()).ensureIndex(docs).catch((err: unknown) => err);
+      expect(isPolystoreError(damaged, 'PS_ERR_STORE_UNAVAILABLE')).toBe(true);
     } finally {
       await ctx.cleanup();
     }
@@ -120,7 +213,7 @@ describe('orama store', () => {
         .catch((err: unknown) => err);
       expect(isPolystoreError(changed, 'PS_ERR_INVALID_CONFIG')).toBe(true);
 
-      await writeFile(join(ctx.path, `${docs.index}.json`), '{"format":1,');
+      await writeFile(join(ctx.path, `${docs.index}.json`), '{"format":2,');
       const corrupt = await reopened.ensureIndex(docs).catch((err: unknown) => err);
       expect(isPolystoreError(corrupt, 'PS_ERR_STORE_UNAVAILABLE')).toBe(true);
     } finally {

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
 import { isPolystoreError } from '../../src/index.js';
 import { cleanBrokerShop, openBrokerShop } from '../support/broker-shop.js';
-import { startWorker, until } from '../support/broker-worker-process.js';
+import { startWorker } from '../support/broker-worker-process.js';
 import { describeWithRestarts, restartPostgres } from '../support/server-control.js';
 import { SERVER_URLS } from '../support/servers.js';
+import { until } from '../support/until.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {

@@ -21,16 +21,3 @@ export function startWorker(id: string, mode: 'outbox' | 'cdc' = 'outbox'): Work
   });
   return { child, applied: () => applied, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
 }
-
-/** Polls `condition` every 100 ms; throws naming `what` after `timeoutMs`. */
-export async function until(
-  condition: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

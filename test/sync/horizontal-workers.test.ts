@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
 import { cleanBrokerShop, openBrokerShop } from '../support/broker-shop.js';
-import { startWorker, until } from '../support/broker-worker-process.js';
+import { startWorker } from '../support/broker-worker-process.js';
 import { describeWithServer, SERVER_URLS } from '../support/servers.js';
+import { until } from '../support/until.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {

@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
-import type { AnyOrama, RawData } from '@orama/orama';
+import type { AnyOrama } from '@orama/orama';
 import { PolystoreError, wrapStoreError } from '../../errors/index.js';
 import { importDriver } from '../../runtime/import-driver.js';
+import { type Logger, stderrLogger } from '../../runtime/logger.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
 import type {
   SearchDocument,
@@ -12,16 +13,32 @@ import type {
   SearchStore,
 } from '../../stores/search-store.js';
 import type { ApplyResult, VersionEntry, VersionedChange } from '../../stores/versioned-change.js';
+import { IndexJournal } from './orama-index-journal.js';
+import type { JournalEntry, KeyVersion } from './orama-journal.mjs';
 import { type CompiledQuery, compileQuery, countFacets } from './orama-query.js';
 import { checkSpec, type OramaDocument, oramaSchema, sameSpec, toOramaDocuments } from './orama-schema.js';
-import { decodeVersions, encodeVersions, type KeyVersion, readSnapshot, writeSnapshot } from './orama-snapshot.js';
 
 export interface OramaStoreOptions {
   /**
-   * Directory for index snapshots (`<index>.json`, created if missing). Omit
-   * it for indexes that live in memory only.
+   * Directory for index files (created if missing): a base snapshot
+   * `<index>.json` and journals `<index>.<n>.journal`. Omit it for indexes
+   * that live in memory only.
    */
   readonly path?: string;
+  /**
+   * Journaled changes after which a worker thread folds the journals into a
+   * new base snapshot (it also waits until they reach half the index).
+   * Default 1000.
+   */
+  readonly compactAfter?: number;
+  /** Where compaction failures are reported. Default: JSON lines on stderr. */
+  readonly logger?: Logger;
+}
+
+interface Settings {
+  readonly path: string | undefined;
+  readonly compactAfter: number;
+  readonly logger: Logger;
 }
 
 type OramaDriver = typeof import('@orama/orama');
@@ -31,8 +48,9 @@ interface IndexState {
   readonly db: AnyOrama;
   /** Every key applied, tombstones included. */
   readonly versions: Map<string, KeyVersion>;
-  /** True when the index changed since its last snapshot. */
-  dirty: boolean;
+  /** With a path: the latest change per key since the last flush, and the journal it goes to. */
+  pending: Map<string, JournalEntry>;
+  readonly journal: IndexJournal | undefined;
 }
 
 interface OpenOrama {
@@ -48,22 +66,30 @@ interface OramaHit {
 
 /**
  * Search views in in-process Orama indexes, one per `ensureIndex`. Changes
- * are durable only after `flush()` (`durability: 'on-flush'`), which writes
- * each changed index with its version map to `<path>/<index>.json`;
- * `ensureIndex` loads that snapshot, so a restart resumes exactly as of the
- * last flush. Operations run one at a time.
+ * are durable only after `flush()` (`durability: 'on-flush'`), which appends
+ * the keys changed since the previous flush to the index's journal and syncs
+ * it; a worker thread now and then folds the journals into a base snapshot.
+ * `ensureIndex` loads the base and replays the journals, so a restart resumes
+ * exactly as of the last flush. Operations run one at a time; a flush holds
+ * them only while it takes its batch, not while it writes.
  */
 class OramaSearchStore implements SearchStore {
   readonly kind = 'search';
   readonly driver = 'orama';
   readonly durability = 'on-flush';
   readonly #guard: RuntimeGuard<OpenOrama>;
+  /** Journal writes, one flush after the other. */
+  #flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly path: string | undefined) {
+  constructor(private readonly settings: Settings) {
     this.#guard = new RuntimeGuard<OpenOrama>(
       'orama',
-      () => openOrama(path),
-      async ({ indexes }) => indexes.clear(),
+      () => openOrama(settings.path),
+      async ({ indexes }) => {
+        await this.#flushing;
+        for (const state of indexes.values()) await state.journal?.close();
+        indexes.clear();
+      },
       { serialize: true },
     );
   }
@@ -84,27 +110,31 @@ class OramaSearchStore implements SearchStore {
         if (!sameSpec(existing.spec, checked)) throw specChanged(checked.index, 'was ensured with another spec');
         return;
       }
-      const db = orama.create({ schema: oramaSchema(checked) });
-      let versions = new Map<string, KeyVersion>();
-      const snapshot = this.path === undefined ? undefined : await readSnapshot(this.path, checked.index);
-      if (snapshot) {
-        if (!sameSpec(snapshot.spec, checked))
-          throw specChanged(checked.index, 'has a snapshot written with another spec');
-        try {
-          orama.load(db, snapshot.orama as RawData);
-        } catch (err) {
-          throw wrapStoreError(
-            err,
-            'PS_ERR_STORE_UNAVAILABLE',
-            `The snapshot of the search index "${checked.index}" could not be loaded`,
-            {
-              fix: `delete ${checked.index}.json in the snapshot directory and replay the projector to rebuild the index`,
-            },
-          );
-        }
-        versions = decodeVersions(snapshot.versions);
+      const path = this.settings.path;
+      if (path === undefined) {
+        const db = orama.create({ schema: oramaSchema(checked) });
+        indexes.set(checked.index, { spec: checked, db, versions: new Map(), pending: new Map(), journal: undefined });
+        return;
       }
-      indexes.set(checked.index, { spec: checked, db, versions, dirty: false });
+      const { loaded, journal } = await IndexJournal.open(
+        orama,
+        {
+          directory: path,
+          index: checked.index,
+          spec: checked,
+          schema: oramaSchema(checked),
+          compactAfter: this.settings.compactAfter,
+          logger: this.settings.logger,
+        },
+        (found) => sameSpec(found, checked),
+      );
+      indexes.set(checked.index, {
+        spec: checked,
+        db: loaded.db,
+        versions: loaded.versions,
+        pending: new Map(),
+        journal,
+      });
     });
   }
 
@@ -128,7 +158,6 @@ class OramaSearchStore implements SearchStore {
         applied++;
       });
       if (applied === 0) return { applied, skipped: changes.length };
-      state.dirty = true;
       try {
         if (removals.size > 0) await orama.removeMultiple(state.db, [...removals]);
         if (inserts.size > 0) await orama.insertMultiple(state.db, [...inserts.values()]);
@@ -142,7 +171,12 @@ class OramaSearchStore implements SearchStore {
           },
         );
       }
-      for (const [key, version] of next) state.versions.set(key, version);
+      for (const [key, version] of next) {
+        state.versions.set(key, version);
+        if (state.journal) {
+          state.pending.set(key, [key, version.version, version.deleted ? 1 : 0, inserts.get(key) ?? null]);
+        }
+      }
       return { applied, skipped: changes.length - applied };
     });
   }
@@ -176,23 +210,42 @@ class OramaSearchStore implements SearchStore {
     );
   }
 
-  /** Writes a snapshot of every index changed since the last flush; without `path` it only checks the store is open. */
+  /**
+   * Journals the keys changed since the last flush, index by index, and
+   * resolves once they are synced to disk; without `path` it only checks the
+   * store is open. Applies and searches go on while the journal is written.
+   */
   async flush(): Promise<void> {
-    const path = this.path;
-    return this.#guard.run(async ({ orama, indexes }) => {
-      if (path === undefined) return;
+    const batches = await this.#guard.run(async ({ indexes }) => {
+      const taken: { state: IndexState; entries: JournalEntry[] }[] = [];
       for (const state of indexes.values()) {
-        if (!state.dirty) continue;
-        await writeSnapshot(path, state.spec.index, {
-          format: 1,
-          spec: state.spec,
-          versions: encodeVersions(state.versions),
-          orama: orama.save(state.db),
-        });
-        state.dirty = false;
+        if (!state.journal || state.pending.size === 0) continue;
+        taken.push({ state, entries: [...state.pending.values()] });
+        state.pending = new Map();
       }
+      return taken;
     });
+    const written = this.#flushing.then(() => writeBatches(batches));
+    this.#flushing = written.catch(() => undefined);
+    return written;
   }
+}
+
+/** Appends each batch to its journal; a failed batch goes back to pending (behind newer changes) and the first error is thrown. */
+async function writeBatches(batches: readonly { state: IndexState; entries: JournalEntry[] }[]): Promise<void> {
+  let failure: unknown;
+  for (const { state, entries } of batches) {
+    try {
+      await state.journal?.append(entries, state.versions.size);
+    } catch (err) {
+      failure ??= err;
+      for (const entry of entries) {
+        const newer = state.pending.get(entry[0]);
+        if (newer === undefined || newer[1] < entry[1]) state.pending.set(entry[0], entry);
+      }
+    }
+  }
+  if (failure !== undefined) throw failure;
 }
 
 async function runSearch(orama: OramaDriver, db: AnyOrama, query: CompiledQuery): Promise<SearchResult> {
@@ -238,7 +291,7 @@ function indexState(indexes: ReadonlyMap<string, IndexState>, index: string): In
   if (state === undefined) {
     throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', 'The search index has not been ensured in this store', {
       field: 'index',
-      fix: 'call ensureIndex(spec) first, after every start (it also loads the last snapshot)',
+      fix: 'call ensureIndex(spec) first, after every start (it also loads the last flushed state)',
     });
   }
   return state;
@@ -247,7 +300,7 @@ function indexState(indexes: ReadonlyMap<string, IndexState>, index: string): In
 function specChanged(index: string, what: string): PolystoreError {
   return new PolystoreError('PS_ERR_INVALID_CONFIG', `The search index "${index}" ${what}`, {
     field: 'spec',
-    fix: `keep the spec stable, or delete ${index}.json in the snapshot directory and replay the projector to rebuild`,
+    fix: 'keep the spec stable, or open the store again to ensure the new spec (with a path, after deleting the index files and before replaying the projector)',
   });
 }
 
@@ -266,7 +319,7 @@ async function openOrama(path: string | undefined): Promise<OpenOrama> {
 /**
  * Creates a search view backed by in-process Orama indexes (the
  * `@orama/orama` package, an optional peer, is imported on first use). With
- * `path`, `flush()` snapshots changed indexes there and `ensureIndex` restores
+ * `path`, `flush()` journals changed keys there and `ensureIndex` restores
  * them; without it the indexes live in memory only. Hit documents are the
  * applied documents without `id` and without null fields.
  *
@@ -297,5 +350,12 @@ export function oramaStore(options: OramaStoreOptions = {}): SearchStore {
       fix: 'pass a directory, e.g. oramaStore({ path: "./data/search" }), or omit it for memory only',
     });
   }
-  return new OramaSearchStore(options.path);
+  const compactAfter = options.compactAfter ?? 1000;
+  if (!Number.isSafeInteger(compactAfter) || compactAfter < 1) {
+    throw new PolystoreError('PS_ERR_INVALID_CONFIG', 'compactAfter must be a positive integer', {
+      field: 'compactAfter',
+      fix: 'pass a number of journaled changes, e.g. oramaStore({ path, compactAfter: 1000 }), or omit it',
+    });
+  }
+  return new OramaSearchStore({ path: options.path, compactAfter, logger: options.logger ?? stderrLogger });
 }
