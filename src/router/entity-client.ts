@@ -82,7 +82,7 @@ export class EntityClient<T> {
     const records = await Promise.all(inputs.map((input) => this.#prepareNew(input)));
     const spec = this.entity.table;
     const ids = records.map((record) => record[this.entity.idField] as string);
-    const versions = await this.#write(async (tx, append, appendMany) => {
+    const versions = await this.#write(async (tx, _append, appendMany, create) => {
       if (records.length > 1 && tx.insertMany && appendMany) {
         const inserted = await tx.insertMany(
           spec,
@@ -92,11 +92,7 @@ export class EntityClient<T> {
         return inserted;
       }
       const out: number[] = [];
-      for (const [i, record] of records.entries()) {
-        const version = await tx.insert(spec, ids[i]!, record);
-        await append('create', ids[i]!, version, record);
-        out.push(version);
-      }
+      for (const [i, record] of records.entries()) out.push(await create(ids[i]!, record));
       return out;
     });
     return records.map((record, i) => withVersion<T>(record, versions[i]!));
@@ -313,24 +309,28 @@ export class EntityClient<T> {
 
   /**
    * Runs `fn` in one home transaction; its outbox appends record the write's
-   * token. `appendMany` is undefined when the home has no batch append.
+   * token. `appendMany` is undefined when the home has no batch append;
+   * `create` inserts a row with its create event (in one call where the home can).
    */
   async #write<R>(
     fn: (
       tx: HomeTransaction,
       append: (op: ChangeOp, id: string, version: number, record: Record<string, unknown> | null) => Promise<void>,
       appendMany: ((changes: readonly PendingChange[]) => Promise<void>) | undefined,
+      create: (id: string, record: Record<string, unknown>) => Promise<number>,
     ) => Promise<R>,
   ): Promise<R> {
     let last: string | null = null;
     const entity = this.entity.name;
+    const spec = this.entity.table;
     const result = await this.ctx.home.transaction((tx) => {
       const appendOutboxMany = tx.appendOutboxMany?.bind(tx);
+      const append = async (op: ChangeOp, key: string, version: number, payload: Record<string, unknown> | null) => {
+        last = await tx.appendOutbox({ entity, key, version, op, payload });
+      };
       return fn(
         tx,
-        async (op, key, version, payload) => {
-          last = await tx.appendOutbox({ entity, key, version, op, payload });
-        },
+        append,
         appendOutboxMany &&
           (async (changes) => {
             const events = changes.map((c) => ({
@@ -342,6 +342,16 @@ export class EntityClient<T> {
             }));
             last = (await appendOutboxMany(events)) ?? last;
           }),
+        async (id, record) => {
+          if (tx.insertWithEvent) {
+            const { version, position } = await tx.insertWithEvent(spec, id, record, record);
+            last = position;
+            return version;
+          }
+          const version = await tx.insert(spec, id, record);
+          await append('create', id, version, record);
+          return version;
+        },
       );
     });
     if (last !== null) this.ctx.recordWrite(last);

@@ -1,5 +1,8 @@
 import { PolystoreError } from '../errors/index.js';
 
+/** How long a fair guard runs operations back to back before it lets other callbacks in. */
+export const FAIR_SLICE_MS = 2;
+
 /**
  * Wraps an adapter's lifecycle: opens once (a failed open is retried on the
  * next call), refuses use after `close()` with a coded error, and optionally
@@ -14,6 +17,8 @@ export class RuntimeGuard<C> {
   #client: C | undefined;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
+  /** When the serialised queue last let the event loop run (performance.now()). */
+  #lastYield = 0;
 
   constructor(
     private readonly driver: string,
@@ -22,10 +27,11 @@ export class RuntimeGuard<C> {
     private readonly options: {
       serialize?: boolean;
       /**
-       * Yield to the event loop before each serialised operation. An engine
-       * that runs on the main thread (PGlite's WASM) otherwise chains its
-       * promise continuations back to back and starves I/O callbacks of every
-       * other store in the process.
+       * Yield to the event loop between serialised operations once they have
+       * run back to back for {@link FAIR_SLICE_MS}. An engine that runs on the
+       * main thread (PGlite's WASM) otherwise chains its promise continuations
+       * and starves I/O callbacks of every other store in the process; a yield
+       * per operation would cost more than a short operation itself.
        */
       fair?: boolean;
     } = {},
@@ -66,7 +72,10 @@ export class RuntimeGuard<C> {
   async run<R>(fn: (client: C) => Promise<R>): Promise<R> {
     if (!this.options.serialize) return fn(await this.client());
     const task = this.#queue.then(async () => {
-      if (this.options.fair) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.options.fair && performance.now() - this.#lastYield >= FAIR_SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        this.#lastYield = performance.now();
+      }
       return fn(await this.client());
     });
     this.#queue = task.catch(() => undefined);

@@ -74,6 +74,17 @@ export interface HomeTransaction {
    */
   appendOutbox(event: NewChangeEvent): Promise<LogPosition>;
   /**
+   * `insert` then `appendOutbox` of its `create` event (entity `spec.entity`,
+   * key `id`, the new version, `payload`), in one call: offered by homes where
+   * each statement costs a plan or a round trip worth saving (PGlite).
+   */
+  insertWithEvent?(
+    spec: EntityTableSpec,
+    id: string,
+    data: Record<string, unknown>,
+    payload: Record<string, unknown>,
+  ): Promise<{ version: number; position: LogPosition }>;
+  /**
    * Inserts several new rows, all or none: versions continue after tombstones as
    * with `insert`; if any id is taken or repeated in `rows`, nothing is inserted
    * and it fails with `PS_ERR_ALREADY_EXISTS`. Returns the versions in input order.

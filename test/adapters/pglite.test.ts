@@ -25,7 +25,7 @@ describeHomeContract(
       },
     };
   },
-  { concurrentTransactions: false, batchWrites: true },
+  { concurrentTransactions: false, batchWrites: true, fusedCreate: true },
 );
 
 function docSpec(): EntityTableSpec {

@@ -11,6 +11,8 @@ export interface HomeContractCapabilities {
   readonly concurrentTransactions?: boolean;
   /** The home's transactions offer `insertMany` and `appendOutboxMany` (one statement per batch). */
   readonly batchWrites?: boolean;
+  /** The home's transactions offer `insertWithEvent` (row and create event in one call). */
+  readonly fusedCreate?: boolean;
 }
 
 /** Each call returns a new home whose outbox no other test writes to (e.g. in a fresh schema). */
@@ -415,6 +417,49 @@ export function describeHomeContract(name: string, make: MakeHome, capabilities:
         'PS_ERR_STORE_CLOSED',
       );
       await expectCode(home.readOutbox(null, 10), 'PS_ERR_STORE_CLOSED');
+    });
+
+    describe.runIf(capabilities.fusedCreate)('insert with its create event in one call', () => {
+      const create = (spec: EntityTableSpec, id: string, data: Record<string, unknown>) =>
+        home.transaction((tx) => tx.insertWithEvent!(spec, id, data, { id, ...data }));
+
+      it('inserts the row and appends its create event at the returned position', async () => {
+        const full = { name: "O'Brien; DROP TABLE x", price: 1.5, stock: 3, active: true, specs: { ram: [16] } };
+        const first = await create(products, 'p1', full);
+        expect(first.version).toBe(1);
+        expect((await home.get(products, 'p1'))?.data).toMatchObject({ id: 'p1', ...full });
+        const second = await create(docs, 'd1', { title: 'T', nested: { list: [1, null] } });
+        await settledThrough(home, second.position);
+        expect(comparePositions(first.position, second.position)).toBeLessThan(0);
+        const [event] = await eventsOf(home, products.entity);
+        expect(event).toMatchObject({ key: 'p1', version: 1, op: 'create', position: first.position });
+        expect(event?.payload).toEqual({ id: 'p1', ...full });
+        expect((await home.get(docs, 'd1'))?.data).toEqual({ id: 'd1', title: 'T', nested: { list: [1, null] } });
+      });
+
+      it('continues after a tombstone and clears it; a taken id writes nothing', async () => {
+        await create(docs, 'd1', { title: 'a' });
+        await home.transaction((tx) => tx.delete(docs, 'd1'));
+        expect(await home.listTombstones(docs)).toEqual([{ id: 'd1', version: 2 }]);
+        expect((await create(docs, 'd1', { title: 'b' })).version).toBe(3);
+        expect(await home.listTombstones(docs)).toEqual([]);
+        const head = await home.outboxHead();
+        await expectCode(create(docs, 'd1', { title: 'c' }), 'PS_ERR_ALREADY_EXISTS');
+        expect(await home.outboxHead()).toBe(head);
+        expect((await home.get(docs, 'd1'))?.data.title).toBe('b');
+        await expectCode(create(products, 'p3', { price: 1 }), 'PS_ERR_VALIDATION');
+      });
+
+      it('rolls back with the transaction', async () => {
+        const boom = new Error('boom');
+        const failed = home.transaction(async (tx) => {
+          await tx.insertWithEvent!(products, 'p1', { name: 'Laptop' }, { id: 'p1', name: 'Laptop' });
+          throw boom;
+        });
+        await expect(failed).rejects.toBe(boom);
+        expect(await home.get(products, 'p1')).toBeNull();
+        expect(await eventsOf(home, products.entity)).toEqual([]);
+      });
     });
 
     describe.runIf(capabilities.batchWrites)('batch writes', () => {

@@ -46,7 +46,11 @@ export function pgliteHome(options: PgliteHomeOptions = {}): HomeStore {
     },
     { serialize: true, fair: true },
   );
-  return new PostgresHomeStore('pglite', reentrancySafeGuard(guard, 'pglite'), { schema: options.schema ?? 'public' });
+  return new PostgresHomeStore('pglite', reentrancySafeGuard(guard, 'pglite'), {
+    schema: options.schema ?? 'public',
+    // PGlite plans every statement afresh: a function's plans are cached for the session.
+    routines: true,
+  });
 }
 
 function validateOptions(options: PgliteHomeOptions): void {

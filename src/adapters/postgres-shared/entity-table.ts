@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { quoteIdent } from '../../runtime/identifier.js';
 import type { EntityTableSpec } from '../../stores/home-store.js';
 import { entityTableBase, type SqlEntityTable } from '../sql-shared/entity-rows.js';
@@ -9,14 +10,22 @@ const INSERT_ROW = loadSql('insert-row.sql', import.meta.url);
 const UPDATE_ROW = loadSql('update-row.sql', import.meta.url);
 const DELETE_ROW = loadSql('delete-row.sql', import.meta.url);
 const INSERT_ROWS = loadSql('insert-rows.sql', import.meta.url);
+const CREATE_ROW_ROUTINE = loadSql('create-row-routine.sql', import.meta.url);
+const CREATE_ROW = loadSql('create-row.sql', import.meta.url);
 
 /**
  * Everything the home needs to read and write one entity's table, derived
  * once per spec: `relation` is `"schema"."table"`, and `encode` yields the
  * column parameters $3… of insert and update. `insertManySql` takes one text
- * array per column instead (insert-rows.sql).
+ * array per column instead (insert-rows.sql). `routineSql` creates the
+ * table's create-row function and `createSql` calls it, with the event
+ * payload as $3 and the column parameters from $4.
  */
-export type EntityTable = SqlEntityTable & { readonly insertManySql: string };
+export type EntityTable = SqlEntityTable & {
+  readonly insertManySql: string;
+  readonly routineSql: string;
+  readonly createSql: string;
+};
 
 /** Resolves specs to {@link EntityTable}s in one schema, validating each spec once. */
 export class EntityTables extends EntityTableCache<EntityTable> {
@@ -34,6 +43,7 @@ function buildEntityTable(schema: string, spec: EntityTableSpec): EntityTable {
     deleteSql: renderSql(DELETE_ROW, fragments),
   };
 
+  const routine = quoteIdent(routineName(spec.table), 'routine');
   if (spec.storage === 'document') {
     return {
       ...common,
@@ -41,6 +51,7 @@ function buildEntityTable(schema: string, spec: EntityTableSpec): EntityTable {
       insertSql: renderSql(INSERT_ROW, { ...fragments, columns: ', doc', values: ', $3::jsonb' }),
       insertManySql: insertManySql(fragments, [', doc'], ['jsonb']),
       updateSql: renderSql(UPDATE_ROW, { ...fragments, assignments: 'doc = $3::jsonb' }),
+      ...createRow(fragments, routine, [', doc'], ['jsonb']),
     };
   }
 
@@ -48,6 +59,12 @@ function buildEntityTable(schema: string, spec: EntityTableSpec): EntityTable {
   const casts = spec.columns.map((c, i) => `$${i + 3}::${SQL_TYPES[c.type]}`);
   return {
     ...common,
+    ...createRow(
+      fragments,
+      routine,
+      names.map((n) => `, ${n}`),
+      spec.columns.map((c) => SQL_TYPES[c.type]),
+    ),
     selectList: ['id', '_version', ...names].join(', '),
     insertSql: renderSql(INSERT_ROW, {
       ...fragments,
@@ -64,6 +81,38 @@ function buildEntityTable(schema: string, spec: EntityTableSpec): EntityTable {
       assignments: names.length > 0 ? names.map((n, i) => `${n} = ${casts[i]}`).join(', ') : 'id = id',
     }),
   };
+}
+
+/** create-row-routine.sql and create-row.sql for columns `columns` (each `, "name"`) of SQL types `types`. */
+function createRow(
+  fragments: { schema: string; table: string },
+  routine: string,
+  columns: string[],
+  types: string[],
+): { routineSql: string; createSql: string } {
+  const at = types.map((_, i) => i + 4);
+  return {
+    routineSql: renderSql(CREATE_ROW_ROUTINE, {
+      ...fragments,
+      routine,
+      argTypes: types.map((t) => `, ${t}`).join(''),
+      columns: columns.join(''),
+      values: at.map((n) => `, $${n}`).join(''),
+    }),
+    createSql: renderSql(CREATE_ROW, {
+      schema: fragments.schema,
+      routine,
+      values: at.map((n, i) => `, $${n}::${types[i]}`).join(''),
+    }),
+  };
+}
+
+/** The create-row function's name; PostgreSQL truncates names past 63 bytes, so long table names get a hash. */
+export function routineName(table: string): string {
+  const name = `_ps_create_${table}`;
+  if (name.length <= 63) return name;
+  const hash = createHash('sha1').update(table).digest('hex').slice(0, 8);
+  return `_ps_create_${table.slice(0, 63 - 11 - 9)}_${hash}`;
 }
 
 /** insert-rows.sql for columns `columns` (each `, "name"`) of SQL types `types`, parameters from $3. */

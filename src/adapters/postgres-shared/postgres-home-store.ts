@@ -17,6 +17,12 @@ import { PostgresSyncState } from './postgres-sync-state.js';
 export interface PostgresHomeOptions {
   /** The schema holding entity tables and Polystore's own tables. Default `public`. */
   readonly schema?: string;
+  /**
+   * Create a PL/pgSQL create-row function per entity table in `ensureSchema`
+   * and insert through it (row and outbox event in one call, planned once per
+   * session). For engines without a prepared-statement cache (PGlite).
+   */
+  readonly routines?: boolean;
 }
 
 /**
@@ -41,6 +47,8 @@ export class PostgresHomeStore implements HomeStore {
   readonly #outbox: PostgresOutbox;
   readonly #state: PostgresSyncState;
   readonly #listTombstones: string;
+  /** With `routines`: the tables whose create-row function this home has ensured. */
+  readonly #routines: Set<string> | null;
 
   constructor(
     readonly driver: string,
@@ -52,6 +60,7 @@ export class PostgresHomeStore implements HomeStore {
     this.#rows = new PostgresRows(driver, this.#tables);
     this.#outbox = new PostgresOutbox(driver, this.#schema);
     this.#state = new PostgresSyncState(driver, this.#schema);
+    this.#routines = options.routines === true ? new Set() : null;
     this.#listTombstones = `SELECT id, version FROM ${quoteIdent(this.#schema, 'schema')}."_ps_tombstones" WHERE entity = $1::text ORDER BY id`;
   }
 
@@ -69,6 +78,7 @@ export class PostgresHomeStore implements HomeStore {
     const statements = [
       ...homeTableStatements(this.#schema),
       ...specs.flatMap((spec) => entityTableStatements(this.#schema, spec)),
+      ...(this.#routines ? specs.map((spec) => this.#tables.resolve(spec).routineSql) : []),
     ];
     try {
       await this.guard.run((connection) =>
@@ -86,6 +96,7 @@ export class PostgresHomeStore implements HomeStore {
           for (const sql of statements) await runQuery(tx, sql, [], context);
         }),
       );
+      for (const spec of specs) this.#routines?.add(spec.table);
     } catch (err) {
       throw toStoreError(err, context);
     }
@@ -96,7 +107,7 @@ export class PostgresHomeStore implements HomeStore {
     try {
       return await this.guard.run((connection) =>
         connection.transaction(async (exec) => {
-          const tx = new PostgresHomeTransaction(exec, this.#rows, this.#outbox);
+          const tx = new PostgresHomeTransaction(exec, this.#rows, this.#outbox, this.#routines);
           try {
             return await fn(tx);
           } catch (error) {

@@ -9,13 +9,26 @@ import type { PostgresRows } from './postgres-rows.js';
 /** One open home transaction; refuses use once its callback has returned. */
 export class PostgresHomeTransaction implements HomeTransaction {
   #exec: PgExecutor | undefined;
+  readonly insertWithEvent: HomeTransaction['insertWithEvent'];
 
   constructor(
     exec: PgExecutor,
     private readonly rows: PostgresRows,
     private readonly outbox: PostgresOutbox,
+    routines: ReadonlySet<string> | null,
   ) {
     this.#exec = exec;
+    // Homes that create the create-row functions offer the fused call; a table
+    // this home did not ensure (so may lack its function) takes the two statements.
+    this.insertWithEvent =
+      routines === null
+        ? undefined
+        : async (spec, id, data, payload) => {
+            if (routines.has(spec.table)) return this.rows.insertWithEvent(this.#use(), spec, id, data, payload);
+            const version = await this.insert(spec, id, data);
+            const event = { entity: spec.entity, key: id, version, op: 'create' as const, payload };
+            return { version, position: await this.appendOutbox(event) };
+          };
   }
 
   get(spec: EntityTableSpec, id: string, options?: { lock?: boolean }): Promise<StoredRow | null> {

@@ -1,6 +1,7 @@
 import { isPolystoreError } from '../../errors/index.js';
 import type { FilterNode } from '../../model/filter-ast.js';
 import type { EntityTableSpec, FindOptions, NewRow, StoredRow } from '../../stores/home-store.js';
+import { type LogPosition, outboxPosition } from '../../sync/log-position.js';
 import { recordExists, recordNotFound, versionConflict } from '../sql-shared/record-errors.js';
 import { type SqlValue, toNumber } from '../sql-shared/row-values.js';
 import { assertCount, assertId } from '../sql-shared/sql-arguments.js';
@@ -108,6 +109,32 @@ export class PostgresRows {
     // The insert statement skips a taken id (ON CONFLICT DO NOTHING): no row, no driver error.
     if (!rows[0]) throw recordExists(spec.entity);
     return toNumber(rows[0]._version);
+  }
+
+  /**
+   * Inserts a new row and appends its create event with one call of the
+   * table's create-row function (create-row.sql); `payload` is the event's
+   * record. The function must exist (ensureSchema with routines).
+   */
+  async insertWithEvent(
+    exec: PgExecutor,
+    spec: EntityTableSpec,
+    id: string,
+    data: Readonly<Record<string, unknown>>,
+    payload: Readonly<Record<string, unknown>>,
+  ): Promise<{ version: number; position: LogPosition }> {
+    assertId(id);
+    const table = this.tables.resolve(spec);
+    const params = [id, spec.entity, JSON.stringify(payload), ...table.encode(id, data)];
+    const rows = await runQuery<{ _version: unknown; tx_id: string | null; seq: string | null }>(
+      exec,
+      table.createSql,
+      params,
+      this.#context(table, 'inserting'),
+    );
+    const row = rows[0];
+    if (!row || row._version === null || row.tx_id === null || row.seq === null) throw recordExists(spec.entity);
+    return { version: toNumber(row._version), position: outboxPosition(row.tx_id, row.seq) };
   }
 
   /**

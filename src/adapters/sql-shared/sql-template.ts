@@ -10,7 +10,19 @@ import { readFileSync } from 'node:fs';
  * const INSERT_ROW = loadSql('insert-row.sql', import.meta.url);
  */
 export function loadSql(fileName: string, moduleUrl: string): string {
-  return readFileSync(new URL(`./${fileName}`, moduleUrl), 'utf8');
+  return stripLineComments(readFileSync(new URL(`./${fileName}`, moduleUrl), 'utf8'));
+}
+
+/**
+ * Drops whole-line `--` comments and blank lines: the files document each
+ * statement at length, and an engine that takes its statements in process
+ * (PGlite) pays for every byte it copies and lexes, on every call.
+ */
+export function stripLineComments(sql: string): string {
+  return sql
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.trimStart().startsWith('--'))
+    .join('\n');
 }
 
 const PLACEHOLDER = /\{\{(\w+)\}\}/g;
