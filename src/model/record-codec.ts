@@ -35,3 +35,12 @@ export function reviveRecord(entity: EntityDef, json: Record<string, unknown>): 
 export function withVersion<T>(record: Record<string, unknown>, version: number): Versioned<T> {
   return { ...record, $version: version } as Versioned<T>;
 }
+
+/**
+ * `withVersion` without the copy, for a record the caller owns outright (a
+ * value a key-value store just decoded: see KeyValueStore).
+ */
+export function attachVersion<T>(record: Record<string, unknown>, version: number): Versioned<T> {
+  record.$version = version;
+  return record as Versioned<T>;
+}

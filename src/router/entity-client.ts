@@ -1,7 +1,14 @@
 import { PolystoreError } from '../errors/index.js';
 import type { EntityDef } from '../model/define-entity.js';
 import { type Filter, parseFilter } from '../model/parse-filter.js';
-import { fromHomeData, reviveRecord, toJsonForm, type Versioned, withVersion } from '../model/record-codec.js';
+import {
+  attachVersion,
+  fromHomeData,
+  reviveRecord,
+  toJsonForm,
+  type Versioned,
+  withVersion,
+} from '../model/record-codec.js';
 import { checkUnknownFields, validateRecord } from '../model/validate-record.js';
 import type { HomeTransaction, StoredRow } from '../stores/home-store.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
@@ -142,7 +149,7 @@ export class EntityClient<T> {
     // The cache-hit path of getMany for one id, without its arrays: the hottest read.
     const entry = await cache.store.getVersioned<Record<string, unknown>>(cache.view.scope, id);
     if (entry === null) return (await this.#fromHome([id], true))[0] ?? null;
-    return entry.value === null ? null : withVersion<T>(reviveRecord(this.entity, entry.value), entry.version);
+    return entry.value === null ? null : attachVersion<T>(reviveRecord(this.entity, entry.value), entry.version);
   }
 
   /** Reads several records, in the order of `ids`; missing ids give null. */
@@ -155,7 +162,7 @@ export class EntityClient<T> {
     const misses: number[] = [];
     cached.forEach((entry, i) => {
       if (entry === null) misses.push(i);
-      else if (entry.value !== null) out[i] = withVersion<T>(reviveRecord(this.entity, entry.value), entry.version);
+      else if (entry.value !== null) out[i] = attachVersion<T>(reviveRecord(this.entity, entry.value), entry.version);
     });
     if (misses.length > 0) {
       const loaded = await this.#fromHome(

@@ -13,7 +13,7 @@ export function assertScope(driver: string, scope: string): void {
     typeof scope !== 'string' ||
     scope.length === 0 ||
     scope.includes(':') ||
-    Buffer.byteLength(scope) > MAX_SCOPE_BYTES
+    exceedsBytes(scope, MAX_SCOPE_BYTES)
   ) {
     throw new PolystoreError(
       'PS_ERR_INVALID_ARGUMENT',
@@ -21,6 +21,15 @@ export function assertScope(driver: string, scope: string): void {
       { field: 'scope', fix: 'use the entity or projector name as the scope, e.g. "product"' },
     );
   }
+}
+
+/**
+ * True when `text` is longer than `limit` bytes in UTF-8. A UTF-16 code unit
+ * takes at most 3 bytes, so short strings (the hot path: every read checks its
+ * key) are answered without measuring.
+ */
+export function exceedsBytes(text: string, limit: number): boolean {
+  return text.length * 3 > limit && Buffer.byteLength(text) > limit;
 }
 
 /** A TTL is a positive, finite number of milliseconds (or absent: no expiry). */

@@ -7,7 +7,9 @@ export interface SetOptions {
 
 /**
  * A key-value store: plain get/set with TTL, plus the version-guarded view
- * operations used by cache projections. Values are JSON-serialisable.
+ * operations used by cache projections. Values are JSON-serialisable, and
+ * each read returns values decoded afresh: the caller owns them and may
+ * change them without affecting the store or other readers.
  */
 export interface KeyValueStore extends ViewStoreBase<unknown> {
   readonly kind: 'key-value';

@@ -89,6 +89,25 @@ export function describeKeyValueContract(name: string, make: () => Promise<KeyVa
       expect(await store.mget([])).toEqual([]);
     });
 
+    it('returns values the caller owns: changing one read changes neither the store nor another read', async () => {
+      const value = { name: 'v1', tags: ['a'] };
+      await store.set(key('o'), value);
+      await store.applyIfNewer(scope, [{ key: 'p1', version: 1, value }]);
+      value.tags.push('changed after write');
+      const reads = [
+        await store.get<{ name: string; tags: string[] }>(key('o')),
+        ...(await store.mget<{ name: string; tags: string[] }>([key('o'), key('o')])),
+        (await store.getVersioned<{ name: string; tags: string[] }>(scope, 'p1'))?.value,
+        ...(await store.mgetVersioned<{ name: string; tags: string[] }>(scope, ['p1', 'p1'])).map((e) => e?.value),
+      ];
+      for (const read of reads) {
+        read!.name = 'mutated';
+        read!.tags.push('x');
+      }
+      expect(await store.get(key('o'))).toEqual({ name: 'v1', tags: ['a'] });
+      expect(await store.getVersioned(scope, 'p1')).toEqual({ value: { name: 'v1', tags: ['a'] }, version: 1 });
+    });
+
     it('treats a key whose TTL has passed as absent', async () => {
       const start = Date.now();
       await store.set(key('short'), 'gone soon', { ttlMs: TTL_MS });

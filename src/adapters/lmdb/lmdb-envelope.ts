@@ -1,5 +1,5 @@
 import { PolystoreError } from '../../errors/index.js';
-import { assertChangeBatch, assertScope as assertSharedScope } from '../../stores/key-value-checks.js';
+import { assertChangeBatch, assertScope as assertSharedScope, exceedsBytes } from '../../stores/key-value-checks.js';
 import type { VersionedChange } from '../../stores/versioned-change.js';
 
 /**
@@ -59,7 +59,7 @@ export function scopeRange(scope: string): { start: string; end: string } {
 }
 
 export function assertKey(key: string, what = 'key'): void {
-  if (typeof key !== 'string' || key.length === 0 || Buffer.byteLength(key) > MAX_KEY_BYTES) {
+  if (typeof key !== 'string' || key.length === 0 || exceedsBytes(key, MAX_KEY_BYTES)) {
     throw new PolystoreError(
       'PS_ERR_INVALID_ARGUMENT',
       `An lmdb ${what} must be a non-empty string of at most ${MAX_KEY_BYTES} bytes`,

@@ -80,14 +80,19 @@ class LmdbKeyValueStore implements KeyValueStore {
     return this.#guard.close();
   }
 
-  async get<T = unknown>(key: string): Promise<T | null> {
-    assertKey(key);
-    return this.#read((env, now) => liveValue<T>(env.kv.get(key), now));
+  // Reads are not `async`: #read settles them in one step, and a bad argument rejects from inside it.
+  get<T = unknown>(key: string): Promise<T | null> {
+    return this.#read((env, now) => {
+      assertKey(key);
+      return liveValue<T>(env.kv.get(key), now);
+    });
   }
 
-  async mget<T = unknown>(keys: readonly string[]): Promise<(T | null)[]> {
-    for (const key of keys) assertKey(key);
-    return this.#read((env, now) => keys.map((key) => liveValue<T>(env.kv.get(key), now)));
+  mget<T = unknown>(keys: readonly string[]): Promise<(T | null)[]> {
+    return this.#read((env, now) => {
+      for (const key of keys) assertKey(key);
+      return keys.map((key) => liveValue<T>(env.kv.get(key), now));
+    });
   }
 
   async set(key: string, value: unknown, options: SetOptions = {}): Promise<void> {
@@ -140,16 +145,20 @@ class LmdbKeyValueStore implements KeyValueStore {
     });
   }
 
-  async getVersioned<T = unknown>(scope: string, key: string): Promise<Versioned<T> | null> {
-    assertScope(scope);
-    assertKey(key);
-    return this.#read((env, now) => liveVersioned<T>(env.kv.get(entryKey(scope, key)), now));
+  getVersioned<T = unknown>(scope: string, key: string): Promise<Versioned<T> | null> {
+    return this.#read((env, now) => {
+      assertScope(scope);
+      assertKey(key);
+      return liveVersioned<T>(env.kv.get(entryKey(scope, key)), now);
+    });
   }
 
-  async mgetVersioned<T = unknown>(scope: string, keys: readonly string[]): Promise<(Versioned<T> | null)[]> {
-    assertScope(scope);
-    for (const key of keys) assertKey(key);
-    return this.#read((env, now) => keys.map((key) => liveVersioned<T>(env.kv.get(entryKey(scope, key)), now)));
+  mgetVersioned<T = unknown>(scope: string, keys: readonly string[]): Promise<(Versioned<T> | null)[]> {
+    return this.#read((env, now) => {
+      assertScope(scope);
+      for (const key of keys) assertKey(key);
+      return keys.map((key) => liveVersioned<T>(env.kv.get(entryKey(scope, key)), now));
+    });
   }
 
   async listVersions(scope: string): Promise<VersionEntry[]> {
