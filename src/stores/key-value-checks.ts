@@ -9,12 +9,7 @@ export const MAX_SCOPE_BYTES = 128;
  * scopes overlap. Shared by every key-value adapter so they reject the same input.
  */
 export function assertScope(driver: string, scope: string): void {
-  if (
-    typeof scope !== 'string' ||
-    scope.length === 0 ||
-    scope.includes(':') ||
-    exceedsBytes(scope, MAX_SCOPE_BYTES)
-  ) {
+  if (typeof scope !== 'string' || scope.length === 0 || scope.includes(':') || exceedsBytes(scope, MAX_SCOPE_BYTES)) {
     throw new PolystoreError(
       'PS_ERR_INVALID_ARGUMENT',
       `A ${driver} scope must be a non-empty string without ":" (at most ${MAX_SCOPE_BYTES} bytes)`,
