@@ -1,5 +1,6 @@
 import { type RebuildTarget, rebuildView } from '../checker/rebuild-view.js';
 import { describeError, type Logger } from '../runtime/logger.js';
+import { wakeableSleep } from '../runtime/wakeable-sleep.js';
 import type { HomeStore } from '../stores/home-store.js';
 import type { DataLoss, ViewStoreBase } from '../stores/versioned-change.js';
 import { backoffDelay, type RetryPolicy } from './retry-policy.js';
@@ -98,15 +99,12 @@ export class DataLossRecovery {
     }
   }
 
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#wakers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#wakers.add(done);
+  async #sleep(ms: number): Promise<void> {
+    let waker: (() => void) | undefined;
+    await wakeableSleep(ms, (wake) => {
+      waker = wake;
+      this.#wakers.add(wake);
     });
+    if (waker) this.#wakers.delete(waker);
   }
 }

@@ -1,4 +1,5 @@
 import { describeError, type Logger } from '../runtime/logger.js';
+import { wakeableSleep } from '../runtime/wakeable-sleep.js';
 import type { HomeStore } from '../stores/home-store.js';
 import type { CaptureStats, ChangeCapture } from './change-capture.js';
 import type { EventPublisher } from './event-log.js';
@@ -104,13 +105,8 @@ export class OutboxRelay implements ChangeCapture {
   }
 
   #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
+    return wakeableSleep(ms, (wake) => {
+      this.#wake = wake;
     });
   }
 }

@@ -1,5 +1,6 @@
 import { isPolystoreError } from '../errors/index.js';
 import { describeError, type Logger } from '../runtime/logger.js';
+import { wakeableSleep } from '../runtime/wakeable-sleep.js';
 import type { ApplyResult, VersionedChange, ViewStoreBase } from '../stores/versioned-change.js';
 import type { ViewDef } from '../views/view-def.js';
 import type { ChangeEvent } from './change-event.js';
@@ -291,13 +292,8 @@ export class Projector {
   }
 
   #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
+    return wakeableSleep(ms, (wake) => {
+      this.#wake = wake;
     });
   }
 }

@@ -113,11 +113,6 @@ export class IndexJournal {
     if (this.#journaled >= Math.max(this.settings.compactAfter, indexSize / 2) * this.#backoff) this.#compact();
   }
 
-  /** Resolves when no compaction is running (for tests and orderly shutdown). */
-  async settled(): Promise<void> {
-    await this.#compaction?.done;
-  }
-
   /** Stops a running compaction (its files stay consistent: the base is replaced atomically) and closes the journal. */
   async close(): Promise<void> {
     this.#closed = true;

@@ -1,5 +1,6 @@
 import { isPolystoreError, PolystoreError } from '../../errors/index.js';
 import { describeError, type Logger, stderrLogger } from '../../runtime/logger.js';
+import { wakeableSleep } from '../../runtime/wakeable-sleep.js';
 import type { CaptureStats, ChangeCapture } from '../../sync/change-capture.js';
 import type { ChangeEvent } from '../../sync/change-event.js';
 import type { LogPosition } from '../../sync/log-position.js';
@@ -370,13 +371,8 @@ class CdcRelay implements PostgresCdcRelay {
   }
 
   #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
+    return wakeableSleep(ms, (wake) => {
+      this.#wake = wake;
     });
   }
 }

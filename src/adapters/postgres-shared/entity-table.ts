@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { quoteIdent } from '../../runtime/identifier.js';
 import type { EntityTableSpec } from '../../stores/home-store.js';
 import { entityTableBase, type SqlEntityTable } from '../sql-shared/entity-rows.js';
 import { EntityTableCache } from '../sql-shared/entity-spec.js';
 import { loadSql, renderSql } from '../sql-shared/sql-template.js';
+import { routineName } from './postgres-ddl.js';
 import { COLUMN_CODEC, SQL_TYPES } from './row-codec.js';
 
 const INSERT_ROW = loadSql('insert-row.sql', import.meta.url);
@@ -105,14 +105,6 @@ function createRow(
       values: at.map((n, i) => `, $${n}::${types[i]}`).join(''),
     }),
   };
-}
-
-/** The create-row function's name; PostgreSQL truncates names past 63 bytes, so long table names get a hash. */
-export function routineName(table: string): string {
-  const name = `_ps_create_${table}`;
-  if (name.length <= 63) return name;
-  const hash = createHash('sha1').update(table).digest('hex').slice(0, 8);
-  return `_ps_create_${table.slice(0, 63 - 11 - 9)}_${hash}`;
 }
 
 /** insert-rows.sql for columns `columns` (each `, "name"`) of SQL types `types`, parameters from $3. */

@@ -71,12 +71,25 @@ export function entityTableStatements(schema: string, spec: EntityTableSpec): st
   ];
 }
 
-/** PostgreSQL truncates names past 63 bytes; long table names get a hash so index names stay unique. */
+/** The index named `suffix` of `table` (see objectName). */
 function indexName(table: string, suffix: string): string {
-  const name = `${table}_${suffix}`;
+  return objectName(table, '', `_${suffix}`);
+}
+
+/** The create-row function of `table` (create-row-routine.sql; see objectName). */
+export function routineName(table: string): string {
+  return objectName(table, '_ps_create_', '');
+}
+
+/**
+ * `prefix + table + suffix`. PostgreSQL truncates names past 63 bytes, so a
+ * long table name is cut and a hash of it added, keeping the names unique.
+ */
+function objectName(table: string, prefix: string, suffix: string): string {
+  const name = `${prefix}${table}${suffix}`;
   if (name.length <= 63) return name;
   const hash = createHash('sha1').update(table).digest('hex').slice(0, 8);
-  return `${table.slice(0, 63 - suffix.length - 10)}_${hash}_${suffix}`;
+  return `${prefix}${table.slice(0, 63 - prefix.length - suffix.length - 9)}_${hash}${suffix}`;
 }
 
 /** Serialises concurrent `ensureSchema` calls across sessions (CREATE ... IF NOT EXISTS can race). */
