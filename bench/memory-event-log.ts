@@ -1,5 +1,5 @@
+import { outboxPosition } from '../src/contracts/log-position.js';
 import type { ChangeEvent, EventLog } from '../src/index.js';
-import { outboxPosition } from '../src/sync/log-position.js';
 import type { BenchItem } from './bench-model.js';
 
 /**

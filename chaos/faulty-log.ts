@@ -1,5 +1,5 @@
-import type { ChangeEvent } from '../src/sync/change-event.js';
-import type { DeliveredEvent, EventConsumer, EventLog } from '../src/sync/event-log.js';
+import type { ChangeEvent } from '../src/contracts/change-event.js';
+import type { DeliveredEvent, EventConsumer, EventLog } from '../src/contracts/event-log.js';
 import { type Random, shuffle } from './random.js';
 
 /** Probability, per fetch, of a duplicate or re-delivered batch. */

@@ -1,4 +1,5 @@
 export type { ViewDrift } from './checker/consistency-checker.js';
+export type * from './contracts/index.js';
 export * from './errors/index.js';
 export { defineEntity, type EntityDef, type EntityOptions, type EntityRecord } from './model/define-entity.js';
 export { defineKeyspace, type KeyspaceDef, type KeyspaceOptions } from './model/define-keyspace.js';
@@ -11,11 +12,6 @@ export type { KeyspaceClient } from './router/keyspace-client.js';
 export type { ReadConsistency, ReadOptions } from './router/read-options.js';
 export type { AnalyticsClient, GraphClient } from './router/view-query-client.js';
 export { type Logger, silentLogger, stderrLogger } from './runtime/logger.js';
-export type * from './stores/index.js';
-export type { ChangeEvent, ChangeOp } from './sync/change-event.js';
-export type { DeadLetter } from './sync/dead-letter.js';
-export type { DeliveredEvent, EventConsumer, EventLog, EventPublisher } from './sync/event-log.js';
-export type { LogPosition } from './sync/log-position.js';
 export { outboxEventLog } from './sync/outbox-event-log.js';
 export { OutboxRelay, type RelayStats } from './sync/outbox-relay.js';
 export type { ProjectorStats } from './sync/projector.js';

@@ -1,7 +1,7 @@
+import type { HomeStore } from '../contracts/home-store.js';
+import type { VersionedChange, ViewStoreBase } from '../contracts/view-store.js';
 import type { EntityDef } from '../model/define-entity.js';
 import { fromHomeData, toJsonForm } from '../model/record-codec.js';
-import type { HomeStore } from '../stores/home-store.js';
-import type { VersionedChange, ViewStoreBase } from '../stores/versioned-change.js';
 import type { ViewDef } from '../views/view-def.js';
 
 export interface RebuildTarget {

@@ -1,6 +1,6 @@
+import type { ColumnType, EntityTableSpec } from '../contracts/home-store.js';
 import { PolystoreError } from '../errors/index.js';
 import { assertIdentifier } from '../runtime/identifier.js';
-import type { ColumnType, EntityTableSpec } from '../stores/home-store.js';
 import { columnsOf, introspectSchema, type SchemaShape } from './schema-introspection.js';
 import type { InferOutput, StandardSchemaV1 } from './standard-schema.js';
 

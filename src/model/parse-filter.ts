@@ -1,6 +1,6 @@
+import type { ComparisonOp, FilterNode, JsonValue } from '../contracts/filter-ast.js';
 import { PolystoreError } from '../errors/index.js';
 import { type EntityDef, fieldType } from './define-entity.js';
-import type { ComparisonOp, FilterNode, JsonValue } from './filter-ast.js';
 
 /**
  * The Mongo-style filter subset accepted by `find` and `count`:

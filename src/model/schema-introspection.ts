@@ -1,4 +1,4 @@
-import type { ColumnSpec, ColumnType } from '../stores/home-store.js';
+import type { ColumnSpec, ColumnType } from '../contracts/home-store.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 
 /** What Polystore learns of a schema it can read (zod 4 objects). */

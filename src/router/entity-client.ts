@@ -1,3 +1,7 @@
+import type { ChangeOp } from '../contracts/change-event.js';
+import type { HomeTransaction, StoredRow } from '../contracts/home-store.js';
+import type { KeyValueStore } from '../contracts/key-value-store.js';
+import type { SearchQuery, SearchStore } from '../contracts/search-store.js';
 import { PolystoreError } from '../errors/index.js';
 import type { EntityDef } from '../model/define-entity.js';
 import { type Filter, parseFilter } from '../model/parse-filter.js';
@@ -10,10 +14,6 @@ import {
   withVersion,
 } from '../model/record-codec.js';
 import { checkUnknownFields, validateRecord } from '../model/validate-record.js';
-import type { HomeTransaction, StoredRow } from '../stores/home-store.js';
-import type { KeyValueStore } from '../stores/key-value-store.js';
-import type { SearchQuery, SearchStore } from '../stores/search-store.js';
-import type { ChangeOp } from '../sync/change-event.js';
 import type { CacheViewDef } from '../views/cache-view.js';
 import type { SearchViewDef } from '../views/search-view.js';
 import { awaitConsistency, type ReadContext, strongUnsupported } from './read-context.js';

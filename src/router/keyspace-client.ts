@@ -1,7 +1,7 @@
+import type { KeyValueStore } from '../contracts/key-value-store.js';
 import { PolystoreError } from '../errors/index.js';
 import type { KeyspaceDef } from '../model/define-keyspace.js';
 import { issuePath } from '../model/standard-schema.js';
-import type { KeyValueStore } from '../stores/key-value-store.js';
 
 const KEY = /^[A-Za-z0-9_.:@-]{1,256}$/;
 

@@ -1,6 +1,6 @@
+import type { HomeStore } from '../contracts/home-store.js';
+import type { LogPosition } from '../contracts/log-position.js';
 import { PolystoreError } from '../errors/index.js';
-import type { HomeStore } from '../stores/home-store.js';
-import type { LogPosition } from '../sync/log-position.js';
 import type { SyncEngine } from '../sync/sync-engine.js';
 import type { ReadOptions } from './read-options.js';
 

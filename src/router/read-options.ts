@@ -1,4 +1,4 @@
-import type { LogPosition } from '../sync/log-position.js';
+import type { LogPosition } from '../contracts/log-position.js';
 
 /**
  * - `eventual` (default): the fastest store that can answer (cache, index, view).

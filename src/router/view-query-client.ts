@@ -1,5 +1,5 @@
-import type { AnalyticsStore, AnalyticsValue } from '../stores/analytics-store.js';
-import type { GraphStore, GraphValue } from '../stores/graph-store.js';
+import type { AnalyticsStore, AnalyticsValue } from '../contracts/analytics-store.js';
+import type { GraphStore, GraphValue } from '../contracts/graph-store.js';
 import { awaitConsistency, type ReadContext, strongUnsupported } from './read-context.js';
 import type { ReadOptions } from './read-options.js';
 

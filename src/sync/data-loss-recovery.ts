@@ -1,9 +1,9 @@
 import { type RebuildTarget, rebuildView } from '../checker/rebuild-view.js';
+import type { HomeStore } from '../contracts/home-store.js';
+import type { DataLoss, ViewStoreBase } from '../contracts/view-store.js';
 import { describeError, type Logger } from '../runtime/logger.js';
+import { backoffDelay, type RetryPolicy } from '../runtime/retry-policy.js';
 import { wakeableSleep } from '../runtime/wakeable-sleep.js';
-import type { HomeStore } from '../stores/home-store.js';
-import type { DataLoss, ViewStoreBase } from '../stores/versioned-change.js';
-import { backoffDelay, type RetryPolicy } from './retry-policy.js';
 
 /**
  * Answers a store's report that it lost its data (`onDataLoss`, e.g. a Redis

@@ -1,7 +1,7 @@
-import type { HomeStore } from '../stores/home-store.js';
-import type { ChangeEvent } from './change-event.js';
-import type { EventConsumer, EventLog } from './event-log.js';
-import { type LogPosition, maxPosition } from './log-position.js';
+import type { ChangeEvent } from '../contracts/change-event.js';
+import type { EventConsumer, EventLog } from '../contracts/event-log.js';
+import type { HomeStore } from '../contracts/home-store.js';
+import { type LogPosition, maxPosition } from '../contracts/log-position.js';
 import { SharedOutboxReader } from './shared-outbox-reader.js';
 
 /**

@@ -1,10 +1,10 @@
+import type { CaptureStats, ChangeCapture } from '../contracts/change-capture.js';
+import type { EventPublisher } from '../contracts/event-log.js';
+import type { HomeStore } from '../contracts/home-store.js';
+import type { LogPosition } from '../contracts/log-position.js';
 import { describeError, type Logger } from '../runtime/logger.js';
+import { backoffDelay, type RetryPolicy } from '../runtime/retry-policy.js';
 import { wakeableSleep } from '../runtime/wakeable-sleep.js';
-import type { HomeStore } from '../stores/home-store.js';
-import type { CaptureStats, ChangeCapture } from './change-capture.js';
-import type { EventPublisher } from './event-log.js';
-import type { LogPosition } from './log-position.js';
-import { backoffDelay, type RetryPolicy } from './retry-policy.js';
 
 export interface OutboxRelayOptions {
   /** Checkpoint name in the home (default `relay:<log name>`). */

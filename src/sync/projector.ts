@@ -1,15 +1,15 @@
+import type { ChangeEvent } from '../contracts/change-event.js';
+import type { DeadLetter, NewDeadLetter } from '../contracts/dead-letter.js';
+import type { EventConsumer, EventLog } from '../contracts/event-log.js';
+import { type LogPosition, maxPosition } from '../contracts/log-position.js';
+import type { ApplyResult, VersionedChange, ViewStoreBase } from '../contracts/view-store.js';
 import { isPolystoreError } from '../errors/index.js';
 import { describeError, type Logger } from '../runtime/logger.js';
+import { backoffDelay, type RetryPolicy } from '../runtime/retry-policy.js';
 import { wakeableSleep } from '../runtime/wakeable-sleep.js';
-import type { ApplyResult, VersionedChange, ViewStoreBase } from '../stores/versioned-change.js';
 import type { ViewDef } from '../views/view-def.js';
-import type { ChangeEvent } from './change-event.js';
-import type { DeadLetter, NewDeadLetter } from './dead-letter.js';
-import type { EventConsumer, EventLog } from './event-log.js';
 import { LagHistogram } from './lag-histogram.js';
-import { type LogPosition, maxPosition } from './log-position.js';
 import { INITIAL_PROJECTOR_STATE, type ProjectorSignal, type ProjectorState, transition } from './projector-state.js';
-import { backoffDelay, type RetryPolicy } from './retry-policy.js';
 
 export interface ProjectorOptions {
   readonly view: ViewDef<unknown>;

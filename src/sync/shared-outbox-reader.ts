@@ -1,6 +1,6 @@
-import type { HomeStore } from '../stores/home-store.js';
-import type { ChangeEvent } from './change-event.js';
-import type { LogPosition } from './log-position.js';
+import type { ChangeEvent } from '../contracts/change-event.js';
+import type { HomeStore } from '../contracts/home-store.js';
+import type { LogPosition } from '../contracts/log-position.js';
 
 const START = '' as LogPosition;
 

@@ -1,17 +1,17 @@
+import type { CaptureStats, ChangeCapture, ChangeCaptureFactory } from '../contracts/change-capture.js';
+import type { DeadLetter } from '../contracts/dead-letter.js';
+import type { EventLog, EventPublisher } from '../contracts/event-log.js';
+import type { HomeStore } from '../contracts/home-store.js';
+import type { LogPosition } from '../contracts/log-position.js';
+import type { ViewStoreBase } from '../contracts/view-store.js';
 import { PolystoreError } from '../errors/index.js';
 import type { EntityDef } from '../model/define-entity.js';
 import type { Logger } from '../runtime/logger.js';
-import type { HomeStore } from '../stores/home-store.js';
-import type { ViewStoreBase } from '../stores/versioned-change.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../runtime/retry-policy.js';
 import type { ViewDef } from '../views/view-def.js';
-import type { CaptureStats, ChangeCapture, ChangeCaptureFactory } from './change-capture.js';
 import { DataLossRecovery } from './data-loss-recovery.js';
-import type { DeadLetter } from './dead-letter.js';
-import type { EventLog, EventPublisher } from './event-log.js';
-import type { LogPosition } from './log-position.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { Projector, type ProjectorStats } from './projector.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 
 export interface SyncOptions {
   /** Events fetched per batch (default 500). */

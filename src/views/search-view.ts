@@ -1,7 +1,7 @@
+import type { SearchDocument, SearchFieldType, SearchStore } from '../contracts/search-store.js';
+import type { ViewStoreBase } from '../contracts/view-store.js';
 import type { EntityDef } from '../model/define-entity.js';
 import { assertIdentifier } from '../runtime/identifier.js';
-import type { SearchDocument, SearchFieldType, SearchStore } from '../stores/search-store.js';
-import type { ViewStoreBase } from '../stores/versioned-change.js';
 import { type Projected, type ViewDef, type ViewOptions, viewName } from './view-def.js';
 
 export interface SearchViewOptions<E> extends ViewOptions {

@@ -1,5 +1,5 @@
+import type { ViewStoreBase } from '../contracts/view-store.js';
 import type { EntityDef, EntityRecord } from '../model/define-entity.js';
-import type { ViewStoreBase } from '../stores/versioned-change.js';
 
 export type ViewKind = 'cache' | 'search' | 'graph' | 'analytics';
 

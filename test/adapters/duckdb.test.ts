@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { duckdbStore } from '../../src/adapters/duckdb/index.js';
+import type { AnalyticsStore } from '../../src/contracts/analytics-store.js';
 import { isPolystoreError } from '../../src/errors/index.js';
-import type { AnalyticsStore } from '../../src/stores/analytics-store.js';
 import { describeAnalyticsContract, orderLinesSpec } from '../contracts/analytics-contract.js';
 import { tempDir, uniqueName } from '../support/temp-dir.js';
 

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kuzuStore } from '../../src/adapters/kuzu/index.js';
+import type { GraphStore } from '../../src/contracts/graph-store.js';
 import { isPolystoreError } from '../../src/errors/index.js';
-import type { GraphStore } from '../../src/stores/graph-store.js';
 import { describeGraphContract, SHOP_SCHEMA } from '../contracts/graph-contract.js';
 import { tempDir } from '../support/temp-dir.js';
 

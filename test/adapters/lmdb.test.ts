@@ -4,8 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { open } from 'lmdb';
 import { describe, expect, it } from 'vitest';
 import { type LmdbStoreOptions, lmdbStore } from '../../src/adapters/lmdb/index.js';
+import type { KeyValueStore } from '../../src/contracts/key-value-store.js';
 import { isPolystoreError } from '../../src/errors/index.js';
-import type { KeyValueStore } from '../../src/stores/key-value-store.js';
 import { describeKeyValueContract } from '../contracts/key-value-contract.js';
 import { tempDir } from '../support/temp-dir.js';
 

@@ -12,12 +12,12 @@ import {
   postgresCdcRelay,
 } from '../../src/adapters/postgres-cdc/index.js';
 import { epochMillis } from '../../src/adapters/postgres-cdc/outbox-decoder.js';
+import type { ChangeEvent } from '../../src/contracts/change-event.js';
+import type { EventPublisher } from '../../src/contracts/event-log.js';
+import type { EntityTableSpec, HomeStore } from '../../src/contracts/home-store.js';
+import type { LogPosition } from '../../src/contracts/log-position.js';
 import { isPolystoreError, type PolystoreError } from '../../src/errors/index.js';
 import { silentLogger } from '../../src/runtime/logger.js';
-import type { EntityTableSpec, HomeStore } from '../../src/stores/home-store.js';
-import type { ChangeEvent } from '../../src/sync/change-event.js';
-import type { EventPublisher } from '../../src/sync/event-log.js';
-import type { LogPosition } from '../../src/sync/log-position.js';
 import { describeWithServer, SERVER_URLS } from '../support/servers.js';
 
 const URL = SERVER_URLS.postgres;

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileFilter, compileOrderBy, EntityTables, SqlParams } from '../../src/adapters/postgres-shared/index.js';
 import { entityTableStatements } from '../../src/adapters/postgres-shared/postgres-ddl.js';
-import type { FilterNode, JsonValue } from '../../src/model/filter-ast.js';
-import type { EntityTableSpec } from '../../src/stores/home-store.js';
+import type { FilterNode, JsonValue } from '../../src/contracts/filter-ast.js';
+import type { EntityTableSpec } from '../../src/contracts/home-store.js';
 import { useSharedPglite } from '../support/pglite-template.js';
 import { uniqueName } from '../support/temp-dir.js';
 

@@ -4,9 +4,9 @@ import { inspect } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { type RedisLike, type RedisStoreOptions, redisStore } from '../../src/adapters/redis/index.js';
+import type { KeyValueStore } from '../../src/contracts/key-value-store.js';
+import type { VersionedChange } from '../../src/contracts/view-store.js';
 import { isPolystoreError, type PolystoreError } from '../../src/errors/index.js';
-import type { KeyValueStore } from '../../src/stores/key-value-store.js';
-import type { VersionedChange } from '../../src/stores/versioned-change.js';
 import { describeKeyValueContract } from '../contracts/key-value-contract.js';
 import { describeWithServer, SERVER_URLS } from '../support/servers.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AnalyticsRow, AnalyticsStore, AnalyticsTableSpec } from '../../src/contracts/analytics-store.js';
+import type { VersionedChange } from '../../src/contracts/view-store.js';
 import { isPolystoreError } from '../../src/errors/index.js';
-import type { AnalyticsRow, AnalyticsStore, AnalyticsTableSpec } from '../../src/stores/analytics-store.js';
-import type { VersionedChange } from '../../src/stores/versioned-change.js';
 import { uniqueName } from '../support/temp-dir.js';
 
 export interface AnalyticsContractContext {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ChangeEvent, eventIdOf, type NewChangeEvent } from '../../src/sync/change-event.js';
-import type { DeliveredEvent, EventConsumer, EventLog, EventPublisher } from '../../src/sync/event-log.js';
-import { type LogPosition, outboxPosition } from '../../src/sync/log-position.js';
+import { type ChangeEvent, eventIdOf, type NewChangeEvent } from '../../src/contracts/change-event.js';
+import type { DeliveredEvent, EventConsumer, EventLog, EventPublisher } from '../../src/contracts/event-log.js';
+import { type LogPosition, outboxPosition } from '../../src/contracts/log-position.js';
 import { uniqueName } from '../support/temp-dir.js';
 
 export interface EventLogContractContext {

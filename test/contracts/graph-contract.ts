@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { GraphFragment, GraphSchemaSpec, GraphStore } from '../../src/contracts/graph-store.js';
+import type { VersionedChange } from '../../src/contracts/view-store.js';
 import { isPolystoreError } from '../../src/errors/index.js';
-import type { GraphFragment, GraphSchemaSpec, GraphStore } from '../../src/stores/graph-store.js';
-import type { VersionedChange } from '../../src/stores/versioned-change.js';
 
 export interface GraphContractContext {
   readonly store: GraphStore;

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ChangeEvent, NewChangeEvent } from '../../src/contracts/change-event.js';
+import type { FilterNode, JsonValue } from '../../src/contracts/filter-ast.js';
+import type { EntityTableSpec, FindOptions, HomeStore } from '../../src/contracts/home-store.js';
+import { comparePositions, type LogPosition } from '../../src/contracts/log-position.js';
 import { type ErrorCode, isPolystoreError, type PolystoreError } from '../../src/errors/index.js';
-import type { FilterNode, JsonValue } from '../../src/model/filter-ast.js';
-import type { EntityTableSpec, FindOptions, HomeStore } from '../../src/stores/home-store.js';
-import type { ChangeEvent, NewChangeEvent } from '../../src/sync/change-event.js';
-import { comparePositions, type LogPosition } from '../../src/sync/log-position.js';
 import { uniqueName } from '../support/temp-dir.js';
 
 export interface HomeContractCapabilities {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { KeyValueStore } from '../../src/contracts/key-value-store.js';
 import { isPolystoreError } from '../../src/errors/index.js';
-import type { KeyValueStore } from '../../src/stores/key-value-store.js';
 import { uniqueName } from '../support/temp-dir.js';
 
 export interface KeyValueContractContext {

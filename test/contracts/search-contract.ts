@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SearchDocument, SearchIndexSpec, SearchQuery, SearchStore } from '../../src/contracts/search-store.js';
+import type { VersionedChange } from '../../src/contracts/view-store.js';
 import { isPolystoreError } from '../../src/errors/index.js';
-import type { SearchDocument, SearchIndexSpec, SearchQuery, SearchStore } from '../../src/stores/search-store.js';
-import type { VersionedChange } from '../../src/stores/versioned-change.js';
 import { uniqueName } from '../support/temp-dir.js';
 
 export interface SearchContractContext {

@@ -1,5 +1,5 @@
-import type { ChangeEvent } from '../../src/sync/change-event.js';
-import type { EventConsumer, EventLog } from '../../src/sync/event-log.js';
+import type { ChangeEvent } from '../../src/contracts/change-event.js';
+import type { EventConsumer, EventLog } from '../../src/contracts/event-log.js';
 
 /**
  * Wraps a real event log and misbehaves the way real brokers do: it shuffles

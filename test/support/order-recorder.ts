@@ -1,5 +1,5 @@
-import type { KeyValueStore } from '../../src/stores/key-value-store.js';
-import type { ApplyResult, VersionedChange } from '../../src/stores/versioned-change.js';
+import type { KeyValueStore } from '../../src/contracts/key-value-store.js';
+import type { ApplyResult, VersionedChange } from '../../src/contracts/view-store.js';
 
 /**
  * Wraps a real key-value store and records, per key, every version the view

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { lmdbStore } from '../../src/adapters/lmdb/index.js';
 import { oramaStore } from '../../src/adapters/orama/index.js';
 import { pgliteHome } from '../../src/adapters/pglite/index.js';
+import type { KeyValueStore } from '../../src/contracts/key-value-store.js';
 import {
   cacheView,
   createPolystore,
@@ -10,7 +11,6 @@ import {
   searchView,
   silentLogger,
 } from '../../src/index.js';
-import type { KeyValueStore } from '../../src/stores/key-value-store.js';
 import { items } from './items-entity.js';
 import { freshPgliteDir } from './pglite-template.js';
 import { tempDir } from './temp-dir.js';

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { backoffDelay, DEFAULT_RETRY_POLICY } from '../../src/runtime/retry-policy.js';
 import {
   INITIAL_PROJECTOR_STATE,
   isActive,
@@ -8,7 +9,6 @@ import {
   transition,
   transitionTable,
 } from '../../src/sync/projector-state.js';
-import { backoffDelay, DEFAULT_RETRY_POLICY } from '../../src/sync/retry-policy.js';
 
 const SIGNALS: ProjectorSignal[] = [
   'start',

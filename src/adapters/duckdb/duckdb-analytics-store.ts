@@ -1,7 +1,12 @@
+import type {
+  AnalyticsRow,
+  AnalyticsStore,
+  AnalyticsTableSpec,
+  AnalyticsValue,
+} from '../../contracts/analytics-store.js';
+import type { ApplyResult, VersionEntry, VersionedChange } from '../../contracts/view-store.js';
 import { PolystoreError, wrapStoreError } from '../../errors/index.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
-import type { AnalyticsRow, AnalyticsStore, AnalyticsTableSpec, AnalyticsValue } from '../../stores/analytics-store.js';
-import type { ApplyResult, VersionEntry, VersionedChange } from '../../stores/versioned-change.js';
 import { applyFacts } from './duckdb-apply.js';
 import { DuckDBSession } from './duckdb-session.js';
 import { assertTableName, ensureFactTable, LEDGER_DDL, loadLayout, type TableLayout } from './duckdb-table.js';

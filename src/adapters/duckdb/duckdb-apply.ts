@@ -1,6 +1,6 @@
+import type { ApplyResult } from '../../contracts/view-store.js';
 import { wrapStoreError } from '../../errors/index.js';
 import { quoteIdent } from '../../runtime/identifier.js';
-import type { ApplyResult } from '../../stores/versioned-change.js';
 import { checkFactChanges, type FactChange, toColumns } from './duckdb-rows.js';
 import { CHUNK_ROWS, type DuckDBSession, type DuckDBTypeHandle } from './duckdb-session.js';
 import type { TableLayout } from './duckdb-table.js';

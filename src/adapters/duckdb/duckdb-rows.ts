@@ -1,7 +1,7 @@
+import type { AnalyticsColumnType, AnalyticsRow, AnalyticsValue } from '../../contracts/analytics-store.js';
+import type { VersionedChange } from '../../contracts/view-store.js';
 import { PolystoreError } from '../../errors/index.js';
 import { isIdentifier } from '../../runtime/identifier.js';
-import type { AnalyticsColumnType, AnalyticsRow, AnalyticsValue } from '../../stores/analytics-store.js';
-import type { VersionedChange } from '../../stores/versioned-change.js';
 import type { TableLayout } from './duckdb-table.js';
 
 export type FactChange = VersionedChange<readonly AnalyticsRow[]>;

@@ -1,6 +1,6 @@
+import type { AnalyticsColumnType, AnalyticsTableSpec } from '../../contracts/analytics-store.js';
 import { PolystoreError } from '../../errors/index.js';
 import { assertIdentifier, quoteIdent } from '../../runtime/identifier.js';
-import type { AnalyticsColumnType, AnalyticsTableSpec } from '../../stores/analytics-store.js';
 import type { DuckDBSession } from './duckdb-session.js';
 
 /** A fact table as the database holds it: `_key` first, then columns in table order. */

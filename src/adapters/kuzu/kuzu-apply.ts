@@ -1,7 +1,7 @@
+import type { GraphFragment, GraphPropertyType, GraphValue } from '../../contracts/graph-store.js';
+import type { ApplyResult, VersionedChange } from '../../contracts/view-store.js';
 import { wrapStoreError } from '../../errors/index.js';
 import { assertIdentifier, isIdentifier } from '../../runtime/identifier.js';
-import type { GraphFragment, GraphPropertyType, GraphValue } from '../../stores/graph-store.js';
-import type { ApplyResult, VersionedChange } from '../../stores/versioned-change.js';
 import { checkChanges, type EdgeRow, type GraphPlan, type PropertyValues, planChanges } from './kuzu-fragment.js';
 import { readLedger, writeLedger } from './kuzu-ledger.js';
 import { type KuzuSchema, kuzuType, type PropertyList, type RelTable } from './kuzu-schema.js';

@@ -1,7 +1,7 @@
+import type { GraphFragment, GraphPropertyType, GraphValue } from '../../contracts/graph-store.js';
+import type { VersionedChange } from '../../contracts/view-store.js';
 import { PolystoreError } from '../../errors/index.js';
 import { isIdentifier } from '../../runtime/identifier.js';
-import type { GraphFragment, GraphPropertyType, GraphValue } from '../../stores/graph-store.js';
-import type { VersionedChange } from '../../stores/versioned-change.js';
 import { assertScope, type LedgerEntry, type LedgerWrite, ledgerKey, type OwnedGraph } from './kuzu-ledger.js';
 import type { KuzuSchema, PropertyList } from './kuzu-schema.js';
 

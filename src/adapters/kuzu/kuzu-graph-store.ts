@@ -1,7 +1,7 @@
+import type { GraphFragment, GraphSchemaSpec, GraphStore, GraphValue } from '../../contracts/graph-store.js';
+import type { ApplyResult, VersionEntry, VersionedChange } from '../../contracts/view-store.js';
 import { PolystoreError, wrapStoreError } from '../../errors/index.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
-import type { GraphFragment, GraphSchemaSpec, GraphStore, GraphValue } from '../../stores/graph-store.js';
-import type { ApplyResult, VersionEntry, VersionedChange } from '../../stores/versioned-change.js';
 import { applyGraphChanges } from './kuzu-apply.js';
 import { assertScope, LEDGER_DDL, listLedger } from './kuzu-ledger.js';
 import { EMPTY_SCHEMA, ensureKuzuSchema, type KuzuSchema } from './kuzu-schema.js';

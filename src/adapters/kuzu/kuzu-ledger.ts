@@ -1,5 +1,5 @@
+import type { VersionEntry } from '../../contracts/view-store.js';
 import { PolystoreError } from '../../errors/index.js';
-import type { VersionEntry } from '../../stores/versioned-change.js';
 import { cypherName, type KuzuSession } from './kuzu-session.js';
 
 /**

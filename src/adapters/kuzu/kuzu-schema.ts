@@ -1,6 +1,6 @@
+import type { GraphPropertyType, GraphSchemaSpec } from '../../contracts/graph-store.js';
 import { PolystoreError } from '../../errors/index.js';
 import { assertIdentifier } from '../../runtime/identifier.js';
-import type { GraphPropertyType, GraphSchemaSpec } from '../../stores/graph-store.js';
 import { cypherName, type KuzuSession } from './kuzu-session.js';
 
 /** Properties in a fixed order: statements and encoded rows rely on it. */

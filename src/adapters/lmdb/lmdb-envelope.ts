@@ -1,6 +1,10 @@
+import type { VersionedChange } from '../../contracts/view-store.js';
 import { PolystoreError } from '../../errors/index.js';
-import { assertChangeBatch, assertScope as assertSharedScope, exceedsBytes } from '../../stores/key-value-checks.js';
-import type { VersionedChange } from '../../stores/versioned-change.js';
+import {
+  assertChangeBatch,
+  assertScope as assertSharedScope,
+  exceedsBytes,
+} from '../key-value-shared/key-value-checks.js';
 
 /**
  * What the store keeps per key: the value, its expiry (`0` = never) and, for
@@ -72,7 +76,7 @@ export function assertKey(key: string, what = 'key'): void {
 }
 
 /** Scopes and TTLs follow the rules every key-value adapter shares. */
-export { assertTtl } from '../../stores/key-value-checks.js';
+export { assertTtl } from '../key-value-shared/key-value-checks.js';
 
 export function assertScope(scope: string): void {
   assertSharedScope('lmdb', scope);

@@ -1,7 +1,7 @@
+import type { KeyValueStore, SetOptions } from '../../contracts/key-value-store.js';
+import type { ApplyResult, VersionEntry, VersionedChange } from '../../contracts/view-store.js';
 import { PolystoreError, wrapStoreError } from '../../errors/index.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
-import type { KeyValueStore, SetOptions } from '../../stores/key-value-store.js';
-import type { ApplyResult, VersionEntry, VersionedChange } from '../../stores/versioned-change.js';
 import {
   assertChanges,
   assertKey,

@@ -1,5 +1,5 @@
-import type { ComparisonOp, FilterNode, JsonValue } from '../../model/filter-ast.js';
-import type { FindOptions } from '../../stores/home-store.js';
+import type { ComparisonOp, FilterNode, JsonValue } from '../../contracts/filter-ast.js';
+import type { FindOptions } from '../../contracts/home-store.js';
 import {
   assertColumnFilterValue,
   invalidFilter,

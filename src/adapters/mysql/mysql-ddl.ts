@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EntityTableSpec } from '../../stores/home-store.js';
+import type { EntityTableSpec } from '../../contracts/home-store.js';
 import { SQL_TYPES } from './mysql-row-codec.js';
 import { quoteId } from './mysql-sql.js';
 

@@ -1,4 +1,4 @@
-import type { EntityTableSpec } from '../../stores/home-store.js';
+import type { EntityTableSpec } from '../../contracts/home-store.js';
 import { entityTableBase, type SqlEntityTable } from '../sql-shared/entity-rows.js';
 import { EntityTableCache } from '../sql-shared/entity-spec.js';
 import { loadSql, renderSql } from '../sql-shared/sql-template.js';

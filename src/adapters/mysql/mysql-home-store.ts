@@ -1,10 +1,16 @@
+import type { ChangeEvent } from '../../contracts/change-event.js';
+import type { DeadLetter, NewDeadLetter } from '../../contracts/dead-letter.js';
+import type { FilterNode } from '../../contracts/filter-ast.js';
+import type {
+  EntityTableSpec,
+  FindOptions,
+  HomeStore,
+  HomeTransaction,
+  StoredRow,
+} from '../../contracts/home-store.js';
+import type { LogPosition } from '../../contracts/log-position.js';
 import { PolystoreError } from '../../errors/index.js';
-import type { FilterNode } from '../../model/filter-ast.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
-import type { EntityTableSpec, FindOptions, HomeStore, HomeTransaction, StoredRow } from '../../stores/home-store.js';
-import type { ChangeEvent } from '../../sync/change-event.js';
-import type { DeadLetter, NewDeadLetter } from '../../sync/dead-letter.js';
-import type { LogPosition } from '../../sync/log-position.js';
 import { validateSpec } from '../sql-shared/entity-spec.js';
 import { toNumber } from '../sql-shared/row-values.js';
 import { createDatabaseSql, entityTableStatement, homeTableStatements, schemaLockName } from './mysql-ddl.js';

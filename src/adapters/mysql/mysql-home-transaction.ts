@@ -1,7 +1,7 @@
+import type { NewChangeEvent } from '../../contracts/change-event.js';
+import type { EntityTableSpec, HomeTransaction, StoredRow } from '../../contracts/home-store.js';
+import type { LogPosition } from '../../contracts/log-position.js';
 import { isPolystoreError, PolystoreError } from '../../errors/index.js';
-import type { EntityTableSpec, HomeTransaction, StoredRow } from '../../stores/home-store.js';
-import type { NewChangeEvent } from '../../sync/change-event.js';
-import type { LogPosition } from '../../sync/log-position.js';
 import type { MysqlPoolConnection } from './mysql-driver.js';
 import type { MysqlOutbox } from './mysql-outbox.js';
 import { errnoOf, TRANSACTION_ROLLED_BACK } from './mysql-query.js';

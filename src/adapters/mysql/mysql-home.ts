@@ -1,4 +1,4 @@
-import type { HomeStore } from '../../stores/home-store.js';
+import type { HomeStore } from '../../contracts/home-store.js';
 import { MysqlHomeStore } from './mysql-home-store.js';
 import { type MysqlHomeOptions, resolveMysqlOptions } from './mysql-options.js';
 

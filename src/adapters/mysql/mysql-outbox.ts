@@ -1,6 +1,6 @@
+import type { ChangeEvent, NewChangeEvent } from '../../contracts/change-event.js';
+import { type LogPosition, outboxPosition } from '../../contracts/log-position.js';
 import { isPolystoreError, PolystoreError } from '../../errors/index.js';
-import type { ChangeEvent, NewChangeEvent } from '../../sync/change-event.js';
-import { type LogPosition, outboxPosition } from '../../sync/log-position.js';
 import {
   type OutboxEventRow,
   outboxEventValues,

@@ -1,4 +1,4 @@
-import type { ColumnType } from '../../stores/home-store.js';
+import type { ColumnType } from '../../contracts/home-store.js';
 import { type ColumnCodec, toNumber } from '../sql-shared/row-values.js';
 
 /**

@@ -1,6 +1,6 @@
+import type { FilterNode } from '../../contracts/filter-ast.js';
+import type { EntityTableSpec, FindOptions, StoredRow } from '../../contracts/home-store.js';
 import { isPolystoreError, type PolystoreError } from '../../errors/index.js';
-import type { FilterNode } from '../../model/filter-ast.js';
-import type { EntityTableSpec, FindOptions, StoredRow } from '../../stores/home-store.js';
 import { recordExists, recordNotFound, versionConflict } from '../sql-shared/record-errors.js';
 import { toNumber } from '../sql-shared/row-values.js';
 import { assertCount, assertId } from '../sql-shared/sql-arguments.js';

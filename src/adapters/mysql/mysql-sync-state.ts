@@ -1,5 +1,5 @@
-import type { DeadLetter, NewDeadLetter } from '../../sync/dead-letter.js';
-import type { LogPosition } from '../../sync/log-position.js';
+import type { DeadLetter, NewDeadLetter } from '../../contracts/dead-letter.js';
+import type { LogPosition } from '../../contracts/log-position.js';
 import { type DeadLetterRow, deadLetterValues, toDeadLetter } from '../sql-shared/dead-letter-rows.js';
 import { assertName } from '../sql-shared/sql-arguments.js';
 import { loadSql, renderSql } from '../sql-shared/sql-template.js';

@@ -1,3 +1,3 @@
-export type { DeliveredEvent, EventPublisher } from '../../sync/event-log.js';
+export type { DeliveredEvent, EventPublisher } from '../../contracts/event-log.js';
 export { type JetStreamLog, type JetStreamLogOptions, jetstreamLog } from './jetstream-log.js';
 export type { NatsConnectionLike } from './nats-driver.js';

@@ -1,8 +1,8 @@
+import type { ChangeEvent } from '../../contracts/change-event.js';
+import { type EventConsumer, type EventLog, type EventPublisher, encodeEvent } from '../../contracts/event-log.js';
 import { PolystoreError } from '../../errors/index.js';
 import { type Logger, stderrLogger } from '../../runtime/logger.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
-import type { ChangeEvent } from '../../sync/change-event.js';
-import { type EventConsumer, type EventLog, type EventPublisher, encodeEvent } from '../../sync/event-log.js';
 import { JetStreamConsumer, watchMaxDeliveries } from './jetstream-consumer.js';
 import { type ConsumerSpec, ensureConsumer, ensureStream, type StreamSpec, subjectFor } from './jetstream-setup.js';
 import {

@@ -1,6 +1,6 @@
+import type { ChangeEvent } from '../../contracts/change-event.js';
 import { PolystoreError } from '../../errors/index.js';
 import type { Logger } from '../../runtime/logger.js';
-import type { ChangeEvent } from '../../sync/change-event.js';
 import type { ConsumerConfigLike, JetStreamManagerLike } from './nats-driver.js';
 import { jetStreamErrorCode, natsCall, natsError } from './nats-driver.js';
 

@@ -1,9 +1,9 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
+import type { SearchIndexSpec } from '../../contracts/search-store.js';
 import { PolystoreError, wrapStoreError } from '../../errors/index.js';
 import { describeError, type Logger } from '../../runtime/logger.js';
-import type { SearchIndexSpec } from '../../stores/search-store.js';
 import {
   type CompactionJob,
   compact,

@@ -1,5 +1,5 @@
 import type { AnyOrama } from '@orama/orama';
-import type { SearchIndexSpec } from '../../stores/search-store.js';
+import type { SearchIndexSpec } from '../../contracts/search-store.js';
 
 type OramaDriver = typeof import('@orama/orama');
 

@@ -1,6 +1,6 @@
+import type { SearchFieldType, SearchFilterValue, SearchIndexSpec, SearchQuery } from '../../contracts/search-store.js';
 import { PolystoreError } from '../../errors/index.js';
 import { isIdentifier } from '../../runtime/identifier.js';
-import type { SearchFieldType, SearchFilterValue, SearchIndexSpec, SearchQuery } from '../../stores/search-store.js';
 import type { OramaDocument } from './orama-schema.js';
 
 /** A condition in Orama's `where` syntax (one operator per condition). */

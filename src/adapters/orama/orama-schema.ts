@@ -1,7 +1,7 @@
+import type { SearchDocument, SearchFieldType, SearchIndexSpec } from '../../contracts/search-store.js';
+import type { VersionedChange } from '../../contracts/view-store.js';
 import { PolystoreError } from '../../errors/index.js';
 import { assertIdentifier } from '../../runtime/identifier.js';
-import type { SearchDocument, SearchFieldType, SearchIndexSpec } from '../../stores/search-store.js';
-import type { VersionedChange } from '../../stores/versioned-change.js';
 
 /** Every field type maps to the Orama type of the same name. */
 const FIELD_TYPES: ReadonlySet<string> = new Set<SearchFieldType>([

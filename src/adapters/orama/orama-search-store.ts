@@ -1,9 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import type { AnyOrama } from '@orama/orama';
-import { PolystoreError, wrapStoreError } from '../../errors/index.js';
-import { importDriver } from '../../runtime/import-driver.js';
-import { type Logger, stderrLogger } from '../../runtime/logger.js';
-import { RuntimeGuard } from '../../runtime/runtime-guard.js';
 import type {
   SearchDocument,
   SearchHit,
@@ -11,8 +7,12 @@ import type {
   SearchQuery,
   SearchResult,
   SearchStore,
-} from '../../stores/search-store.js';
-import type { ApplyResult, VersionEntry, VersionedChange } from '../../stores/versioned-change.js';
+} from '../../contracts/search-store.js';
+import type { ApplyResult, VersionEntry, VersionedChange } from '../../contracts/view-store.js';
+import { PolystoreError, wrapStoreError } from '../../errors/index.js';
+import { importDriver } from '../../runtime/import-driver.js';
+import { type Logger, stderrLogger } from '../../runtime/logger.js';
+import { RuntimeGuard } from '../../runtime/runtime-guard.js';
 import { IndexJournal } from './orama-index-journal.js';
 import type { JournalEntry, KeyVersion } from './orama-journal.mjs';
 import { type CompiledQuery, compileQuery, countFacets } from './orama-query.js';

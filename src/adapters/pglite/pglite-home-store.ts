@@ -1,6 +1,6 @@
+import type { HomeStore } from '../../contracts/home-store.js';
 import { PolystoreError } from '../../errors/index.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
-import type { HomeStore } from '../../stores/home-store.js';
 import type { PgConnection } from '../postgres-shared/pg-executor.js';
 import { PostgresHomeStore } from '../postgres-shared/postgres-home-store.js';
 import { openPgliteDir, type PGliteLike, readyInjected } from './pglite-connection.js';

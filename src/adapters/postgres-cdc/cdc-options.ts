@@ -1,8 +1,8 @@
 import type { ConnectionOptions } from 'node:tls';
+import type { EventPublisher } from '../../contracts/event-log.js';
 import { PolystoreError } from '../../errors/index.js';
 import { isIdentifier } from '../../runtime/identifier.js';
 import type { Logger } from '../../runtime/logger.js';
-import type { EventPublisher } from '../../sync/event-log.js';
 import type { PgTarget } from '../postgres/pg-connection-errors.js';
 import { POSTGRES_URL_ENV, urlTarget } from '../postgres/postgres-options.js';
 

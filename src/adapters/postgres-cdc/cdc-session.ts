@@ -1,6 +1,6 @@
-import type { ChangeEvent } from '../../sync/change-event.js';
-import type { EventPublisher } from '../../sync/event-log.js';
-import { backoffDelay, DEFAULT_RETRY_POLICY } from '../../sync/retry-policy.js';
+import type { ChangeEvent } from '../../contracts/change-event.js';
+import type { EventPublisher } from '../../contracts/event-log.js';
+import { backoffDelay, DEFAULT_RETRY_POLICY } from '../../runtime/retry-policy.js';
 import type { ReplicationModuleLike, ReplicationServiceLike } from './cdc-driver.js';
 import type { CdcClientConfig } from './cdc-options.js';
 import { formatLsn, type Lsn, parseLsn } from './lsn.js';

@@ -1,5 +1,5 @@
-export type { ChangeEvent } from '../../sync/change-event.js';
-export type { EventPublisher } from '../../sync/event-log.js';
+export type { ChangeEvent } from '../../contracts/change-event.js';
+export type { EventPublisher } from '../../contracts/event-log.js';
 export type { CdcSlotOptions, PostgresCdcRelayOptions } from './cdc-options.js';
 export { type CdcSlotStatus, cdcSlotStatus, createCdcSlot, dropCdcSlot } from './cdc-slot.js';
 export { type PostgresCdcOptions, postgresCdc } from './postgres-cdc-capture.js';

@@ -1,6 +1,6 @@
+import { type ChangeEvent, type ChangeOp, eventIdOf } from '../../contracts/change-event.js';
+import { outboxPosition } from '../../contracts/log-position.js';
 import { PolystoreError } from '../../errors/index.js';
-import { type ChangeEvent, type ChangeOp, eventIdOf } from '../../sync/change-event.js';
-import { outboxPosition } from '../../sync/log-position.js';
 import type { CdcQueryable, ReplicationModuleLike, ReplicationPluginLike } from './cdc-driver.js';
 
 /** The pgoutput messages the relay acts on (proto_version 1); any other tag is passed over. */

@@ -1,4 +1,4 @@
-import type { ChangeCaptureFactory } from '../../sync/change-capture.js';
+import type { ChangeCaptureFactory } from '../../contracts/change-capture.js';
 import { type CdcSlotOptions, type PostgresCdcRelayOptions, resolveCdcTarget } from './cdc-options.js';
 import { cdcSlotStatus, createCdcSlot, dropCdcSlot } from './cdc-slot.js';
 import { postgresCdcRelay } from './postgres-cdc-relay.js';

@@ -1,10 +1,10 @@
+import type { CaptureStats, ChangeCapture } from '../../contracts/change-capture.js';
+import type { ChangeEvent } from '../../contracts/change-event.js';
+import type { LogPosition } from '../../contracts/log-position.js';
 import { isPolystoreError, PolystoreError } from '../../errors/index.js';
 import { describeError, type Logger, stderrLogger } from '../../runtime/logger.js';
+import { backoffDelay, type RetryPolicy } from '../../runtime/retry-policy.js';
 import { wakeableSleep } from '../../runtime/wakeable-sleep.js';
-import type { CaptureStats, ChangeCapture } from '../../sync/change-capture.js';
-import type { ChangeEvent } from '../../sync/change-event.js';
-import type { LogPosition } from '../../sync/log-position.js';
-import { backoffDelay, type RetryPolicy } from '../../sync/retry-policy.js';
 import { isBrokenConnection, openError } from '../postgres/pg-connection-errors.js';
 import { cdcError, loadReplication, openPool, type PgPoolLike, type ReplicationModuleLike } from './cdc-driver.js';
 import { type PostgresCdcRelayOptions, type ResolvedRelayOptions, resolveRelayOptions } from './cdc-options.js';

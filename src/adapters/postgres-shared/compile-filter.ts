@@ -1,6 +1,6 @@
-import type { ComparisonOp, FilterNode, JsonValue } from '../../model/filter-ast.js';
+import type { ComparisonOp, FilterNode, JsonValue } from '../../contracts/filter-ast.js';
+import type { FindOptions } from '../../contracts/home-store.js';
 import { quoteIdent } from '../../runtime/identifier.js';
-import type { FindOptions } from '../../stores/home-store.js';
 import { assertColumnFilterValue, resolveFilterField, type ScalarColumnType } from '../sql-shared/filter-fields.js';
 import type { EntityTable } from './entity-table.js';
 import { SQL_TYPES } from './row-codec.js';

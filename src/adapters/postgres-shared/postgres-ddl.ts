@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { EntityTableSpec } from '../../contracts/home-store.js';
 import { quoteIdent } from '../../runtime/identifier.js';
-import type { EntityTableSpec } from '../../stores/home-store.js';
 import { SQL_TYPES } from './row-codec.js';
 
 export function createSchemaSql(schema: string): string {

@@ -1,9 +1,15 @@
-import type { FilterNode } from '../../model/filter-ast.js';
+import type { ChangeEvent } from '../../contracts/change-event.js';
+import type { DeadLetter, NewDeadLetter } from '../../contracts/dead-letter.js';
+import type { FilterNode } from '../../contracts/filter-ast.js';
+import type {
+  EntityTableSpec,
+  FindOptions,
+  HomeStore,
+  HomeTransaction,
+  StoredRow,
+} from '../../contracts/home-store.js';
+import type { LogPosition } from '../../contracts/log-position.js';
 import { assertIdentifier, quoteIdent } from '../../runtime/identifier.js';
-import type { EntityTableSpec, FindOptions, HomeStore, HomeTransaction, StoredRow } from '../../stores/home-store.js';
-import type { ChangeEvent } from '../../sync/change-event.js';
-import type { DeadLetter, NewDeadLetter } from '../../sync/dead-letter.js';
-import type { LogPosition } from '../../sync/log-position.js';
 import { toNumber } from '../sql-shared/row-values.js';
 import { EntityTables } from './entity-table.js';
 import type { PgConnectionGuard } from './pg-executor.js';

@@ -1,7 +1,7 @@
+import type { NewChangeEvent } from '../../contracts/change-event.js';
+import type { EntityTableSpec, HomeTransaction, NewRow, StoredRow } from '../../contracts/home-store.js';
+import type { LogPosition } from '../../contracts/log-position.js';
 import { PolystoreError } from '../../errors/index.js';
-import type { EntityTableSpec, HomeTransaction, NewRow, StoredRow } from '../../stores/home-store.js';
-import type { NewChangeEvent } from '../../sync/change-event.js';
-import type { LogPosition } from '../../sync/log-position.js';
 import type { PgExecutor } from './pg-executor.js';
 import type { PostgresOutbox } from './postgres-outbox.js';
 import type { PostgresRows } from './postgres-rows.js';

@@ -1,7 +1,7 @@
+import type { FilterNode } from '../../contracts/filter-ast.js';
+import type { EntityTableSpec, FindOptions, NewRow, StoredRow } from '../../contracts/home-store.js';
+import { type LogPosition, outboxPosition } from '../../contracts/log-position.js';
 import { isPolystoreError } from '../../errors/index.js';
-import type { FilterNode } from '../../model/filter-ast.js';
-import type { EntityTableSpec, FindOptions, NewRow, StoredRow } from '../../stores/home-store.js';
-import { type LogPosition, outboxPosition } from '../../sync/log-position.js';
 import { recordExists, recordNotFound, versionConflict } from '../sql-shared/record-errors.js';
 import { type SqlValue, toNumber } from '../sql-shared/row-values.js';
 import { assertCount, assertId } from '../sql-shared/sql-arguments.js';

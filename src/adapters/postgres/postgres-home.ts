@@ -1,7 +1,7 @@
+import type { HomeStore } from '../../contracts/home-store.js';
 import { PolystoreError } from '../../errors/index.js';
 import { importDriver } from '../../runtime/import-driver.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
-import type { HomeStore } from '../../stores/home-store.js';
 import { PostgresHomeStore } from '../postgres-shared/postgres-home-store.js';
 import { openError, type PgTarget } from './pg-connection-errors.js';
 import { PgPoolConnection, type PgPoolLike } from './pg-pool-connection.js';

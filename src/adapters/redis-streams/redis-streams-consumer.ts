@@ -1,8 +1,8 @@
+import type { ChangeEvent } from '../../contracts/change-event.js';
+import { type DeliveredEvent, decodeEvent, type EventConsumer } from '../../contracts/event-log.js';
+import type { LogPosition } from '../../contracts/log-position.js';
 import { PolystoreError } from '../../errors/index.js';
 import { describeError, type Logger } from '../../runtime/logger.js';
-import type { ChangeEvent } from '../../sync/change-event.js';
-import { type DeliveredEvent, decodeEvent, type EventConsumer } from '../../sync/event-log.js';
-import type { LogPosition } from '../../sync/log-position.js';
 import { loadLua, type RedisStreamsClientLike, redisCall, runLua } from './redis-streams-driver.js';
 
 const CLAIM_STALE = loadLua('claim-stale.lua');

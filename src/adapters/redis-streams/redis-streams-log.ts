@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { ChangeEvent } from '../../contracts/change-event.js';
+import { type EventConsumer, type EventLog, type EventPublisher, encodeEvent } from '../../contracts/event-log.js';
 import { PolystoreError } from '../../errors/index.js';
 import { type Logger, stderrLogger } from '../../runtime/logger.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
-import type { ChangeEvent } from '../../sync/change-event.js';
-import { type EventConsumer, type EventLog, type EventPublisher, encodeEvent } from '../../sync/event-log.js';
 import { RedisStreamsConsumer } from './redis-streams-consumer.js';
 import {
   connectRedis,

@@ -1,6 +1,6 @@
+import type { VersionedChange } from '../../contracts/view-store.js';
 import { PolystoreError } from '../../errors/index.js';
-import { assertChangeBatch, assertScope as assertSharedScope } from '../../stores/key-value-checks.js';
-import type { VersionedChange } from '../../stores/versioned-change.js';
+import { assertChangeBatch, assertScope as assertSharedScope } from '../key-value-shared/key-value-checks.js';
 
 /**
  * How a value is kept in one Redis string:
@@ -66,7 +66,7 @@ export function assertKey(key: string, field = 'key'): void {
 }
 
 /** Scopes and TTLs follow the rules every key-value adapter shares. */
-export { assertTtl } from '../../stores/key-value-checks.js';
+export { assertTtl } from '../key-value-shared/key-value-checks.js';
 
 export function assertScope(scope: string): void {
   assertSharedScope('redis', scope);

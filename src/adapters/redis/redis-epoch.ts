@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DataLoss } from '../../stores/versioned-change.js';
+import type { DataLoss } from '../../contracts/view-store.js';
 
 /**
  * The marker key (`<keyPrefix>:epoch`) tells whether a Redis store still

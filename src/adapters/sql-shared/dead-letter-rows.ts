@@ -1,5 +1,5 @@
-import type { ChangeEvent } from '../../sync/change-event.js';
-import type { DeadLetter, NewDeadLetter } from '../../sync/dead-letter.js';
+import type { ChangeEvent } from '../../contracts/change-event.js';
+import type { DeadLetter, NewDeadLetter } from '../../contracts/dead-letter.js';
 import { type ColumnCodec, toNumber } from './row-values.js';
 import { assertCount, assertName } from './sql-arguments.js';
 

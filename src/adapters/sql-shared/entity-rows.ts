@@ -1,4 +1,4 @@
-import type { ColumnSpec, EntityTableSpec, StoredRow } from '../../stores/home-store.js';
+import type { ColumnSpec, EntityTableSpec, StoredRow } from '../../contracts/home-store.js';
 import { unknownField } from './entity-spec.js';
 import { type ColumnCodec, decodeColumnValue, encodeColumnValue, type SqlValue, toNumber } from './row-values.js';
 

@@ -1,6 +1,6 @@
+import type { EntityTableSpec } from '../../contracts/home-store.js';
 import { PolystoreError } from '../../errors/index.js';
 import { assertIdentifier } from '../../runtime/identifier.js';
-import type { EntityTableSpec } from '../../stores/home-store.js';
 
 /** Polystore's own tables; entity tables may not use the `_ps_` prefix. */
 export const INTERNAL_TABLE_PREFIX = '_ps_';

@@ -1,6 +1,6 @@
+import type { JsonValue } from '../../contracts/filter-ast.js';
+import type { ColumnSpec, ColumnType, EntityTableSpec } from '../../contracts/home-store.js';
 import { PolystoreError } from '../../errors/index.js';
-import type { JsonValue } from '../../model/filter-ast.js';
-import type { ColumnSpec, ColumnType, EntityTableSpec } from '../../stores/home-store.js';
 import { unknownField } from './entity-spec.js';
 
 /** A typed column's type: anything but `json`, which is compared as a document. */

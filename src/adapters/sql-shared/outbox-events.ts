@@ -1,6 +1,6 @@
-import type { ChangeEvent, ChangeOp, NewChangeEvent } from '../../sync/change-event.js';
-import { eventIdOf } from '../../sync/change-event.js';
-import { type LogPosition, parseOutboxPosition } from '../../sync/log-position.js';
+import type { ChangeEvent, ChangeOp, NewChangeEvent } from '../../contracts/change-event.js';
+import { eventIdOf } from '../../contracts/change-event.js';
+import { type LogPosition, parseOutboxPosition } from '../../contracts/log-position.js';
 import { type ColumnCodec, toNumber } from './row-values.js';
 import { assertCount, invalidArgument } from './sql-arguments.js';
 

@@ -1,5 +1,5 @@
+import type { ColumnSpec, ColumnType } from '../../contracts/home-store.js';
 import { PolystoreError } from '../../errors/index.js';
-import type { ColumnSpec, ColumnType } from '../../stores/home-store.js';
 
 /** What the SQL homes bind: text (also dates, JSON and big integers), numbers, booleans and NULL. */
 export type SqlValue = string | number | boolean | null;

@@ -1,5 +1,5 @@
-import { PolystoreError } from '../errors/index.js';
-import type { VersionedChange } from './versioned-change.js';
+import type { VersionedChange } from '../../contracts/view-store.js';
+import { PolystoreError } from '../../errors/index.js';
 
 /** Longest scope accepted by key-value stores, in bytes. */
 export const MAX_SCOPE_BYTES = 128;

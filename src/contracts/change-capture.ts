@@ -1,8 +1,8 @@
 import type { Logger } from '../runtime/logger.js';
-import type { HomeStore } from '../stores/home-store.js';
+import type { RetryPolicy } from '../runtime/retry-policy.js';
 import type { EventPublisher } from './event-log.js';
+import type { HomeStore } from './home-store.js';
 import type { LogPosition } from './log-position.js';
-import type { RetryPolicy } from './retry-policy.js';
 
 /** What a change capture reports (`polystore status`, metrics). */
 export interface CaptureStats {

@@ -1,8 +1,8 @@
-import type { FilterNode } from '../model/filter-ast.js';
-import type { ChangeEvent, NewChangeEvent } from '../sync/change-event.js';
-import type { DeadLetter, NewDeadLetter } from '../sync/dead-letter.js';
-import type { LogPosition } from '../sync/log-position.js';
-import type { StoreLifecycle } from './versioned-change.js';
+import type { ChangeEvent, NewChangeEvent } from './change-event.js';
+import type { DeadLetter, NewDeadLetter } from './dead-letter.js';
+import type { FilterNode } from './filter-ast.js';
+import type { LogPosition } from './log-position.js';
+import type { StoreLifecycle } from './view-store.js';
 
 /** SQL-independent column types a relational entity maps its fields to. */
 export type ColumnType = 'text' | 'integer' | 'double' | 'boolean' | 'timestamp' | 'json';

@@ -1,4 +1,4 @@
-import type { ViewStoreBase } from './versioned-change.js';
+import type { ViewStoreBase } from './view-store.js';
 
 export interface SetOptions {
   /** Time to live in milliseconds; the key reads as absent once it has passed. */

@@ -1,4 +1,4 @@
-import type { ViewStoreBase } from './versioned-change.js';
+import type { ViewStoreBase } from './view-store.js';
 
 export type GraphPropertyType = 'string' | 'int64' | 'double' | 'boolean';
 

@@ -1,0 +1,12 @@
+export type * from './analytics-store.js';
+export type * from './change-capture.js';
+export type * from './change-event.js';
+export type * from './dead-letter.js';
+export type * from './event-log.js';
+export type * from './filter-ast.js';
+export type * from './graph-store.js';
+export type * from './home-store.js';
+export type * from './key-value-store.js';
+export type * from './log-position.js';
+export type * from './search-store.js';
+export type * from './view-store.js';
