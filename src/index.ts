@@ -1,15 +1,36 @@
 export type { ViewDrift } from './checker/consistency-checker.js';
 export type * from './contracts/index.js';
 export * from './errors/index.js';
-export { defineEntity, type EntityDef, type EntityOptions, type EntityRecord } from './model/define-entity.js';
+export {
+  defineEntity,
+  type EntityDef,
+  type EntityInput,
+  type EntityOptions,
+  type EntityRecord,
+} from './model/define-entity.js';
 export { defineKeyspace, type KeyspaceDef, type KeyspaceOptions } from './model/define-keyspace.js';
 export type { Filter } from './model/parse-filter.js';
-export type { Versioned } from './model/record-codec.js';
+export type { RecordCodec, Versioned, WriteToken, Written } from './model/record-codec.js';
 export type { StandardSchemaV1 } from './model/standard-schema.js';
-export { createPolystore, Polystore, type PolystoreConfig, type ViewStore } from './polystore.js';
-export type { EntityClient, EntitySearchResult, FindOptions, WriteOptions } from './router/entity-client.js';
+export {
+  createPolystore,
+  Polystore,
+  type PolystoreConfig,
+  type TransactionClients,
+  type ViewStore,
+} from './polystore.js';
+export type {
+  Deleted,
+  EntityClient,
+  EntitySearchResult,
+  FindOptions,
+  SearchHitRecord,
+  WriteOptions,
+} from './router/entity-client.js';
 export type { KeyspaceClient } from './router/keyspace-client.js';
 export type { ReadConsistency, ReadOptions } from './router/read-options.js';
+export type { BreakerOptions, BreakerState, BreakerStats } from './router/store-breaker.js';
+export type { PolystoreTransaction, TransactionEntity } from './router/transaction-client.js';
 export type { AnalyticsClient, GraphClient } from './router/view-query-client.js';
 export { type Logger, silentLogger, stderrLogger } from './runtime/logger.js';
 export { outboxEventLog } from './sync/outbox-event-log.js';

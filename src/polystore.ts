@@ -8,13 +8,18 @@ import type { LogPosition } from './contracts/log-position.js';
 import type { SearchStore } from './contracts/search-store.js';
 import type { ViewStoreBase } from './contracts/view-store.js';
 import { PolystoreError } from './errors/index.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES, type EntityDef } from './model/define-entity.js';
+import type { EntityDef } from './model/define-entity.js';
 import type { KeyspaceDef } from './model/define-keyspace.js';
+import { type ResolvedConfig, readConfig } from './polystore-options.js';
 import { EntityClient, type EntityViews } from './router/entity-client.js';
+import { EntityWriter } from './router/entity-writes.js';
 import { KeyspaceClient } from './router/keyspace-client.js';
-import type { ReadContext } from './router/read-context.js';
+import type { RouterContext } from './router/router-context.js';
+import { type BreakerOptions, type BreakerStats, StoreBreaker } from './router/store-breaker.js';
+import { PolystoreTransaction, type TransactionEntity } from './router/transaction-client.js';
 import { AnalyticsClient, GraphClient } from './router/view-query-client.js';
-import { type Logger, stderrLogger } from './runtime/logger.js';
+import { WriteScope } from './router/write-scope.js';
+import type { Logger } from './runtime/logger.js';
 import { outboxEventLog } from './sync/outbox-event-log.js';
 import { SyncEngine, type SyncOptions } from './sync/sync-engine.js';
 import type { CacheViewDef } from './views/cache-view.js';
@@ -44,13 +49,26 @@ export interface PolystoreConfig<E extends AnyEntity, K extends AnyKeyspace> {
   readonly maxPayloadBytes?: number;
   /** Default read-your-writes timeout in ms (default 5000). */
   readonly readTimeoutMs?: number;
+  /**
+   * How reads treat a view store that fails or hangs (a circuit breaker per
+   * store): `timeoutMs` (default 1000) bounds each call, `failureThreshold`
+   * (default 3) failures in a row send reads around the store for `cooldownMs`
+   * (default 5000). `get` then reads the home; `search` fails fast.
+   */
+  readonly viewReads?: Partial<BreakerOptions>;
   readonly logger?: Logger;
 }
 
-type RecordOf<E> = E extends EntityDef<string, infer T> ? T : never;
+type RecordOf<E> = E extends EntityDef<string, infer T, unknown> ? T : never;
+type InputOf<E> = E extends EntityDef<string, unknown, infer In> ? In : never;
 type ValueOf<K> = K extends KeyspaceDef<string, infer T> ? T : never;
 type EntityNamed<E extends AnyEntity, N> = Extract<E, { name: N }>;
 type KeyspaceNamed<K extends AnyKeyspace, N> = Extract<K, { name: N }>;
+
+/** The typed writes of every entity inside `db.transaction`, by entity name. */
+export type TransactionClients<E extends AnyEntity> = {
+  [N in E['name']]: TransactionEntity<RecordOf<EntityNamed<E, N>>, InputOf<EntityNamed<E, N>>>;
+};
 
 /**
  * Creates a Polystore instance. Nothing is opened until `ready()`.
@@ -74,56 +92,45 @@ export function createPolystore<E extends AnyEntity, K extends AnyKeyspace = nev
 export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   /** The sync engine: start/stop projectors, catch up, stats, dead letters. */
   readonly sync: SyncEngine;
-  readonly #config: PolystoreConfig<E, K>;
-  readonly #entities = new Map<string, AnyEntity>();
-  readonly #views: { view: ViewDef<unknown>; store: ViewStore }[] = [];
+  readonly #config: ResolvedConfig<E, K>;
+  readonly #writers = new Map<string, EntityWriter<unknown, unknown>>();
+  readonly #breakers = new Map<ViewStore, StoreBreaker>();
   readonly #clients = new Map<string, unknown>();
-  readonly #ctx: ReadContext & { maxPayloadBytes: number; afterCommit(): void };
+  readonly #ctx: RouterContext;
   #lastWrite: LogPosition | null = null;
   #ready: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
 
   constructor(config: PolystoreConfig<E, K>) {
-    this.#config = config;
-    for (const entity of config.entities) {
-      if (this.#entities.has(entity.name))
-        throw invalid(`The entity "${entity.name}" is declared twice`, 'entities', 'give each entity a unique name');
-      this.#entities.set(entity.name, entity);
-    }
-    const names = new Set<string>();
-    for (const view of config.views ?? []) {
-      if (names.has(view.name))
-        throw invalid(`The view "${view.name}" is declared twice`, 'views', 'give each view a unique `name`');
-      names.add(view.name);
-      if (!this.#entities.has(view.entity))
-        throw invalid(
-          `The view "${view.name}" reads the undeclared entity "${view.entity}"`,
-          'views',
-          'add the entity to `entities`',
-        );
-      this.#views.push({
-        view,
-        store: this.#store(view.store, view.kind === 'cache' ? 'key-value' : view.kind, `view "${view.name}"`),
-      });
-    }
-    for (const keyspace of config.keyspaces ?? [])
-      this.#store(keyspace.store, 'key-value', `keyspace "${keyspace.name}"`);
-    const logger = config.logger ?? stderrLogger;
+    this.#config = readConfig(config);
+    const { home, views, logger } = this.#config;
     this.sync = new SyncEngine(
-      config.home,
-      config.log ?? outboxEventLog(config.home),
-      this.#views.map(({ view, store }) => ({
+      home,
+      config.log ?? outboxEventLog(home),
+      views.map(({ view, store }) => ({
         view,
         store: store as ViewStoreBase<unknown>,
-        entity: this.#entities.get(view.entity)!,
+        entity: this.#config.entities.get(view.entity)!,
       })),
       config.sync ?? {},
       logger,
     );
+    for (const { store } of views) {
+      if (!this.#breakers.has(store))
+        this.#breakers.set(store, new StoreBreaker(store.driver, this.#config.viewReads, logger));
+    }
+    for (const [name, entity] of this.#config.entities) {
+      this.#writers.set(
+        name,
+        new EntityWriter(entity, { ...this.#config.limits, maxIdBytes: this.#config.maxIdBytes.get(name)! }),
+      );
+    }
     this.#ctx = {
-      home: config.home,
+      home,
       sync: this.sync,
-      readTimeoutMs: config.readTimeoutMs ?? 5000,
-      maxPayloadBytes: config.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+      readTimeoutMs: this.#config.readTimeoutMs,
+      limits: this.#config.limits,
+      logger,
       lastWrite: () => this.#lastWrite,
       recordWrite: (position) => {
         if (this.#lastWrite === null || position > this.#lastWrite) this.#lastWrite = position;
@@ -138,13 +145,14 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
    * as inspection tools do).
    */
   ready(options: { sync?: boolean } = {}): Promise<void> {
+    if (this.#closing) return Promise.reject(closedError());
     this.#ready ??= (async () => {
-      const { home, stores = {} } = this.#config;
+      const { home, stores, entities, views, autoStart } = this.#config;
       await home.ready();
-      await home.ensureSchema([...this.#entities.values()].map((e) => e.table));
+      await home.ensureSchema([...entities.values()].map((e) => e.table));
       await Promise.all(Object.values(stores).map((store) => store.ready()));
-      for (const { view, store } of this.#views) await view.prepare(store as ViewStoreBase<unknown>);
-      if ((options.sync ?? this.#config.sync?.autoStart) !== false) await this.sync.start();
+      for (const { view, store } of views) await view.prepare(store as ViewStoreBase<unknown>);
+      if ((options.sync ?? autoStart) !== false) await this.sync.start();
     })().catch((err: unknown) => {
       this.#ready = undefined;
       throw err;
@@ -152,33 +160,77 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     return this.#ready;
   }
 
-  /** Stops sync (checkpoints saved) and closes every store. */
-  async close(): Promise<void> {
-    await this.sync.stop();
-    const stores = Object.values(this.#config.stores ?? {});
-    await Promise.all(stores.map((store) => store.close()));
-    // A broker log opened its own connection; the outbox log has nothing to close.
-    await (this.#config.log as { close?: () => Promise<void> } | undefined)?.close?.();
-    await this.#config.home.close();
+  /**
+   * Stops sync (checkpoints saved) and closes every store, the log and the
+   * home, even when one of them fails to close (the first failure is thrown
+   * afterwards). Waits for a `ready()` in flight first. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#ready?.catch(() => undefined);
+      const failures: unknown[] = [];
+      const attempt = async (fn: () => Promise<void>) => {
+        try {
+          await fn();
+        } catch (err) {
+          failures.push(err);
+        }
+      };
+      await attempt(() => this.sync.stop());
+      await Promise.all(Object.values(this.#config.stores).map((store) => attempt(() => store.close())));
+      // A broker log opened its own connection; the outbox log has nothing to close.
+      const log = this.#config.log as { close?: () => Promise<void> } | undefined;
+      if (log?.close) await attempt(() => log.close!());
+      await attempt(() => this.#config.home.close());
+      if (failures.length > 0) throw failures[0];
+    })();
+    return this.#closing;
   }
 
   /** The typed client of one entity. */
-  entity<N extends E['name']>(name: N): EntityClient<RecordOf<EntityNamed<E, N>>> {
+  entity<N extends E['name']>(name: N): EntityClient<RecordOf<EntityNamed<E, N>>, InputOf<EntityNamed<E, N>>> {
     return this.#client(`entity:${name}`, () => {
-      const entity = this.#entities.get(name);
-      if (!entity)
-        throw new PolystoreError('PS_ERR_UNKNOWN_ENTITY', `No entity is named "${String(name).slice(0, 64)}"`, {
-          field: 'entity',
-          fix: `use one of ${[...this.#entities.keys()].join(', ')}`,
-        });
-      return new EntityClient(entity, this.#entityViews(name), this.#ctx);
+      const writer = this.#writers.get(name);
+      if (!writer) throw unknownEntity(name, [...this.#writers.keys()]);
+      return new EntityClient(writer, this.#entityViews(name), this.#ctx);
+    }) as EntityClient<RecordOf<EntityNamed<E, N>>, InputOf<EntityNamed<E, N>>>;
+  }
+
+  /**
+   * Runs `fn` in one home transaction: every create, update and delete made
+   * through `tx.entity(name)` commits together with its outbox events, or none
+   * does (an error thrown by `fn` or by any write rolls everything back).
+   * `expectedVersion` checks run inside. Returns what `fn` returns; the last
+   * write's `$token` (also `db.lastWrite`) covers every write of the transaction.
+   *
+   * @example
+   * await db.transaction(async (tx) => {
+   *   const stock = await tx.entity('stock').get('p1', { lock: true });
+   *   await tx.entity('stock').update('p1', { qty: stock!.qty - 1 }, { expectedVersion: stock!.$version });
+   *   await tx.entity('orders').create({ id: 'o1', productId: 'p1', qty: 1 });
+   * });
+   */
+  async transaction<R>(fn: (tx: PolystoreTransaction<TransactionClients<E>>) => Promise<R>): Promise<R> {
+    let token: LogPosition | null = null;
+    const result = await this.#config.home.transaction(async (homeTx) => {
+      const scope = new WriteScope(homeTx);
+      const tx = new PolystoreTransaction<TransactionClients<E>>(scope, this.#writers);
+      try {
+        return await fn(tx);
+      } finally {
+        tx.end();
+        token = scope.token;
+      }
     });
+    if (token !== null) this.#ctx.recordWrite(token);
+    this.#ctx.afterCommit();
+    return result;
   }
 
   /** The typed client of one keyspace (KV-only data with a TTL). */
   keyspace<N extends K['name']>(name: N): KeyspaceClient<ValueOf<KeyspaceNamed<K, N>>> {
     return this.#client(`keyspace:${name}`, () => {
-      const def = (this.#config.keyspaces ?? []).find((k) => k.name === name);
+      const def = this.#config.keyspaces.find((k) => k.name === name);
       if (!def)
         throw new PolystoreError('PS_ERR_UNKNOWN_ENTITY', `No keyspace is named "${String(name).slice(0, 64)}"`, {
           field: 'keyspace',
@@ -186,8 +238,8 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
         });
       return new KeyspaceClient(
         def,
-        this.#store(def.store, 'key-value', `keyspace "${name}"`) as KeyValueStore,
-        this.#ctx.maxPayloadBytes,
+        this.#config.stores[def.store] as KeyValueStore,
+        this.#config.limits.maxPayloadBytes,
       );
     });
   }
@@ -196,7 +248,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   graph(store: string): GraphClient {
     return this.#client(
       `graph:${store}`,
-      () => new GraphClient(this.#store(store, 'graph', 'graph()') as GraphStore, this.#viewsOn(store), this.#ctx),
+      () => new GraphClient(this.#storeOfKind(store, 'graph') as GraphStore, this.#viewsOn(store), this.#ctx),
     );
   }
 
@@ -205,22 +257,25 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     return this.#client(
       `analytics:${store}`,
       () =>
-        new AnalyticsClient(
-          this.#store(store, 'analytics', 'analytics()') as AnalyticsStore,
-          this.#viewsOn(store),
-          this.#ctx,
-        ),
+        new AnalyticsClient(this.#storeOfKind(store, 'analytics') as AnalyticsStore, this.#viewsOn(store), this.#ctx),
     );
   }
 
-  /** The token of this client's newest committed write (for read-your-writes across clients). */
+  /** The token of this instance's newest committed write (for read-your-writes across clients and processes). */
   get lastWrite(): LogPosition | null {
     return this.#lastWrite;
   }
 
   /** Declared views with their stores. */
   get views(): readonly { view: ViewDef<unknown>; store: ViewStore }[] {
-    return this.#views;
+    return this.#config.views;
+  }
+
+  /** How reads find each view store: its breaker's state, failures and reads that went around it. */
+  health(): { readonly views: readonly (BreakerStats & { readonly view: string })[] } {
+    return {
+      views: this.#config.views.map(({ view, store }) => ({ view: view.name, ...this.#breakers.get(store)!.stats() })),
+    };
   }
 
   /**
@@ -228,44 +283,40 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
    * by version; `repair: true` writes the home's state of each drifted id.
    */
   check(options: { views?: readonly string[]; repair?: boolean } = {}): Promise<ViewDrift[]> {
-    const targets = this.#views
+    const targets = this.#config.views
       .filter(({ view }) => !options.views || options.views.includes(view.name))
       .map(({ view, store }) => ({
         view,
         store: store as ViewStoreBase<unknown>,
-        entity: this.#entities.get(view.entity)!,
+        entity: this.#config.entities.get(view.entity)!,
       }));
-    return checkConsistency(this.#config.home, targets, options);
+    return checkConsistency(this.#config.home, targets, { ...options, logger: this.#config.logger });
   }
 
   #entityViews(entity: string): EntityViews {
-    const mine = this.#views.filter(({ view }) => view.entity === entity);
-    const cache = mine.find(({ view }) => view.kind === 'cache');
-    const search = mine.find(({ view }) => view.kind === 'search');
-    return {
-      ...(cache ? { cache: { view: cache.view as CacheViewDef, store: cache.store as KeyValueStore } } : {}),
-      ...(search ? { search: { view: search.view as SearchViewDef, store: search.store as SearchStore } } : {}),
-    };
+    const mine = this.#config.views.filter(({ view }) => view.entity === entity);
+    const route = <V, S>(found: { view: ViewDef<unknown>; store: ViewStore } | undefined) =>
+      found && { view: found.view as V, store: found.store as S, breaker: this.#breakers.get(found.store)! };
+    const cache = route<CacheViewDef, KeyValueStore>(
+      mine.find(({ view }) => view.kind === 'cache' && (view as CacheViewDef).wholeRecords),
+    );
+    const search = route<SearchViewDef, SearchStore>(mine.find(({ view }) => view.kind === 'search'));
+    return { ...(cache ? { cache } : {}), ...(search ? { search } : {}) };
   }
 
   #viewsOn(store: string): string[] {
-    return this.#views.filter(({ view }) => view.store === store).map(({ view }) => view.name);
+    return this.#config.views.filter(({ view }) => view.store === store).map(({ view }) => view.name);
   }
 
-  #store(name: string, kind: ViewStore['kind'], user: string): ViewStore {
-    const store = this.#config.stores?.[name];
-    if (!store)
-      throw invalid(
-        `The ${user} uses the store "${name}", which is not in \`stores\``,
-        'stores',
-        `add a ${kind} store named "${name}"`,
+  #storeOfKind(name: string, kind: ViewStore['kind']): ViewStore {
+    const store = this.#config.stores[name];
+    if (!store || store.kind !== kind) {
+      throw new PolystoreError(
+        'PS_ERR_INVALID_CONFIG',
+        store ? `The store "${name}" is a ${store.kind} store, not a ${kind} store` : `No store is named "${name}"`,
+        { field: 'stores', fix: `name a ${kind} store from \`stores\`` },
       );
-    if (store.kind !== kind)
-      throw invalid(
-        `The ${user} needs a ${kind} store, but "${name}" is a ${store.kind} store`,
-        'stores',
-        `point it at a ${kind} store`,
-      );
+    }
     return store;
   }
 
@@ -279,6 +330,15 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   }
 }
 
-function invalid(message: string, field: string, fix: string): PolystoreError {
-  return new PolystoreError('PS_ERR_INVALID_CONFIG', message, { field, fix });
+function unknownEntity(name: unknown, known: readonly string[]): PolystoreError {
+  return new PolystoreError('PS_ERR_UNKNOWN_ENTITY', `No entity is named "${String(name).slice(0, 64)}"`, {
+    field: 'entity',
+    fix: `use one of ${known.join(', ')}`,
+  });
+}
+
+function closedError(): PolystoreError {
+  return new PolystoreError('PS_ERR_STORE_CLOSED', 'This Polystore was closed', {
+    fix: 'create a new Polystore with createPolystore()',
+  });
 }

@@ -1,7 +1,8 @@
 import type { HomeStore } from '../contracts/home-store.js';
 import type { VersionEntry, ViewStoreBase } from '../contracts/view-store.js';
 import type { EntityDef } from '../model/define-entity.js';
-import { fromHomeData, toJsonForm } from '../model/record-codec.js';
+import { jsonFormOfRow } from '../model/record-codec.js';
+import { describeError, type Logger, silentLogger } from '../runtime/logger.js';
 import type { ViewDef } from '../views/view-def.js';
 
 export interface ViewDrift {
@@ -19,6 +20,8 @@ export interface ViewDrift {
   readonly sample: { readonly missing: string[]; readonly stale: string[]; readonly extra: string[] };
   /** Records written back by `repair` (0 unless repairing). */
   readonly repaired: number;
+  /** Drifted records `repair` could not write because their projection throws (poison; fix the view's projection). */
+  readonly unrepairable: number;
 }
 
 interface CheckTarget {
@@ -35,8 +38,9 @@ interface CheckTarget {
 export async function checkConsistency(
   home: HomeStore,
   targets: readonly CheckTarget[],
-  options: { repair?: boolean } = {},
+  options: { repair?: boolean; logger?: Logger } = {},
 ): Promise<ViewDrift[]> {
+  const logger = options.logger ?? silentLogger;
   const homeVersions = new Map<string, Map<string, number>>();
   const out: ViewDrift[] = [];
   for (const { view, store, entity } of targets) {
@@ -56,7 +60,9 @@ export async function checkConsistency(
       } else if (entry.version < version) stale.push(id);
     }
     for (const [key, entry] of held) if (!entry.deleted && !expected.has(key)) extra.push(key);
-    const repaired = options.repair ? await repair(home, view, store, entity, [...missing, ...stale], extra, held) : 0;
+    const { repaired, unrepairable } = options.repair
+      ? await repair(home, { view, store, entity }, [...missing, ...stale], extra, held, logger)
+      : { repaired: 0, unrepairable: 0 };
     out.push({
       view: view.name,
       entity: entity.name,
@@ -66,6 +72,7 @@ export async function checkConsistency(
       checked: expected.size,
       sample: { missing: missing.slice(0, 20), stale: stale.slice(0, 20), extra: extra.slice(0, 20) },
       repaired,
+      unrepairable,
     });
   }
   return out;
@@ -73,26 +80,34 @@ export async function checkConsistency(
 
 async function repair(
   home: HomeStore,
-  view: ViewDef<unknown>,
-  store: ViewStoreBase<unknown>,
-  entity: EntityDef,
+  { view, store, entity }: CheckTarget,
   behind: readonly string[],
   extra: readonly string[],
   held: ReadonlyMap<string, VersionEntry>,
-): Promise<number> {
+  logger: Logger,
+): Promise<{ repaired: number; unrepairable: number }> {
   let repaired = 0;
+  let unrepairable = 0;
   for (let i = 0; i < behind.length; i += 500) {
     const rows = await home.getMany(entity.table, behind.slice(i, i + 500));
-    const changes = rows.map((row) => ({
-      key: row.id,
-      version: row.version,
-      value: view.project(toJsonForm(fromHomeData(entity, row.id, row.data))) ?? null,
-    }));
-    repaired += (await store.applyIfNewer(view.scope, changes)).applied;
+    const changes = [];
+    for (const row of rows) {
+      try {
+        changes.push({ key: row.id, version: row.version, value: view.project(jsonFormOfRow(entity, row)) ?? null });
+      } catch (err) {
+        // One record whose projection throws must not stop the repair of the others.
+        unrepairable++;
+        logger.warn(
+          { view: view.name, error: describeError(err) },
+          'check --repair skipped a record whose projection throws',
+        );
+      }
+    }
+    if (changes.length > 0) repaired += (await store.applyIfNewer(view.scope, changes)).applied;
   }
   // A live entry with no home row: its delete was lost. Tombstone it one version up.
   const tombstones = extra.map((key) => ({ key, version: (held.get(key)?.version ?? 0) + 1, value: null }));
   if (tombstones.length > 0) repaired += (await store.applyIfNewer(view.scope, tombstones)).applied;
   await store.flush();
-  return repaired;
+  return { repaired, unrepairable };
 }

@@ -1,7 +1,7 @@
 import type { HomeStore } from '../contracts/home-store.js';
 import type { VersionedChange, ViewStoreBase } from '../contracts/view-store.js';
 import type { EntityDef } from '../model/define-entity.js';
-import { fromHomeData, toJsonForm } from '../model/record-codec.js';
+import { jsonFormOfRow } from '../model/record-codec.js';
 import type { ViewDef } from '../views/view-def.js';
 
 export interface RebuildTarget {
@@ -47,7 +47,7 @@ export async function rebuildView(home: HomeStore, target: RebuildTarget): Promi
     const changes: VersionedChange<unknown>[] = [];
     for (const row of await home.getMany(entity.table, behind.slice(i, i + CHUNK))) {
       try {
-        const value = view.project(toJsonForm(fromHomeData(entity, row.id, row.data)));
+        const value = view.project(jsonFormOfRow(entity, row));
         changes.push({ key: row.id, version: row.version, value: value ?? null });
       } catch {
         unprojectable++;

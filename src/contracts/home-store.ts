@@ -104,6 +104,10 @@ export interface HomeTransaction {
  * transaction commits late.
  */
 export interface HomeStore extends StoreLifecycle {
+  /** Longest id (UTF-8 bytes) the home stores and indexes faithfully, when it has a limit. */
+  readonly maxIdBytes?: number;
+  /** Deepest JSON nesting a record may have in this home (JSON depth: a record of scalars is 2), when limited. */
+  readonly maxJsonDepth?: number;
   /** Creates tables (if absent) for the entities and Polystore's own tables. */
   ensureSchema(specs: readonly EntityTableSpec[]): Promise<void>;
   /** Runs `fn` in one transaction; rolls back if it throws. */

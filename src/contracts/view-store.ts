@@ -46,6 +46,13 @@ export interface StoreLifecycle {
 export interface ViewStoreBase<V> extends StoreLifecycle {
   readonly durability: Durability;
   /**
+   * Longest key (UTF-8 bytes) a change may carry in any valid scope, when the
+   * store has a limit (LMDB keys are bounded). Polystore refuses ids longer than
+   * the lowest limit of an entity's stores at write time, so no event can
+   * reach a view that cannot hold it.
+   */
+  readonly maxKeyBytes?: number;
+  /**
    * Applies each change only if its version is newer than the version the
    * store holds for `scope`/`key` (a tombstone counts). Idempotent: applying
    * the same change twice, or an older one after a newer one, changes nothing.

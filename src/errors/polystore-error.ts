@@ -59,11 +59,15 @@ export function isPolystoreError(err: unknown, code?: ErrorCode): err is Polysto
 const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^:/@\s]*)(:[^@\s]*)?@/gi;
 const KEY_VALUE_SECRETS = /\b(password|passwd|pwd|secret|token|apikey|api_key)=([^\s&;]+)/gi;
 
-/** Removes credentials from connection strings and `password=...` pairs. */
+/**
+ * Removes credentials from connection strings and `password=...` pairs. A
+ * user name with a password keeps the name; userinfo without a password is
+ * redacted whole, since some schemes carry a secret there (`nats://<token>@host`).
+ */
 export function redactSecrets(text: string): string {
   return text
     .replace(URL_CREDENTIALS, (_m, scheme: string, user: string, pass?: string) =>
-      pass ? `${scheme}${user}:***@` : `${scheme}${user}@`,
+      pass ? `${scheme}${user}:***@` : user ? `${scheme}***@` : `${scheme}@`,
     )
     .replace(KEY_VALUE_SECRETS, (_m, key: string) => `${key}=***`);
 }

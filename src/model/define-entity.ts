@@ -1,8 +1,9 @@
 import type { ColumnType, EntityTableSpec } from '../contracts/home-store.js';
 import { PolystoreError } from '../errors/index.js';
 import { assertIdentifier } from '../runtime/identifier.js';
+import { compileRecordCodec, type RecordCodec } from './record-codec.js';
 import { columnsOf, introspectSchema, type SchemaShape } from './schema-introspection.js';
-import type { InferOutput, StandardSchemaV1 } from './standard-schema.js';
+import type { InferInput, InferOutput, StandardSchemaV1 } from './standard-schema.js';
 
 /** Default limit on one record's JSON size. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
@@ -27,8 +28,12 @@ export interface EntityOptions<Name extends string, S extends StandardSchemaV1> 
   readonly generateId?: () => string;
 }
 
-/** A declared entity: its schema, id field and how the home stores it. */
-export interface EntityDef<Name extends string = string, T = unknown> {
+/**
+ * A declared entity: its schema, id field and how the home stores it. `T` is
+ * the record as reads return it (the schema's output), `In` what writes
+ * accept (its input: defaulted fields may be left out).
+ */
+export interface EntityDef<Name extends string = string, T = unknown, In = T> {
   readonly name: Name;
   readonly schema: StandardSchemaV1<unknown, T>;
   readonly idField: string;
@@ -36,10 +41,17 @@ export interface EntityDef<Name extends string = string, T = unknown> {
   readonly table: EntityTableSpec;
   readonly maxPayloadBytes: number | undefined;
   readonly generateId: (() => string) | undefined;
+  /** The one decoder of this entity's records (home rows, cache values, events, update merges). */
+  readonly codec: RecordCodec;
+  /** Type-level only: what writes accept. */
+  readonly __input?: In;
 }
 
 /** The record type of an entity definition. */
-export type EntityRecord<E> = E extends EntityDef<string, infer T> ? T : never;
+export type EntityRecord<E> = E extends EntityDef<string, infer T, unknown> ? T : never;
+
+/** What writes of an entity definition accept (defaulted fields optional). */
+export type EntityInput<E> = E extends EntityDef<string, unknown, infer In> ? In : never;
 
 const RESERVED = /^(_version|_ps_.*|\$.*)$/;
 
@@ -55,7 +67,7 @@ const RESERVED = /^(_version|_ps_.*|\$.*)$/;
  */
 export function defineEntity<const Name extends string, S extends StandardSchemaV1>(
   options: EntityOptions<Name, S>,
-): EntityDef<Name, InferOutput<S>> {
+): EntityDef<Name, InferOutput<S>, InferInput<S>> {
   const name = options.name;
   assertIdentifier(name, 'entity name');
   const idField = options.id ?? 'id';
@@ -91,6 +103,7 @@ export function defineEntity<const Name extends string, S extends StandardSchema
     },
     maxPayloadBytes: options.maxPayloadBytes,
     generateId: options.generateId,
+    codec: compileRecordCodec(options.schema, shape, idField, storage),
   };
 }
 

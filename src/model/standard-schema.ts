@@ -23,6 +23,9 @@ export interface StandardIssue {
 /** The output type of a Standard Schema. */
 export type InferOutput<S extends StandardSchemaV1> = NonNullable<S['~standard']['types']>['output'];
 
+/** The input type of a Standard Schema (what a write accepts: defaulted fields optional). */
+export type InferInput<S extends StandardSchemaV1> = NonNullable<S['~standard']['types']>['input'];
+
 /** Joins an issue path into a dotted field name. */
 export function issuePath(issue: StandardIssue): string {
   return (issue.path ?? [])

@@ -1,7 +1,7 @@
 import type { AnalyticsStore, AnalyticsValue } from '../contracts/analytics-store.js';
 import type { GraphStore, GraphValue } from '../contracts/graph-store.js';
-import { awaitConsistency, type ReadContext, strongUnsupported } from './read-context.js';
 import type { ReadOptions } from './read-options.js';
+import { awaitConsistency, type RouterContext, strongUnsupported } from './router-context.js';
 
 /**
  * Parameterised Cypher reads against a graph store.
@@ -16,7 +16,7 @@ export class GraphClient {
   constructor(
     private readonly store: GraphStore,
     private readonly views: readonly string[],
-    private readonly ctx: ReadContext,
+    private readonly ctx: RouterContext,
   ) {}
 
   async query<R = Record<string, unknown>>(
@@ -43,7 +43,7 @@ export class AnalyticsClient {
   constructor(
     private readonly store: AnalyticsStore,
     private readonly views: readonly string[],
-    private readonly ctx: ReadContext,
+    private readonly ctx: RouterContext,
   ) {}
 
   async query<R = Record<string, unknown>>(

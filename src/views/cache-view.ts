@@ -13,10 +13,12 @@ export interface CacheViewOptions<E> extends ViewOptions {
   readonly select?: (record: Projected<E>) => Record<string, unknown>;
 }
 
-/** A cache view also serves `get(id)` reads (cache-aside). */
+/** A cache view of whole records also serves `get(id)` reads (cache-aside). */
 export interface CacheViewDef extends ViewDef<unknown> {
   readonly kind: 'cache';
   readonly ttlMs: number | undefined;
+  /** True when it caches whole records (no `select`), so `get` can answer from it. */
+  readonly wholeRecords: boolean;
 }
 
 /**
@@ -35,7 +37,9 @@ export function cacheView<E extends EntityDef>(entity: E, options: CacheViewOpti
     store: options.store,
     scope: assertIdentifier(options.prefix ?? name, 'cache prefix'),
     ttlMs: options.ttlMs,
-    completeness: 'complete',
+    wholeRecords: select === undefined,
+    // Entries of a TTL cache expire on their own: absence is not drift, only stale or extra entries are.
+    completeness: options.ttlMs === undefined ? 'complete' : 'partial',
     // Write-through: every change stores the new record; a delete leaves a
     // tombstone so an older cache fill cannot bring the record back.
     project: (record) => (select ? select(record) : record),

@@ -47,6 +47,10 @@ describe('error catalogue', () => {
     expect(text).toContain('postgres://admin:***@db:5432/app');
     const err = new PolystoreError('PS_ERR_STORE_UNAVAILABLE', 'cannot connect to postgres://u:pw123@h/db');
     expect(err.message).not.toContain('pw123');
+    // A NATS token travels as bare userinfo.
+    const nats = redactSecrets('cannot reach nats://s3cr3tT0ken@127.0.0.1:4222 or nats://u:p@h:1');
+    expect(nats).not.toMatch(/s3cr3tT0ken|u:p@/);
+    expect(nats).toContain('nats://***@127.0.0.1:4222');
   });
 
   it('wraps driver errors with the cause kept and the message not copied', () => {

@@ -2,7 +2,14 @@ import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { lmdbStore } from '../../src/adapters/lmdb/index.js';
 import { pgliteHome } from '../../src/adapters/pglite/index.js';
-import { cacheView, createPolystore, defineEntity, defineKeyspace, type Versioned } from '../../src/index.js';
+import {
+  cacheView,
+  createPolystore,
+  defineEntity,
+  defineKeyspace,
+  type Versioned,
+  type WriteToken,
+} from '../../src/index.js';
 
 // These assertions are checked by `tsc` (npm run check); at run time they only build objects.
 const users = defineEntity({
@@ -14,11 +21,15 @@ const notes = defineEntity({
   storage: 'document',
   schema: z.object({ id: z.string(), text: z.string(), tags: z.array(z.string()) }),
 });
+const counters = defineEntity({
+  name: 'counters',
+  schema: z.object({ id: z.string(), n: z.number().int().default(0), label: z.string().optional() }),
+});
 const carts = defineKeyspace({ name: 'carts', store: 'cache', schema: z.object({ items: z.array(z.string()) }) });
 const db = createPolystore({
   home: pgliteHome({ dataDir: '/nonexistent-never-opened' }),
   stores: { cache: lmdbStore({ path: '/nonexistent-never-opened' }) },
-  entities: [users, notes],
+  entities: [users, notes, counters],
   keyspaces: [carts],
   views: [cacheView(users, { store: 'cache', select: (u) => ({ email: u.email, joined: u.joined }) })],
 });
@@ -46,6 +57,28 @@ describe('public types', () => {
       .toHaveProperty('tags')
       .toEqualTypeOf<string[]>();
     expectTypeOf(db.keyspace('carts').get).returns.resolves.toEqualTypeOf<{ items: string[] } | null>();
+  });
+
+  it('takes the schema input on writes (defaults optional) and returns versions and tokens', () => {
+    const counters = db.entity('counters');
+    expectTypeOf(counters.create)
+      .parameter(0)
+      .toEqualTypeOf<{ id: string; n?: number | undefined; label?: string | undefined }>();
+    expectTypeOf(counters.create).returns.resolves.toHaveProperty('n').toEqualTypeOf<number>();
+    expectTypeOf(counters.create).returns.resolves.toHaveProperty('$token').toEqualTypeOf<WriteToken>();
+    expectTypeOf(counters.delete).returns.resolves.toHaveProperty('$version').toEqualTypeOf<number>();
+    void db.transaction(async (tx) => {
+      expectTypeOf(tx.entity('counters').create).parameter(0).toHaveProperty('id').toEqualTypeOf<string>();
+      expectTypeOf(tx.entity('users').get).returns.resolves.toEqualTypeOf<Versioned<{
+        id: string;
+        email: string;
+        age: number;
+        joined: Date;
+      }> | null>();
+      // @ts-expect-error: no entity is named "orders"
+      tx.entity('orders');
+      return 1;
+    });
   });
 
   it('gives projections the JSON form of a record (dates as strings)', () => {

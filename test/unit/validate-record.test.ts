@@ -65,7 +65,7 @@ describe('validateRecord', () => {
   const good = { id: 'u1', email: 'a@example.com', createdAt: new Date(), tags: [] };
 
   it('accepts a valid record', async () => {
-    await expect(validateRecord(users, good)).resolves.toMatchObject({ id: 'u1' });
+    await expect(validateRecord(users, good)).resolves.toMatchObject({ record: { id: 'u1' } });
   });
 
   it('rejects an unknown field by name, before the schema runs', async () => {
@@ -92,8 +92,89 @@ describe('validateRecord', () => {
       code: 'PS_ERR_PAYLOAD_TOO_LARGE',
       field: 'users',
     });
-    expect(await codeOf(validateRecord(users, { ...good, tags: ['x'.repeat(200)] }, 100))).toMatchObject({
+    const limits = { maxPayloadBytes: 100, maxDepth: 64 };
+    expect(await codeOf(validateRecord(users, { ...good, tags: ['x'.repeat(200)] }, limits))).toMatchObject({
       code: 'PS_ERR_PAYLOAD_TOO_LARGE',
     });
+  });
+
+  const docs = defineEntity({
+    name: 'docs',
+    storage: 'document',
+    schema: z.object({ id: z.string(), body: z.unknown(), n: z.bigint().optional(), at: z.date().optional() }),
+  });
+
+  const notes = defineEntity({
+    name: 'notes',
+    storage: 'document',
+    schema: z.object({ id: z.string(), body: z.unknown() }),
+  });
+
+  it.each([
+    ['a NUL character in a nested string', { a: ['x\u0000y'] }, 'body.a.0'],
+    ['a lone surrogate', { note: 'a\ud800b' }, 'body.note'],
+    ['a NUL character in a key', { 'k\u0000': 1 }, 'body.k\u0000'],
+    ['a non-finite number', { x: Number.POSITIVE_INFINITY }, 'body.x'],
+    ['a BigInt where the schema declares none', { x: 10n }, 'body.x'],
+  ])('refuses %s with PS_ERR_VALIDATION naming the field', async (_label, body, field) => {
+    expect(await codeOf(validateRecord(notes, { id: 'n1', body }))).toMatchObject({ code: 'PS_ERR_VALIDATION', field });
+  });
+
+  it('refuses nesting deeper than the limit, however deep, without overflowing the stack', async () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    const result = await codeOf(validateRecord(docs, { id: 'd1', body: deep }));
+    expect(result).toMatchObject({ code: 'PS_ERR_VALIDATION' });
+    expect(result.message).toContain('nests deeper than 64 levels');
+    let shallow: unknown = 1;
+    for (let i = 0; i < 60; i++) shallow = { a: shallow };
+    await expect(validateRecord(docs, { id: 'd1', body: shallow })).resolves.toBeTruthy();
+  });
+
+  it('carries a declared BigInt through its JSON form and back', async () => {
+    const { record } = await validateRecord(docs, { id: 'd1', body: null, n: 12345678901234567890n });
+    const json = docs.codec.toJson(record);
+    expect(json.n).toBe('12345678901234567890');
+    expect(docs.codec.fromJson(json).n).toBe(12345678901234567890n);
+  });
+});
+
+describe('record codec', () => {
+  const things = defineEntity({
+    name: 'things',
+    schema: z.object({
+      id: z.string(),
+      opt: z.string().optional(),
+      nul: z.string().nullable(),
+      both: z.number().nullish(),
+      at: z.date(),
+      meta: z.object({ seen: z.array(z.object({ when: z.date() })), tags: z.record(z.string(), z.date()) }).optional(),
+    }),
+  });
+  const at = new Date('2026-01-02T03:04:05.678Z');
+
+  it('gives the same record from the home row, the event payload and the cache value', async () => {
+    const { record } = await validateRecord(things, { id: 't1', nul: null, at });
+    // A relational row: NULL columns for everything unset.
+    const row = { id: 't1', opt: null, nul: null, both: null, at, meta: null };
+    const fromHome = things.codec.fromHome('t1', row);
+    const fromJson = things.codec.fromJson(JSON.parse(JSON.stringify(record)));
+    expect(fromHome).toEqual(record);
+    expect(fromJson).toEqual(record);
+    expect(record).toEqual({ id: 't1', nul: null, both: null, at });
+    expect('opt' in fromHome).toBe(false);
+  });
+
+  it('revives dates nested in objects, arrays and records', () => {
+    const json = {
+      id: 't1',
+      nul: null,
+      at: at.toISOString(),
+      meta: { seen: [{ when: at.toISOString() }], tags: { x: at.toISOString() } },
+    };
+    const record = things.codec.fromJson(json) as { meta: { seen: { when: Date }[]; tags: Record<string, Date> } };
+    expect(record.meta.seen[0]!.when).toEqual(at);
+    expect(record.meta.tags.x).toEqual(at);
+    expect(things.codec.toJson(record)).toEqual(json);
   });
 });

@@ -26,7 +26,7 @@ export interface VersionedEnvelope extends Envelope {
 }
 
 /** LMDB's default build limits keys to 1978 bytes; the expiry index adds a few. */
-const MAX_KEY_BYTES = 1024;
+export const MAX_KEY_BYTES = 1024;
 
 /** True when the entry exists and has not expired at `now`. */
 export function isLive(envelope: Envelope | undefined, now: number): envelope is Envelope {

@@ -13,6 +13,7 @@ import {
   expiresAt,
   isLive,
   isLiveVersioned,
+  MAX_KEY_BYTES,
   plainEnvelope,
   scopeRange,
   versionedEnvelope,
@@ -52,6 +53,7 @@ class LmdbKeyValueStore implements KeyValueStore {
   readonly kind = 'key-value';
   readonly driver = 'lmdb';
   readonly durability = 'immediate';
+  readonly maxKeyBytes = MAX_KEY_BYTES;
   readonly #guard: RuntimeGuard<OpenLmdb>;
   readonly #scopeTtl = new Map<string, number>();
 

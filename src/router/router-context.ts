@@ -1,21 +1,28 @@
 import type { HomeStore } from '../contracts/home-store.js';
 import type { LogPosition } from '../contracts/log-position.js';
 import { PolystoreError } from '../errors/index.js';
+import type { RecordLimits } from '../model/validate-record.js';
+import type { Logger } from '../runtime/logger.js';
 import type { SyncEngine } from '../sync/sync-engine.js';
 import type { ReadOptions } from './read-options.js';
 
-/** What every router needs: the home, the engine and the client's write token. */
-export interface ReadContext {
+/** What every client of a Polystore shares: the home, the engine, limits and the write token. */
+export interface RouterContext {
   readonly home: HomeStore;
   readonly sync: SyncEngine;
   readonly readTimeoutMs: number;
+  readonly limits: RecordLimits;
+  readonly logger: Logger;
+  /** The newest write token this Polystore handed out (read-your-writes waits for it by default). */
   lastWrite(): LogPosition | null;
   recordWrite(position: LogPosition): void;
+  /** A local commit happened: wake this process's relay and projectors. */
+  afterCommit(): void;
 }
 
 /** For read-your-writes, waits until `views` have applied the awaited write. */
 export async function awaitConsistency(
-  ctx: ReadContext,
+  ctx: RouterContext,
   views: readonly string[],
   options: ReadOptions | undefined,
 ): Promise<void> {

@@ -1,0 +1,75 @@
+import type { SearchQuery, SearchStore } from '../contracts/search-store.js';
+import { PolystoreError } from '../errors/index.js';
+import type { Versioned } from '../model/record-codec.js';
+import type { SearchViewDef } from '../views/search-view.js';
+import { checkLimit, type EntityReads } from './entity-reads.js';
+import type { ReadOptions } from './read-options.js';
+import { awaitConsistency, type RouterContext, strongUnsupported } from './router-context.js';
+import type { StoreBreaker } from './store-breaker.js';
+
+export interface SearchHitRecord<T> {
+  readonly record: Versioned<T>;
+  readonly score: number;
+}
+
+export interface EntitySearchResult<T> {
+  readonly hits: readonly SearchHitRecord<T>[];
+  readonly total: number;
+  readonly facets: Readonly<Record<string, Readonly<Record<string, number>>>>;
+}
+
+/** A search view of an entity, behind its store's breaker. */
+export interface SearchRoute {
+  readonly view: SearchViewDef;
+  readonly store: SearchStore;
+  readonly breaker: StoreBreaker;
+}
+
+/**
+ * Full-text search of one entity in its search view; hits are hydrated
+ * through the entity's reads (cache, else home). The home cannot answer a
+ * text query, so a search store that is failing (its breaker open) fails the
+ * search at once with `PS_ERR_STORE_UNAVAILABLE` instead of waiting on it.
+ */
+export class EntitySearch<T> {
+  constructor(
+    private readonly entityName: string,
+    private readonly route: SearchRoute | undefined,
+    private readonly reads: EntityReads<T>,
+    private readonly cacheView: string | undefined,
+    private readonly ctx: RouterContext,
+  ) {}
+
+  async search(query: SearchQuery, options?: ReadOptions): Promise<EntitySearchResult<T>> {
+    const route = this.route;
+    if (!route) {
+      throw new PolystoreError('PS_ERR_UNSUPPORTED_READ', `The ${this.entityName} entity has no search view`, {
+        fix: `declare searchView(${this.entityName}, {...}) in the model's views`,
+      });
+    }
+    if (options?.consistency === 'strong') throw strongUnsupported('A search');
+    if (query?.limit !== undefined) checkLimit(query.limit);
+    if (!route.breaker.available) {
+      throw new PolystoreError(
+        'PS_ERR_STORE_UNAVAILABLE',
+        `The search view "${route.view.name}" is unavailable (its store failed repeatedly); the home cannot answer a text search`,
+        {
+          field: 'search',
+          fix: 'retry later (the view catches up when its store returns), or query the home with find()',
+        },
+      );
+    }
+    await awaitConsistency(this.ctx, [route.view.name, ...(this.cacheView ? [this.cacheView] : [])], options);
+    const result = await route.breaker.track(() => route.store.search(route.view.scope, query));
+    const records = await this.reads.getMany(
+      result.hits.map((hit) => hit.id),
+      options?.consistency === 'read-your-writes' ? { ...options, consistency: 'eventual' } : options,
+    );
+    const hits: SearchHitRecord<T>[] = [];
+    result.hits.forEach((hit, i) => {
+      const record = records[i];
+      if (record) hits.push({ record, score: hit.score });
+    });
+    return { hits, total: result.total, facets: result.facets };
+  }
+}

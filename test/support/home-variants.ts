@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { lmdbStore } from '../../src/adapters/lmdb/index.js';
+import { mysqlHome } from '../../src/adapters/mysql/index.js';
+import { pgliteHome } from '../../src/adapters/pglite/index.js';
+import { postgresHome } from '../../src/adapters/postgres/index.js';
+import type { HomeStore } from '../../src/contracts/home-store.js';
+import { cacheView, createPolystore, type EntityDef, silentLogger } from '../../src/index.js';
+import { freshPgliteDir } from './pglite-template.js';
+import { SERVER_URLS, type ServerKind } from './servers-urls.js';
+import { tempDir } from './temp-dir.js';
+
+/** One home to run a suite against: embedded, or on a server in a namespace of its own. */
+export interface HomeVariant {
+  readonly name: string;
+  /** The server it needs (absent for the embedded home). */
+  readonly server?: ServerKind;
+  /** A home in a fresh namespace; `cleanup` closes nothing the caller closes and drops the namespace. */
+  open(): Promise<{ home: HomeStore; cleanup: () => Promise<void> }>;
+}
+
+export const HOME_VARIANTS: readonly HomeVariant[] = [
+  {
+    name: 'pglite',
+    async open() {
+      const dir = await freshPgliteDir();
+      return { home: pgliteHome({ dataDir: dir.path }), cleanup: () => dir.cleanup() };
+    },
+  },
+  {
+    name: 'postgres',
+    server: 'postgres',
+    async open() {
+      const schema = `test_${randomBytes(6).toString('hex')}`;
+      return {
+        home: postgresHome({ connectionString: SERVER_URLS.postgres, schema }),
+        cleanup: () => dropPostgresSchema(schema),
+      };
+    },
+  },
+  {
+    name: 'mariadb',
+    server: 'mysql',
+    async open() {
+      const database = `test_${randomBytes(6).toString('hex')}`;
+      const { createConnection } = await import('mysql2/promise');
+      const admin = await createConnection({ uri: SERVER_URLS.mysql });
+      await admin.query(`CREATE DATABASE \`${database}\``);
+      await admin.end();
+      return {
+        home: mysqlHome({ uri: SERVER_URLS.mysql, database }),
+        cleanup: async () => {
+          const drop = await createConnection({ uri: SERVER_URLS.mysql });
+          await drop.query(`DROP DATABASE IF EXISTS \`${database}\``);
+          await drop.end();
+        },
+      };
+    },
+  },
+];
+
+/** Drops a test's PostgreSQL schema with everything in it. */
+export async function dropPostgresSchema(schema: string): Promise<void> {
+  const { Client } = await import('pg');
+  const pg = new Client({ connectionString: SERVER_URLS.postgres });
+  await pg.connect();
+  try {
+    await pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await pg.end();
+  }
+}
+
+/**
+ * Opens a Polystore on a fresh home of `variant` with embedded view stores in
+ * a fresh directory (`build` makes it), readied; `cleanup` closes it and
+ * removes the home's namespace and the directory.
+ */
+export async function openOnHome<D extends { ready(): Promise<void>; close(): Promise<void> }>(
+  variant: HomeVariant,
+  build: (home: HomeStore, dir: string) => D,
+): Promise<{ db: D; cleanup: () => Promise<void> }> {
+  const { home, cleanup } = await variant.open();
+  const dir = await tempDir();
+  const db = build(home, dir.path);
+  const close = async () => {
+    await db.close().catch(() => undefined);
+    await cleanup();
+    await dir.cleanup();
+  };
+  try {
+    await db.ready();
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { db, cleanup: close };
+}
+
+/** A Polystore on a fresh home of `variant` whose entities each have an LMDB cache view (`<entity>_cache`). */
+// biome-ignore lint/suspicious/noExplicitAny: entity record types vary per entity; inference recovers each one
+export function openWithCacheViews<const E extends EntityDef<string, any, any>>(
+  variant: HomeVariant,
+  entities: readonly E[],
+) {
+  return openOnHome(variant, (home, dir) =>
+    createPolystore({
+      home,
+      stores: { cache: lmdbStore({ path: join(dir, 'cache') }) },
+      entities,
+      views: entities.map((entity) => cacheView(entity, { store: 'cache' })),
+      sync: { pollIntervalMs: 10, flushIntervalMs: 50 },
+      logger: silentLogger,
+    }),
+  );
+}
