@@ -95,7 +95,6 @@ export function readConfig<E extends EntityDef, K extends KeyspaceDef>(
   }
   const reads = config.viewReads ?? {};
   const viewReads: BreakerOptions = {
-    timeoutMs: positiveInteger(reads.timeoutMs, DEFAULT_BREAKER.timeoutMs, 'viewReads.timeoutMs'),
     failureThreshold: positiveInteger(
       reads.failureThreshold,
       DEFAULT_BREAKER.failureThreshold,

@@ -50,10 +50,10 @@ export interface PolystoreConfig<E extends AnyEntity, K extends AnyKeyspace> {
   /** Default read-your-writes timeout in ms (default 5000). */
   readonly readTimeoutMs?: number;
   /**
-   * How reads treat a view store that fails or hangs (a circuit breaker per
-   * store): `timeoutMs` (default 1000) bounds each call, `failureThreshold`
-   * (default 3) failures in a row send reads around the store for `cooldownMs`
-   * (default 5000). `get` then reads the home; `search` fails fast.
+   * How reads treat a view store that keeps failing (a circuit breaker per
+   * store): `failureThreshold` (default 3) failed calls in a row send reads
+   * around the store for `cooldownMs` (default 5000), then one call probes it.
+   * A failed cache read is answered by the home; `search` fails fast.
    */
   readonly viewReads?: Partial<BreakerOptions>;
   readonly logger?: Logger;

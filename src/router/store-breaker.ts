@@ -1,17 +1,14 @@
-import { PolystoreError } from '../errors/index.js';
 import { describeError, type Logger } from '../runtime/logger.js';
 
-/** How a read treats a view store that fails or hangs. */
+/** How reads treat a view store that keeps failing. */
 export interface BreakerOptions {
-  /** Longest wait for one view-store call before the read goes around it, in ms (default 1000). */
-  readonly timeoutMs: number;
-  /** Consecutive failures (errors or timeouts) that open the breaker (default 3). */
+  /** Consecutive failed calls that open the breaker (default 3). */
   readonly failureThreshold: number;
   /** How long an open breaker sends reads around the store before one probe call, in ms (default 5000). */
   readonly cooldownMs: number;
 }
 
-export const DEFAULT_BREAKER: BreakerOptions = { timeoutMs: 1000, failureThreshold: 3, cooldownMs: 5000 };
+export const DEFAULT_BREAKER: BreakerOptions = { failureThreshold: 3, cooldownMs: 5000 };
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -19,9 +16,9 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 export interface BreakerStats {
   readonly store: string;
   readonly state: BreakerState;
-  /** Calls that failed or timed out. */
+  /** Calls that failed. */
   readonly failures: number;
-  /** Reads answered without the store (it failed, timed out, or the breaker was open). */
+  /** Reads answered without the store (it failed, or the breaker was open). */
   readonly bypassed: number;
   /** Epoch ms when the breaker last opened, or null. */
   readonly openedAt: number | null;
@@ -32,11 +29,16 @@ export const BYPASS: unique symbol = Symbol('polystore.bypass');
 
 /**
  * A circuit breaker around one view store, for reads that have another way to
- * answer (the home). Closed: calls go through, each bounded by `timeoutMs`; a
- * failure or timeout answers `BYPASS`, and `failureThreshold` of them in a row
- * open the breaker. Open: calls answer `BYPASS` at once until `cooldownMs` has
- * passed, then one call probes the store (half-open): success closes the
- * breaker, failure opens it again. Each opening and closing is logged once.
+ * answer (the home). Closed: calls go through; a failed call answers `BYPASS`,
+ * and `failureThreshold` failures in a row open the breaker. Open: calls answer
+ * `BYPASS` at once until `cooldownMs` has passed, then one call probes the store
+ * (half-open): success closes the breaker, failure opens it again. Each opening
+ * and closing is logged once.
+ *
+ * Calls are not timed here: a store whose server can hang bounds each command
+ * itself (the Redis store's `commandTimeout`), failing with
+ * `PS_ERR_STORE_UNAVAILABLE`, and embedded stores answer from local memory or
+ * disk. A timer per call would cost more than a cache hit does.
  *
  * @example
  * const breaker = new StoreBreaker('redis', DEFAULT_BREAKER, logger);
@@ -50,6 +52,16 @@ export class StoreBreaker {
   #bypassed = 0;
   #openedAt: number | null = null;
   #probing = false;
+  /** Bound once: the closed path allocates nothing per call. */
+  readonly #passed = (value: unknown): unknown => {
+    if (this.#consecutive !== 0) this.#consecutive = 0;
+    return value;
+  };
+  readonly #bypassedOnFailure = (err: unknown): typeof BYPASS => {
+    this.#failed(err, false);
+    this.#bypassed++;
+    return BYPASS;
+  };
 
   constructor(
     private readonly store: string,
@@ -68,24 +80,30 @@ export class StoreBreaker {
     };
   }
 
-  /** Runs `call` through the breaker; `BYPASS` when the store failed, hung or is skipped. */
-  async call<R>(call: () => Promise<R>): Promise<R | typeof BYPASS> {
+  /** Runs `call` through the breaker; `BYPASS` when the store failed or is skipped. */
+  call<R>(call: () => Promise<R>): Promise<R | typeof BYPASS> {
+    if (this.#state === 'closed') {
+      return (invoke(call) as Promise<unknown>).then(this.#passed, this.#bypassedOnFailure) as Promise<
+        R | typeof BYPASS
+      >;
+    }
     if (!this.available) {
       this.#bypassed++;
-      return BYPASS;
+      return Promise.resolve(BYPASS);
     }
-    try {
-      return await this.#run(call);
-    } catch {
-      this.#bypassed++;
-      return BYPASS;
-    }
+    return this.#probe(call).then(
+      (value) => value,
+      () => {
+        this.#bypassed++;
+        return BYPASS;
+      },
+    );
   }
 
   /** Whether a call now would reach the store (for reads with no other way to answer: fail fast when false). */
   get available(): boolean {
-    const state = this.#currentState();
-    return state === 'closed' || (state === 'half-open' && !this.#probing);
+    if (this.#state === 'closed') return true;
+    return this.#currentState() === 'half-open' && !this.#probing;
   }
 
   /** Counts a read that went around the store without calling it (the breaker was open). */
@@ -93,36 +111,27 @@ export class StoreBreaker {
     this.#bypassed++;
   }
 
-  /**
-   * Runs a call that has no other way to answer (a search): bounded by the
-   * timeout and counted like `call()`, but its failure is thrown
-   * (`PS_ERR_STORE_UNAVAILABLE` for a timeout).
-   */
-  async track<R>(call: () => Promise<R>): Promise<R> {
-    try {
-      return await this.#run(call);
-    } catch (err) {
-      if (!(err instanceof StoreTimeout)) throw err;
-      throw new PolystoreError('PS_ERR_STORE_UNAVAILABLE', `The ${this.store} view store gave ${err.message}`, {
-        fix: 'check the store; reads go around it while it keeps failing',
-        cause: err,
-      });
-    }
+  /** Runs a call that has no other way to answer (a search): counted like `call()`, its failure thrown. */
+  track<R>(call: () => Promise<R>): Promise<R> {
+    if (this.#state !== 'closed') return this.#probe(call);
+    return invoke(call).then(this.#passed as (value: R) => R, (err: unknown) => {
+      this.#failed(err, false);
+      throw err;
+    });
   }
 
-  /** One call, bounded by the timeout; a half-open breaker lets it through as its probe. */
-  async #run<R>(call: () => Promise<R>): Promise<R> {
-    const probe = this.#currentState() === 'half-open';
-    if (probe) this.#probing = true;
+  /** A call while the breaker is not closed: the half-open probe; its outcome closes or reopens the breaker. */
+  async #probe<R>(call: () => Promise<R>): Promise<R> {
+    this.#probing = true;
     try {
-      const result = await withTimeout(call(), this.options.timeoutMs);
+      const result = await invoke(call);
       this.#succeeded();
       return result;
     } catch (err) {
-      this.#failed(err, probe);
+      this.#failed(err, true);
       throw err;
     } finally {
-      if (probe) this.#probing = false;
+      this.#probing = false;
     }
   }
 
@@ -156,18 +165,11 @@ export class StoreBreaker {
   }
 }
 
-class StoreTimeout extends Error {
-  constructor(ms: number) {
-    super(`no answer within ${ms} ms`);
+/** Calls `call`, turning a synchronous throw into a rejection. */
+function invoke<R>(call: () => Promise<R>): Promise<R> {
+  try {
+    return call();
+  } catch (err) {
+    return Promise.reject(err);
   }
-}
-
-function withTimeout<R>(promise: Promise<R>, ms: number): Promise<R> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreTimeout(ms)), ms);
-  });
-  // A call that loses the race settles later: keep its rejection from going unhandled.
-  promise.catch(() => undefined);
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -15,6 +15,10 @@ export interface PrivateRedis {
   start(): Promise<void>;
   /** Stops it at once (SIGKILL: nothing is saved) and waits until the port is closed. */
   stop(): Promise<void>;
+  /** Freezes the process (SIGSTOP): connections stay open and nothing answers, as a hung server. */
+  freeze(): void;
+  /** Lets a frozen server run again (SIGCONT). */
+  thaw(): void;
 }
 
 /** Whether `redis-server` can be started here; null when it can, else why not. */
@@ -44,9 +48,16 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       });
       await until(() => portOpen(port), 10_000, `private redis on ${port}`, 20);
     },
+    freeze() {
+      child?.kill('SIGSTOP');
+    },
+    thaw() {
+      child?.kill('SIGCONT');
+    },
     async stop() {
       const running = child;
       if (!running) return;
+      running.kill('SIGCONT');
       const exited = new Promise((resolve) => running.once('exit', resolve));
       running.kill('SIGKILL');
       await exited;

@@ -57,7 +57,9 @@ export interface RedisStoreOptions {
    * Other `ioredis` options, passed through unchanged (only with `url`). The
    * store sets `maxRetriesPerRequest: 3` unless you set it (include `null` to
    * queue commands until the server is back): during an outage a call then
-   * fails within about a second with `PS_ERR_STORE_UNAVAILABLE`.
+   * fails within about a second with `PS_ERR_STORE_UNAVAILABLE`. It also sets
+   * `commandTimeout: 2000` unless you set it, so a server that hangs (frozen, or
+   * cut off without a reset) fails a call after 2 s instead of never.
    */
   readonly redisOptions?: Readonly<Record<string, unknown>>;
 }
@@ -79,6 +81,8 @@ export interface ValidatedOptions {
 
 export const DEFAULT_KEY_PREFIX = 'ps:';
 export const DEFAULT_MAX_RETRIES_PER_REQUEST = 3;
+/** Longest wait for one command's reply (a server that hangs, e.g. frozen or cut off without a reset). */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
 const MAX_PREFIX_BYTES = 256;
 /** Options the store owns; setting them in `redisOptions` would be silently overridden or conflict. */
 const RESERVED_OPTIONS: Readonly<Record<string, string>> = {
@@ -164,11 +168,12 @@ function urlTarget(options: RedisStoreOptions): RedisTarget {
   const tlsOption = tls === true ? { tls: {} } : typeof tls === 'object' ? { tls } : {};
   const retries =
     'maxRetriesPerRequest' in redisOptions ? {} : { maxRetriesPerRequest: DEFAULT_MAX_RETRIES_PER_REQUEST };
+  const timeout = 'commandTimeout' in redisOptions ? {} : { commandTimeout: DEFAULT_COMMAND_TIMEOUT_MS };
   return {
     kind: 'url',
     url,
     where: redactSecrets(url),
-    options: { ...retries, ...redisOptions, ...tlsOption, lazyConnect: true },
+    options: { ...retries, ...timeout, ...redisOptions, ...tlsOption, lazyConnect: true },
   };
 }
 
