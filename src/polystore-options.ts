@@ -89,8 +89,9 @@ export function readConfig<E extends EntityDef, K extends KeyspaceDef>(
   const maxIdBytes = new Map<string, number>();
   for (const name of entities.keys()) {
     let limit = home.maxIdBytes ?? DEFAULT_MAX_ID_BYTES;
-    for (const { view, store } of views)
-      if (view.entity === name && store.maxKeyBytes !== undefined) limit = Math.min(limit, store.maxKeyBytes);
+    for (const { view, store } of views) {
+      if (view.entity === name && store.maxKeyBytes) limit = Math.min(limit, store.maxKeyBytes(view.scope));
+    }
     maxIdBytes.set(name, limit);
   }
   const reads = config.viewReads ?? {};

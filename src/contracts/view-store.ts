@@ -46,12 +46,12 @@ export interface StoreLifecycle {
 export interface ViewStoreBase<V> extends StoreLifecycle {
   readonly durability: Durability;
   /**
-   * Longest key (UTF-8 bytes) a change may carry in any valid scope, when the
-   * store has a limit (LMDB keys are bounded). Polystore refuses ids longer than
-   * the lowest limit of an entity's stores at write time, so no event can
-   * reach a view that cannot hold it.
+   * Longest key (UTF-8 bytes) a change may carry in `scope`, when the store
+   * has a limit (LMDB keys are bounded, the scope prefix included). Polystore
+   * refuses ids longer than the lowest limit of an entity's stores at write
+   * time, so no event can reach a view that cannot hold it.
    */
-  readonly maxKeyBytes?: number;
+  maxKeyBytes?(scope: string): number;
   /**
    * Applies each change only if its version is newer than the version the
    * store holds for `scope`/`key` (a tombstone counts). Idempotent: applying

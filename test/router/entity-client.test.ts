@@ -141,4 +141,45 @@ describe('entity client against PGlite and LMDB', () => {
     await db.sync.catchUp();
     expect((await db.check()).map((d) => d.missing + d.stale + d.extra)).toEqual([0]);
   });
+
+  it('checks ids against the stores of the entity before any write, and reads of unstorable ids answer null', async () => {
+    const { db } = ctx;
+    const accounts = db.entity('accounts');
+    const base = { email: 'i@example.com', plan: 'free' as const, seats: 1 };
+    // The LMDB cache holds keys of 1024 bytes with their scope prefix: 1009 bytes in "accounts_cache".
+    for (const [id, field] of [
+      ['', 'id'],
+      ['a\u0000b', 'id'],
+      ['a\ud800b', 'id'],
+      ['é'.repeat(505), 'id'],
+      ['x'.repeat(1010), 'id'],
+    ] as const) {
+      const err = await accounts.create({ ...base, id }).catch((e: unknown) => e);
+      expect(isPolystoreError(err, 'PS_ERR_VALIDATION') && err.field, JSON.stringify(id)).toBe(field);
+    }
+    const odd = ['a\nb', 'a b', 'ü/é:*>.', 'quote\'"', 'x'.repeat(1009)];
+    for (const id of odd) await accounts.create({ ...base, id });
+    for (const id of odd) expect(await accounts.get(id, { consistency: 'read-your-writes' })).toMatchObject({ id });
+    expect(await accounts.get('x'.repeat(1010))).toBeNull();
+    expect(await codeOf(accounts.update('x'.repeat(1010), { seats: 2 }))).toBe('PS_ERR_NOT_FOUND');
+    expect(await codeOf(accounts.delete('a\u0000b'))).toBe('PS_ERR_NOT_FOUND');
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately bypassing the types to send bad input
+    expect(await codeOf(accounts.get(42 as any))).toBe('PS_ERR_INVALID_ARGUMENT');
+    await db.sync.catchUp();
+    expect((await db.check()).map((d) => d.missing + d.stale + d.extra)).toEqual([0]);
+  });
+
+  it('refuses an expectedVersion that is not a version as an invalid argument, whatever its type', async () => {
+    const { db } = ctx;
+    const accounts = db.entity('accounts');
+    await accounts.create({ id: 'v1', email: 'v@example.com', plan: 'free', seats: 1 });
+    for (const expectedVersion of ['abc', Number.NaN, -1, 1.5, '1', null] as unknown[]) {
+      const options = { expectedVersion } as { expectedVersion: number };
+      expect(await codeOf(accounts.update('v1', { seats: 2 }, options)), String(expectedVersion)).toBe(
+        'PS_ERR_INVALID_ARGUMENT',
+      );
+      expect(await codeOf(accounts.delete('v1', options)), String(expectedVersion)).toBe('PS_ERR_INVALID_ARGUMENT');
+    }
+    expect(await accounts.get('v1', { consistency: 'strong' })).toMatchObject({ seats: 1, $version: 1 });
+  });
 });

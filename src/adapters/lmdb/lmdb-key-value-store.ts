@@ -53,7 +53,10 @@ class LmdbKeyValueStore implements KeyValueStore {
   readonly kind = 'key-value';
   readonly driver = 'lmdb';
   readonly durability = 'immediate';
-  readonly maxKeyBytes = MAX_KEY_BYTES;
+  /** The whole LMDB key, `${scope}:${key}`, is bounded. */
+  maxKeyBytes(scope: string): number {
+    return MAX_KEY_BYTES - Buffer.byteLength(scope) - 1;
+  }
   readonly #guard: RuntimeGuard<OpenLmdb>;
   readonly #scopeTtl = new Map<string, number>();
 
