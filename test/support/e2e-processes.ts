@@ -74,11 +74,6 @@ export class E2eProcess {
     return withTimeout(reply, timeoutMs, `${this.name} to answer ${cmd}`);
   }
 
-  /** SIGSTOP: the process holds whatever it was delivered, and answers nothing, until killed or continued. */
-  freeze(): void {
-    if (this.alive) this.child.kill('SIGSTOP');
-  }
-
   /** SIGKILL: nothing runs in the process any more, nothing is acked or flushed. */
   async kill(): Promise<void> {
     if (this.alive) this.child.kill('SIGKILL');

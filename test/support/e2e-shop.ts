@@ -4,7 +4,7 @@ import { oramaStore } from '../../src/adapters/orama/index.js';
 import { postgresHome } from '../../src/adapters/postgres/index.js';
 import { dropCdcSlot, postgresCdc } from '../../src/adapters/postgres-cdc/index.js';
 import { redisStore } from '../../src/adapters/redis/index.js';
-import { cacheView, createPolystore, searchView, silentLogger } from '../../src/index.js';
+import { cacheView, createPolystore, type EventLog, searchView, silentLogger } from '../../src/index.js';
 import { items } from './items-entity.js';
 
 /** How outbox events reach JetStream in the split deployment: the outbox relay, or CDC from a replication slot. */
@@ -65,9 +65,14 @@ export function e2eCdcTarget(target: E2eTarget) {
  * the private Redis (prefix `e2e_<id>:`) and JetStream (stream `e2e_<id>`).
  * A worker needs `worker` (its number) and `dataDir` (its embedded search view).
  */
-export function openE2eShop(target: E2eTarget, role: E2eRole, worker?: { index: number; dataDir: string }) {
+export function openE2eShop(
+  target: E2eTarget,
+  role: E2eRole,
+  worker?: { index: number; dataDir: string; wrapLog?: <L extends EventLog>(log: L) => L },
+) {
   const isWorker = role === 'worker';
   if (isWorker && !worker) throw new Error('a worker needs its index and data directory');
+  const wrapLog = worker?.wrapLog ?? (<L>(log: L) => log);
   const capture = target.mode === 'cdc' ? { capture: postgresCdc(e2eCdcTarget(target)) } : {};
   return createPolystore({
     home: postgresHome({ connectionString: target.postgres, schema: `e2e_${target.id}`, max: 4 }),
@@ -77,7 +82,7 @@ export function openE2eShop(target: E2eTarget, role: E2eRole, worker?: { index: 
     },
     entities: [items],
     views: isWorker ? [e2eCacheView(), e2eSearchView(worker!.index)] : [e2eCacheView()],
-    log: jetstreamLog({ servers: target.nats, stream: `e2e_${target.id}`, partitions: 8, ackWaitMs: 5000 }),
+    log: wrapLog(jetstreamLog({ servers: target.nats, stream: `e2e_${target.id}`, partitions: 8, ackWaitMs: 5000 })),
     sync: {
       relay: isWorker,
       projectors: isWorker,
