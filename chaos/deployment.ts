@@ -20,8 +20,9 @@ import {
 
 /**
  * The deployment under test: a PostgreSQL home whose outbox relay feeds a
- * JetStream log, and projectors from it into a Redis cache view and an
- * embedded Orama search view (snapshots in the run directory).
+ * JetStream log, and projectors from it into Redis cache views (items and
+ * notes) and an embedded Orama search view of items (snapshots in the run
+ * directory).
  */
 export const items = defineEntity({
   name: 'items',
@@ -39,8 +40,25 @@ export const items = defineEntity({
 
 export type Item = EntityRecord<typeof items>;
 
+/**
+ * The second entity, written only together with an item in one multi-entity
+ * transaction (when `db.transaction` exists): a note names the item and the
+ * `rev` of the transaction that wrote both, so the verifier can tell a
+ * transaction that landed half.
+ */
+export const notes = defineEntity({
+  name: 'notes',
+  storage: 'document',
+  schema: z.object({ id: z.string(), item: z.string(), rev: z.number().int(), text: z.string() }),
+});
+
+export type Note = EntityRecord<typeof notes>;
+
 export const CACHE_VIEW = 'items_cache';
 export const SEARCH_VIEW = 'items_search';
+export const NOTES_VIEW = 'notes_cache';
+/** Every view the worker projects, in the order the harness checks them. */
+export const VIEWS = [CACHE_VIEW, SEARCH_VIEW, NOTES_VIEW] as const;
 
 /** The search index, as the worker ensures it and the verifier reopens it. */
 export const SEARCH_INDEX: SearchIndexSpec = {
@@ -48,6 +66,22 @@ export const SEARCH_INDEX: SearchIndexSpec = {
   fields: { name: 'string', rev: 'number', qty: 'number' },
   searchable: ['name'],
 };
+
+/** The worker's views; the verifier uses their own projections to know what each view must hold. */
+export const itemsCacheView = cacheView(items, { store: 'cache', name: CACHE_VIEW });
+export const notesCacheView = cacheView(notes, { store: 'cache', name: NOTES_VIEW });
+export const itemsSearchView = searchView(items, {
+  store: 'search',
+  name: SEARCH_VIEW,
+  index: SEARCH_INDEX.index,
+  fields: SEARCH_INDEX.fields,
+  searchable: SEARCH_INDEX.searchable,
+  document: (record) => {
+    // Not a transient failure: every attempt fails the same way, so the event is dead-lettered.
+    if (record.poison) throw new Error('the search view cannot index a poison record');
+    return { name: record.name, rev: record.rev, qty: record.qty };
+  },
+});
 
 /** Where one run keeps everything, every name unique to the run. */
 export interface RunNames {
@@ -102,13 +136,13 @@ export function logOf(names: RunNames, urls: ServerUrls, logger: Logger) {
 export function openWriter(home: HomeStore, logger: Logger) {
   return createPolystore({
     home,
-    entities: [items],
+    entities: [items, notes],
     sync: { autoStart: false, projectors: false, relay: false, pruneIntervalMs: 0 },
     logger,
   });
 }
 
-/** The sync worker: the outbox relay and both projectors, over the stores and log it is handed. */
+/** The sync worker: the outbox relay and the projectors, over the stores and log it is handed. */
 export function openWorker(
   names: RunNames,
   urls: ServerUrls,
@@ -118,22 +152,8 @@ export function openWorker(
   return createPolystore({
     home: homeOf(names, urls),
     stores: { cache: parts.cache, search: parts.search },
-    entities: [items],
-    views: [
-      cacheView(items, { store: 'cache', name: CACHE_VIEW }),
-      searchView(items, {
-        store: 'search',
-        name: SEARCH_VIEW,
-        index: SEARCH_INDEX.index,
-        fields: SEARCH_INDEX.fields,
-        searchable: SEARCH_INDEX.searchable,
-        document: (record) => {
-          // Not a transient failure: every attempt fails the same way, so the event is dead-lettered.
-          if (record.poison) throw new Error('the search view cannot index a poison record');
-          return { name: record.name, rev: record.rev, qty: record.qty };
-        },
-      }),
-    ],
+    entities: [items, notes],
+    views: [itemsCacheView, itemsSearchView, notesCacheView],
     log: parts.log,
     sync: {
       batchSize: 100,

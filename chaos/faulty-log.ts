@@ -1,4 +1,3 @@
-import type { ChangeEvent } from '../src/contracts/change-event.js';
 import type { DeliveredEvent, EventConsumer, EventLog } from '../src/contracts/event-log.js';
 import { type Random, shuffle } from './random.js';
 
@@ -21,45 +20,52 @@ export interface FaultyLog extends EventLog {
  * view holds by then) or a batch with some of its events repeated. Acks pass
  * through to the real log.
  */
-export function faultyLog(inner: EventLog & { close(): Promise<void> }, p: number, random: Random): FaultyLog {
+export function faultyLog<L extends EventLog & { close(): Promise<void> }>(
+  inner: L,
+  p: number,
+  random: Random,
+): L & FaultyLog {
   let duplicates = 0;
-  return {
-    name: inner.name,
-    duplicates: () => duplicates,
-    close: () => inner.close(),
-    // The broker log is also the relay's publisher: keep that capability visible.
-    ...('publish' in inner ? { publish: (inner as unknown as PublishLike).publish.bind(inner) } : {}),
-    async consumer(name: string): Promise<EventConsumer> {
-      const consumer = await inner.consumer(name);
-      const history: DeliveredEvent[][] = [];
-      return {
-        async fetch(max) {
-          if (history.length > 0 && random() < p) {
-            const again = [...history[Math.floor(random() * history.length)]!];
-            duplicates += again.length;
-            return shuffle(again, random);
-          }
-          const events = await consumer.fetch(max);
-          if (events.length === 0) return events;
-          history.push(events);
-          if (history.length > HISTORY) history.shift();
-          const out = [...events];
-          if (random() < p) {
-            const extra = events.filter(() => random() < 0.3);
-            duplicates += extra.length;
-            out.push(...extra);
-          }
-          return shuffle(out, random);
-        },
-        ack: (events: readonly ChangeEvent[]) => consumer.ack(events),
-        acknowledged: () => consumer.acknowledged(),
-        head: () => consumer.head(),
-        close: () => consumer.close(),
-      };
-    },
+  const wrap = (consumer: EventConsumer): EventConsumer => {
+    const history: DeliveredEvent[][] = [];
+    return forward(consumer, {
+      async fetch(max: number) {
+        if (history.length > 0 && random() < p) {
+          const again = [...history[Math.floor(random() * history.length)]!];
+          duplicates += again.length;
+          return shuffle(again, random);
+        }
+        const events = await consumer.fetch(max);
+        if (events.length === 0) return events;
+        history.push(events);
+        if (history.length > HISTORY) history.shift();
+        const out = [...events];
+        if (random() < p) {
+          const extra = events.filter(() => random() < 0.3);
+          duplicates += extra.length;
+          out.push(...extra);
+        }
+        return shuffle(out, random);
+      },
+    });
   };
+  // Everything else the log and its consumers offer (publishing, acks, progress...) passes through.
+  return forward(inner, {
+    duplicates: () => duplicates,
+    consumer: async (name: string) => wrap(await inner.consumer(name)),
+  }) as L & FaultyLog;
 }
 
-interface PublishLike {
-  publish(events: readonly ChangeEvent[]): Promise<void>;
+/** `object` with some members replaced or added; every other member is the object's own, bound to it. */
+function forward<T extends object>(object: T, overrides: Readonly<Record<string, unknown>>): T {
+  return new Proxy(object, {
+    get(target, prop) {
+      if (typeof prop === 'string' && Object.hasOwn(overrides, prop)) return overrides[prop];
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+    has(target, prop) {
+      return (typeof prop === 'string' && Object.hasOwn(overrides, prop)) || Reflect.has(target, prop);
+    },
+  });
 }

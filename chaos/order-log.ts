@@ -6,7 +6,8 @@ import type { KeyValueStore, SearchStore, VersionedChange, ViewStoreBase } from 
  * file per worker incarnation with a write(2) per call, so a SIGKILL loses at
  * most the facts not yet written (never invents one):
  *
- *   v <view> <key> <version>   after an apply, the version the view held for the key (tombstones included)
+ *   v <view> <key> <version>   after an apply, the version the view held for the key (tombstones included);
+ *                              the key URI-encoded, as ids may hold tabs and newlines
  *   r <view>                   the view's store reported that it lost its data: a new epoch starts
  *   f <view>                   an on-flush view finished a flush: everything recorded before is durable
  */
@@ -18,7 +19,8 @@ export class OrderLog {
   }
 
   versions(view: string, held: readonly (readonly [key: string, version: number])[]): void {
-    if (held.length > 0) this.#write(held.map(([key, version]) => `v\t${view}\t${key}\t${version}\n`).join(''));
+    if (held.length > 0)
+      this.#write(held.map(([key, version]) => `v\t${view}\t${encodeURIComponent(key)}\t${version}\n`).join(''));
   }
 
   reset(view: string): void {
@@ -38,9 +40,14 @@ export class OrderLog {
   }
 }
 
-/** Records, after each apply to a key-value view, the versions it then holds. */
-export function recordKeyValueView(view: string, store: KeyValueStore, log: OrderLog): KeyValueStore {
-  store.onDataLoss?.(() => log.reset(view));
+/**
+ * Records, after each apply to a key-value store, the versions its views then
+ * hold (each cache view's scope is its name); a data loss resets every view on it.
+ */
+export function recordKeyValueViews(views: readonly string[], store: KeyValueStore, log: OrderLog): KeyValueStore {
+  store.onDataLoss?.(() => {
+    for (const view of views) log.reset(view);
+  });
   return intercept(store, {
     applyIfNewer: async (scope: string, changes: readonly VersionedChange<unknown>[]) => {
       const result = await store.applyIfNewer(scope, changes);
@@ -49,7 +56,7 @@ export function recordKeyValueView(view: string, store: KeyValueStore, log: Orde
       const after = await store.mgetVersioned(scope, keys).catch(() => null);
       if (after)
         log.versions(
-          view,
+          scope,
           heldVersions(keys, (i) => after[i]?.version),
         );
       return result;

@@ -19,6 +19,15 @@ export interface Profile {
   readonly coldKeys: number;
   /** Records the search view cannot index: each must end in the dead-letter store, once. */
   readonly poison: number;
+  /** Every this many writes of a lane, a `createMany` of 2 to 5 new items. */
+  readonly batchEvery: number;
+  /** Every this many writes of a lane, an item and a note in one `db.transaction` (when it exists). */
+  readonly transactionEvery: number;
+  readonly notesPerLane: number;
+  /** Ids that concurrent deletes, creates and updates race on (no lane owns them). */
+  readonly raceKeys: number;
+  /** Pause between two race groups, in ms. */
+  readonly raceEveryMs: number;
   /** Pause before each fault, in ms (random in this range). */
   readonly faultGapMs: readonly [number, number];
   /** How long a server stays down, in ms (random in this range). */
@@ -39,6 +48,11 @@ const QUICK: Profile = {
   hotKeys: 12,
   coldKeys: 400,
   poison: 6,
+  batchEvery: 15,
+  transactionEvery: 12,
+  notesPerLane: 6,
+  raceKeys: 4,
+  raceEveryMs: 400,
   faultGapMs: [2_000, 5_000],
   downMs: [300, 1_500],
   settleMs: 2_000,
@@ -55,6 +69,11 @@ const LONG: Profile = {
   hotKeys: 20,
   coldKeys: 2_000,
   poison: 15,
+  batchEvery: 15,
+  transactionEvery: 12,
+  notesPerLane: 10,
+  raceKeys: 6,
+  raceEveryMs: 300,
   faultGapMs: [4_000, 12_000],
   downMs: [300, 3_000],
   settleMs: 5_000,
@@ -66,15 +85,32 @@ export interface RunOptions {
   readonly seed: number;
 }
 
-/** `--quick` (default: the long profile) and `--seed=N` (default: random, printed so a run can be repeated). */
+const NO_RESTARTS: Profile['restarts'] = { redis: 0, nats: 0, postgres: 0 };
+
+/**
+ * `--quick` (default: the long profile), `--seed=N` (default: random, printed
+ * so a run can be repeated) and `--no-restarts`: the same run without
+ * restarting any server (worker kills and the workload stay), for a machine
+ * whose PostgreSQL, Redis and NATS other work is using.
+ */
 export function parseRunOptions(argv: readonly string[]): RunOptions {
   const { values } = parseArgs({
     args: [...argv],
-    options: { quick: { type: 'boolean', default: false }, seed: { type: 'string' } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      seed: { type: 'string' },
+      'no-restarts': { type: 'boolean', default: false },
+    },
     strict: true,
   });
   const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
   if (!Number.isSafeInteger(seed) || seed < 0)
     throw new Error(`--seed must be a non-negative integer, not ${values.seed}`);
-  return { profile: values.quick ? QUICK : LONG, seed };
+  const profile = values.quick ? QUICK : LONG;
+  return { profile: values['no-restarts'] ? { ...profile, restarts: NO_RESTARTS } : profile, seed };
+}
+
+/** Whether the profile restarts any server. */
+export function restartsServers(profile: Profile): boolean {
+  return Object.values(profile.restarts).some((n) => n > 0);
 }

@@ -1,7 +1,8 @@
 import type { FaultEvent } from './faults.js';
 import { DUPLICATE_P } from './faulty-log.js';
 import type { OrderReport } from './order-check.js';
-import type { Profile } from './profile.js';
+import { type Profile, restartsServers } from './profile.js';
+import type { RaceLedger } from './racer.js';
 import type { ServerName } from './servers.js';
 import type { Verdict } from './verifier.js';
 import type { Ledger } from './workload.js';
@@ -13,6 +14,9 @@ export interface RunSummary {
   readonly runId: string;
   readonly elapsedMs: number;
   readonly ledger: Ledger;
+  readonly races: RaceLedger;
+  /** Whether `db.transaction` existed, so the workload wrote multi-entity transactions. */
+  readonly transactions: boolean;
   readonly writer: WriterStats;
   readonly writerMismatches: readonly string[];
   readonly faults: readonly FaultEvent[];
@@ -40,9 +44,10 @@ export interface Totals {
 /** The run's outcome: every count that must be zero, and whether the DLQ holds exactly the poison events. */
 export function totals(run: RunSummary): Totals {
   const views = Object.values(run.verdict.views);
-  const lost = run.verdict.home.lost + views.reduce((n, v) => n + v.lost, 0);
+  const { home, races } = run.verdict;
+  const lost = home.lost + races.lost + views.reduce((n, v) => n + v.lost, 0);
   const divergent =
-    run.verdict.home.divergent + views.reduce((n, v) => n + v.divergent, 0) + run.writer.versionMismatches;
+    home.divergent + races.divergent + views.reduce((n, v) => n + v.divergent, 0) + run.writer.versionMismatches;
   const outOfOrder = run.order.outOfOrder;
   const dlq = run.verdict.dlq.count;
   return {
@@ -72,6 +77,19 @@ export function formatReport(run: RunSummary): string[] {
         `${counts.update} updates, ${counts.delete} deletes; ${verdict.liveRecords} live records at the end`,
     ),
     row(
+      'batches',
+      `${counts.batches} createMany of ${counts.batched} records; ` +
+        (run.transactions
+          ? `${counts.transactions} transactions (an item and a note each)`
+          : 'no transactions (db.transaction does not exist in this build)'),
+    ),
+    row(
+      'races',
+      `${run.races.groups} groups on ${run.races.keys.size} shared ids: ${run.races.count('acked')} acknowledged, ` +
+        `${run.races.count('refused')} refused, ${run.races.count('unknown')} unknown, ${run.races.count('unexpected')} unexpected errors; ` +
+        `${verdict.races.lost} lost, ${verdict.races.divergent} divergent`,
+    ),
+    row(
       'outcomes',
       `${writer.unknownOutcomes} unknown after a failure: ${writer.committedAfterAll} had committed, ${writer.retried} repeated`,
     ),
@@ -80,7 +98,10 @@ export function formatReport(run: RunSummary): string[] {
       `${run.kills} SIGKILLs, ${run.incarnations} incarnations (spares included), ${run.workerCrashes} crashes of its own; ` +
         `${run.caughtUp ? 'caught up' : 'did NOT catch up'}, final stop ${run.closedCleanly ? 'clean' : 'NOT clean'}`,
     ),
-    row('servers', `restarts: ${restarts.join(', ')}`),
+    row(
+      'servers',
+      restartsServers(run.profile) ? `restarts: ${restarts.join(', ')}` : 'none restarted (--no-restarts)',
+    ),
     row('deliveries', `${run.duplicates} events delivered again (p = ${DUPLICATE_P} per fetch; every batch reordered)`),
     ...run.faults.map((f) => `${' '.repeat(15)}+${seconds(f.atMs).padStart(7)}  ${f.what}, took ${seconds(f.tookMs)}`),
     row(
@@ -105,6 +126,7 @@ export function formatReport(run: RunSummary): string[] {
   const samples = [
     ...run.writerMismatches,
     ...verdict.home.samples,
+    ...verdict.races.samples,
     ...Object.values(verdict.views).flatMap((v) => v.samples),
     ...order.samples,
     ...verdict.dlq.samples,

@@ -1,12 +1,16 @@
 /**
- * `npm run chaos [-- --quick] [-- --seed=N]`: fault injection against the
- * server deployment (PostgreSQL home -> outbox relay -> JetStream -> Redis
- * cache and Orama search views). A writer in this process commits a known
- * workload while the sync worker, a child process, is SIGKILLed at random
- * points and Redis, NATS and PostgreSQL are restarted; the log the worker
- * reads duplicates and reorders deliveries, and poison records are fed in.
- * Then every view is compared with the home, and each view's per-key version
- * history is checked. The last line reads
+ * `npm run chaos [-- --quick] [-- --seed=N] [-- --no-restarts]`: fault
+ * injection against the server deployment (PostgreSQL home -> outbox relay ->
+ * JetStream -> Redis cache views and an Orama search view). A writer in this
+ * process commits a known workload (per-lane creates, updates, deletes and
+ * re-creates over hot and cold ids, some of them odd: newlines, spaces,
+ * unicode, 300 bytes; createMany batches; item-and-note transactions when
+ * `db.transaction` exists; concurrent delete/create/update races on shared
+ * ids) while the sync worker, a child process, is SIGKILLed at random points
+ * and Redis, NATS and PostgreSQL are restarted (not with `--no-restarts`);
+ * the log the worker reads duplicates and reorders deliveries, and poison
+ * records are fed in. Then every view is compared with the home by version
+ * and content, and each view's per-key version history is checked. The last line reads
  * `lost=<n> divergent=<n> out_of_order=<n> dlq=<n>`; the exit code is 0 only
  * when the first three are 0 and the DLQ holds exactly the poison events.
  */
@@ -21,16 +25,19 @@ import {
   cacheStoreOf,
   homeOf,
   logOf,
+  NOTES_VIEW,
   openWriter,
   runNames,
   SEARCH_INDEX,
   SEARCH_VIEW,
   searchStoreOf,
+  VIEWS,
 } from './deployment.js';
 import { type FaultEvent, planFaults, runFaults } from './faults.js';
 import { DUPLICATE_P } from './faulty-log.js';
 import { checkOrder, orderLogFile } from './order-check.js';
-import { type Profile, parseRunOptions } from './profile.js';
+import { type Profile, parseRunOptions, restartsServers } from './profile.js';
+import { RaceLedger, Racer } from './racer.js';
 import { derive } from './random.js';
 import { formatReport, type RunSummary, totals } from './report.js';
 import { removeRunResources } from './resources.js';
@@ -38,13 +45,14 @@ import { SERVER_URLS, Servers, sleep, waitFor } from './servers.js';
 import { verify } from './verifier.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
 import { Lane, Ledger } from './workload.js';
-import { Writer } from './writer.js';
+import { transactionRunner, Writer } from './writer.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 const { profile, seed } = parseRunOptions(process.argv.slice(2));
 say(
-  `chaos: ${profile.name} profile, seed ${seed} (repeat with: npm run chaos -- --seed=${seed}${profile.name === 'quick' ? ' --quick' : ''})`,
+  `chaos: ${profile.name} profile, seed ${seed} (repeat with: npm run chaos -- --seed=${seed}` +
+    `${profile.name === 'quick' ? ' --quick' : ''}${restartsServers(profile) ? '' : ' --no-restarts'})`,
 );
 
 const servers = new Servers(SERVER_URLS);
@@ -80,7 +88,9 @@ const state: { aborted: boolean; cleaned?: Promise<void> } = { aborted: false };
 function cleanup(keepDir: boolean): Promise<void> {
   state.cleaned ??= (async () => {
     await supervisor.killAll().catch(() => undefined);
-    for (const failure of await servers.restore()) say(`chaos: could not restore ${failure}`);
+    // Without restarts this run never stopped a server: whatever state they are in is not its doing.
+    if (restartsServers(profile))
+      for (const failure of await servers.restore()) say(`chaos: could not restore ${failure}`);
     for (const failure of await removeRunResources(names, SERVER_URLS, keepDir)) say(`chaos: cleanup: ${failure}`);
     if (keepDir) say(`chaos: run files kept in ${names.dir}`);
   })();
@@ -116,9 +126,15 @@ async function runChaos(profile: Profile): Promise<RunSummary> {
     const started = supervisor.start();
     await writerDb.ready();
     const ledger = new Ledger();
-    const lanes = Array.from({ length: profile.lanes }, (_, i) => new Lane(i, profile, seed, ledger));
-    const writer = new Writer(writerDb.entity('items'), ledger, lanes, profile.writesPerSecond);
+    const transaction = transactionRunner(writerDb);
+    const shape = { ...profile, transactionEvery: transaction ? profile.transactionEvery : 0 };
+    const lanes = Array.from({ length: profile.lanes }, (_, i) => new Lane(i, shape, seed, ledger));
+    const clients = { items: writerDb.entity('items'), notes: writerDb.entity('notes'), transaction };
+    const writer = new Writer(clients, ledger, lanes, profile.writesPerSecond);
+    const races = new RaceLedger();
+    const racer = new Racer(clients.items, races, profile.raceKeys, profile.raceEveryMs, derive(seed, 'races'));
     writer.start();
+    racer.start();
     await started;
     say(`chaos: worker syncing after ${seconds(Date.now() - began)}; injecting faults while writing`);
     const faults: FaultEvent[] = [];
@@ -139,6 +155,7 @@ async function runChaos(profile: Profile): Promise<RunSummary> {
     await sleep(profile.settleMs);
     for (let waited = 0; !writer.poisonDone && waited < 60_000; waited += 100) await sleep(100);
     await writer.stop();
+    await racer.stop();
 
     const head = await retrying(() => home.outboxHead());
     say(`chaos: writes stopped after ${ledger.committed} commits; waiting for the worker to catch up`);
@@ -148,7 +165,7 @@ async function runChaos(profile: Profile): Promise<RunSummary> {
         head === null ||
         (status !== undefined &&
           status.rebuilding.length === 0 &&
-          [CACHE_VIEW, SEARCH_VIEW].every((view) => (status.positions[view] ?? '') >= head))
+          VIEWS.every((view) => (status.positions[view] ?? '') >= head))
       );
     }, profile.catchUpMs);
     // Positions alone can pass the head while older events wait in the broker: those a killed
@@ -163,14 +180,20 @@ async function runChaos(profile: Profile): Promise<RunSummary> {
     const search = searchStoreOf(names);
     await search.ensureIndex(SEARCH_INDEX);
     try {
-      const verdict = await verify(home, cache, search, ledger);
-      const order = await checkOrder(ordersDir, { [CACHE_VIEW]: 'immediate', [SEARCH_VIEW]: 'on-flush' });
+      const verdict = await verify(home, cache, search, ledger, races);
+      const order = await checkOrder(ordersDir, {
+        [CACHE_VIEW]: 'immediate',
+        [SEARCH_VIEW]: 'on-flush',
+        [NOTES_VIEW]: 'immediate',
+      });
       return {
         profile,
         seed,
         runId: names.runId,
         elapsedMs: Date.now() - began,
         ledger,
+        races,
+        transactions: transaction !== undefined,
         writer: writer.stats,
         writerMismatches: writer.mismatches,
         faults,
@@ -196,7 +219,7 @@ async function runChaos(profile: Profile): Promise<RunSummary> {
 
 /** Whether each view's durable consumer has acknowledged every event in the log. */
 async function logAcknowledged(log: ReturnType<typeof logOf>): Promise<boolean> {
-  for (const view of [CACHE_VIEW, SEARCH_VIEW]) {
+  for (const view of VIEWS) {
     const consumer = await log.consumer(view);
     try {
       const [acknowledged, head] = [await consumer.acknowledged(), await consumer.head()];

@@ -1,7 +1,7 @@
 /**
  * The sync worker under test, one process per incarnation: the outbox relay
- * (PostgreSQL -> JetStream) and the projectors into the Redis cache view and
- * the Orama search view. The log it consumes duplicates and reorders
+ * (PostgreSQL -> JetStream) and the projectors into the Redis cache views
+ * (items and notes) and the Orama search view. The log it consumes duplicates and reorders
  * deliveries; every apply is recorded in this incarnation's order log.
  *
  * It starts as a standby: it loads its modules and drivers (slow under tsx),
@@ -18,6 +18,7 @@ import {
   CACHE_VIEW,
   cacheStoreOf,
   logOf,
+  NOTES_VIEW,
   openWorker,
   type RunNames,
   SEARCH_VIEW,
@@ -25,7 +26,7 @@ import {
   searchStoreOf,
 } from './deployment.js';
 import { faultyLog } from './faulty-log.js';
-import { OrderLog, recordKeyValueView, recordSearchView } from './order-log.js';
+import { OrderLog, recordKeyValueViews, recordSearchView } from './order-log.js';
 import { derive } from './random.js';
 
 export interface WorkerConfig {
@@ -68,7 +69,7 @@ const db = openWorker(
   config.names,
   config.urls,
   {
-    cache: recordKeyValueView(CACHE_VIEW, cacheStoreOf(config.names, config.urls), orders),
+    cache: recordKeyValueViews([CACHE_VIEW, NOTES_VIEW], cacheStoreOf(config.names, config.urls), orders),
     search: recordSearchView(SEARCH_VIEW, searchStoreOf(config.names), orders),
     log,
   },

@@ -1,9 +1,38 @@
 import type { EntityClient } from '../src/index.js';
 import { isPolystoreError } from '../src/index.js';
 import { describeError } from '../src/runtime/logger.js';
-import type { Item } from './deployment.js';
+import type { Item, Note } from './deployment.js';
 import { sleep } from './servers.js';
 import type { Lane, Ledger, Op } from './workload.js';
+
+/** The entity calls a transaction scope offers (the part of `db.transaction`'s `tx` this harness uses). */
+interface TxEntity<T> {
+  create(input: T): Promise<{ $version: number }>;
+  update(id: string, patch: Partial<T>, options?: { expectedVersion?: number }): Promise<{ $version: number }>;
+}
+
+/** What `db.transaction(async (tx) => ...)` hands its callback: entity clients writing in one home transaction. */
+export interface TransactionScope {
+  entity(name: 'items'): TxEntity<Item>;
+  entity(name: 'notes'): TxEntity<Note>;
+}
+
+/** `db.transaction`, when the Polystore instance has it. */
+export type TransactionRunner = <R>(fn: (tx: TransactionScope) => Promise<R>) => Promise<R>;
+
+/** `db.transaction` bound to `db`, or undefined when this build of Polystore has none. */
+export function transactionRunner(db: object): TransactionRunner | undefined {
+  const transaction = (db as { transaction?: unknown }).transaction;
+  return typeof transaction === 'function' ? (transaction.bind(db) as TransactionRunner) : undefined;
+}
+
+/** The clients the writer writes through. */
+export interface WriterClients {
+  readonly items: EntityClient<Item>;
+  readonly notes: EntityClient<Note>;
+  /** Absent: no transaction ops are generated. */
+  readonly transaction?: TransactionRunner;
+}
 
 /** How long one write may keep failing (a server down) before the run gives up on it. */
 const GIVE_UP_MS = 90_000;
@@ -34,7 +63,7 @@ export class Writer {
   #running: Promise<void>[] = [];
 
   constructor(
-    private readonly client: EntityClient<Item>,
+    private readonly clients: WriterClients,
     private readonly ledger: Ledger,
     private readonly lanes: readonly Lane[],
     private readonly writesPerSecond: number,
@@ -86,69 +115,138 @@ export class Writer {
       const outcome = await this.#resolve(op, started);
       if (outcome.committed) {
         this.stats.committedAfterAll++;
-        this.#commit(op, outcome.version);
+        this.#commit(op, outcome.versions);
         return;
       }
       // The home refused a write the ledger says is valid: the two disagree.
-      if (refused) throw new Error(`${op.kind} ${op.key} was refused (${describeError(failure)}) and did not commit`);
+      if (refused) throw new Error(`${describeOp(op)} was refused (${describeError(failure)}) and did not commit`);
       if (Date.now() - started > GIVE_UP_MS)
-        throw new Error(`${op.kind} ${op.key} kept failing for ${GIVE_UP_MS} ms: ${describeError(failure)}`);
+        throw new Error(`${describeOp(op)} kept failing for ${GIVE_UP_MS} ms: ${describeError(failure)}`);
       this.stats.retried++;
       await sleep(100);
     }
   }
 
-  /** Runs the write; resolves the version it gave the key. */
-  async #write(op: Op): Promise<number> {
+  /** Runs the write; resolves the versions it gave its keys (items first, then the note). */
+  async #write(op: Op): Promise<number[]> {
+    const { items } = this.clients;
     switch (op.kind) {
       case 'create':
-        return (await this.client.create(op.record)).$version;
+        return [(await items.create(op.record)).$version];
       case 'update':
-        return (await this.client.update(op.key, op.patch, { expectedVersion: op.expectedVersion })).$version;
+        return [(await items.update(op.key, op.patch, { expectedVersion: op.expectedVersion })).$version];
       case 'delete':
-        return (await this.client.delete(op.key, { expectedVersion: op.expectedVersion })).$version;
+        return [(await items.delete(op.key, { expectedVersion: op.expectedVersion })).$version];
+      case 'createMany':
+        return (await items.createMany(op.records)).map((record) => record.$version);
+      case 'transaction': {
+        const { item, note } = op;
+        return this.clients.transaction!(async (tx) => {
+          const updated = await tx
+            .entity('items')
+            .update(item.key, item.patch, { expectedVersion: item.expectedVersion });
+          const { id: _id, ...patch } = note.record;
+          const written =
+            note.expectedVersion === 0
+              ? await tx.entity('notes').create(note.record)
+              : await tx.entity('notes').update(note.key, patch, { expectedVersion: note.expectedVersion });
+          return [updated.$version, written.$version];
+        });
+      }
     }
   }
 
   /** Reads the home (retrying while it is down) to tell whether `op` committed. */
-  async #resolve(op: Op, started: number): Promise<{ committed: boolean; version?: number }> {
+  async #resolve(op: Op, started: number): Promise<{ committed: boolean; versions?: number[] }> {
     for (;;) {
       try {
-        const row = await this.client.get(op.key, { consistency: 'strong' });
-        const before = this.ledger.state(op.key);
-        switch (op.kind) {
-          case 'create':
-            if (row?.rev === op.record.rev) return { committed: true, version: row.$version };
-            if (row !== null) this.#mismatch(`${op.key} holds rev ${row.rev}, though the ledger has it deleted`);
-            return { committed: false };
-          case 'update':
-            if (row?.rev === op.patch.rev) return { committed: true, version: row.$version };
-            if (row?.rev !== before?.rev || row?.$version !== before?.version)
-              this.#mismatch(
-                `${op.key} holds rev ${row?.rev} v${row?.$version}, not rev ${before?.rev} v${before?.version}`,
-              );
-            return { committed: false };
-          case 'delete':
-            // Only this lane writes the key: if it is gone, this delete removed it.
-            return row === null ? { committed: true } : { committed: false };
-        }
+        return await this.#landed(op);
       } catch (err) {
         if (Date.now() - started > GIVE_UP_MS)
-          throw new Error(`could not read ${op.key} from the home for ${GIVE_UP_MS} ms: ${describeError(err)}`);
+          throw new Error(`could not read ${describeOp(op)} from the home for ${GIVE_UP_MS} ms: ${describeError(err)}`);
         await sleep(200);
       }
     }
   }
 
-  #commit(op: Op, version: number | undefined): void {
-    const expected = (this.ledger.state(op.key)?.version ?? 0) + 1;
-    if (version !== undefined && version !== expected)
-      this.#mismatch(`${op.kind} ${op.key} gave v${version}, the ledger expects v${expected}`);
+  /** Whether the home holds what `op` wrote (only its lane writes its keys, so nothing else could have). */
+  async #landed(op: Op): Promise<{ committed: boolean; versions?: number[] }> {
+    const { items, notes } = this.clients;
+    const strong = { consistency: 'strong' } as const;
+    switch (op.kind) {
+      case 'create':
+      case 'update':
+      case 'delete': {
+        const row = await items.get(op.key, strong);
+        const before = this.ledger.state(op.key);
+        if (op.kind === 'delete') return { committed: row === null };
+        const rev = op.kind === 'create' ? op.record.rev : op.patch.rev;
+        if (row?.rev === rev) return { committed: true, versions: [row.$version] };
+        if (op.kind === 'create' && row !== null)
+          this.#mismatch(`${show(op.key)} holds rev ${row.rev}, though the ledger has it deleted`);
+        if (op.kind === 'update' && (row?.rev !== before?.rev || row?.$version !== before?.version))
+          this.#mismatch(
+            `${show(op.key)} holds rev ${row?.rev} v${row?.$version}, not rev ${before?.rev} v${before?.version}`,
+          );
+        return { committed: false };
+      }
+      case 'createMany': {
+        const rows = await items.getMany(
+          op.records.map((r) => r.id),
+          strong,
+        );
+        const landed = rows.map((row, i) => row?.rev === op.records[i]!.rev);
+        if (landed.some((l) => l !== landed[0])) this.#mismatch(`a createMany of ${rows.length} landed in part`);
+        return landed[0] ? { committed: true, versions: rows.map((row) => row?.$version ?? 0) } : { committed: false };
+      }
+      case 'transaction': {
+        const item = await items.get(op.item.key, strong);
+        const note = await notes.get(op.note.key, strong);
+        const itemLanded = item?.rev === op.item.patch.rev;
+        if (itemLanded !== (note?.rev === op.note.record.rev))
+          this.#mismatch(`a transaction landed half: ${show(op.item.key)} ${itemLanded ? 'written' : 'not written'}`);
+        return itemLanded ? { committed: true, versions: [item!.$version, note?.$version ?? 0] } : { committed: false };
+      }
+    }
+  }
+
+  #commit(op: Op, versions: readonly number[] | undefined): void {
+    const expected = this.#expectedVersions(op);
+    expected.forEach((want, i) => {
+      const got = versions?.[i];
+      if (got !== undefined && got !== want)
+        this.#mismatch(`${op.kind} ${show(this.#keysOf(op)[i]!)} gave v${got}, the ledger expects v${want}`);
+    });
     this.ledger.commit(op);
+  }
+
+  #keysOf(op: Op): string[] {
+    if (op.kind === 'createMany') return op.records.map((r) => r.id);
+    if (op.kind === 'transaction') return [op.item.key, op.note.key];
+    return [op.key];
+  }
+
+  #expectedVersions(op: Op): number[] {
+    const next = (key: string) => (this.ledger.state(key)?.version ?? 0) + 1;
+    if (op.kind === 'createMany') return op.records.map((r) => next(r.id));
+    if (op.kind === 'transaction') return [next(op.item.key), (this.ledger.notes.get(op.note.key)?.version ?? 0) + 1];
+    return [next(op.key)];
   }
 
   #mismatch(what: string): void {
     this.stats.versionMismatches++;
     if (this.mismatches.length < 10) this.mismatches.push(what);
   }
+}
+
+/** An id as a report line can show it (newlines and tabs escaped, long ids cut). */
+export function show(key: string): string {
+  const text = JSON.stringify(key);
+  return text.length > 60 ? `${text.slice(0, 40)}…(${key.length} chars)` : text;
+}
+
+function describeOp(op: Op): string {
+  if (op.kind === 'createMany') return `createMany of ${op.records.map((r) => show(r.id)).join(', ')}`;
+  if (op.kind === 'transaction') return `transaction of ${show(op.item.key)} and note ${show(op.note.key)}`;
+  return `${op.kind} ${show(op.key)}`;
 }

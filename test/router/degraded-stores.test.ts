@@ -19,7 +19,7 @@ import {
 import { dropPostgresSchema } from '../support/home-variants.js';
 import { items } from '../support/items-entity.js';
 import { freshPgliteDir } from '../support/pglite-template.js';
-import { privateRedisUnavailable, startPrivateRedis } from '../support/private-redis.js';
+import { PrivateRedis, privateRedisUnavailable } from '../support/private-redis.js';
 import { describeWithServer, SERVER_URLS } from '../support/servers.js';
 import { tempDir } from '../support/temp-dir.js';
 import { until } from '../support/until.js';
@@ -154,8 +154,8 @@ await describeWithServer('postgres', 'reads when the Redis cache server stops (a
   it('get keeps answering from the home with the right content, and the view converges after Redis returns', async () => {
     const reason = await privateRedisUnavailable();
     if (reason) throw new Error(reason);
-    const redis = await startPrivateRedis();
-    cleanups.push(() => redis.stop());
+    const redis = await PrivateRedis.start();
+    cleanups.push(() => redis.close());
     const schema = `test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
     const db = createPolystore({
       home: postgresHome({ connectionString: SERVER_URLS.postgres, schema }),
@@ -186,7 +186,7 @@ await describeWithServer('postgres', 'reads when the Redis cache server stops (a
     expect(await entity.get('r5')).toMatchObject({ qty: 1005, $version: 2 });
     expect(await entity.get('r29')).toBeNull();
 
-    await redis.start();
+    await redis.restart();
     // Redis came back empty: the projector's retries and the data-loss rebuild fill the view from the home.
     await until(
       async () => (await db.check()).every((d) => d.missing + d.stale + d.extra === 0),
@@ -203,8 +203,8 @@ await describeWithServer('postgres', 'reads when the Redis cache server stops (a
   });
 
   it('get answers from the home when the Redis server hangs (frozen), within its command timeout', async () => {
-    const redis = await startPrivateRedis();
-    cleanups.push(() => redis.stop());
+    const redis = await PrivateRedis.start();
+    cleanups.push(() => redis.close());
     const schema = `test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
     const db = createPolystore({
       home: postgresHome({ connectionString: SERVER_URLS.postgres, schema }),
