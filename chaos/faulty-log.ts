@@ -28,7 +28,14 @@ export function faultyLog(inner: EventLog & { close(): Promise<void> }, p: numbe
     duplicates: () => duplicates,
     close: () => inner.close(),
     // The broker log is also the relay's publisher: keep that capability visible.
-    ...('publish' in inner ? { publish: (inner as unknown as PublishLike).publish.bind(inner) } : {}),
+    ...('publish' in inner
+      ? {
+          publish: (inner as unknown as PublishLike).publish.bind(inner),
+          publishWatermark: (inner as unknown as PublishLike).publishWatermark.bind(inner),
+        }
+      : {}),
+    progress: (name: string) => inner.progress(name),
+    handledThrough: (name: string) => inner.handledThrough(name),
     async consumer(name: string): Promise<EventConsumer> {
       const consumer = await inner.consumer(name);
       const history: DeliveredEvent[][] = [];
@@ -61,5 +68,6 @@ export function faultyLog(inner: EventLog & { close(): Promise<void> }, p: numbe
 }
 
 interface PublishLike {
-  publish(events: readonly ChangeEvent[]): Promise<void>;
+  publish(events: readonly ChangeEvent[], settled?: string | null): Promise<void>;
+  publishWatermark(settled: string): Promise<void>;
 }

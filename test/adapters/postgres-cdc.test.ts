@@ -50,6 +50,12 @@ class SinkPublisher implements EventPublisher {
     }
   }
 
+  readonly watermarks: string[] = [];
+
+  async publishWatermark(settled: string): Promise<void> {
+    this.watermarks.push(settled);
+  }
+
   eventIds(): Set<string> {
     return new Set(this.events.map((e) => e.eventId));
   }

@@ -1,5 +1,5 @@
 import type { ChangeEvent } from '../../contracts/change-event.js';
-import { type DeliveredEvent, decodeEvent, type EventConsumer } from '../../contracts/event-log.js';
+import { type DeliveredEvent, decodeEvent, type EventConsumer, isWatermark } from '../../contracts/event-log.js';
 import type { LogPosition } from '../../contracts/log-position.js';
 import { PolystoreError } from '../../errors/index.js';
 import { describeError, type Logger } from '../../runtime/logger.js';
@@ -41,7 +41,13 @@ export class JetStreamConsumer implements EventConsumer {
     );
     const events: DeliveredEvent[] = [];
     for (const delivery of deliveries) {
-      const event = decodeEvent(TEXT.decode(delivery.data));
+      const text = TEXT.decode(delivery.data);
+      if (isWatermark(text)) {
+        // Nothing to apply: acked at once. The floor still waits for every earlier message.
+        nc.publish(delivery.reply, '+ACK');
+        continue;
+      }
+      const event = decodeEvent(text);
       if (event === null) {
         logger.warn(
           { stream, consumer: durable, streamSeq: delivery.streamSeq },

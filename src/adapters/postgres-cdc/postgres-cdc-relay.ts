@@ -11,9 +11,12 @@ import { type PostgresCdcRelayOptions, type ResolvedRelayOptions, resolveRelayOp
 import { CdcSession } from './cdc-session.js';
 import { readSlotStatus } from './cdc-slot.js';
 import { formatLsn, type Lsn, parseLsn } from './lsn.js';
+import { WATERMARK_SQL } from './outbox-decoder.js';
 
 export interface CdcRelayStats extends CaptureStats {
   readonly mode: 'cdc';
+  /** Events the broker refused `retry.maxAttempts` times, dead-lettered under the relay's name. */
+  readonly deadLettered: number;
   /** The last position acknowledged to the server; null before the first start. */
   readonly lastLsn: string | null;
   /** WAL the slot held back at the last heartbeat; null until one has run. */
@@ -35,6 +38,13 @@ export interface PostgresCdcRelay extends ChangeCapture {
   stats(): CdcRelayStats;
   /** WAL the slot holds back now (`pg_current_wal_lsn() - restart_lsn`). */
   retainedWalBytes(): Promise<number>;
+  /**
+   * Writes a watermark into the WAL (callable from any process, relay running
+   * or not): the relay streaming the slot publishes it to the broker once
+   * every transaction that ended before the call is published, so views'
+   * progress covers writes committed before it without waiting for a heartbeat.
+   */
+  settle(): Promise<void>;
 }
 
 const RECONNECT: RetryPolicy = { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 100, maxDelayMs: 5_000 };
@@ -42,7 +52,6 @@ const RECONNECT: RetryPolicy = { maxAttempts: Number.POSITIVE_INFINITY, baseDela
 const STABLE_SESSION_MS = 10_000;
 /** How long start() waits for the previous holder of the slot (a just-stopped relay) to let go. */
 const SLOT_BUSY_WAIT_MS = 10_000;
-const HEARTBEAT_SQL = `SELECT pg_logical_emit_message(false, 'polystore.heartbeat', '')`;
 
 /**
  * Change data capture of the outbox (Debezium's outbox pattern): instead of
@@ -90,6 +99,9 @@ class CdcRelay implements PostgresCdcRelay {
   #wake: (() => void) | undefined;
   #beatTimer: NodeJS.Timeout | undefined;
   #beat: Promise<void> | undefined;
+  /** A small pool for settle() in a process that does not stream (a writer). */
+  #settlePool: PgPoolLike | undefined;
+  #deadLettered = 0;
 
   constructor(options: ResolvedRelayOptions) {
     this.#options = options;
@@ -112,9 +124,19 @@ class CdcRelay implements PostgresCdcRelay {
     return this.#newest;
   }
 
+  async settle(): Promise<void> {
+    this.#settlePool ??= await openPool(this.#options.client);
+    try {
+      await (this.#pool ?? this.#settlePool).query(WATERMARK_SQL);
+    } catch (err) {
+      throw cdcError(err, 'writing a watermark', this.#options.target);
+    }
+  }
+
   stats(): CdcRelayStats {
     return {
       mode: 'cdc',
+      deadLettered: this.#deadLettered,
       published: this.#published,
       lastLsn: this.#lastLsn,
       retainedWalBytes: this.#retained,
@@ -165,6 +187,9 @@ class CdcRelay implements PostgresCdcRelay {
   }
 
   async stop(): Promise<void> {
+    const settlePool = this.#settlePool;
+    this.#settlePool = undefined;
+    await settlePool?.end().catch(() => undefined);
     await this.#starting?.catch(() => undefined);
     const loop = this.#loop;
     if (!loop) return;
@@ -225,7 +250,7 @@ class CdcRelay implements PostgresCdcRelay {
   }
 
   #sessionSettings() {
-    const { client, schema, slot, publication, publisher, batchSize } = this.#options;
+    const { client, schema, slot, publication, publisher, batchSize, retry, deadLetters } = this.#options;
     return {
       client,
       schema,
@@ -233,11 +258,18 @@ class CdcRelay implements PostgresCdcRelay {
       publication,
       publisher,
       batchSize,
+      retry,
+      deadLetters,
+      name: this.name,
       onConfirmed: (lsn: Lsn) => {
         this.#lastLsn = formatLsn(lsn);
       },
-      onPublished: (events: readonly ChangeEvent[]) => {
-        this.#published += events.length;
+      onPublished: (events: readonly ChangeEvent[], deadLettered: readonly ChangeEvent[]) => {
+        this.#published += events.length - deadLettered.length;
+        this.#deadLettered += deadLettered.length;
+        for (const event of deadLettered) {
+          this.#logger.warn({ relay: slot, eventId: event.eventId }, 'the broker refused an event; dead-lettered');
+        }
         for (const event of events)
           if (this.#newest === null || event.position > this.#newest) this.#newest = event.position;
       },
@@ -324,7 +356,7 @@ class CdcRelay implements PostgresCdcRelay {
     }
     session.sendStatus(true);
     try {
-      await pool.query(HEARTBEAT_SQL);
+      await pool.query(WATERMARK_SQL);
       this.#retained = (await readSlotStatus(pool, this.#options.slot, this.#options.target)).retainedWalBytes;
     } catch (err) {
       this.#logger.debug({ relay: this.#options.slot, error: describeError(err) }, 'postgres CDC heartbeat failed');

@@ -1,5 +1,5 @@
 import type { ChangeEvent } from '../../contracts/change-event.js';
-import { type DeliveredEvent, decodeEvent, type EventConsumer } from '../../contracts/event-log.js';
+import { type DeliveredEvent, decodeEvent, type EventConsumer, isWatermark } from '../../contracts/event-log.js';
 import type { LogPosition } from '../../contracts/log-position.js';
 import { PolystoreError } from '../../errors/index.js';
 import { describeError, type Logger } from '../../runtime/logger.js';
@@ -129,6 +129,11 @@ export class RedisStreamsConsumer implements EventConsumer {
 
   #accept(out: DeliveredEvent[], bad: string[], id: string, fields: string[], deliveryCount: number): void {
     const text = pairs(fields).event;
+    if (typeof text === 'string' && isWatermark(text)) {
+      // Nothing to apply: acked with this fetch. The floor still waits for every earlier entry.
+      bad.push(id);
+      return;
+    }
     const event = typeof text === 'string' ? decodeEvent(text) : null;
     if (event === null) {
       this.ctx.logger.warn(
