@@ -102,10 +102,7 @@ export class OutboxRelay implements ChangeCapture {
       try {
         const events = await this.home.readOutbox(this.#position, this.options.batchSize);
         if (events.length === 0) {
-          if (this.#position !== null && this.#position !== this.#watermarked) {
-            await this.publisher.publishWatermark(this.#position);
-            this.#watermarked = this.#position;
-          }
+          await this.#watermark();
           await this.#sleep(this.options.pollIntervalMs);
           continue;
         }
@@ -136,7 +133,9 @@ export class OutboxRelay implements ChangeCapture {
         const last = events.at(-1)!.position;
         await this.home.setCheckpoint(this.options.name, last);
         this.#position = last;
-        this.#published += events.length;
+        this.#published += events.length - deadLettered.length;
+        // A short batch drained the outbox: say so now rather than after another read.
+        if (events.length < this.options.batchSize) await this.#watermark();
         failures = 0;
       } catch (err) {
         failures++;
@@ -148,6 +147,13 @@ export class OutboxRelay implements ChangeCapture {
         await this.#sleep(backoffDelay(this.options.retry, Math.min(failures, 8)));
       }
     }
+  }
+
+  /** Publishes the relay's position as a watermark, unless the last one carried it already. */
+  async #watermark(): Promise<void> {
+    if (this.#position === null || this.#position === this.#watermarked) return;
+    await this.publisher.publishWatermark(this.#position);
+    this.#watermarked = this.#position;
   }
 
   #sleep(ms: number): Promise<void> {

@@ -37,8 +37,10 @@ export interface ProjectorStats {
   readonly failedAttempts: number;
   readonly lagP50Ms: number;
   readonly lagP99Ms: number;
-  /** Newest event handled and visible in the view. */
+  /** Newest event handled and visible in the view (in this process). */
   readonly position: LogPosition | null;
+  /** Read-your-writes waits registered on this projector and not yet released. */
+  readonly waiting: number;
 }
 
 interface KeyedChange {
@@ -87,6 +89,7 @@ export class Projector {
       lagP50Ms: this.#lag.percentile(50),
       lagP99Ms: this.#lag.percentile(99),
       position: this.#position,
+      waiting: this.#waiters.length,
     };
   }
 

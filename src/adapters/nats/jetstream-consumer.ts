@@ -1,5 +1,11 @@
 import type { ChangeEvent } from '../../contracts/change-event.js';
-import { type DeliveredEvent, decodeEvent, type EventConsumer, isWatermark } from '../../contracts/event-log.js';
+import {
+  type DeliveredEvent,
+  decodeEvent,
+  decodeMark,
+  type EventConsumer,
+  isWatermark,
+} from '../../contracts/event-log.js';
 import type { LogPosition } from '../../contracts/log-position.js';
 import { PolystoreError } from '../../errors/index.js';
 import { describeError, type Logger } from '../../runtime/logger.js';
@@ -119,7 +125,8 @@ export class JetStreamConsumer implements EventConsumer {
     const { jsm, stream } = this.ctx;
     try {
       const stored = await jsm.streams.getMessage(stream, { seq });
-      return decodeEvent(TEXT.decode(stored.data))?.position ?? null;
+      // An event's own position, or a watermark's bound.
+      return decodeMark(TEXT.decode(stored.data))?.position ?? null;
     } catch (err) {
       if (jetStreamErrorCode(err) === NO_MESSAGE_FOUND) return null;
       throw natsError(err, `read message ${seq} of stream "${stream}"`);

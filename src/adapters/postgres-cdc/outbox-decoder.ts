@@ -13,7 +13,7 @@ export type OutboxMessage =
       readonly new: Readonly<Record<string, unknown>>;
     }
   | { readonly tag: 'undecodable'; readonly error: unknown }
-  /** A `polystore.watermark` message: every transaction with an id below `xmin` committed before it. */
+  /** A `polystore.watermark` message: every transaction with an id below `xmin` was streamed before it. */
   | { readonly tag: 'watermark'; readonly xmin: bigint }
   | { readonly tag: 'other' };
 
@@ -68,23 +68,25 @@ export function outboxPlugin(
 export const WATERMARK_PREFIX = 'polystore.watermark';
 
 /**
- * Writes a watermark into the WAL: a non-transactional logical message
- * holding the xmin of a snapshot taken just before it. Every transaction with
- * a smaller id had ended (committed or aborted) when the snapshot was taken,
- * so its commit record precedes this message in the WAL, and logical decoding,
- * which replays transactions at their commit in WAL order, has streamed it
- * before the message arrives. Any process may run it on the home.
+ * Writes a watermark into the WAL: a logical message holding the xmin of the
+ * snapshot of the statement that writes it. Every transaction with a smaller
+ * id had ended (committed or aborted) when that snapshot was taken, so its
+ * commit record precedes this message's transaction's commit in the WAL, and
+ * logical decoding, which replays transactions at their commit in WAL order,
+ * has streamed it first. The message is transactional so that its commit
+ * flushes the WAL at once: a non-transactional one waits for the WAL writer
+ * (up to `wal_writer_delay`) before the server streams it. Any process may
+ * run it on the home.
  */
-export const WATERMARK_SQL = `SELECT pg_logical_emit_message(false, '${WATERMARK_PREFIX}', pg_snapshot_xmin(pg_current_snapshot())::text)`;
+export const WATERMARK_SQL = `SELECT pg_logical_emit_message(true, '${WATERMARK_PREFIX}', pg_snapshot_xmin(pg_current_snapshot())::text)`;
 
 interface LogicalMessageLike {
-  readonly transactional: boolean;
   readonly prefix: string;
   readonly content: Uint8Array;
 }
 
 function watermarkOf(message: LogicalMessageLike): OutboxMessage {
-  if (message.transactional || message.prefix !== WATERMARK_PREFIX) return { tag: 'other' };
+  if (message.prefix !== WATERMARK_PREFIX) return { tag: 'other' };
   const text = Buffer.from(message.content).toString('utf8');
   return /^\d+$/.test(text) ? { tag: 'watermark', xmin: BigInt(text) } : { tag: 'other' };
 }

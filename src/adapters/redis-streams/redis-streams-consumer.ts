@@ -1,5 +1,11 @@
 import type { ChangeEvent } from '../../contracts/change-event.js';
-import { type DeliveredEvent, decodeEvent, type EventConsumer, isWatermark } from '../../contracts/event-log.js';
+import {
+  type DeliveredEvent,
+  decodeEvent,
+  decodeMark,
+  type EventConsumer,
+  isWatermark,
+} from '../../contracts/event-log.js';
 import type { LogPosition } from '../../contracts/log-position.js';
 import { PolystoreError } from '../../errors/index.js';
 import { describeError, type Logger } from '../../runtime/logger.js';
@@ -178,5 +184,6 @@ function pairs(flat: readonly unknown[]): Record<string, unknown> {
 function positionOf(range: unknown): LogPosition | null {
   const entry = (range as Entry[] | null)?.[0];
   const text = entry ? pairs(entry[1]).event : undefined;
-  return typeof text === 'string' ? (decodeEvent(text)?.position ?? null) : null;
+  // An event's own position, or a watermark's bound.
+  return typeof text === 'string' ? (decodeMark(text)?.position ?? null) : null;
 }
