@@ -1,5 +1,7 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { afterEach, expect, it } from 'vitest';
 import { type CaptureMode, cleanBrokerShop, openBrokerShop } from '../support/broker-shop.js';
@@ -10,6 +12,7 @@ import { until } from '../support/until.js';
 const run = promisify(execFile);
 const BIN = new URL('../../bin/polystore.mjs', import.meta.url).pathname;
 const OUTBOX_CONFIG = new URL('../fixtures/broker-outbox.config.ts', import.meta.url).pathname;
+const DOOMED = new URL('../fixtures/doomed-consumer.ts', import.meta.url).pathname;
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -117,6 +120,33 @@ await describeWithServer(['postgres', 'redis', 'nats'], 'progress across process
     expect(after.views[0]!.progress.backlog).toBe(0);
     expect(after.views[0]!.checkpoint! >= head!).toBe(true);
   }, 180_000);
+
+  it('catchUp does not return before the batch a SIGKILLed worker held is redelivered and applied', async () => {
+    const { id, writer, spawnWorker } = await openDeployment('outbox');
+    const client = writer.entity('items');
+    for (let i = 0; i < 4; i++) {
+      await client.createMany(
+        Array.from({ length: 50 }, (_, j) => ({ id: `h${i}_${j}`, name: 'h', qty: j, tags: [] })),
+      );
+    }
+    const head = (await writer.sync.stats()).head!;
+    await until(async () => (await writer.sync.progress('items_cache')).head! >= head, 10_000, 'the relay');
+    // A worker process takes the oldest 100 events and dies without acking them.
+    const doomed = spawn(process.execPath, ['--import', 'tsx', DOOMED, '--id', id, '--max', '100'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [line] = (await once(createInterface({ input: doomed.stdout! }), 'line')) as [string];
+    expect(line).toBe('fetched 100');
+    doomed.kill('SIGKILL');
+    await once(doomed, 'exit');
+    expect((await writer.sync.progress('items_cache')).pending).toBe(100);
+
+    // A healthy worker applies everything else at once; the held batch returns after ack_wait (2 s).
+    spawnWorker();
+    await writer.sync.catchUp(60_000);
+    expect(await writer.check()).toEqual([expect.objectContaining({ missing: 0, stale: 0, extra: 0, checked: 200 })]);
+    expect(await writer.sync.progress('items_cache')).toMatchObject({ pending: 0, backlog: 0 });
+  }, 120_000);
 
   it('catchUp after a SIGKILLed worker waits for the events it held to come back and be applied', async () => {
     const { writer, spawnWorker } = await openDeployment('outbox');
