@@ -32,8 +32,9 @@ export interface PostgresCdcRelayOptions extends CdcSlotOptions {
   readonly publisher: EventPublisher;
   /**
    * How often (ms) the relay reports its position, checks the connection and
-   * writes a heartbeat message to the WAL (`pg_logical_emit_message`), so a
-   * slot on an idle or filtered database keeps advancing. Default 10 000.
+   * writes a watermark message to the WAL (`pg_logical_emit_message`), so a
+   * slot on an idle or filtered database keeps advancing and views' progress
+   * is proven without anyone asking (`settle()`). Default 10 000.
    */
   readonly heartbeatMs?: number;
   /** The most events per `publish` call. Default 500. */

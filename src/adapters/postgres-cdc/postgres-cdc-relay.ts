@@ -1,15 +1,16 @@
 import type { CaptureStats, ChangeCapture } from '../../contracts/change-capture.js';
 import type { ChangeEvent } from '../../contracts/change-event.js';
 import type { LogPosition } from '../../contracts/log-position.js';
-import { isPolystoreError, PolystoreError } from '../../errors/index.js';
+import { PolystoreError } from '../../errors/index.js';
 import { describeError, type Logger, stderrLogger } from '../../runtime/logger.js';
 import { backoffDelay, type RetryPolicy } from '../../runtime/retry-policy.js';
 import { wakeableSleep } from '../../runtime/wakeable-sleep.js';
-import { isBrokenConnection, openError } from '../postgres/pg-connection-errors.js';
+import { openError } from '../postgres/pg-connection-errors.js';
 import { cdcError, loadReplication, openPool, type PgPoolLike, type ReplicationModuleLike } from './cdc-driver.js';
 import { type PostgresCdcRelayOptions, type ResolvedRelayOptions, resolveRelayOptions } from './cdc-options.js';
 import { CdcSession } from './cdc-session.js';
 import { readSlotStatus } from './cdc-slot.js';
+import { isSlotBusy, streamError } from './cdc-stream-error.js';
 import { formatLsn, type Lsn, parseLsn } from './lsn.js';
 import { WATERMARK_SQL } from './outbox-decoder.js';
 
@@ -339,11 +340,12 @@ class CdcRelay implements PostgresCdcRelay {
 
   /**
    * Reports the position (asking the server to answer, which proves the
-   * connection alive) and writes a heartbeat message to the WAL, as Debezium's
-   * heartbeat action query does: the server decodes past it and sends a
+   * connection alive) and writes a watermark message to the WAL (as Debezium's
+   * heartbeat action query does): the server decodes past it and sends a
    * keepalive, which the session confirms when it holds nothing unpublished,
    * so a slot on an idle or filtered database keeps advancing instead of
-   * holding WAL back. One tiny WAL record per beat.
+   * holding WAL back; and the watermark moves views' progress while no one
+   * waits on it. One tiny WAL record and transaction per beat.
    */
   async #heartbeat(): Promise<void> {
     const session = this.#session;
@@ -373,33 +375,7 @@ class CdcRelay implements PostgresCdcRelay {
   }
 
   #streamError(err: unknown): PolystoreError {
-    const { slot, target } = this.#options;
-    if (isPolystoreError(err)) return err;
-    const sqlstate = (err as { code?: unknown } | null)?.code;
-    if (sqlstate === '55006') {
-      return new PolystoreError(
-        'PS_ERR_STORE_UNAVAILABLE',
-        `The replication slot "${slot}" is in use by another connection`,
-        {
-          cause: err,
-          details: { sqlstate },
-          fix: 'stop the other relay: one slot streams to one relay at a time',
-        },
-      );
-    }
-    if (sqlstate === '42704') {
-      return new PolystoreError(
-        'PS_ERR_INVALID_CONFIG',
-        `The replication slot "${slot}" or its publication does not exist`,
-        {
-          cause: err,
-          details: { sqlstate },
-          fix: 'create them with createCdcSlot() before starting the relay',
-        },
-      );
-    }
-    if (isBrokenConnection(err)) return openError(err, target);
-    return cdcError(err, 'starting replication', target);
+    return streamError(err, this.#options.slot, this.#options.target);
   }
 
   #sleep(ms: number): Promise<void> {
@@ -407,9 +383,4 @@ class CdcRelay implements PostgresCdcRelay {
       this.#wake = wake;
     });
   }
-}
-
-/** The slot streams to another connection (SQLSTATE 55006, object in use). */
-function isSlotBusy(err: unknown): boolean {
-  return isPolystoreError(err) && err.details?.sqlstate === '55006';
 }
