@@ -14,6 +14,8 @@ export class ProgressTracker {
   readonly #through = new Map<string, Promise<LogPosition | null>>();
   #settling: Promise<void> | undefined;
   #settleAgain = false;
+  /** While closed, settle() asks nothing: the capture may have released its connections. */
+  #closed = false;
 
   constructor(
     private readonly log: EventLog,
@@ -42,7 +44,7 @@ export class ProgressTracker {
    */
   settle(): void {
     const settle = this.capture?.settle?.bind(this.capture);
-    if (!settle) return;
+    if (!settle || this.#closed) return;
     if (this.#settling) {
       this.#settleAgain = true;
       return;
@@ -50,6 +52,7 @@ export class ProgressTracker {
     this.#settling = (async () => {
       do {
         this.#settleAgain = false;
+        if (this.#closed) break;
         await settle().catch((err: unknown) =>
           this.logger.debug({ error: describeError(err) }, 'could not write a capture watermark'),
         );
@@ -59,8 +62,14 @@ export class ProgressTracker {
     });
   }
 
-  /** Resolves once no watermark request is running (for a clean stop). */
-  async idle(): Promise<void> {
+  /** Stops asking the capture for watermarks and waits for a request in flight (before the capture stops). */
+  async close(): Promise<void> {
+    this.#closed = true;
     await this.#settling;
+  }
+
+  /** Asks for watermarks again (the engine started again). */
+  open(): void {
+    this.#closed = false;
   }
 }

@@ -134,6 +134,7 @@ export class SyncEngine {
   async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
+    this.#tracker.open();
     try {
       if (this.#options.relay) await this.#relay?.start();
       if (this.#options.projectors) {
@@ -155,13 +156,21 @@ export class SyncEngine {
 
   /** Stops every projector after its current batch, with checkpoints saved. */
   async stop(): Promise<void> {
-    if (!this.#running) return;
+    if (!this.#running) {
+      // Never started here, but a read-your-writes wait may have asked the
+      // capture for watermarks, which opens a connection: release it.
+      await this.#tracker.close();
+      await this.#relay?.stop();
+      this.#tracker.open();
+      return;
+    }
     this.#running = false;
     clearInterval(this.#pruneTimer);
     await this.#recovery.stop();
+    // Before the capture stops: a watermark request must not reopen what it closes.
+    await this.#tracker.close();
     await this.#relay?.stop();
     await Promise.all([...this.#projectors.values()].map((p) => p.stop()));
-    await this.#tracker.idle();
   }
 
   /** Wakes idle projectors; called after each local commit. */

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { afterEach, expect, it } from 'vitest';
-import { type CaptureMode, cleanBrokerShop, openBrokerShop } from '../support/broker-shop.js';
+import { type BrokerKind, type CaptureMode, cleanBrokerShop, openBrokerShop } from '../support/broker-shop.js';
 import { startWorker, type WorkerProcess } from '../support/broker-worker-process.js';
 import { describeWithServer, SERVER_URLS } from '../support/servers.js';
 import { until } from '../support/until.js';
@@ -24,9 +24,9 @@ function newId(): string {
 }
 
 /** A writer-only process (this one: `projectors: false`) and its workers (real child processes). */
-async function openDeployment(mode: CaptureMode) {
+async function openDeployment(mode: CaptureMode, broker: BrokerKind = 'jetstream') {
   const id = newId();
-  const writer = openBrokerShop(id, 'writer', SERVER_URLS, mode);
+  const writer = openBrokerShop(id, 'writer', SERVER_URLS, mode, broker);
   const workers: WorkerProcess[] = [];
   cleanups.push(async () => {
     for (const worker of workers) {
@@ -40,7 +40,7 @@ async function openDeployment(mode: CaptureMode) {
   if (mode === 'cdc') await writer.sync.capture?.admin?.create();
   await writer.sync.start();
   const spawnWorker = () => {
-    const worker = startWorker(id, mode);
+    const worker = startWorker(id, mode, broker);
     workers.push(worker);
     return worker;
   };
@@ -62,9 +62,16 @@ async function status(id: string): Promise<{
 }
 
 await describeWithServer(['postgres', 'redis', 'nats'], 'progress across processes', () => {
-  for (const mode of ['outbox', 'cdc'] as const) {
-    it(`reads its own writes in a writer-only process while a worker process applies them (${mode})`, async () => {
-      const { writer, spawnWorker } = await openDeployment(mode);
+  const setups = [
+    ['outbox', 'jetstream'],
+    ['cdc', 'jetstream'],
+    ['outbox', 'redis-streams'],
+    ['cdc', 'redis-streams'],
+  ] as const;
+  for (const [mode, broker] of setups) {
+    const label = broker === 'jetstream' ? mode : `${mode}, ${broker}`;
+    it(`reads its own writes in a writer-only process while a worker process applies them (${label})`, async () => {
+      const { writer, spawnWorker } = await openDeployment(mode, broker);
       const worker = spawnWorker();
       const client = writer.entity('items');
       // The worker is up once it has applied a first write.
@@ -85,7 +92,7 @@ await describeWithServer(['postgres', 'redis', 'nats'], 'progress across process
         $version: updated.$version,
       });
       process.stdout.write(
-        `[progress] ${mode}: read-your-writes across processes p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms (n=${latencies.length})\n`,
+        `[progress] ${label}: read-your-writes across processes p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms (n=${latencies.length})\n`,
       );
       await writer.sync.catchUp(30_000);
       expect(await writer.check()).toEqual([expect.objectContaining({ missing: 0, stale: 0, extra: 0, checked: 61 })]);
