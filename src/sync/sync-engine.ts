@@ -186,7 +186,7 @@ export class SyncEngine {
    * Throws `PS_ERR_CONSISTENCY_TIMEOUT` after `timeoutMs`.
    *
    * @example
-   * const token = await db.entity('items').create({ id: 'a', name: 'A', qty: 1, tags: [] }).then((r) => r.$position);
+   * // `token`: the outbox position a write returned (what read-your-writes reads pass here)
    * await db.sync.waitFor(token, ['items_cache'], 5_000);
    */
   async waitFor(position: LogPosition, viewNames: readonly string[] | undefined, timeoutMs: number): Promise<void> {
