@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ChangeEvent, eventIdOf, type NewChangeEvent } from '../../src/contracts/change-event.js';
 import type { DeliveredEvent, EventConsumer, EventLog, EventPublisher } from '../../src/contracts/event-log.js';
@@ -296,6 +297,67 @@ export function describeEventLogContract(
             .at(-1),
         );
       });
+    }
+
+    if (capabilities.sharesLoad) {
+      it('progress is a contiguous acked prefix under random publishes, fetches and out-of-order acks (property)', async () => {
+        // Every published position, across runs: a new consumer reads the stream from its start.
+        // Broker contexts publish with publishThrough, which numbers new events 1, 2, 3, ...
+        const published: LogPosition[] = [];
+        let runs = 0;
+        const command = fc.oneof(
+          fc.record({ kind: fc.constant('publish' as const), n: fc.integer({ min: 1, max: 6 }) }),
+          fc.record({ kind: fc.constant('fetch' as const), max: fc.integer({ min: 1, max: 8 }) }),
+          fc.record({ kind: fc.constant('ack' as const), picks: fc.array(fc.nat(), { maxLength: 6 }) }),
+        );
+        await fc.assert(
+          fc.asyncProperty(fc.array(command, { minLength: 3, maxLength: 14 }), async (commands) => {
+            const name = `${view}_p${runs++}`;
+            const consumer = await open(name);
+            const held: DeliveredEvent[] = [];
+            const acked = new Set<string>();
+            const check = async () => {
+              const through = await ctx.log.handledThrough(name);
+              if (through === null) return;
+              for (const position of published) if (position <= through) expect(acked.has(position)).toBe(true);
+            };
+            for (const c of commands) {
+              if (c.kind === 'publish') {
+                const batch = Array.from({ length: c.n }, (_, i) => ({
+                  entity: 'prop',
+                  key: `r${published.length + i}`,
+                  version: 1,
+                  op: 'create' as const,
+                  payload: { n: published.length + i },
+                }));
+                await ctx.publish(batch);
+                for (let i = 0; i < batch.length; i++) published.push(outboxPosition(1, published.length + 1));
+              } else if (c.kind === 'fetch') {
+                held.push(...(await consumer.fetch(c.max)));
+              } else {
+                const picked = new Set(c.picks.filter((i) => i < held.length));
+                const chosen = held.filter((_, i) => picked.has(i));
+                if (chosen.length === 0) continue;
+                await consumer.ack(chosen);
+                for (const e of chosen) acked.add(e.position);
+                for (let i = held.length - 1; i >= 0; i--) if (picked.has(i)) held.splice(i, 1);
+              }
+              await check();
+            }
+            // Acking everything brings progress to the newest event.
+            const unseen = published.length - acked.size - new Set(held.map((e) => e.position)).size;
+            const rest = [...held, ...(await drain(consumer, { until: unseen, ack: false, timeoutMs: 5_000 }))];
+            await consumer.ack(rest);
+            for (const e of rest) acked.add(e.position);
+            await drain(consumer, { until: 0, timeoutMs: 1_000 });
+            await check();
+            if (published.length > 0) {
+              expect(await ctx.log.handledThrough(name)).toBe(published.at(-1));
+            }
+          }),
+          { numRuns: 6 },
+        );
+      }, 120_000);
     }
 
     it('lets two workers of one consumer share its events without losing any', async () => {
