@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { pgliteHome } from '../../src/adapters/pglite/index.js';
 import type { NewChangeEvent } from '../../src/contracts/change-event.js';
 import type { HomeStore } from '../../src/contracts/home-store.js';
@@ -11,10 +11,17 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
 
-async function homeWith(count: number): Promise<HomeStore> {
+/** One home of 40 000 events for both batch sizes (each test opens its own log and reader). */
+let big: Promise<HomeStore> | undefined;
+const bigCleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const fn of bigCleanups.splice(0).reverse()) await fn();
+});
+
+async function homeWith(count: number, owner = cleanups): Promise<HomeStore> {
   const dir = await freshPgliteDir();
   const home = pgliteHome({ dataDir: dir.path });
-  cleanups.push(async () => {
+  owner.push(async () => {
     await home.close();
     await dir.cleanup();
   });
@@ -37,8 +44,8 @@ async function homeWith(count: number): Promise<HomeStore> {
 describe('the shared outbox reader', () => {
   for (const batchSize of [15_000, 25_000]) {
     it(`hands every consumer all 40 000 events in order with batchSize ${batchSize}`, async () => {
-      const home = await homeWith(40_000);
-      const log = outboxEventLog(home);
+      big ??= homeWith(40_000, bigCleanups);
+      const log = outboxEventLog(await big);
       // Two consumers at different paces share one reader (one buffer of 20 000 events).
       const consumers = [await log.consumer('fast'), await log.consumer('slow')];
       const received: string[][] = [[], []];

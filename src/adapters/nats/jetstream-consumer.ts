@@ -15,6 +15,8 @@ import { jetStreamErrorCode, natsCall, natsError } from './nats-driver.js';
 
 const NO_MESSAGE_FOUND = 10037;
 const ACK_TIMEOUT_MS = 5_000;
+/** Pulls one fetch may make while it receives nothing but watermarks. */
+const WATERMARK_ROUNDS = 4;
 
 export interface JetStreamConsumerContext {
   readonly nc: NatsConnectionLike;
@@ -42,30 +44,35 @@ export class JetStreamConsumer implements EventConsumer {
     this.#assertOpen();
     assertBatch(max);
     const { nc, stream, durable, fetchWaitMs, logger } = this.ctx;
-    const deliveries = await natsCall(`fetch from consumer "${durable}"`, () =>
-      pullBatch(nc, stream, durable, max, fetchWaitMs),
-    );
     const events: DeliveredEvent[] = [];
-    for (const delivery of deliveries) {
-      const text = TEXT.decode(delivery.data);
-      if (isWatermark(text)) {
-        // Nothing to apply: acked at once. The floor still waits for every earlier message.
-        nc.publish(delivery.reply, '+ACK');
-        continue;
+    // A batch of watermarks alone is pulled past: returning it empty would make
+    // the projector sleep a poll interval while events may wait behind it.
+    for (let round = 0; round < WATERMARK_ROUNDS; round++) {
+      const deliveries = await natsCall(`fetch from consumer "${durable}"`, () =>
+        pullBatch(nc, stream, durable, max, fetchWaitMs),
+      );
+      for (const delivery of deliveries) {
+        const text = TEXT.decode(delivery.data);
+        if (isWatermark(text)) {
+          // Nothing to apply: acked at once. The floor still waits for every earlier message.
+          nc.publish(delivery.reply, '+ACK');
+          continue;
+        }
+        const event = decodeEvent(text);
+        if (event === null) {
+          logger.warn(
+            { stream, consumer: durable, streamSeq: delivery.streamSeq },
+            'skipping a message that is not a change event',
+          );
+          nc.publish(delivery.reply, '+TERM');
+          continue;
+        }
+        const subjects = this.#inFlight.get(event.eventId);
+        if (subjects) subjects.push(delivery.reply);
+        else this.#inFlight.set(event.eventId, [delivery.reply]);
+        events.push({ ...event, deliveryCount: delivery.deliveryCount });
       }
-      const event = decodeEvent(text);
-      if (event === null) {
-        logger.warn(
-          { stream, consumer: durable, streamSeq: delivery.streamSeq },
-          'skipping a message that is not a change event',
-        );
-        nc.publish(delivery.reply, '+TERM');
-        continue;
-      }
-      const subjects = this.#inFlight.get(event.eventId);
-      if (subjects) subjects.push(delivery.reply);
-      else this.#inFlight.set(event.eventId, [delivery.reply]);
-      events.push({ ...event, deliveryCount: delivery.deliveryCount });
+      if (events.length > 0 || deliveries.length === 0) break;
     }
     return events;
   }
