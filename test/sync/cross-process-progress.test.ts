@@ -128,6 +128,18 @@ await describeWithServer(['postgres', 'redis', 'nats'], 'progress across process
     expect(after.views[0]!.checkpoint! >= head!).toBe(true);
   }, 180_000);
 
+  it('a process with no capture and no worker running anywhere never reports caught up', async () => {
+    // CDC mode: the writer runs neither the capture nor projectors, and nothing else runs.
+    const { writer } = await openDeployment('cdc');
+    const client = writer.entity('items');
+    await client.create({ id: 'lonely', name: 'l', qty: 1, tags: [] });
+    await expect(writer.sync.catchUp(1_000)).rejects.toMatchObject({ code: 'PS_ERR_CONSISTENCY_TIMEOUT' });
+    await expect(client.get('lonely', { consistency: 'read-your-writes', timeoutMs: 500 })).rejects.toMatchObject({
+      code: 'PS_ERR_CONSISTENCY_TIMEOUT',
+    });
+    expect(await writer.sync.progress('items_cache')).toMatchObject({ through: null });
+  }, 60_000);
+
   it('catchUp does not return before the batch a SIGKILLed worker held is redelivered and applied', async () => {
     const { id, writer, spawnWorker } = await openDeployment('outbox');
     const client = writer.entity('items');
