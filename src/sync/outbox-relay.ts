@@ -102,7 +102,7 @@ export class OutboxRelay implements ChangeCapture {
       try {
         const events = await this.home.readOutbox(this.#position, this.options.batchSize);
         if (events.length === 0) {
-          await this.#watermark();
+          await this.#watermark(this.#position);
           await this.#sleep(this.options.pollIntervalMs);
           continue;
         }
@@ -131,11 +131,12 @@ export class OutboxRelay implements ChangeCapture {
         }
         this.#deadLettered += deadLettered.length;
         const last = events.at(-1)!.position;
+        // A short batch drained the outbox: say so at once (the broker confirmed the
+        // batch, which is all a watermark claims), before the checkpoint write.
+        if (events.length < this.options.batchSize) await this.#watermark(last);
         await this.home.setCheckpoint(this.options.name, last);
         this.#position = last;
         this.#published += events.length - deadLettered.length;
-        // A short batch drained the outbox: say so now rather than after another read.
-        if (events.length < this.options.batchSize) await this.#watermark();
         failures = 0;
       } catch (err) {
         failures++;
@@ -149,11 +150,11 @@ export class OutboxRelay implements ChangeCapture {
     }
   }
 
-  /** Publishes the relay's position as a watermark, unless the last one carried it already. */
-  async #watermark(): Promise<void> {
-    if (this.#position === null || this.#position === this.#watermarked) return;
-    await this.publisher.publishWatermark(this.#position);
-    this.#watermarked = this.#position;
+  /** Publishes `settled` as a watermark, unless the last one carried it already. */
+  async #watermark(settled: LogPosition | null): Promise<void> {
+    if (settled === null || settled === this.#watermarked) return;
+    await this.publisher.publishWatermark(settled);
+    this.#watermarked = settled;
   }
 
   #sleep(ms: number): Promise<void> {
