@@ -75,6 +75,8 @@ export class SyncEngine {
   readonly #wakers = new Set<() => void>();
   #running = false;
   #pruneTimer: NodeJS.Timeout | undefined;
+  /** The newest write token committed through this process. */
+  #newestWrite: LogPosition | null = null;
 
   constructor(
     private readonly home: HomeStore,
@@ -173,8 +175,14 @@ export class SyncEngine {
     await Promise.all([...this.#projectors.values()].map((p) => p.stop()));
   }
 
-  /** Wakes idle projectors; called after each local commit. */
-  notify(): void {
+  /**
+   * Called after each local commit, with the write's token when known: wakes
+   * idle projectors and the relay, and remembers the newest token so that
+   * `catchUp()` covers this process's own writes even before the home counts
+   * them as settled (an older transaction elsewhere may still be open).
+   */
+  notify(position?: LogPosition): void {
+    if (position !== undefined) this.#newestWrite = maxPosition(this.#newestWrite, position);
     this.#relay?.wake();
     for (const projector of this.#projectors.values()) projector.wake();
   }
@@ -227,7 +235,8 @@ export class SyncEngine {
 
   /**
    * Waits until every view's durable progress reaches the log's head as of
-   * this call (including events a crashed worker still held: they return to
+   * this call (the home's settled outbox head, the broker's head, and this
+   * process's newest write), including events a crashed worker still held (they return to
    * the log and must be handled again), and any view being rebuilt after a
    * data loss is rebuilt; then checkpoints this process's projectors. Times
    * out with `PS_ERR_CONSISTENCY_TIMEOUT` when nothing moves the views (no
@@ -240,7 +249,7 @@ export class SyncEngine {
       // The broker may hold events the outbox has already pruned.
       this.#log.inOrder || names.length === 0 ? null : this.#tracker.progress(names[0]!).then((p) => p.head),
     ]);
-    const target = maxPosition(head, logHead);
+    const target = maxPosition(maxPosition(head, logHead), this.#newestWrite);
     if (target !== null) await this.waitFor(target, undefined, timeoutMs);
     await this.#recovery.idle();
     await Promise.all([...this.#projectors.values()].map((p) => p.commit()));
