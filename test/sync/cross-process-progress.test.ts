@@ -110,9 +110,10 @@ await describeWithServer(['postgres', 'redis', 'nats'], 'progress across process
     await first.exited;
 
     await client.createMany(Array.from({ length: 50 }, (_, i) => ({ id: `b${i}`, name: 'b', qty: i, tags: [] })));
-    // The relay (in the writer) has published them once the stream's head reaches the write.
-    const head = await writer.sync.stats().then((s) => s.head);
-    await until(async () => (await writer.sync.progress('items_cache')).head! >= head!, 10_000, 'the relay');
+    // The relay (in the writer) publishes them once the home counts them as settled.
+    const backlog = async () => (await writer.sync.progress('items_cache')).backlog ?? 0;
+    await until(async () => (await backlog()) >= 50, 60_000, 'the relay publishing the 50 events');
+    const head = (await writer.sync.progress('items_cache')).head;
     const behind = await status(id);
     const view = behind.views[0]!;
     // 50 events, plus the watermark the relay published after them.
@@ -148,8 +149,9 @@ await describeWithServer(['postgres', 'redis', 'nats'], 'progress across process
         Array.from({ length: 50 }, (_, j) => ({ id: `h${i}_${j}`, name: 'h', qty: j, tags: [] })),
       );
     }
-    const head = (await writer.sync.stats()).head!;
-    await until(async () => (await writer.sync.progress('items_cache')).head! >= head, 10_000, 'the relay');
+    // No consumer yet: the backlog is the whole stream once the relay has published the 200 events.
+    const backlog = async () => (await writer.sync.progress('items_cache')).backlog ?? 0;
+    await until(async () => (await backlog()) >= 200, 60_000, 'the relay publishing the 200 events');
     // A worker process takes the oldest 100 events and dies without acking them.
     const doomed = spawn(process.execPath, ['--import', 'tsx', DOOMED, '--id', id, '--max', '100'], {
       stdio: ['ignore', 'pipe', 'inherit'],
