@@ -9,6 +9,20 @@ import type { BenchItem } from './bench-model.js';
 export function memoryEventLog(events: readonly ChangeEvent[]): EventLog {
   return {
     name: 'memory',
+    async progress() {
+      // Not durable: benchmarks wait on the projector itself.
+      return {
+        through: null,
+        head: events.at(-1)?.position ?? null,
+        backlog: null,
+        pending: null,
+        oldestUnhandledAt: null,
+        updatedAt: null,
+      };
+    },
+    async handledThrough() {
+      return null;
+    },
     async consumer() {
       let cursor = 0;
       return {

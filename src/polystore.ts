@@ -135,7 +135,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       recordWrite: (position) => {
         if (this.#lastWrite === null || position > this.#lastWrite) this.#lastWrite = position;
       },
-      afterCommit: () => this.sync.notify(),
+      afterCommit: () => this.sync.notify(this.#lastWrite ?? undefined),
     };
   }
 

@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
 import { isPolystoreError, redactSecrets } from '../errors/index.js';
+import { BACKLOG_CAP } from '../sync/outbox-event-log.js';
 import { type AnyPolystore, loadConfig } from './load-config.js';
 
 const HELP = `polystore <command> [--config polystore.config.ts]
 
 Commands:
-  status              projector state, applied events, lag p50/p99 and dead letters per view
+  status              per view, read durably from any process: state, applied-through position,
+                      backlog, lag (age of the oldest unhandled event), checkpoint age; dead letters
   check [--repair]    compare every view with the home id by id and version by version
   dlq list [--view V] list dead-lettered events
   dlq replay [--view V]
@@ -118,14 +120,32 @@ async function cdc(
   return 0;
 }
 
+/**
+ * Durable facts only, read from the log and the home, so that any process
+ * (not just a worker) reports the same: this process's in-memory counters
+ * would all be zero here and are left out.
+ */
 async function status(db: AnyPolystore, print: (human: string, data: unknown) => void): Promise<number> {
   const stats = await db.sync.stats();
-  // Offline, in-process counters mean nothing: report each view's durable checkpoint and backlog.
-  const behind = await Promise.all(stats.views.map((v) => db.sync.backlog(v.view, 10_000)));
-  const lines = stats.views.map((v, i) => {
-    const backlog =
-      behind[i]! >= 10_000 ? '10000+ events behind' : behind[i] === 0 ? 'up to date' : `${behind[i]} events behind`;
-    return `${v.view.padEnd(20)} ${backlog.padEnd(22)} checkpoint ${v.checkpoint ?? '-'}`;
+  const now = Date.now();
+  const views = stats.views.map(({ view, progress }) => {
+    const caughtUp = progress.head === null || (progress.through !== null && progress.through >= progress.head);
+    const state = caughtUp ? 'up-to-date' : 'behind';
+    return {
+      view,
+      state,
+      applied: progress.through,
+      backlog: progress.backlog,
+      pending: progress.pending,
+      lagMs: progress.oldestUnhandledAt === null ? 0 : Math.max(0, now - progress.oldestUnhandledAt),
+      checkpointAgeMs: progress.updatedAt === null ? null : Math.max(0, now - progress.updatedAt),
+      head: progress.head,
+    };
+  });
+  const lines = views.map((v) => {
+    const backlog = v.backlog === null ? '?' : v.backlog >= BACKLOG_CAP ? `${BACKLOG_CAP}+` : String(v.backlog);
+    const age = v.checkpointAgeMs === null ? '' : `   checkpoint age ${seconds(v.checkpointAgeMs)}`;
+    return `${v.view.padEnd(20)} ${v.state.padEnd(11)} backlog ${backlog.padEnd(6)} lag ${seconds(v.lagMs).padEnd(8)} applied through ${v.applied ?? '-'}${age}`;
   });
   const capture = await db.sync.capture?.admin
     ?.status()
@@ -134,12 +154,17 @@ async function status(db: AnyPolystore, print: (human: string, data: unknown) =>
     const slot = capture.error ?? (capture.exists ? `retained WAL ${capture.retainedWalBytes} bytes` : 'missing');
     lines.push(`cdc slot: ${slot}`);
   }
-  print([...lines, `dead letters: ${stats.deadLetters}   log head: ${stats.head ?? '-'}`].join('\n'), {
+  print([...lines, `dead letters: ${stats.deadLetters}   outbox head: ${stats.head ?? '-'}`].join('\n'), {
     ...(capture ? { cdc: capture } : {}),
-    ...stats,
-    views: stats.views.map((v, i) => ({ ...v, backlog: behind[i] })),
+    head: stats.head,
+    deadLetters: stats.deadLetters,
+    views: views.map((v, i) => ({ ...v, checkpoint: v.applied, progress: stats.views[i]!.progress })),
   });
   return 0;
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 main().then(

@@ -33,6 +33,14 @@ export interface ChangeCapture {
   /** Outbox events at or before this position are no longer needed by the capture; null: none yet. */
   prunablePosition(): Promise<LogPosition | null>;
   stats(): CaptureStats;
+  /**
+   * Asks the capture to publish a watermark covering every transaction that
+   * ended before the call (CDC: one WAL message), so progress reaches a write
+   * without waiting for the next heartbeat. Callable from any process, whether
+   * this one runs the capture or not. Absent where progress needs no help
+   * (the polling relay publishes a watermark whenever it drains the outbox).
+   */
+  settle?(): Promise<void>;
   /** Deploy-time setup the capture needs (CDC: its slot and publication); explicit, never implicit. */
   readonly admin?: CaptureAdmin;
 }

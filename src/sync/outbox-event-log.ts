@@ -1,8 +1,11 @@
 import type { ChangeEvent } from '../contracts/change-event.js';
-import type { EventConsumer, EventLog } from '../contracts/event-log.js';
+import type { ConsumerProgress, EventConsumer, EventLog } from '../contracts/event-log.js';
 import type { HomeStore } from '../contracts/home-store.js';
 import { type LogPosition, maxPosition } from '../contracts/log-position.js';
 import { SharedOutboxReader } from './shared-outbox-reader.js';
+
+/** The outbox log counts a consumer's backlog up to this many events (reading them costs). */
+export const BACKLOG_CAP = 10_000;
 
 /**
  * The home's outbox table used directly as the event log (embedded mode):
@@ -17,6 +20,22 @@ export function outboxEventLog(home: HomeStore): EventLog {
   const reader = new SharedOutboxReader(home);
   return {
     name: 'outbox',
+    inOrder: true,
+    handledThrough: (name: string) => home.getCheckpoint(name),
+    async progress(name: string): Promise<ConsumerProgress> {
+      // The checkpoint only moves forward over events read in order: a contiguous prefix.
+      const [through, head] = await Promise.all([home.getCheckpoint(name), home.outboxHead()]);
+      const unhandled = head !== null && (through === null || through < head);
+      const after = unhandled ? await home.readOutbox(through, BACKLOG_CAP) : [];
+      return {
+        through,
+        head,
+        backlog: after.length,
+        pending: null,
+        oldestUnhandledAt: after[0]?.committedAt ?? null,
+        updatedAt: null,
+      };
+    },
     async consumer(name: string): Promise<EventConsumer> {
       let acked = await home.getCheckpoint(name);
       let cursor = acked;

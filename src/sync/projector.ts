@@ -23,6 +23,8 @@ export interface ProjectorOptions {
   readonly retry: RetryPolicy;
   readonly logger: Logger;
   readonly clock?: () => number;
+  /** Called after each acknowledgement (durable progress may have moved). */
+  readonly onCommit?: () => void;
 }
 
 export interface ProjectorStats {
@@ -35,8 +37,10 @@ export interface ProjectorStats {
   readonly failedAttempts: number;
   readonly lagP50Ms: number;
   readonly lagP99Ms: number;
-  /** Newest event handled and visible in the view. */
+  /** Newest event handled and visible in the view (in this process). */
   readonly position: LogPosition | null;
+  /** Read-your-writes waits registered on this projector and not yet released. */
+  readonly waiting: number;
 }
 
 interface KeyedChange {
@@ -85,6 +89,7 @@ export class Projector {
       lagP50Ms: this.#lag.percentile(50),
       lagP99Ms: this.#lag.percentile(99),
       position: this.#position,
+      waiting: this.#waiters.length,
     };
   }
 
@@ -116,10 +121,35 @@ export class Projector {
     this.#wake?.();
   }
 
-  /** Resolves when every event up to `position` is handled and visible in the view. */
-  waitFor(position: LogPosition): Promise<void> {
+  /**
+   * Resolves when this handle has applied events up to `position` (the
+   * newest position it handled; a contiguous prefix only on an in-order log),
+   * or when `signal` aborts: the waiter is then removed, so a timed-out wait
+   * leaves nothing behind.
+   */
+  waitFor(position: LogPosition, signal?: AbortSignal): Promise<void> {
     if (this.#position !== null && this.#position >= position) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push({ position, resolve }));
+    if (signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = {
+        position,
+        resolve: () => {
+          signal?.removeEventListener('abort', abort);
+          resolve();
+        },
+      };
+      const abort = () => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        resolve();
+      };
+      signal?.addEventListener('abort', abort, { once: true });
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** Waits registered with {@link waitFor} and not yet resolved or aborted. */
+  get waiting(): number {
+    return this.#waiters.length;
   }
 
   /** Makes applied events durable and advances the checkpoint now. */
@@ -130,6 +160,7 @@ export class Projector {
     this.#unacked = [];
     await this.#consumer.ack(events);
     this.#lastFlush = this.#clock();
+    this.options.onCommit?.();
   }
 
   /** Applies a dead-lettered event again (version-guarded). Throws if it still fails. */
@@ -165,10 +196,12 @@ export class Projector {
         await this.#handle(events);
         this.#advance(events.reduce<LogPosition | null>((at, e) => maxPosition(at, e.position), this.#position)!);
         this.#unacked.push(...events);
-        // Checkpoints trail applies (by at most flushIntervalMs, or until idle): a
-        // crash only re-delivers events the view already holds, which the version
-        // guard ignores, and the home is spared a write per batch.
-        if (this.#clock() - this.#lastFlush >= this.options.flushIntervalMs) await this.commit();
+        // A view that writes durably is acknowledged at once: other processes read
+        // progress from the log, so read-your-writes waits on the ack. An on-flush
+        // view's acks trail applies (by at most flushIntervalMs, or until idle),
+        // sparing a snapshot per batch; a crash only re-delivers events it held.
+        const flushDue = this.#clock() - this.#lastFlush >= this.options.flushIntervalMs;
+        if (this.options.store.durability !== 'on-flush' || flushDue) await this.commit();
         this.#signal('applied');
       } catch (err) {
         // Reading the log or committing failed (home unreachable?): back off and resume

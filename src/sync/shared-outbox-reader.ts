@@ -34,8 +34,9 @@ export class SharedOutboxReader {
       this.#from = at;
       this.#to = at;
     }
-    if (at < this.#from || at > this.#to) return this.home.readOutbox(cursor, max);
     if (at === this.#to) await this.#extend(max);
+    // Checked after extending: trimming the buffer may have moved its start past the cursor.
+    if (at < this.#from || at > this.#to) return this.home.readOutbox(cursor, max);
     return this.#slice(at, max);
   }
 
@@ -57,8 +58,10 @@ export class SharedOutboxReader {
         if (events.length === 0) return;
         this.#events.push(...events);
         this.#to = events.at(-1)!.position;
-        if (this.#events.length > this.capacity) {
-          const drop = this.#events.length - Math.floor(this.capacity / 2);
+        if (this.#events.length > this.capacity && this.#events.length > events.length) {
+          // Never drop what was just read: the consumer that asked for it has not taken it yet.
+          const keep = Math.max(Math.floor(this.capacity / 2), events.length);
+          const drop = this.#events.length - keep;
           this.#from = this.#events[drop - 1]!.position;
           this.#events = this.#events.slice(drop);
         }

@@ -1,48 +1,42 @@
-import type { CaptureStats, ChangeCapture, ChangeCaptureFactory } from '../contracts/change-capture.js';
+import type { CaptureStats, ChangeCapture } from '../contracts/change-capture.js';
 import type { DeadLetter } from '../contracts/dead-letter.js';
-import type { EventLog, EventPublisher } from '../contracts/event-log.js';
+import type { ConsumerProgress, EventLog, EventPublisher } from '../contracts/event-log.js';
 import type { HomeStore } from '../contracts/home-store.js';
-import type { LogPosition } from '../contracts/log-position.js';
+import { type LogPosition, maxPosition } from '../contracts/log-position.js';
 import type { ViewStoreBase } from '../contracts/view-store.js';
 import { PolystoreError } from '../errors/index.js';
 import type { EntityDef } from '../model/define-entity.js';
 import type { Logger } from '../runtime/logger.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../runtime/retry-policy.js';
+import { wakeableSleep } from '../runtime/wakeable-sleep.js';
 import type { ViewDef } from '../views/view-def.js';
 import { DataLossRecovery } from './data-loss-recovery.js';
 import { OutboxRelay } from './outbox-relay.js';
+import { ProgressTracker } from './progress-tracker.js';
 import { Projector, type ProjectorStats } from './projector.js';
+import { type ResolvedSyncOptions, resolveSyncOptions, type SyncOptions } from './sync-options.js';
 
-export interface SyncOptions {
-  /** Events fetched per batch (default 500). */
-  readonly batchSize?: number;
-  /** Wait between polls of an idle log, in ms (default 50); local writes wake projectors at once. */
-  readonly pollIntervalMs?: number;
-  /** Longest delay before an `on-flush` view is flushed and checkpointed (default 1000 ms). */
-  readonly flushIntervalMs?: number;
-  readonly retry?: Partial<RetryPolicy>;
-  /**
-   * With a broker log: run the change capture (the outbox relay, or `capture`)
-   * in this process (default true). Run the outbox relay in one process or
-   * several (publishing is de-duplicated by event id); a CDC capture in one
-   * (a replication slot streams to one client at a time).
-   */
-  readonly relay?: boolean;
-  /**
-   * With a broker log: how committed outbox events reach it. Default: the
-   * polling outbox relay; `postgresCdc(...)` from `polystore/postgres-cdc`
-   * streams them from a logical replication slot instead.
-   */
-  readonly capture?: ChangeCaptureFactory;
-  /** Run the projectors in this process (default true); false for a writer-only process. */
-  readonly projectors?: boolean;
-  /** Delete outbox events every consumer has passed, every this many ms (default 30 000; 0 disables). */
-  readonly pruneIntervalMs?: number;
-}
+export type { SyncOptions } from './sync-options.js';
+
+/** How often a read-your-writes wait polls durable progress (reads are shared by concurrent waits). */
+const PROGRESS_POLL_MS = 5;
+/** How often a wait that is still behind asks the capture for a new watermark. */
+const SETTLE_EVERY_MS = 100;
+
+/**
+ * One view's stats. `checkpoint` and `progress` are durable, read from the
+ * log (the same from any process); the counters and lag percentiles count
+ * only what this process's projector did (`local`: whether it runs here).
+ */
+export type ViewSyncStats = ProjectorStats & {
+  /** Every event at or before it is handled: `progress.through`. */
+  readonly checkpoint: LogPosition | null;
+  readonly progress: ConsumerProgress;
+  /** Whether this view's projector runs in this process. */
+  readonly local: boolean;
+};
 
 export interface SyncStats {
-  /** Per view; `checkpoint` is the durable position (what a restart resumes from). */
-  readonly views: readonly (ProjectorStats & { readonly checkpoint: LogPosition | null })[];
+  readonly views: readonly ViewSyncStats[];
   readonly deadLetters: number;
   /** Newest event in the log. */
   readonly head: LogPosition | null;
@@ -60,6 +54,13 @@ export interface ReplayResult {
 /**
  * Runs one projector per view over an event log. Writes are never applied to
  * views directly: they reach them only through the log.
+ *
+ * Progress is read from the log (`EventLog.progress`), never from this
+ * process's memory, so read-your-writes, `catchUp()`, `stats()` and
+ * `polystore status` tell the truth in a writer process whose views are
+ * projected by workers elsewhere. The one in-process shortcut is exact: on an
+ * in-order log (the outbox read directly) a running projector's position is a
+ * contiguous prefix.
  */
 export class SyncEngine {
   readonly #projectors = new Map<string, Projector>();
@@ -67,39 +68,36 @@ export class SyncEngine {
   readonly #relay: ChangeCapture | undefined;
   /** Rebuilds the views of a store that reports it lost its data (a Redis restarted empty). */
   readonly #recovery: DataLossRecovery;
+  readonly #log: EventLog;
+  readonly #options: ResolvedSyncOptions;
+  readonly #tracker: ProgressTracker;
+  /** Ends the naps of progress waits early: a projector here acknowledged. */
+  readonly #wakers = new Set<() => void>();
   #running = false;
   #pruneTimer: NodeJS.Timeout | undefined;
+  /** The newest write token committed through this process. */
+  #newestWrite: LogPosition | null = null;
 
   constructor(
     private readonly home: HomeStore,
     log: EventLog,
     views: readonly { view: ViewDef<unknown>; store: ViewStoreBase<unknown>; entity: EntityDef }[],
-    private readonly options: SyncOptions,
+    options: SyncOptions,
     private readonly logger: Logger,
   ) {
-    const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    const resolved = resolveSyncOptions(options);
+    this.#options = resolved;
+    this.#log = log;
+    const { retry, batchSize, pollIntervalMs, flushIntervalMs } = resolved;
     if (isPublisher(log)) {
-      const context = {
-        home,
-        publisher: log,
-        batchSize: options.batchSize ?? 500,
-        pollIntervalMs: options.pollIntervalMs ?? 50,
-        retry,
-        logger,
-      };
-      this.#relay = options.capture
-        ? options.capture(context)
+      const context = { home, publisher: log, batchSize, pollIntervalMs, retry, logger };
+      this.#relay = resolved.capture
+        ? resolved.capture(context)
         : new OutboxRelay(home, log, { name: `relay_${log.name}`, ...context });
-    } else if (options.capture) {
+    } else if (resolved.capture) {
       throw new PolystoreError('PS_ERR_INVALID_CONFIG', 'sync.capture needs a broker log to publish to', {
         field: 'sync.capture',
         fix: 'set `log` to a broker log (jetstreamLog, redisStreamsLog), or remove `sync.capture` to read the outbox directly',
-      });
-    }
-    if (!(retry.maxAttempts >= 1)) {
-      throw new PolystoreError('PS_ERR_INVALID_CONFIG', 'sync.retry.maxAttempts must be at least 1', {
-        field: 'sync.retry.maxAttempts',
-        fix: 'use 1 or more',
       });
     }
     for (const { view, store } of views) {
@@ -110,15 +108,19 @@ export class SyncEngine {
           store,
           log,
           deadLetters: { add: (letter) => home.addDeadLetter(letter) },
-          batchSize: options.batchSize ?? 500,
-          pollIntervalMs: options.pollIntervalMs ?? 50,
-          flushIntervalMs: options.flushIntervalMs ?? 1000,
+          batchSize,
+          pollIntervalMs,
+          flushIntervalMs,
           retry,
           logger,
+          onCommit: () => {
+            for (const wake of this.#wakers) wake();
+          },
         }),
       );
     }
     this.#recovery = new DataLossRecovery(home, views, retry, logger);
+    this.#tracker = new ProgressTracker(log, this.#relay, logger);
   }
 
   get running(): boolean {
@@ -134,9 +136,10 @@ export class SyncEngine {
   async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
+    this.#tracker.open();
     try {
-      if (this.options.relay !== false) await this.#relay?.start();
-      if (this.options.projectors !== false) {
+      if (this.#options.relay) await this.#relay?.start();
+      if (this.#options.projectors) {
         await Promise.all([...this.#projectors.values()].map((p) => p.start()));
         this.#recovery.start();
       }
@@ -144,7 +147,7 @@ export class SyncEngine {
       await this.stop().catch(() => undefined);
       throw err;
     }
-    const every = this.options.pruneIntervalMs ?? 30_000;
+    const every = this.#options.pruneIntervalMs;
     if (every > 0) {
       this.#pruneTimer = setInterval(() => {
         this.prune().catch((err: unknown) => this.logger.warn({ error: String(err) }, 'outbox prune failed'));
@@ -155,84 +158,113 @@ export class SyncEngine {
 
   /** Stops every projector after its current batch, with checkpoints saved. */
   async stop(): Promise<void> {
-    if (!this.#running) return;
+    if (!this.#running) {
+      // Never started here, but a read-your-writes wait may have asked the
+      // capture for watermarks, which opens a connection: release it.
+      await this.#tracker.close();
+      await this.#relay?.stop();
+      this.#tracker.open();
+      return;
+    }
     this.#running = false;
     clearInterval(this.#pruneTimer);
     await this.#recovery.stop();
+    // Before the capture stops: a watermark request must not reopen what it closes.
+    await this.#tracker.close();
     await this.#relay?.stop();
     await Promise.all([...this.#projectors.values()].map((p) => p.stop()));
   }
 
-  /** Wakes idle projectors; called after each local commit. */
-  notify(): void {
+  /**
+   * Called after each local commit, with the write's token when known: wakes
+   * idle projectors and the relay, and remembers the newest token so that
+   * `catchUp()` covers this process's own writes even before the home counts
+   * them as settled (an older transaction elsewhere may still be open).
+   */
+  notify(position?: LogPosition): void {
+    if (position !== undefined) this.#newestWrite = maxPosition(this.#newestWrite, position);
     this.#relay?.wake();
     for (const projector of this.#projectors.values()) projector.wake();
   }
 
   /**
    * Waits until the named views (default: all) have applied every event up to
-   * `position`. Throws `PS_ERR_CONSISTENCY_TIMEOUT` after `timeoutMs`.
+   * `position` (a write's token), as their durable progress in the log shows:
+   * it works the same whether the projectors run here or in other processes.
+   * Throws `PS_ERR_CONSISTENCY_TIMEOUT` after `timeoutMs`.
+   *
+   * @example
+   * // `token`: the outbox position a write returned (what read-your-writes reads pass here)
+   * await db.sync.waitFor(token, ['items_cache'], 5_000);
    */
   async waitFor(position: LogPosition, viewNames: readonly string[] | undefined, timeoutMs: number): Promise<void> {
     const names = viewNames ?? [...this.#projectors.keys()];
     for (const name of names) this.#projector(name);
     const deadline = Date.now() + timeoutMs;
-    // In this process the projectors report as they apply; otherwise (workers
-    // elsewhere) their durable checkpoints in the home are polled.
-    const behind = async (): Promise<string[]> => {
-      const out: string[] = [];
-      for (const name of names) {
-        const at = this.#running ? this.#projector(name).position : await this.home.getCheckpoint(name);
-        if (at === null || at < position) out.push(name);
+    const abort = new AbortController();
+    try {
+      let waiting = await this.#behind(names, position);
+      let settledAt = Number.NEGATIVE_INFINITY;
+      while (waiting.length > 0) {
+        const now = Date.now();
+        const left = deadline - now;
+        if (left <= 0) {
+          throw new PolystoreError(
+            'PS_ERR_CONSISTENCY_TIMEOUT',
+            `Views did not apply the write within ${timeoutMs} ms (behind: ${waiting.join(', ')})`,
+            {
+              fix: "raise `timeoutMs`, check `polystore status` for a stalled projector, or read with consistency 'strong'",
+              details: { behind: waiting, timeoutMs },
+            },
+          );
+        }
+        if (now - settledAt >= SETTLE_EVERY_MS) {
+          // A CDC capture proves progress with WAL watermarks: ask for one now
+          // rather than waiting for its heartbeat (again later if still behind).
+          this.#tracker.settle();
+          settledAt = now;
+        }
+        await this.#nap(waiting, position, Math.min(left, SETTLE_EVERY_MS), abort.signal);
+        waiting = await this.#behind(waiting, position);
       }
-      return out;
-    };
-    let waiting = await behind();
-    while (waiting.length > 0) {
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new PolystoreError(
-          'PS_ERR_CONSISTENCY_TIMEOUT',
-          `Views did not apply the write within ${timeoutMs} ms (behind: ${waiting.join(', ')})`,
-          {
-            fix: "raise `timeoutMs`, check `polystore status` for a stalled projector, or read with consistency 'strong'",
-            details: { behind: waiting, timeoutMs },
-          },
-        );
-      }
-      if (this.#running) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          Promise.all(waiting.map((name) => this.#projector(name).waitFor(position))),
-          new Promise((resolve) => {
-            timer = setTimeout(resolve, left);
-          }),
-        ]);
-        clearTimeout(timer);
-      } else {
-        await new Promise((resolve) => setTimeout(resolve, Math.min(20, left)));
-      }
-      waiting = await behind();
+    } finally {
+      // Removes this wait's waiters from the projectors: a timed-out wait leaves nothing behind.
+      abort.abort();
     }
   }
 
   /**
-   * Waits until every view has applied the log up to its current head (and
-   * any view being rebuilt after a data loss is rebuilt), then checkpoints.
+   * Waits until every view's durable progress reaches the log's head as of
+   * this call (the home's settled outbox head, the broker's head, and this
+   * process's newest write), including events a crashed worker still held (they return to
+   * the log and must be handled again), and any view being rebuilt after a
+   * data loss is rebuilt; then checkpoints this process's projectors. Times
+   * out with `PS_ERR_CONSISTENCY_TIMEOUT` when nothing moves the views (no
+   * worker, or no relay, running anywhere).
    */
   async catchUp(timeoutMs = 60_000): Promise<void> {
-    const head = await this.home.outboxHead();
-    if (head !== null) await this.waitFor(head, undefined, timeoutMs);
+    const names = [...this.#projectors.keys()];
+    const [head, logHead] = await Promise.all([
+      this.home.outboxHead(),
+      // The broker may hold events the outbox has already pruned.
+      this.#log.inOrder || names.length === 0 ? null : this.#tracker.progress(names[0]!).then((p) => p.head),
+    ]);
+    const target = maxPosition(maxPosition(head, logHead), this.#newestWrite);
+    if (target !== null) await this.waitFor(target, undefined, timeoutMs);
     await this.#recovery.idle();
     await Promise.all([...this.#projectors.values()].map((p) => p.commit()));
   }
 
+  /** Per view durable progress (read from the log) and this process's counters; see {@link ViewSyncStats}. */
   async stats(): Promise<SyncStats> {
     const [head, letters] = await Promise.all([this.home.outboxHead(), this.home.listDeadLetters()]);
-    const views = [];
-    for (const projector of this.#projectors.values()) {
-      views.push({ ...projector.stats(), checkpoint: await this.home.getCheckpoint(projector.name) });
-    }
+    const local = this.#running && this.#options.projectors;
+    const views = await Promise.all(
+      [...this.#projectors.values()].map(async (projector): Promise<ViewSyncStats> => {
+        const progress = await this.#tracker.progress(projector.name);
+        return { ...projector.stats(), checkpoint: progress.through, progress, local };
+      }),
+    );
     const capture = this.#running && this.#relay ? { name: this.#relay.name, ...this.#relay.stats() } : undefined;
     const rebuilding = this.#recovery.rebuilding;
     return capture
@@ -240,10 +272,17 @@ export class SyncEngine {
       : { views, deadLetters: letters.length, head, rebuilding };
   }
 
-  /** Events in the log after the view's durable checkpoint, counted up to `cap`. */
-  async backlog(view: string, cap = 10_000): Promise<number> {
+  /** The view's durable progress, read from the log (from any process). */
+  progress(view: string): Promise<ConsumerProgress> {
     this.#projector(view);
-    return (await this.home.readOutbox(await this.home.getCheckpoint(view), cap)).length;
+    return this.#tracker.progress(view);
+  }
+
+  /** Events (and, on a broker, watermarks) the view has not handled yet, counted up to `cap`. */
+  async backlog(view: string, cap = 10_000): Promise<number> {
+    const progress = await this.progress(view);
+    if (progress.backlog !== null) return Math.min(progress.backlog, cap);
+    return (await this.home.readOutbox(progress.through, cap)).length;
   }
 
   deadLetters(view?: string): Promise<DeadLetter[]> {
@@ -288,6 +327,47 @@ export class SyncEngine {
     if (positions.length === 0 || positions.some((p) => p === null)) return 0;
     const oldest = (positions as LogPosition[]).sort()[0]!;
     return this.home.pruneOutbox(oldest);
+  }
+
+  /** The views among `names` whose handled prefix is still before `position`. */
+  async #behind(names: readonly string[], position: LogPosition): Promise<string[]> {
+    const through = await Promise.all(
+      names.map((name) => (this.#exactHere() ? this.#projector(name).position : this.#tracker.through(name))),
+    );
+    return names.filter((_, i) => {
+      const at = through[i];
+      return at === null || at === undefined || at < position;
+    });
+  }
+
+  /** True when this process's projectors read an in-order log: their positions are contiguous prefixes. */
+  #exactHere(): boolean {
+    return this.#running && this.#options.projectors && this.#log.inOrder === true;
+  }
+
+  /** Sleeps until a view here advances or acknowledges, or `ms` pass (progress elsewhere is polled). */
+  async #nap(names: readonly string[], position: LogPosition, ms: number, signal: AbortSignal): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    });
+    if (this.#exactHere()) {
+      // Waiters live for this nap only: aborting removes them from the projectors.
+      const nap = new AbortController();
+      const stop = () => nap.abort();
+      signal.addEventListener('abort', stop, { once: true });
+      await Promise.race([Promise.all(names.map((n) => this.#projector(n).waitFor(position, nap.signal))), timeout]);
+      nap.abort();
+      signal.removeEventListener('abort', stop);
+    } else {
+      let wake: (() => void) | undefined;
+      await wakeableSleep(Math.min(ms, PROGRESS_POLL_MS), (w) => {
+        wake = w;
+        this.#wakers.add(w);
+      });
+      if (wake) this.#wakers.delete(wake);
+    }
+    clearTimeout(timer);
   }
 
   #projector(name: string): Projector {

@@ -13,10 +13,11 @@ import {
 } from '../../src/adapters/postgres-cdc/index.js';
 import { epochMillis } from '../../src/adapters/postgres-cdc/outbox-decoder.js';
 import type { ChangeEvent } from '../../src/contracts/change-event.js';
+import type { NewDeadLetter } from '../../src/contracts/dead-letter.js';
 import type { EventPublisher } from '../../src/contracts/event-log.js';
 import type { EntityTableSpec, HomeStore } from '../../src/contracts/home-store.js';
 import type { LogPosition } from '../../src/contracts/log-position.js';
-import { isPolystoreError, type PolystoreError } from '../../src/errors/index.js';
+import { isPolystoreError, PolystoreError } from '../../src/errors/index.js';
 import { silentLogger } from '../../src/runtime/logger.js';
 import { describeWithServer, SERVER_URLS } from '../support/servers.js';
 
@@ -34,7 +35,7 @@ class SinkPublisher implements EventPublisher {
   failNext = 0;
   delayMs = 0;
 
-  async publish(events: readonly ChangeEvent[]): Promise<void> {
+  async publish(events: readonly ChangeEvent[], _settled?: string | null): Promise<void> {
     this.calls++;
     if (this.delayMs > 0) await sleep(this.delayMs);
     if (this.failNext > 0) {
@@ -45,9 +46,19 @@ class SinkPublisher implements EventPublisher {
     const now = performance.now();
     this.batchSizes.push(events.length);
     for (const event of events) {
+      this.order.push({ position: event.position, watermark: false });
       this.events.push(event);
       this.receivedAt.push(now);
     }
+  }
+
+  readonly watermarks: string[] = [];
+  /** Events and watermarks in the order they reached the "broker". */
+  readonly order: { position: string; watermark: boolean }[] = [];
+
+  async publishWatermark(settled: string): Promise<void> {
+    this.watermarks.push(settled);
+    this.order.push({ position: settled, watermark: true });
   }
 
   eventIds(): Set<string> {
@@ -107,12 +118,24 @@ describe('postgres CDC options', () => {
     }
     expect(() => postgresCdcRelay({ ...base, publisher: {} as EventPublisher })).toThrow(/publisher/);
     expect(() => postgresCdcRelay({ ...base, publisher, batchSize: 0 })).toThrow(/batchSize/);
+    for (const retry of [{ maxAttempts: 0 }, { baseDelayMs: -1 }, { maxDelayMs: Number.NaN }]) {
+      expect(() => postgresCdcRelay({ ...base, publisher, retry })).toThrow(
+        expect.objectContaining({ code: 'PS_ERR_INVALID_CONFIG', field: expect.stringMatching(/^retry\./) }),
+      );
+    }
   });
 
   it('connects to nothing when constructed; a server down at start is PS_ERR_STORE_UNAVAILABLE, password redacted', async () => {
     const target = { connectionString: DOWN_URL, slot: 'ps_slot', publication: 'ps_pub' };
     const relay = postgresCdcRelay({ ...target, publisher: new SinkPublisher(), logger: silentLogger });
-    expect(relay.stats()).toEqual({ mode: 'cdc', published: 0, lastLsn: null, retainedWalBytes: null, failures: 0 });
+    expect(relay.stats()).toEqual({
+      mode: 'cdc',
+      published: 0,
+      deadLettered: 0,
+      lastLsn: null,
+      retainedWalBytes: null,
+      failures: 0,
+    });
     const attempts = [
       () => relay.start(),
       () => createCdcSlot(target),
@@ -495,6 +518,88 @@ await describeWithServer('postgres', 'postgres CDC relay', () => {
     await until('a heartbeat measured the retained WAL', () => relay.stats().retainedWalBytes !== null);
   });
 
+  it('publishes watermarks that never cover a transaction still open, nor an event not yet published', async () => {
+    const f = await fixture();
+    const sink = new SinkPublisher();
+    const relay = relayOf(f, sink);
+    await relay.start();
+    await createEach(f, ['w1', 'w2']);
+    // An older transaction stays open while a newer one commits.
+    let appended!: (position: LogPosition) => void;
+    let release!: () => void;
+    const oldPosition = new Promise<LogPosition>((resolve) => {
+      appended = resolve;
+    });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const old = f.home.transaction(async (tx) => {
+      appended(
+        await tx.appendOutbox({ entity: 'notes', key: 'old', version: 1, op: 'create', payload: { id: 'old' } }),
+      );
+      await gate;
+    });
+    const held = await oldPosition;
+    const [newer] = await create(f, ['newer']);
+    await relay.settle();
+    await until('the newer event is published', () => sink.events.some((e) => e.key === 'newer'));
+    await relay.settle();
+    await until('a watermark after it', () => sink.watermarks.length > 0);
+    await sleep(200);
+    expect(newer! > held).toBe(true);
+    expect(sink.watermarks.every((w) => w < held)).toBe(true);
+    release();
+    await old;
+    // settle() works from any process: a separate relay object that does not stream.
+    const bystander = postgresCdcRelay({ ...f.target, publisher: new SinkPublisher(), logger: silentLogger });
+    cleanups.push(() => bystander.stop());
+    await bystander.settle();
+    await until('a watermark covering everything', () => sink.watermarks.some((w) => w >= newer!));
+    // Every watermark comes after every event it covers.
+    const published: string[] = [];
+    for (const entry of sink.order) {
+      if (!entry.watermark) published.push(entry.position);
+      else for (const e of sink.events) if (e.position <= entry.position) expect(published).toContain(e.position);
+    }
+  });
+
+  it('dead-letters an event the broker keeps refusing, after retry.maxAttempts, and goes on', async () => {
+    const f = await fixture();
+    const sink = new SinkPublisher();
+    const refused = new Set(['poison']);
+    const picky: EventPublisher = {
+      async publish(events, settled) {
+        if (events.some((e) => refused.has(e.key))) {
+          throw new PolystoreError('PS_ERR_STORE_QUERY', 'the broker refused a message', { fix: 'none' });
+        }
+        await sink.publish(events, settled);
+      },
+      publishWatermark: (settled) => sink.publishWatermark(settled),
+    };
+    const letters: NewDeadLetter[] = [];
+    const relay = postgresCdcRelay({
+      ...f.target,
+      publisher: picky,
+      logger: silentLogger,
+      retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
+      deadLetters: { add: async (letter) => letters.push(letter) },
+    });
+    cleanups.push(() => relay.stop());
+    await relay.start();
+    await create(f, ['ok1', 'poison', 'ok2']);
+    await createEach(f, ['ok3']);
+    await until('the events after the poison one are published', () => sink.events.some((e) => e.key === 'ok3'));
+    expect(sink.events.map((e) => e.key)).toEqual(['ok1', 'ok2', 'ok3']);
+    expect(letters).toEqual([
+      expect.objectContaining({
+        consumer: `cdc_${f.target.slot}`,
+        attempts: 2,
+        event: expect.objectContaining({ key: 'poison' }),
+      }),
+    ]);
+    expect(relay.stats()).toMatchObject({ published: 3, deadLettered: 1 });
+  });
+
   it('writes heartbeat messages to the WAL and confirms past them', async () => {
     const f = await fixture();
     // A second slot on the same publication, read with peek only, shows what reached the WAL.
@@ -511,7 +616,7 @@ await describeWithServer('postgres', 'postgres CDC relay', () => {
       const { rows } = await admin.query<{ n: string }>(
         `SELECT count(*) AS n FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL,
            'proto_version', '1', 'publication_names', $2, 'messages', 'true')
-         WHERE get_byte(data, 0) = ascii('M') AND position('polystore.heartbeat'::bytea IN data) > 0`,
+         WHERE get_byte(data, 0) = ascii('M') AND position('polystore.watermark'::bytea IN data) > 0`,
         [observer, f.target.publication],
       );
       return Number(rows[0]!.n);

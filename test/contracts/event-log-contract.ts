@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ChangeEvent, eventIdOf, type NewChangeEvent } from '../../src/contracts/change-event.js';
 import type { DeliveredEvent, EventConsumer, EventLog, EventPublisher } from '../../src/contracts/event-log.js';
@@ -27,12 +28,15 @@ export interface EventLogCapabilities {
 /**
  * Publishes through a broker log as the outbox relay would: each event gets
  * its id, a commit time and an outbox position in publish order; publishing an
- * event again re-sends the same id and position.
+ * event again re-sends the same id and position. Each call's events carry the
+ * newest position of the earlier calls as their `settled` bound, and a
+ * watermark with the newest position follows them.
  */
 export function publishThrough(publisher: EventPublisher): (events: readonly NewChangeEvent[]) => Promise<void> {
   const positions = new Map<string, LogPosition>();
   let seq = 0;
-  return (events) => {
+  let settled: LogPosition | null = null;
+  return async (events) => {
     const changes: ChangeEvent[] = events.map((event) => {
       const eventId = eventIdOf(event);
       let position = positions.get(eventId);
@@ -42,7 +46,9 @@ export function publishThrough(publisher: EventPublisher): (events: readonly New
       }
       return { ...event, eventId, position, committedAt: Date.now() };
     });
-    return publisher.publish(changes);
+    await publisher.publish(changes, settled);
+    for (const change of changes) if (settled === null || change.position > settled) settled = change.position;
+    if (settled !== null) await publisher.publishWatermark(settled);
   };
 }
 
@@ -230,6 +236,129 @@ export function describeEventLogContract(
       expect(new Set(ids(got)).size).toBe(5_000);
       for (const versions of versionsByKey(got).values()) expectAscending(versions);
     });
+
+    it('carries any id the home accepts (newline, spaces, unicode, 1 000 bytes), de-duplicated like any other', async () => {
+      const keys = ['a\nb', 'a b', 'ü/é:*>.', '\r\n\t', 'x'.repeat(1_000 - 'items/@1'.length)];
+      const odd: NewChangeEvent[] = keys.map((key) => ({
+        entity: 'items',
+        key,
+        version: 1,
+        op: 'create',
+        payload: { id: key },
+      }));
+      expect(Buffer.byteLength(eventIdOf(odd[4]!))).toBe(1_000);
+      await ctx.publish(odd);
+      await ctx.publish([...odd, ...changes(3, 3)]); // re-sent, and later events still flow
+      const consumer = await open();
+      const got = await drain(consumer, { until: keys.length + 3 });
+      expect(new Set(ids(got))).toEqual(new Set([...odd, ...changes(3, 3)].map(eventIdOf)));
+      if (capabilities.deduplicates) expect(got).toHaveLength(keys.length + 3);
+      expect(got.find((e) => e.key === 'a\nb')).toMatchObject({ payload: { id: 'a\nb' } });
+    });
+
+    it('reports progress from outside the consumer: nothing before it starts, all once everything is acked', async () => {
+      const published = changes(30, 6);
+      await ctx.publish(published);
+      const before = await ctx.log.progress(view);
+      expect(before.through).toBeNull();
+      expect(before.backlog === null || before.backlog >= 30).toBe(true);
+      expect(before.head).not.toBeNull();
+      expect(typeof before.oldestUnhandledAt).toBe('number');
+
+      const consumer = await open();
+      const got = await drain(consumer, { until: 30 });
+      const last = got
+        .map((e) => e.position)
+        .sort()
+        .at(-1)!;
+      const after = await ctx.log.progress(view);
+      expect(after.through! >= last).toBe(true);
+      expect(await ctx.log.handledThrough(view)).toBe(after.through);
+      expect(after.backlog === null || after.backlog === 0).toBe(true);
+      expect(after.oldestUnhandledAt).toBeNull();
+    });
+
+    if (capabilities.sharesLoad) {
+      it('never reports an unacknowledged event as handled, whatever was acked after it', async () => {
+        const groups = [changes(10, 10, 'g1'), changes(10, 10, 'g2'), changes(10, 10, 'g3')];
+        for (const group of groups) await ctx.publish(group);
+        const consumer = await open();
+        const got = await drain(consumer, { until: 30, ack: false });
+        const held = got.find((e) => e.eventId === 'g2/k4@1')!;
+        await consumer.ack(got.filter((e) => e !== held));
+        const through = await ctx.log.handledThrough(view);
+        expect(through === null || through < held.position).toBe(true);
+        expect((await ctx.log.progress(view)).pending).toBe(1);
+        await consumer.ack([held]);
+        expect(await ctx.log.handledThrough(view)).toBe(
+          got
+            .map((e) => e.position)
+            .sort()
+            .at(-1),
+        );
+      });
+    }
+
+    if (capabilities.sharesLoad) {
+      it('progress is a contiguous acked prefix under random publishes, fetches and out-of-order acks (property)', async () => {
+        // Every published position, across runs: a new consumer reads the stream from its start.
+        // Broker contexts publish with publishThrough, which numbers new events 1, 2, 3, ...
+        const published: LogPosition[] = [];
+        let runs = 0;
+        const command = fc.oneof(
+          fc.record({ kind: fc.constant('publish' as const), n: fc.integer({ min: 1, max: 6 }) }),
+          fc.record({ kind: fc.constant('fetch' as const), max: fc.integer({ min: 1, max: 8 }) }),
+          fc.record({ kind: fc.constant('ack' as const), picks: fc.array(fc.nat(), { maxLength: 6 }) }),
+        );
+        await fc.assert(
+          fc.asyncProperty(fc.array(command, { minLength: 3, maxLength: 14 }), async (commands) => {
+            const name = `${view}_p${runs++}`;
+            const consumer = await open(name);
+            const held: DeliveredEvent[] = [];
+            const acked = new Set<string>();
+            const check = async () => {
+              const through = await ctx.log.handledThrough(name);
+              if (through === null) return;
+              for (const position of published) if (position <= through) expect(acked.has(position)).toBe(true);
+            };
+            for (const c of commands) {
+              if (c.kind === 'publish') {
+                const batch = Array.from({ length: c.n }, (_, i) => ({
+                  entity: 'prop',
+                  key: `r${published.length + i}`,
+                  version: 1,
+                  op: 'create' as const,
+                  payload: { n: published.length + i },
+                }));
+                await ctx.publish(batch);
+                for (let i = 0; i < batch.length; i++) published.push(outboxPosition(1, published.length + 1));
+              } else if (c.kind === 'fetch') {
+                held.push(...(await consumer.fetch(c.max)));
+              } else {
+                const picked = new Set(c.picks.filter((i) => i < held.length));
+                const chosen = held.filter((_, i) => picked.has(i));
+                if (chosen.length === 0) continue;
+                await consumer.ack(chosen);
+                for (const e of chosen) acked.add(e.position);
+                for (let i = held.length - 1; i >= 0; i--) if (picked.has(i)) held.splice(i, 1);
+              }
+              await check();
+            }
+            // Acking everything brings progress to the newest event.
+            const unseen = published.length - acked.size - new Set(held.map((e) => e.position)).size;
+            const rest = [...held, ...(await drain(consumer, { until: unseen, ack: false, timeoutMs: 5_000 }))];
+            await consumer.ack(rest);
+            for (const e of rest) acked.add(e.position);
+            await drain(consumer, { until: 0, timeoutMs: 1_000 });
+            await check();
+            if (published.length > 0) {
+              expect(await ctx.log.handledThrough(name)).toBe(published.at(-1));
+            }
+          }),
+          { numRuns: 6 },
+        );
+      }, 120_000);
+    }
 
     it('lets two workers of one consumer share its events without losing any', async () => {
       const published = changes(400, 40);

@@ -2,6 +2,7 @@ import { jetstreamLog } from '../../src/adapters/nats/index.js';
 import { postgresHome } from '../../src/adapters/postgres/index.js';
 import { dropCdcSlot, postgresCdc } from '../../src/adapters/postgres-cdc/index.js';
 import { redisStore } from '../../src/adapters/redis/index.js';
+import { redisStreamsLog } from '../../src/adapters/redis-streams/index.js';
 import { cacheView, createPolystore, silentLogger } from '../../src/index.js';
 import { items } from './items-entity.js';
 
@@ -11,8 +12,11 @@ export interface BrokerUrls {
   readonly nats: string;
 }
 
-/** How outbox events reach JetStream: the polling relay, or CDC from a replication slot. */
+/** How outbox events reach the broker: the polling relay, or CDC from a replication slot. */
 export type CaptureMode = 'outbox' | 'cdc';
+
+/** The broker log: a JetStream stream (default) or a Redis stream. */
+export type BrokerKind = 'jetstream' | 'redis-streams';
 
 /** The replication slot and publication of a CDC shop (both named after `id`). */
 export function cdcTarget(id: string, urls: BrokerUrls) {
@@ -31,6 +35,7 @@ export function openBrokerShop(
   role: 'writer' | 'worker' | 'both',
   urls: BrokerUrls,
   mode: CaptureMode = 'outbox',
+  broker: BrokerKind = 'jetstream',
 ) {
   const capturing = role === 'both' || (mode === 'cdc' ? role === 'worker' : role === 'writer');
   return createPolystore({
@@ -38,7 +43,10 @@ export function openBrokerShop(
     stores: { cache: redisStore({ url: urls.redis, keyPrefix: `ps_test_${id}:` }) },
     entities: [items],
     views: [cacheView(items, { store: 'cache' })],
-    log: jetstreamLog({ servers: urls.nats, stream: `ps_test_${id}`, partitions: 8, ackWaitMs: 2000 }),
+    log:
+      broker === 'jetstream'
+        ? jetstreamLog({ servers: urls.nats, stream: `ps_test_${id}`, partitions: 8, ackWaitMs: 2000 })
+        : redisStreamsLog({ url: urls.redis, stream: `ps_test_${id}:events`, claimIdleMs: 2000 }),
     sync: {
       relay: capturing,
       projectors: role !== 'writer',

@@ -11,8 +11,12 @@ export interface WorkerProcess {
 }
 
 /** Starts a worker of shop `id`; `mode: 'cdc'` also runs the CDC capture in it. */
-export function startWorker(id: string, mode: 'outbox' | 'cdc' = 'outbox'): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, '--id', id, '--mode', mode], {
+export function startWorker(
+  id: string,
+  mode: 'outbox' | 'cdc' = 'outbox',
+  broker: 'jetstream' | 'redis-streams' = 'jetstream',
+): WorkerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, '--id', id, '--mode', mode, '--broker', broker], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let applied = 0;

@@ -14,6 +14,8 @@ export function faultyEventLog(
   return {
     name: `faulty(${inner.name})`,
     redelivered: () => redelivered,
+    progress: (name: string) => inner.progress(name),
+    handledThrough: (name: string) => inner.handledThrough(name),
     async consumer(name: string): Promise<EventConsumer> {
       const consumer = await inner.consumer(name);
       const history: ChangeEvent[][] = [];

@@ -1,5 +1,11 @@
 import type { ChangeEvent } from '../../contracts/change-event.js';
-import { type DeliveredEvent, decodeEvent, type EventConsumer } from '../../contracts/event-log.js';
+import {
+  type DeliveredEvent,
+  decodeEvent,
+  decodeMark,
+  type EventConsumer,
+  isWatermark,
+} from '../../contracts/event-log.js';
 import type { LogPosition } from '../../contracts/log-position.js';
 import { PolystoreError } from '../../errors/index.js';
 import { describeError, type Logger } from '../../runtime/logger.js';
@@ -9,6 +15,8 @@ import { jetStreamErrorCode, natsCall, natsError } from './nats-driver.js';
 
 const NO_MESSAGE_FOUND = 10037;
 const ACK_TIMEOUT_MS = 5_000;
+/** Pulls one fetch may make while it receives nothing but watermarks. */
+const WATERMARK_ROUNDS = 4;
 
 export interface JetStreamConsumerContext {
   readonly nc: NatsConnectionLike;
@@ -36,24 +44,35 @@ export class JetStreamConsumer implements EventConsumer {
     this.#assertOpen();
     assertBatch(max);
     const { nc, stream, durable, fetchWaitMs, logger } = this.ctx;
-    const deliveries = await natsCall(`fetch from consumer "${durable}"`, () =>
-      pullBatch(nc, stream, durable, max, fetchWaitMs),
-    );
     const events: DeliveredEvent[] = [];
-    for (const delivery of deliveries) {
-      const event = decodeEvent(TEXT.decode(delivery.data));
-      if (event === null) {
-        logger.warn(
-          { stream, consumer: durable, streamSeq: delivery.streamSeq },
-          'skipping a message that is not a change event',
-        );
-        nc.publish(delivery.reply, '+TERM');
-        continue;
+    // A batch of watermarks alone is pulled past: returning it empty would make
+    // the projector sleep a poll interval while events may wait behind it.
+    for (let round = 0; round < WATERMARK_ROUNDS; round++) {
+      const deliveries = await natsCall(`fetch from consumer "${durable}"`, () =>
+        pullBatch(nc, stream, durable, max, fetchWaitMs),
+      );
+      for (const delivery of deliveries) {
+        const text = TEXT.decode(delivery.data);
+        if (isWatermark(text)) {
+          // Nothing to apply: acked at once. The floor still waits for every earlier message.
+          nc.publish(delivery.reply, '+ACK');
+          continue;
+        }
+        const event = decodeEvent(text);
+        if (event === null) {
+          logger.warn(
+            { stream, consumer: durable, streamSeq: delivery.streamSeq },
+            'skipping a message that is not a change event',
+          );
+          nc.publish(delivery.reply, '+TERM');
+          continue;
+        }
+        const subjects = this.#inFlight.get(event.eventId);
+        if (subjects) subjects.push(delivery.reply);
+        else this.#inFlight.set(event.eventId, [delivery.reply]);
+        events.push({ ...event, deliveryCount: delivery.deliveryCount });
       }
-      const subjects = this.#inFlight.get(event.eventId);
-      if (subjects) subjects.push(delivery.reply);
-      else this.#inFlight.set(event.eventId, [delivery.reply]);
-      events.push({ ...event, deliveryCount: delivery.deliveryCount });
+      if (events.length > 0 || deliveries.length === 0) break;
     }
     return events;
   }
@@ -113,7 +132,8 @@ export class JetStreamConsumer implements EventConsumer {
     const { jsm, stream } = this.ctx;
     try {
       const stored = await jsm.streams.getMessage(stream, { seq });
-      return decodeEvent(TEXT.decode(stored.data))?.position ?? null;
+      // An event's own position, or a watermark's bound.
+      return decodeMark(TEXT.decode(stored.data))?.position ?? null;
     } catch (err) {
       if (jetStreamErrorCode(err) === NO_MESSAGE_FOUND) return null;
       throw natsError(err, `read message ${seq} of stream "${stream}"`);

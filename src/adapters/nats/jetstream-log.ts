@@ -1,9 +1,18 @@
 import type { ChangeEvent } from '../../contracts/change-event.js';
-import { type EventConsumer, type EventLog, type EventPublisher, encodeEvent } from '../../contracts/event-log.js';
+import {
+  type ConsumerProgress,
+  type EventConsumer,
+  type EventLog,
+  type EventPublisher,
+  encodeEvent,
+  encodeWatermark,
+} from '../../contracts/event-log.js';
+import type { LogPosition } from '../../contracts/log-position.js';
 import { PolystoreError } from '../../errors/index.js';
 import { type Logger, stderrLogger } from '../../runtime/logger.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
 import { JetStreamConsumer, watchMaxDeliveries } from './jetstream-consumer.js';
+import { jetStreamHandledThrough, jetStreamProgress, messageIdOf } from './jetstream-progress.js';
 import { type ConsumerSpec, ensureConsumer, ensureStream, type StreamSpec, subjectFor } from './jetstream-setup.js';
 import {
   connectNats,
@@ -66,8 +75,10 @@ const NAME = /^[A-Za-z0-9_-]{1,64}$/;
  * A change-event log on NATS JetStream.
  *
  * - **Publish**: each event goes to `<stream>.<hash(entity/key) % partitions>`
- *   with `Nats-Msg-Id = eventId`, so a re-publish within `duplicateWindowMs`
- *   is dropped by the server.
+ *   with `Nats-Msg-Id` = a digest of the event id (any id travels, newlines
+ *   included), so a re-publish within `duplicateWindowMs` is dropped by the
+ *   server. Each event carries the relay's `settled` bound; watermarks go to
+ *   `<stream>.watermark` and are acknowledged by consumers without applying.
  * - **Consume**: `consumer(view)` is a durable pull consumer named after the
  *   view, with explicit acks. Unacked events come back after `ackWaitMs`, or
  *   at once when the handle that fetched them closes (it naks them). Fetched
@@ -85,8 +96,9 @@ const NAME = /^[A-Za-z0-9_-]{1,64}$/;
  * - **Positions**: events keep the outbox position the home gave them (the
  *   read-your-writes token of a write). `acknowledged()` is the position of the
  *   event at the durable's ack floor (every earlier stream message is acked),
- *   `head()` that of the newest one; both are in home order when the relay
- *   publishes in outbox order.
+ *   `head()` that of the newest one. `progress(view)` reads the durable's
+ *   contiguous handled prefix from the `settled` bound at its ack floor, from
+ *   any process.
  *
  * @example
  * const log = jetstreamLog({ servers: 'nats://127.0.0.1:4222', stream: 'shop_events' });
@@ -130,7 +142,7 @@ export function jetstreamLog(options: JetStreamLogOptions): JetStreamLog {
     async ensure() {
       await ensure();
     },
-    async publish(events: readonly ChangeEvent[]) {
+    async publish(events: readonly ChangeEvent[], settled?: LogPosition | null) {
       if (events.length === 0) return;
       const { js } = await ensure();
       for (let i = 0; i < events.length; i += PUBLISH_WINDOW) {
@@ -138,13 +150,32 @@ export function jetstreamLog(options: JetStreamLogOptions): JetStreamLog {
         await natsCall('publish events', () =>
           Promise.all(
             window.map((event) =>
-              js.publish(subjectFor(config.stream, config.partitions, event), ENCODER.encode(encodeEvent(event)), {
-                msgID: event.eventId,
-              }),
+              js.publish(
+                subjectFor(config.stream, config.partitions, event),
+                ENCODER.encode(encodeEvent(event, settled)),
+                { msgID: messageIdOf(event.eventId) },
+              ),
             ),
           ),
         );
       }
+    },
+    async publishWatermark(settled: LogPosition) {
+      const { js } = await ensure();
+      // No message id: every watermark is stored, a repeated one is harmless.
+      await natsCall('publish a watermark', () =>
+        js.publish(`${config.stream}.${WATERMARK_SUBJECT}`, ENCODER.encode(encodeWatermark(settled)), {}),
+      );
+    },
+    async progress(name: string): Promise<ConsumerProgress> {
+      assertConsumerName(name);
+      const { jsm } = await ensure();
+      return jetStreamProgress(jsm, config.stream, name);
+    },
+    async handledThrough(name: string): Promise<LogPosition | null> {
+      assertConsumerName(name);
+      const { jsm } = await ensure();
+      return jetStreamHandledThrough(jsm, config.stream, name);
     },
     async consumer(name: string): Promise<EventConsumer> {
       assertConsumerName(name);
@@ -165,6 +196,8 @@ export function jetstreamLog(options: JetStreamLogOptions): JetStreamLog {
 }
 
 const ENCODER = new TextEncoder();
+/** The subject token of watermarks (`<stream>.watermark`); partitions are numbers, so it never collides. */
+const WATERMARK_SUBJECT = 'watermark';
 
 type Config = StreamSpec &
   ConsumerSpec & { readonly servers: string; readonly partitions: number; readonly fetchWaitMs: number };

@@ -35,7 +35,12 @@ export interface ConsumerConfigLike {
 
 export interface ConsumerInfoLike {
   readonly config: ConsumerConfigLike;
-  readonly ack_floor: { readonly stream_seq: number };
+  /** Every stream message up to `stream_seq` is acknowledged (`last_active`: when, as the client decodes it). */
+  readonly ack_floor: { readonly stream_seq: number; readonly last_active?: unknown };
+  /** Messages not yet delivered to the durable. */
+  readonly num_pending?: number;
+  /** Messages delivered and not acknowledged yet. */
+  readonly num_ack_pending?: number;
 }
 
 /**
@@ -57,7 +62,10 @@ export interface NatsConnectionLike {
 
 export interface JetStreamManagerLike {
   readonly streams: {
-    info(stream: string): Promise<{ readonly config: StreamConfigLike; readonly state: { readonly last_seq: number } }>;
+    info(stream: string): Promise<{
+      readonly config: StreamConfigLike;
+      readonly state: { readonly last_seq: number; readonly messages: number };
+    }>;
     add(config: StreamConfigLike): Promise<unknown>;
     update(stream: string, config: StreamConfigLike): Promise<unknown>;
     getMessage(stream: string, query: { seq: number }): Promise<{ readonly data: Uint8Array }>;
@@ -73,7 +81,7 @@ export interface JetStreamClientLike {
   publish(
     subject: string,
     payload: Uint8Array,
-    options: { msgID: string; timeout?: number },
+    options: { msgID?: string; timeout?: number },
   ): Promise<{ readonly seq: number; readonly duplicate: boolean }>;
 }
 

@@ -1,8 +1,11 @@
 import type { ConnectionOptions } from 'node:tls';
+import type { NewDeadLetter } from '../../contracts/dead-letter.js';
 import type { EventPublisher } from '../../contracts/event-log.js';
 import { PolystoreError } from '../../errors/index.js';
 import { isIdentifier } from '../../runtime/identifier.js';
 import type { Logger } from '../../runtime/logger.js';
+import { resolveRetry } from '../../runtime/retry-options.js';
+import type { RetryPolicy } from '../../runtime/retry-policy.js';
 import type { PgTarget } from '../postgres/pg-connection-errors.js';
 import { POSTGRES_URL_ENV, urlTarget } from '../postgres/postgres-options.js';
 
@@ -29,14 +32,26 @@ export interface PostgresCdcRelayOptions extends CdcSlotOptions {
   readonly publisher: EventPublisher;
   /**
    * How often (ms) the relay reports its position, checks the connection and
-   * writes a heartbeat message to the WAL (`pg_logical_emit_message`), so a
-   * slot on an idle or filtered database keeps advancing. Default 10 000.
+   * writes a watermark message to the WAL (`pg_logical_emit_message`), so a
+   * slot on an idle or filtered database keeps advancing and views' progress
+   * is proven without anyone asking (`settle()`). Default 10 000.
    */
   readonly heartbeatMs?: number;
   /** The most events per `publish` call. Default 500. */
   readonly batchSize?: number;
   /** Default: warnings and errors to stderr. */
   readonly logger?: Logger;
+  /**
+   * Backoff of failed publishes, and how often the broker may refuse one event
+   * before it is dead-lettered (with `deadLetters`). Default: 5 attempts, 20 ms doubling to 2 s.
+   */
+  readonly retry?: Partial<RetryPolicy>;
+  /**
+   * Where an event the broker keeps refusing goes (under the consumer name
+   * `cdc_<slot>`), so it never holds the others back. Absent: such an event is
+   * retried until the broker takes it. The sync engine passes the home's store.
+   */
+  readonly deadLetters?: { add(letter: NewDeadLetter): Promise<unknown> };
 }
 
 /** The `pg.Client` settings every CDC connection opens with. */
@@ -61,10 +76,12 @@ export interface ResolvedRelayOptions extends ResolvedCdcTarget {
   readonly heartbeatMs: number;
   readonly batchSize: number;
   readonly logger: Logger | undefined;
+  readonly retry: RetryPolicy;
+  readonly deadLetters: { add(letter: NewDeadLetter): Promise<unknown> } | undefined;
 }
 
 const SLOT_KEYS = ['connectionString', 'ssl', 'schema', 'slot', 'publication'];
-const RELAY_KEYS = [...SLOT_KEYS, 'publisher', 'heartbeatMs', 'batchSize', 'logger'];
+const RELAY_KEYS = [...SLOT_KEYS, 'publisher', 'heartbeatMs', 'batchSize', 'logger', 'retry', 'deadLetters'];
 /** PostgreSQL accepts only these characters in a replication slot name. */
 const SLOT_NAME = /^[a-z0-9_]{1,63}$/;
 const URL_SCHEME = /^postgres(ql)?:\/\//i;
@@ -93,7 +110,8 @@ export function resolveRelayOptions(
   if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > 100_000) {
     throw invalid('The postgres CDC batchSize must be an integer from 1 to 100000', 'batchSize', 'pass e.g. 500');
   }
-  return { ...base, publisher, heartbeatMs, batchSize, logger };
+  const retry = resolveRetry(options.retry, 'retry');
+  return { ...base, publisher, heartbeatMs, batchSize, logger, retry, deadLetters: options.deadLetters };
 }
 
 function resolve(options: CdcSlotOptions, allowed: readonly string[], env: NodeJS.ProcessEnv): ResolvedCdcTarget {

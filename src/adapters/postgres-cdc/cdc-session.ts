@@ -1,6 +1,9 @@
 import type { ChangeEvent } from '../../contracts/change-event.js';
+import type { NewDeadLetter } from '../../contracts/dead-letter.js';
 import type { EventPublisher } from '../../contracts/event-log.js';
-import { backoffDelay, DEFAULT_RETRY_POLICY } from '../../runtime/retry-policy.js';
+import { type LogPosition, outboxPosition } from '../../contracts/log-position.js';
+import { publishGuarded } from '../../runtime/guarded-publish.js';
+import type { RetryPolicy } from '../../runtime/retry-policy.js';
 import type { ReplicationModuleLike, ReplicationServiceLike } from './cdc-driver.js';
 import type { CdcClientConfig } from './cdc-options.js';
 import { formatLsn, type Lsn, parseLsn } from './lsn.js';
@@ -13,11 +16,18 @@ export interface SessionSettings {
   readonly publication: string;
   readonly publisher: EventPublisher;
   readonly batchSize: number;
+  readonly retry: RetryPolicy;
+  /** The relay's name, under which refused events are dead-lettered. */
+  readonly name: string;
+  readonly deadLetters: { add(letter: NewDeadLetter): Promise<unknown> } | undefined;
   /** Every position acknowledged to the server, in increasing order. */
   onConfirmed(lsn: Lsn): void;
-  onPublished(events: readonly ChangeEvent[]): void;
+  onPublished(events: readonly ChangeEvent[], deadLettered: readonly ChangeEvent[]): void;
   onPublishFailure(err: unknown, attempt: number): void;
 }
+
+/** The largest sequence number: `(xmin - 1, MAX_SEQ)` is the last position below `(xmin, 0)`. */
+const MAX_SEQ = '99999999999999999999';
 
 /** Events waiting beyond this many batches pause the stream until the publisher catches up. */
 const HIGH_WATER_BATCHES = 4;
@@ -35,6 +45,12 @@ const FROM_CONFIRMED = '0/0';
  * is reported as flushed only once all its events are published, so a stream
  * that breaks anywhere resumes, on the next session, at the first transaction
  * not fully published.
+ *
+ * Progress: a watermark message (see `WATERMARK_SQL`) with xmin X means every
+ * transaction with an id below X was streamed before it. Once every event
+ * received before the watermark is confirmed in the broker, "every position
+ * below (X, 0) is published" holds: later batches carry that bound as their
+ * `settled` stamp, and an idle stream publishes it as a broker watermark.
  *
  * Idle positions: the server's keepalives carry how far it has read the WAL.
  * Such a position is confirmed only when every message that arrived before the
@@ -60,6 +76,11 @@ export class CdcSession {
   /** Commit end LSNs, each confirmable once the first `at` events ever enqueued are published. */
   #commits: { at: number; lsn: Lsn }[] = [];
   #inflight: Promise<void> | null = null;
+  /** Watermarks received, each provable once the first `at` events ever enqueued are published. */
+  #watermarks: { at: number; settled: LogPosition }[] = [];
+  /** Every event at or before it is confirmed in the broker (or dead-lettered). */
+  #settled: LogPosition | null = null;
+  #watermarkPublished: LogPosition | null = null;
   #flushQueued = false;
   #received = 0;
   #handled = 0;
@@ -181,6 +202,12 @@ export class CdcSession {
         this.#commits.push({ at: this.#enqueued, lsn: parseLsn(message.commitEndLsn ?? '') });
         this.#scheduleFlush();
         return;
+      case 'watermark':
+        if (message.xmin > 0n) {
+          this.#watermarks.push({ at: this.#enqueued, settled: outboxPosition(message.xmin - 1n, MAX_SEQ) });
+          this.#scheduleFlush();
+        }
+        return;
       case 'undecodable':
         throw message.error;
       default:
@@ -213,7 +240,7 @@ export class CdcSession {
 
   /** Collects whatever else arrives in the same read before publishing. */
   #scheduleFlush(): void {
-    if (this.#flushQueued || this.#inflight) return;
+    if (this.#flushQueued || this.#inflight || this.#closing) return;
     this.#flushQueued = true;
     setImmediate(() => {
       this.#flushQueued = false;
@@ -222,33 +249,53 @@ export class CdcSession {
   }
 
   #flush(): void {
-    if (this.#inflight || this.#closing || (this.#queue.length === 0 && this.#commits.length === 0)) return;
+    const idle = this.#queue.length === 0 && this.#commits.length === 0 && this.#watermarks.length === 0;
+    if (this.#inflight || this.#closing || idle) return;
     const events = this.#queue.splice(0, this.#settings.batchSize);
     this.#taken += events.length;
     this.#releaseDrainWaiters();
     this.#inflight = this.#publishAndConfirm(events, this.#taken).finally(() => {
       this.#inflight = null;
-      if (this.#queue.length > 0 || this.#commits.length > 0) this.#flush();
+      if (this.#queue.length > 0 || this.#commits.length > 0 || this.#watermarks.length > 0) this.#flush();
       else this.#confirmIdle();
     });
   }
 
   async #publishAndConfirm(events: readonly ChangeEvent[], taken: number): Promise<void> {
-    for (let attempt = 1; events.length > 0; attempt++) {
-      try {
-        await this.#settings.publisher.publish(events);
-        break;
-      } catch (err) {
-        this.#settings.onPublishFailure(err, attempt);
-        await this.#pause(backoffDelay(DEFAULT_RETRY_POLICY, Math.min(attempt, 8)));
-        // Never acknowledged: the next session receives these events again.
-        if (this.#closing) return;
-      }
+    if (events.length > 0) {
+      const settings = this.#settings;
+      // Batches go one at a time: everything taken before this one is confirmed, so #settled holds.
+      const { done, deadLettered } = await publishGuarded(events, this.#settled, {
+        publisher: settings.publisher,
+        retry: settings.retry,
+        consumer: settings.name,
+        ...(settings.deadLetters ? { deadLetters: settings.deadLetters } : {}),
+        sleep: (ms) => this.#pause(ms),
+        stopped: () => this.#closing,
+        onFailure: (err, attempt) => settings.onPublishFailure(err, attempt),
+      });
+      // Never acknowledged: the next session receives these events again.
+      if (!done) return;
+      settings.onPublished(events, deadLettered);
     }
-    if (events.length > 0) this.#settings.onPublished(events);
     let done: Lsn | undefined;
     while (this.#commits.length > 0 && this.#commits[0]!.at <= taken) done = this.#commits.shift()!.lsn;
     if (done !== undefined) this.#confirm(done);
+    while (this.#watermarks.length > 0 && this.#watermarks[0]!.at <= taken) {
+      const { settled } = this.#watermarks.shift()!;
+      if (this.#settled === null || settled > this.#settled) this.#settled = settled;
+    }
+    // Idle: publish the bound now, since no later batch will carry it.
+    if (this.#queue.length === 0 && this.#settled !== null && this.#settled !== this.#watermarkPublished) {
+      const settled = this.#settled;
+      try {
+        await this.#settings.publisher.publishWatermark(settled);
+        this.#watermarkPublished = settled;
+      } catch (err) {
+        // The next watermark carries a newer bound; nothing is lost.
+        this.#settings.onPublishFailure(err, 1);
+      }
+    }
   }
 
   #pause(ms: number): Promise<void> {

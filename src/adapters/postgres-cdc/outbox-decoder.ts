@@ -13,6 +13,8 @@ export type OutboxMessage =
       readonly new: Readonly<Record<string, unknown>>;
     }
   | { readonly tag: 'undecodable'; readonly error: unknown }
+  /** A `polystore.watermark` message: every transaction with an id below `xmin` was streamed before it. */
+  | { readonly tag: 'watermark'; readonly xmin: bigint }
   | { readonly tag: 'other' };
 
 interface RelationColumnLike {
@@ -42,7 +44,7 @@ export function outboxPlugin(
     // Quoted so the publication name keeps its case (publication_names is parsed like an identifier list).
     start: (client: CdcQueryable, slotName: string, lastLsn: string) =>
       client.query(
-        `START_REPLICATION SLOT "${slotName}" LOGICAL ${lastLsn} (proto_version '1', publication_names '"${publication}"')`,
+        `START_REPLICATION SLOT "${slotName}" LOGICAL ${lastLsn} (proto_version '1', publication_names '"${publication}"', messages 'true')`,
       ),
     parse(buffer: Buffer): OutboxMessage {
       onReceive();
@@ -56,9 +58,37 @@ export function outboxPlugin(
       if (message.tag === 'begin' || message.tag === 'commit' || message.tag === 'insert') {
         return message as OutboxMessage;
       }
+      if (message.tag === 'message') return watermarkOf(message as unknown as LogicalMessageLike);
       return { tag: 'other' };
     },
   };
+}
+
+/** The prefix of the WAL messages that carry a snapshot's xmin (see `WATERMARK_SQL`). */
+export const WATERMARK_PREFIX = 'polystore.watermark';
+
+/**
+ * Writes a watermark into the WAL: a logical message holding the xmin of the
+ * snapshot of the statement that writes it. Every transaction with a smaller
+ * id had ended (committed or aborted) when that snapshot was taken, so its
+ * commit record precedes this message's transaction's commit in the WAL, and
+ * logical decoding, which replays transactions at their commit in WAL order,
+ * has streamed it first. The message is transactional so that its commit
+ * flushes the WAL at once: a non-transactional one waits for the WAL writer
+ * (up to `wal_writer_delay`) before the server streams it. Any process may
+ * run it on the home.
+ */
+export const WATERMARK_SQL = `SELECT pg_logical_emit_message(true, '${WATERMARK_PREFIX}', pg_snapshot_xmin(pg_current_snapshot())::text)`;
+
+interface LogicalMessageLike {
+  readonly prefix: string;
+  readonly content: Uint8Array;
+}
+
+function watermarkOf(message: LogicalMessageLike): OutboxMessage {
+  if (message.prefix !== WATERMARK_PREFIX) return { tag: 'other' };
+  const text = Buffer.from(message.content).toString('utf8');
+  return /^\d+$/.test(text) ? { tag: 'watermark', xmin: BigInt(text) } : { tag: 'other' };
 }
 
 /**

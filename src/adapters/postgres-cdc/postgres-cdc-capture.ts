@@ -4,7 +4,10 @@ import { cdcSlotStatus, createCdcSlot, dropCdcSlot } from './cdc-slot.js';
 import { postgresCdcRelay } from './postgres-cdc-relay.js';
 
 /** The slot and publication to stream from, and the relay's tuning; the publisher is the deployment's log. */
-export type PostgresCdcOptions = Omit<PostgresCdcRelayOptions, 'publisher' | 'batchSize' | 'logger'> & {
+export type PostgresCdcOptions = Omit<
+  PostgresCdcRelayOptions,
+  'publisher' | 'batchSize' | 'logger' | 'retry' | 'deadLetters'
+> & {
   /** The most events per publish; default: the engine's `sync.batchSize`. */
   readonly batchSize?: number;
 };
@@ -44,6 +47,9 @@ export function postgresCdc(options: PostgresCdcOptions): ChangeCaptureFactory {
       publisher: context.publisher,
       batchSize: batchSize ?? context.batchSize,
       logger: context.logger,
+      // sync.retry applies to the capture too; refused events go to the home's dead letters.
+      retry: context.retry,
+      deadLetters: { add: (letter) => context.home.addDeadLetter(letter) },
       ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
     });
     return Object.assign(relay, {

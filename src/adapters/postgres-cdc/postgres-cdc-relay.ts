@@ -1,19 +1,23 @@
 import type { CaptureStats, ChangeCapture } from '../../contracts/change-capture.js';
 import type { ChangeEvent } from '../../contracts/change-event.js';
 import type { LogPosition } from '../../contracts/log-position.js';
-import { isPolystoreError, PolystoreError } from '../../errors/index.js';
+import { PolystoreError } from '../../errors/index.js';
 import { describeError, type Logger, stderrLogger } from '../../runtime/logger.js';
 import { backoffDelay, type RetryPolicy } from '../../runtime/retry-policy.js';
 import { wakeableSleep } from '../../runtime/wakeable-sleep.js';
-import { isBrokenConnection, openError } from '../postgres/pg-connection-errors.js';
+import { openError } from '../postgres/pg-connection-errors.js';
 import { cdcError, loadReplication, openPool, type PgPoolLike, type ReplicationModuleLike } from './cdc-driver.js';
 import { type PostgresCdcRelayOptions, type ResolvedRelayOptions, resolveRelayOptions } from './cdc-options.js';
 import { CdcSession } from './cdc-session.js';
 import { readSlotStatus } from './cdc-slot.js';
+import { isSlotBusy, streamError } from './cdc-stream-error.js';
 import { formatLsn, type Lsn, parseLsn } from './lsn.js';
+import { WATERMARK_SQL } from './outbox-decoder.js';
 
 export interface CdcRelayStats extends CaptureStats {
   readonly mode: 'cdc';
+  /** Events the broker refused `retry.maxAttempts` times, dead-lettered under the relay's name. */
+  readonly deadLettered: number;
   /** The last position acknowledged to the server; null before the first start. */
   readonly lastLsn: string | null;
   /** WAL the slot held back at the last heartbeat; null until one has run. */
@@ -35,6 +39,13 @@ export interface PostgresCdcRelay extends ChangeCapture {
   stats(): CdcRelayStats;
   /** WAL the slot holds back now (`pg_current_wal_lsn() - restart_lsn`). */
   retainedWalBytes(): Promise<number>;
+  /**
+   * Writes a watermark into the WAL (callable from any process, relay running
+   * or not): the relay streaming the slot publishes it to the broker once
+   * every transaction that ended before the call is published, so views'
+   * progress covers writes committed before it without waiting for a heartbeat.
+   */
+  settle(): Promise<void>;
 }
 
 const RECONNECT: RetryPolicy = { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 100, maxDelayMs: 5_000 };
@@ -42,7 +53,6 @@ const RECONNECT: RetryPolicy = { maxAttempts: Number.POSITIVE_INFINITY, baseDela
 const STABLE_SESSION_MS = 10_000;
 /** How long start() waits for the previous holder of the slot (a just-stopped relay) to let go. */
 const SLOT_BUSY_WAIT_MS = 10_000;
-const HEARTBEAT_SQL = `SELECT pg_logical_emit_message(false, 'polystore.heartbeat', '')`;
 
 /**
  * Change data capture of the outbox (Debezium's outbox pattern): instead of
@@ -90,6 +100,9 @@ class CdcRelay implements PostgresCdcRelay {
   #wake: (() => void) | undefined;
   #beatTimer: NodeJS.Timeout | undefined;
   #beat: Promise<void> | undefined;
+  /** A small pool for settle() in a process that does not stream (a writer). */
+  #settlePool: PgPoolLike | undefined;
+  #deadLettered = 0;
 
   constructor(options: ResolvedRelayOptions) {
     this.#options = options;
@@ -112,9 +125,19 @@ class CdcRelay implements PostgresCdcRelay {
     return this.#newest;
   }
 
+  async settle(): Promise<void> {
+    this.#settlePool ??= await openPool(this.#options.client);
+    try {
+      await (this.#pool ?? this.#settlePool).query(WATERMARK_SQL);
+    } catch (err) {
+      throw cdcError(err, 'writing a watermark', this.#options.target);
+    }
+  }
+
   stats(): CdcRelayStats {
     return {
       mode: 'cdc',
+      deadLettered: this.#deadLettered,
       published: this.#published,
       lastLsn: this.#lastLsn,
       retainedWalBytes: this.#retained,
@@ -165,6 +188,9 @@ class CdcRelay implements PostgresCdcRelay {
   }
 
   async stop(): Promise<void> {
+    const settlePool = this.#settlePool;
+    this.#settlePool = undefined;
+    await settlePool?.end().catch(() => undefined);
     await this.#starting?.catch(() => undefined);
     const loop = this.#loop;
     if (!loop) return;
@@ -225,7 +251,7 @@ class CdcRelay implements PostgresCdcRelay {
   }
 
   #sessionSettings() {
-    const { client, schema, slot, publication, publisher, batchSize } = this.#options;
+    const { client, schema, slot, publication, publisher, batchSize, retry, deadLetters } = this.#options;
     return {
       client,
       schema,
@@ -233,11 +259,18 @@ class CdcRelay implements PostgresCdcRelay {
       publication,
       publisher,
       batchSize,
+      retry,
+      deadLetters,
+      name: this.name,
       onConfirmed: (lsn: Lsn) => {
         this.#lastLsn = formatLsn(lsn);
       },
-      onPublished: (events: readonly ChangeEvent[]) => {
-        this.#published += events.length;
+      onPublished: (events: readonly ChangeEvent[], deadLettered: readonly ChangeEvent[]) => {
+        this.#published += events.length - deadLettered.length;
+        this.#deadLettered += deadLettered.length;
+        for (const event of deadLettered) {
+          this.#logger.warn({ relay: slot, eventId: event.eventId }, 'the broker refused an event; dead-lettered');
+        }
         for (const event of events)
           if (this.#newest === null || event.position > this.#newest) this.#newest = event.position;
       },
@@ -307,11 +340,12 @@ class CdcRelay implements PostgresCdcRelay {
 
   /**
    * Reports the position (asking the server to answer, which proves the
-   * connection alive) and writes a heartbeat message to the WAL, as Debezium's
-   * heartbeat action query does: the server decodes past it and sends a
+   * connection alive) and writes a watermark message to the WAL (as Debezium's
+   * heartbeat action query does): the server decodes past it and sends a
    * keepalive, which the session confirms when it holds nothing unpublished,
    * so a slot on an idle or filtered database keeps advancing instead of
-   * holding WAL back. One tiny WAL record per beat.
+   * holding WAL back; and the watermark moves views' progress while no one
+   * waits on it. One tiny WAL record and transaction per beat.
    */
   async #heartbeat(): Promise<void> {
     const session = this.#session;
@@ -324,7 +358,7 @@ class CdcRelay implements PostgresCdcRelay {
     }
     session.sendStatus(true);
     try {
-      await pool.query(HEARTBEAT_SQL);
+      await pool.query(WATERMARK_SQL);
       this.#retained = (await readSlotStatus(pool, this.#options.slot, this.#options.target)).retainedWalBytes;
     } catch (err) {
       this.#logger.debug({ relay: this.#options.slot, error: describeError(err) }, 'postgres CDC heartbeat failed');
@@ -341,33 +375,7 @@ class CdcRelay implements PostgresCdcRelay {
   }
 
   #streamError(err: unknown): PolystoreError {
-    const { slot, target } = this.#options;
-    if (isPolystoreError(err)) return err;
-    const sqlstate = (err as { code?: unknown } | null)?.code;
-    if (sqlstate === '55006') {
-      return new PolystoreError(
-        'PS_ERR_STORE_UNAVAILABLE',
-        `The replication slot "${slot}" is in use by another connection`,
-        {
-          cause: err,
-          details: { sqlstate },
-          fix: 'stop the other relay: one slot streams to one relay at a time',
-        },
-      );
-    }
-    if (sqlstate === '42704') {
-      return new PolystoreError(
-        'PS_ERR_INVALID_CONFIG',
-        `The replication slot "${slot}" or its publication does not exist`,
-        {
-          cause: err,
-          details: { sqlstate },
-          fix: 'create them with createCdcSlot() before starting the relay',
-        },
-      );
-    }
-    if (isBrokenConnection(err)) return openError(err, target);
-    return cdcError(err, 'starting replication', target);
+    return streamError(err, this.#options.slot, this.#options.target);
   }
 
   #sleep(ms: number): Promise<void> {
@@ -375,9 +383,4 @@ class CdcRelay implements PostgresCdcRelay {
       this.#wake = wake;
     });
   }
-}
-
-/** The slot streams to another connection (SQLSTATE 55006, object in use). */
-function isSlotBusy(err: unknown): boolean {
-  return isPolystoreError(err) && err.details?.sqlstate === '55006';
 }

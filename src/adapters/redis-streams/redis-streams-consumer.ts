@@ -1,5 +1,11 @@
 import type { ChangeEvent } from '../../contracts/change-event.js';
-import { type DeliveredEvent, decodeEvent, type EventConsumer } from '../../contracts/event-log.js';
+import {
+  type DeliveredEvent,
+  decodeEvent,
+  decodeMark,
+  type EventConsumer,
+  isWatermark,
+} from '../../contracts/event-log.js';
 import type { LogPosition } from '../../contracts/log-position.js';
 import { PolystoreError } from '../../errors/index.js';
 import { describeError, type Logger } from '../../runtime/logger.js';
@@ -9,6 +15,8 @@ const CLAIM_STALE = loadLua('claim-stale.lua');
 const REAP_CONSUMERS = loadLua('reap-consumers.lua');
 /** Entry ids per XACK / XCLAIM call. */
 const ID_CHUNK = 1_000;
+/** Reads one fetch may make while it receives nothing but watermarks. */
+const WATERMARK_ROUNDS = 4;
 /** The longest pause between scans for stale entries (scans are also bounded by `claimIdleMs`). */
 const MAX_SWEEP_EVERY_MS = 1_000;
 
@@ -60,11 +68,14 @@ export class RedisStreamsConsumer implements EventConsumer {
       if (cursor === '0-0') this.#lastSweep = now;
       for (const [id, fields, deliveries] of claimed) this.#accept(out, bad, id, fields, deliveries);
     }
-    if (out.length < max) {
+    // Entries that were all watermarks are read past, so an empty result means an empty stream.
+    for (let round = 0; round < WATERMARK_ROUNDS && out.length < max; round++) {
       const reply = (await redisCall('read new entries', () =>
         client.call('XREADGROUP', ['GROUP', group, consumer, 'COUNT', max - out.length, 'STREAMS', stream, '>']),
       )) as [string, Entry[]][] | null;
-      for (const [id, fields] of reply?.[0]?.[1] ?? []) this.#accept(out, bad, id, fields, 1);
+      const entries = reply?.[0]?.[1] ?? [];
+      for (const [id, fields] of entries) this.#accept(out, bad, id, fields, 1);
+      if (out.length > 0 || entries.length === 0) break;
     }
     if (bad.length > 0) await this.#xack(bad);
     return out;
@@ -129,6 +140,11 @@ export class RedisStreamsConsumer implements EventConsumer {
 
   #accept(out: DeliveredEvent[], bad: string[], id: string, fields: string[], deliveryCount: number): void {
     const text = pairs(fields).event;
+    if (typeof text === 'string' && isWatermark(text)) {
+      // Nothing to apply: acked with this fetch. The floor still waits for every earlier entry.
+      bad.push(id);
+      return;
+    }
     const event = typeof text === 'string' ? decodeEvent(text) : null;
     if (event === null) {
       this.ctx.logger.warn(
@@ -173,5 +189,6 @@ function pairs(flat: readonly unknown[]): Record<string, unknown> {
 function positionOf(range: unknown): LogPosition | null {
   const entry = (range as Entry[] | null)?.[0];
   const text = entry ? pairs(entry[1]).event : undefined;
-  return typeof text === 'string' ? (decodeEvent(text)?.position ?? null) : null;
+  // An event's own position, or a watermark's bound.
+  return typeof text === 'string' ? (decodeMark(text)?.position ?? null) : null;
 }

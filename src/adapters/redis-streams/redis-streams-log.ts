@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ChangeEvent } from '../../contracts/change-event.js';
-import { type EventConsumer, type EventLog, type EventPublisher, encodeEvent } from '../../contracts/event-log.js';
+import {
+  type ConsumerProgress,
+  type EventConsumer,
+  type EventLog,
+  type EventPublisher,
+  encodeEvent,
+  encodeWatermark,
+} from '../../contracts/event-log.js';
+import type { LogPosition } from '../../contracts/log-position.js';
 import { PolystoreError } from '../../errors/index.js';
 import { type Logger, stderrLogger } from '../../runtime/logger.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
@@ -15,6 +23,7 @@ import {
   redisError,
   runLua,
 } from './redis-streams-driver.js';
+import { redisStreamsHandledThrough, redisStreamsProgress } from './redis-streams-progress.js';
 
 const PUBLISH_EVENTS = loadLua('publish-events.lua');
 const REAP_CONSUMERS = loadLua('reap-consumers.lua');
@@ -71,7 +80,10 @@ export interface RedisStreamsLog extends EventLog, EventPublisher {
  *   with `applyIfNewer`, so an older version is skipped.
  * - **Positions**: events keep the outbox position the home gave them (the
  *   read-your-writes token); `acknowledged()` and `head()` are positions of
- *   events in the stream.
+ *   events in the stream. Each event carries the relay's `settled` bound and
+ *   watermark entries carry one alone (consumers ack them without applying),
+ *   so `progress(view)` reads the group's contiguous handled prefix from the
+ *   entry at its acknowledged floor, from any process.
  * - **Retention** is yours: trim with `XTRIM <stream> MINID` below the oldest
  *   entry every group has acked (a trimmed unacked entry is dropped).
  *
@@ -95,15 +107,30 @@ export function redisStreamsLog(options: RedisStreamsLogOptions): RedisStreamsLo
     async ensure() {
       await guard.client();
     },
-    async publish(events: readonly ChangeEvent[]) {
+    async publish(events: readonly ChangeEvent[], settled?: LogPosition | null) {
       if (events.length === 0) return;
       const { client } = await guard.client();
       for (let i = 0; i < events.length; i += PUBLISH_CHUNK) {
         const chunk = events.slice(i, i + PUBLISH_CHUNK);
+        // Keys and fields are binary-safe: any event id (newlines, spaces, unicode) is stored as is.
         const keys = [config.stream, ...chunk.map((e) => `${config.stream}:seen:${e.eventId}`)];
-        const args = [config.duplicateWindowMs, ...chunk.flatMap((e) => [e.eventId, encodeEvent(e)])];
+        const args = [config.duplicateWindowMs, ...chunk.flatMap((e) => [e.eventId, encodeEvent(e, settled)])];
         await redisCall('publish events', () => runLua(client, PUBLISH_EVENTS, keys, args));
       }
+    },
+    async publishWatermark(settled: LogPosition) {
+      const { client } = await guard.client();
+      await redisCall('publish a watermark', () =>
+        client.call('XADD', [config.stream, '*', 'event', encodeWatermark(settled)]),
+      );
+    },
+    async progress(name: string): Promise<ConsumerProgress> {
+      const { client } = await guard.client();
+      return redisStreamsProgress(client, config.stream, `${config.groupPrefix}${name}`);
+    },
+    async handledThrough(name: string): Promise<LogPosition | null> {
+      const { client } = await guard.client();
+      return redisStreamsHandledThrough(client, config.stream, `${config.groupPrefix}${name}`);
     },
     async consumer(name: string): Promise<EventConsumer> {
       if (typeof name !== 'string' || name.length === 0 || /\s/.test(name)) {

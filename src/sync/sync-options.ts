@@ -1,0 +1,114 @@
+import type { ChangeCaptureFactory } from '../contracts/change-capture.js';
+import { invalidOption, resolveRetry } from '../runtime/retry-options.js';
+import type { RetryPolicy } from '../runtime/retry-policy.js';
+
+export interface SyncOptions {
+  /** Events fetched per batch, 1 to 100 000 (default 500). */
+  readonly batchSize?: number;
+  /** Wait between polls of an idle log, 1 to 3 600 000 ms (default 50); local writes wake projectors at once. */
+  readonly pollIntervalMs?: number;
+  /**
+   * Longest delay before an `on-flush` view is flushed and checkpointed, 0 to
+   * 3 600 000 ms (default 1000). Views that write durably acknowledge every batch at once.
+   */
+  readonly flushIntervalMs?: number;
+  /** Retries of a failing apply or publish before the event is dead-lettered. */
+  readonly retry?: Partial<RetryPolicy>;
+  /**
+   * With a broker log: run the change capture (the outbox relay, or `capture`)
+   * in this process (default true). Run the outbox relay in one process or
+   * several (publishing is de-duplicated by event id); a CDC capture in one
+   * (a replication slot streams to one client at a time).
+   */
+  readonly relay?: boolean;
+  /**
+   * With a broker log: how committed outbox events reach it. Default: the
+   * polling outbox relay; `postgresCdc(...)` from `polystore/postgres-cdc`
+   * streams them from a logical replication slot instead.
+   */
+  readonly capture?: ChangeCaptureFactory;
+  /** Run the projectors in this process (default true); false for a writer-only process. */
+  readonly projectors?: boolean;
+  /** Delete outbox events every consumer has passed, every this many ms (default 30 000; 0 disables). */
+  readonly pruneIntervalMs?: number;
+}
+
+export interface ResolvedSyncOptions {
+  readonly batchSize: number;
+  readonly pollIntervalMs: number;
+  readonly flushIntervalMs: number;
+  readonly pruneIntervalMs: number;
+  readonly retry: RetryPolicy;
+  readonly relay: boolean;
+  readonly projectors: boolean;
+  readonly capture: ChangeCaptureFactory | undefined;
+}
+
+/** The largest batch: a fetch holds this many events in memory at once. */
+export const MAX_BATCH_SIZE = 100_000;
+const MAX_INTERVAL_MS = 3_600_000;
+/** setInterval's ceiling (a larger value fires at once). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Checks every sync option and fills in defaults. Each invalid option is a
+ * `PS_ERR_INVALID_CONFIG` naming it (`sync.batchSize`, ...) and its fix; none
+ * is ignored or silently adjusted.
+ *
+ * @example
+ * resolveSyncOptions({ batchSize: 1000 }); // { batchSize: 1000, pollIntervalMs: 50, ... }
+ */
+export function resolveSyncOptions(options: SyncOptions): ResolvedSyncOptions {
+  return {
+    batchSize: integer(options.batchSize, 500, 'sync.batchSize', 1, MAX_BATCH_SIZE),
+    pollIntervalMs: integer(options.pollIntervalMs, 50, 'sync.pollIntervalMs', 1, MAX_INTERVAL_MS),
+    flushIntervalMs: integer(
+      options.flushIntervalMs,
+      1000,
+      'sync.flushIntervalMs',
+      0,
+      MAX_INTERVAL_MS,
+      ' (0: at every batch)',
+    ),
+    pruneIntervalMs: integer(
+      options.pruneIntervalMs,
+      30_000,
+      'sync.pruneIntervalMs',
+      0,
+      MAX_TIMER_MS,
+      ' (0 disables pruning)',
+    ),
+    retry: resolveRetry(options.retry, 'sync.retry'),
+    relay: flag(options.relay, 'sync.relay'),
+    projectors: flag(options.projectors, 'sync.projectors'),
+    capture: capture(options.capture),
+  };
+}
+
+function integer(
+  value: number | undefined,
+  fallback: number,
+  field: string,
+  min: number,
+  max: number,
+  note = '',
+): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw invalidOption(field, `use an integer from ${min} to ${max}${note}`);
+  }
+  return value;
+}
+
+function flag(value: boolean | undefined, field: string): boolean {
+  if (value === undefined) return true;
+  if (typeof value !== 'boolean') throw invalidOption(field, 'use true or false');
+  return value;
+}
+
+function capture(value: ChangeCaptureFactory | undefined): ChangeCaptureFactory | undefined {
+  if (value !== undefined && typeof value !== 'function') {
+    throw invalidOption('sync.capture', 'pass a capture factory such as postgresCdc({ ... })');
+  }
+  return value;
+}
