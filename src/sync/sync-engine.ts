@@ -261,7 +261,7 @@ export class SyncEngine {
     const local = this.#running && this.#options.projectors;
     const views = await Promise.all(
       [...this.#projectors.values()].map(async (projector): Promise<ViewSyncStats> => {
-        const progress = await this.#tracker.progress(projector.name);
+        const progress = await this.progress(projector.name);
         return { ...projector.stats(), checkpoint: progress.through, progress, local };
       }),
     );
@@ -272,15 +272,31 @@ export class SyncEngine {
       : { views, deadLetters: letters.length, head, rebuilding };
   }
 
-  /** The view's durable progress, read from the log (from any process). */
-  progress(view: string): Promise<ConsumerProgress> {
+  /**
+   * The view's durable progress (from any process): the log's, joined with
+   * the home's outbox, since a broker knows only what reached it. Events
+   * committed in the home and not yet published (a capture that is stopped,
+   * failing or behind) are unhandled too: they count in the backlog, move the
+   * head and date the lag.
+   */
+  async progress(view: string, cap = 10_000): Promise<ConsumerProgress> {
     this.#projector(view);
-    return this.#tracker.progress(view);
+    const progress = await this.#tracker.progress(view);
+    if (this.#log.inOrder) return progress;
+    const waiting = await this.home.readOutbox(progress.through, cap);
+    if (waiting.length === 0) return progress;
+    const first = waiting[0]!.committedAt;
+    return {
+      ...progress,
+      head: maxPosition(progress.head, waiting.at(-1)!.position),
+      backlog: Math.max(progress.backlog ?? 0, waiting.length),
+      oldestUnhandledAt: progress.oldestUnhandledAt === null ? first : Math.min(progress.oldestUnhandledAt, first),
+    };
   }
 
   /** Events (and, on a broker, watermarks) the view has not handled yet, counted up to `cap`. */
   async backlog(view: string, cap = 10_000): Promise<number> {
-    const progress = await this.progress(view);
+    const progress = await this.progress(view, cap);
     if (progress.backlog !== null) return Math.min(progress.backlog, cap);
     return (await this.home.readOutbox(progress.through, cap)).length;
   }
