@@ -1,6 +1,7 @@
+import { isPolystoreError } from '../../src/index.js';
 import { type ModelDb, readClient, writeClient } from './command-runner.js';
-import { describeError } from './linearisation.js';
 import { ENTITY_NAMES, type EntityName } from './model-entities.js';
+import { describeError, StalledViews } from './model-violation.js';
 import { checkRead } from './read-checks.js';
 import { canon, contentOf, mergePatch, type ReferenceModel, showKey } from './reference-model.js';
 
@@ -14,6 +15,7 @@ async function attempt<T>(read: () => Promise<T>, what: string, out: string[]): 
     return await read();
   } catch (error) {
     out.push(`${what} failed with ${describeError(error)}`);
+    if (isPolystoreError(error, 'PS_ERR_CONSISTENCY_TIMEOUT')) throw new StalledViews(out);
     return undefined;
   }
 }

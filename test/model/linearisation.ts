@@ -1,6 +1,7 @@
 import { isPolystoreError } from '../../src/index.js';
 import type { Executed, ResolvedWrite, WriteResult } from './command-runner.js';
 import type { EntityName } from './model-entities.js';
+import { describeError } from './model-violation.js';
 import {
   canon,
   contentOf,
@@ -89,7 +90,16 @@ export function settleWrites(
     const entry = states.get(key)!;
     const name = showKey(entry.entity, entry.id);
     let current = entry.states[0]!;
-    for (const ack of [...list].sort((a, b) => a.version - b.version)) {
+    const sorted = [...list].sort((a, b) => a.version - b.version);
+    const repeated = sorted.filter((ack, i) => sorted.some((other, j) => j !== i && other.version === ack.version));
+    if (repeated.length > 0) {
+      violations.push(
+        `${name}: ${repeated.map((a) => `#${a.command} ${a.resolved.write.op}`).join(', ')} were all acknowledged at ` +
+          `v${repeated[0]!.version}: a version was acknowledged twice (the id was at v${current.version} before the group)`,
+      );
+      continue;
+    }
+    for (const ack of sorted) {
       const what = `#${ack.command} ${ack.resolved.write.op} of ${name}`;
       if (ack.version !== current.version + 1) {
         violations.push(
@@ -158,9 +168,4 @@ function canFail(writes: readonly ResolvedWrite[], states: GroupStates, code: st
     return false;
   };
   return search(0, new Map());
-}
-
-export function describeError(error: unknown): string {
-  if (isPolystoreError(error)) return `${error.code}: ${error.message.slice(0, 300)}`;
-  return `an uncoded error: ${String(error).slice(0, 300)}`;
 }

@@ -3,7 +3,8 @@ import { it } from 'vitest';
 import { hasTransactions } from './command-runner.js';
 import { type Scenario, scenarioArb } from './model-commands.js';
 import type { ModelMode } from './model-modes.js';
-import { describeScenario, ModelViolation, runScenario } from './run-scenario.js';
+import { ModelViolation } from './model-violation.js';
+import { describeScenario, runScenario } from './run-scenario.js';
 
 /**
  * Knobs for longer local runs; CI uses the defaults.

@@ -31,6 +31,11 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
+/** Shows a value as canonical JSON, with fields set to `undefined` (which JSON drops) shown as "‹undefined›". */
+export function display(value: unknown): string {
+  return canon(JSON.parse(JSON.stringify(value, (_key, v) => (v === undefined ? '‹undefined›' : v))));
+}
+
 /** Merges a patch (schema form) onto a record's JSON form: `undefined` clears a field. */
 export function mergePatch(record: JsonRecord, patch: Record<string, unknown>): JsonRecord {
   const out: JsonRecord = { ...record };

@@ -1,25 +1,24 @@
 import { type Executed, execute, type ModelDb, resolveWrites, type WriteResult } from './command-runner.js';
 import { compareGetMany, compareLevels, type ModelKey, probeUpdates } from './level-checks.js';
-import { describeError, settleWrites } from './linearisation.js';
+import { settleWrites } from './linearisation.js';
 import type { Command, Scenario, Step, Write } from './model-commands.js';
 import { ENTITY_NAMES } from './model-entities.js';
 import { ALL_IDS } from './model-records.js';
+import { describeError, list, ModelViolation, StalledViews } from './model-violation.js';
 import { checkStepReads, describeRead } from './read-checks.js';
-import { canon, jsonForm, ReferenceModel } from './reference-model.js';
+import { display, ReferenceModel } from './reference-model.js';
 import { compareViews } from './view-content.js';
 
 /** How long the views get to apply everything at the end of a run. */
-const CATCH_UP_MS = 15_000;
+const CATCH_UP_MS = 10_000;
 
-/** A broken guarantee, with the step that broke it. */
-export class ModelViolation extends Error {
-  override readonly name = 'ModelViolation';
-  /** Steps that ran (the failing one included); later steps never ran, so a report leaves them out. */
-  constructor(
-    message: string,
-    readonly stepsRun: number,
-  ) {
-    super(message);
+/** Runs checks that read with read-your-writes; a timed-out read ends them (the views are stalled). */
+async function guarded(check: () => Promise<string[]>): Promise<{ violations: string[]; stalled: boolean }> {
+  try {
+    return { violations: await check(), stalled: false };
+  } catch (error) {
+    if (error instanceof StalledViews) return { violations: [...error.violations], stalled: true };
+    throw error;
   }
 }
 
@@ -40,8 +39,10 @@ export async function runScenario(db: ModelDb, scenario: Scenario): Promise<void
     const { violations, states } = settleWrites(model, executed);
     violations.push(...checkStepReads(model, executed, states, step.concurrent));
     const keys: ModelKey[] = [...states.values()].map(({ entity, id }) => ({ entity, id }));
-    if (violations.length === 0) violations.push(...(await compareLevels(db, model, keys, false)));
-    if (violations.length === 0) violations.push(...(await probeUpdates(db, model, keys, step.probe)));
+    if (violations.length === 0)
+      violations.push(...(await guarded(() => compareLevels(db, model, keys, false))).violations);
+    if (violations.length === 0)
+      violations.push(...(await guarded(() => probeUpdates(db, model, keys, step.probe))).violations);
     if (violations.length > 0) {
       throw new ModelViolation(
         `step ${index + 1} of ${scenario.steps.length} (${step.concurrent ? 'concurrent' : 'sequential'}):\n` +
@@ -50,15 +51,22 @@ export async function runScenario(db: ModelDb, scenario: Scenario): Promise<void
       );
     }
   }
-  const violations: string[] = [];
   try {
     await db.sync.catchUp(CATCH_UP_MS);
   } catch (error) {
-    violations.push(`catchUp failed: ${describeError(error)}`);
+    // Every read-your-writes read would wait out its timeout as well: report the views and stop.
+    const views = (await db.sync.stats()).views.map(
+      (v) => `${v.view} ${v.status} applied=${v.applied} failedAttempts=${v.failedAttempts} at=${v.position}`,
+    );
+    throw new ModelViolation(
+      `after all ${scenario.steps.length} steps:\n${list([`catchUp failed: ${describeError(error)}`, ...views])}`,
+      scenario.steps.length,
+    );
   }
   const everyKey = ENTITY_NAMES.flatMap((entity) => ALL_IDS.map((id) => ({ entity, id })));
-  violations.push(...(await compareLevels(db, model, everyKey, true)));
-  violations.push(...(await compareGetMany(db, model, ALL_IDS)));
+  const levels = await guarded(() => compareLevels(db, model, everyKey, true));
+  const violations = levels.violations;
+  if (!levels.stalled) violations.push(...(await guarded(() => compareGetMany(db, model, ALL_IDS))).violations);
   violations.push(...(await compareViews(db, model)));
   for (const drift of await db.check()) {
     if (drift.missing + drift.stale + drift.extra > 0) {
@@ -77,19 +85,13 @@ export async function runScenario(db: ModelDb, scenario: Scenario): Promise<void
     );
 }
 
-function list(violations: readonly string[]): string {
-  const shown = violations.slice(0, 25).map((v) => `  - ${v}`);
-  if (violations.length > 25) shown.push(`  - ... and ${violations.length - 25} more`);
-  return shown.join('\n');
-}
-
 function describeWrite(write: Write, expectedVersion?: number): string {
   const expected = expectedVersion === undefined ? '' : ` expectedVersion=${expectedVersion}`;
   switch (write.op) {
     case 'create':
-      return `create ${write.entity} ${canon(jsonForm(write.record))}`;
+      return `create ${write.entity} ${display(write.record)}`;
     case 'update':
-      return `update ${write.entity} ${JSON.stringify(write.id)} ${canon(jsonForm(write.patch))}${expected}`;
+      return `update ${write.entity} ${JSON.stringify(write.id)} ${display(write.patch)}${expected}`;
     case 'delete':
       return `delete ${write.entity} ${JSON.stringify(write.id)}${expected}`;
   }
@@ -112,7 +114,7 @@ export function describeScenario(scenario: Scenario, stepsRun = scenario.steps.l
         `step ${i + 1} (${step.concurrent ? 'concurrent' : 'sequential'}):\n${step.commands
           .map((command) => `    ${describeCommand(command)}`)
           .join('\n')}\n    then the probe update of a live written id: ` +
-        ENTITY_NAMES.map((entity) => `${entity} ${canon(jsonForm(step.probe[entity]))}`).join('; '),
+        ENTITY_NAMES.map((entity) => `${entity} ${display(step.probe[entity])}`).join('; '),
     )
     .join('\n');
 }

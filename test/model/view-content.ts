@@ -6,8 +6,8 @@ import type { VersionEntry } from '../../src/contracts/view-store.js';
 import type { ViewDef, ViewStore } from '../../src/index.js';
 import { type ModelDb, readClient } from './command-runner.js';
 import { expectedGraph, readGraph } from './graph-content.js';
-import { describeError } from './linearisation.js';
 import { ENTITY_NAMES, type EntityName } from './model-entities.js';
+import { describeError } from './model-violation.js';
 import { canon, contentOf, type JsonRecord, type ReferenceModel } from './reference-model.js';
 
 /** What a view must hold for one id: the projection of the home's record at its version (null: a tombstone). */
@@ -172,8 +172,9 @@ function compareGraph(
     if (held === undefined) out.push(`graph ${name}: node ${node} is missing`);
     else if (held !== props) out.push(`graph ${name}: node ${node} has ${held}, the projections give ${props}`);
   }
-  for (const node of got.nodes.keys())
+  for (const node of got.nodes.keys()) {
     if (!want.nodes.has(node)) out.push(`graph ${name}: node ${node} is in no projection`);
+  }
   const missing = multisetMinus(want.edges, got.edges);
   const extra = multisetMinus(got.edges, want.edges);
   for (const edge of missing) out.push(`graph ${name}: edge ${edge} is missing`);
