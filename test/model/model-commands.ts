@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ENTITY_NAMES, type EntityName } from './model-entities.js';
-import { HOT_IDS, idArb, PLAIN_IDS, patchArb, recordArb } from './model-records.js';
+import { contestedIdArb, HOT_IDS, idArb, PLAIN_IDS, patchArb, recordArb } from './model-records.js';
 
 export type Consistency = 'eventual' | 'read-your-writes' | 'strong';
 
@@ -66,7 +66,6 @@ export interface Scenario {
 }
 
 const entityArb = fc.constantFrom(...ENTITY_NAMES);
-const hotArb = fc.constantFrom(...HOT_IDS);
 const consistencyArb = fc.constantFrom<Consistency>('eventual', 'read-your-writes', 'strong');
 const expectArb = fc.constantFrom<Expectation>('none', 'none', 'current', 'stale');
 
@@ -160,9 +159,9 @@ const transactionArb: fc.Arbitrary<Command> = fc
   )
   .map((writes) => ({ kind: 'write', api: 'transaction', writes }));
 
-/** Delete and re-create races on one hot id, with updates and reads of it. */
+/** Delete and re-create races on one contested id, with updates and reads of it. */
 const raceArb = (withTx: boolean): fc.Arbitrary<Command[]> =>
-  fc.record({ entity: entityArb, id: hotArb }).chain(({ entity, id }) => {
+  fc.record({ entity: entityArb, id: contestedIdArb }).chain(({ entity, id }) => {
     const at = fc.constant(id);
     const candidates: fc.Arbitrary<Command>[] = [
       deleteArb(entity, at).map(single('delete')),
@@ -184,20 +183,22 @@ const raceArb = (withTx: boolean): fc.Arbitrary<Command[]> =>
     return fc.tuple(...candidates).chain((commands) => fc.shuffledSubarray(commands, { minLength: 2 }));
   });
 
-/** A createMany batch holding a hot id, racing with a delete and a create of that id. */
-const batchRaceArb: fc.Arbitrary<Command[]> = fc.record({ entity: entityArb, id: hotArb }).chain(({ entity, id }) =>
-  fc
-    .tuple(
-      fc
-        .tuple(createArb(entity, fc.constant(id)), fc.array(createArb(entity), { minLength: 1, maxLength: 3 }))
-        .chain(([hot, others]) => fc.shuffledSubarray([hot, ...others], { minLength: others.length + 1 }))
-        .map((writes): Command => ({ kind: 'write', api: 'createMany', writes })),
-      deleteArb(entity, fc.constant(id)).map(single('delete')),
-      createArb(entity, fc.constant(id)).map(single('create')),
-      updateArb(entity, fc.constant(id)).map(single('update')),
-    )
-    .chain((commands) => fc.shuffledSubarray(commands, { minLength: 2 })),
-);
+/** A createMany batch holding a contested id, racing with a delete and a create of that id. */
+const batchRaceArb: fc.Arbitrary<Command[]> = fc
+  .record({ entity: entityArb, id: contestedIdArb })
+  .chain(({ entity, id }) =>
+    fc
+      .tuple(
+        fc
+          .tuple(createArb(entity, fc.constant(id)), fc.array(createArb(entity), { minLength: 1, maxLength: 3 }))
+          .chain(([hot, others]) => fc.shuffledSubarray([hot, ...others], { minLength: others.length + 1 }))
+          .map((writes): Command => ({ kind: 'write', api: 'createMany', writes })),
+        deleteArb(entity, fc.constant(id)).map(single('delete')),
+        createArb(entity, fc.constant(id)).map(single('create')),
+        updateArb(entity, fc.constant(id)).map(single('update')),
+      )
+      .chain((commands) => fc.shuffledSubarray(commands, { minLength: 2 })),
+  );
 
 const probeArb = fc.record({ people: patchArb('people'), notes: patchArb('notes') });
 

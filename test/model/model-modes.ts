@@ -39,7 +39,7 @@ const SYNC: SyncOptions = {
   flushIntervalMs: 50,
   retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 },
 };
-const READ_TIMEOUT_MS = 5_000;
+const READ_TIMEOUT_MS = 10_000;
 
 /** Keeps the last warnings and errors the sync engine logs, to show with a failure. */
 function recordingLogger(): { logger: Logger; warnings: string[] } {

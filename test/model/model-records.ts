@@ -25,9 +25,15 @@ export const PLAIN_IDS = ['p1', 'p2', 'p3'] as const;
 export const ALL_IDS: readonly string[] = [...HOT_IDS, ...ODD_IDS, ...PLAIN_IDS];
 
 export const idArb: fc.Arbitrary<string> = fc.oneof(
-  { weight: 5, arbitrary: fc.constantFrom(...HOT_IDS) },
-  { weight: 3, arbitrary: fc.constantFrom(...ODD_IDS) },
-  { weight: 2, arbitrary: fc.constantFrom(...PLAIN_IDS) },
+  { weight: 3, arbitrary: fc.constantFrom(...HOT_IDS) },
+  { weight: 4, arbitrary: fc.constantFrom(...ODD_IDS) },
+  { weight: 1, arbitrary: fc.constantFrom(...PLAIN_IDS) },
+);
+
+/** The id a race is run on: mostly a hot id, sometimes an odd one (so odd ids meet races too). */
+export const contestedIdArb: fc.Arbitrary<string> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...HOT_IDS) },
+  { weight: 2, arbitrary: fc.constantFrom(...ODD_IDS) },
 );
 
 const wordArb = fc.oneof(

@@ -10,7 +10,7 @@ import { display, ReferenceModel } from './reference-model.js';
 import { compareViews } from './view-content.js';
 
 /** How long the views get to apply everything at the end of a run. */
-const CATCH_UP_MS = 10_000;
+const CATCH_UP_MS = 20_000;
 
 /** Runs checks that read with read-your-writes; a timed-out read ends them (the views are stalled). */
 async function guarded(check: () => Promise<string[]>): Promise<{ violations: string[]; stalled: boolean }> {
