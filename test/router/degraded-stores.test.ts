@@ -189,7 +189,11 @@ await describeWithServer('postgres', 'reads when the Redis cache server stops (a
     await redis.restart();
     // Redis came back empty: the projector's retries and the data-loss rebuild fill the view from the home.
     await until(
-      async () => (await db.check()).every((d) => d.missing + d.stale + d.extra === 0),
+      () =>
+        db.check().then(
+          (drift) => drift.every((d) => d.missing + d.stale + d.extra === 0),
+          () => false,
+        ),
       30_000,
       'the cache view to converge',
       200,
@@ -239,7 +243,11 @@ await describeWithServer('postgres', 'reads when the Redis cache server stops (a
 
     redis.thaw();
     await until(
-      async () => (await db.check()).every((d) => d.missing + d.stale + d.extra === 0),
+      () =>
+        db.check().then(
+          (drift) => drift.every((d) => d.missing + d.stale + d.extra === 0),
+          () => false,
+        ),
       30_000,
       'the cache view to answer again',
       200,

@@ -26,8 +26,12 @@ export interface SessionSettings {
   onPublishFailure(err: unknown, attempt: number): void;
 }
 
-/** The largest sequence number: `(xmin - 1, MAX_SEQ)` is the last position below `(xmin, 0)`. */
-const MAX_SEQ = '99999999999999999999';
+/**
+ * The largest sequence number the outbox's bigint column holds: `(xmin - 1,
+ * MAX_SEQ)` is the last position below `(xmin, 0)`, and it stays a position
+ * the home can read after (a larger number would overflow its bigint).
+ */
+const MAX_SEQ = '9223372036854775807';
 
 /** Events waiting beyond this many batches pause the stream until the publisher catches up. */
 const HIGH_WATER_BATCHES = 4;

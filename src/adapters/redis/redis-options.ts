@@ -59,7 +59,9 @@ export interface RedisStoreOptions {
    * queue commands until the server is back): during an outage a call then
    * fails within about a second with `PS_ERR_STORE_UNAVAILABLE`. It also sets
    * `commandTimeout: 2000` unless you set it, so a server that hangs (frozen, or
-   * cut off without a reset) fails a call after 2 s instead of never.
+   * cut off without a reset) fails a call after 2 s instead of never, and
+   * `enableOfflineQueue: false`, so while the connection is down a call fails at
+   * once (and reads go to the home) rather than waiting for a reconnect.
    */
   readonly redisOptions?: Readonly<Record<string, unknown>>;
 }
@@ -169,11 +171,14 @@ function urlTarget(options: RedisStoreOptions): RedisTarget {
   const retries =
     'maxRetriesPerRequest' in redisOptions ? {} : { maxRetriesPerRequest: DEFAULT_MAX_RETRIES_PER_REQUEST };
   const timeout = 'commandTimeout' in redisOptions ? {} : { commandTimeout: DEFAULT_COMMAND_TIMEOUT_MS };
+  // While disconnected a call fails at once instead of waiting in a queue for a reconnect: reads go
+  // to the home meanwhile and projectors retry. (Only after ready() connected: lazyConnect stays.)
+  const offline = 'enableOfflineQueue' in redisOptions ? {} : { enableOfflineQueue: false };
   return {
     kind: 'url',
     url,
     where: redactSecrets(url),
-    options: { ...retries, ...timeout, ...redisOptions, ...tlsOption, lazyConnect: true },
+    options: { ...retries, ...timeout, ...offline, ...redisOptions, ...tlsOption, lazyConnect: true },
   };
 }
 
