@@ -12,17 +12,23 @@ const DELETE_ROW = loadSql('delete-row.sql', import.meta.url);
 const INSERT_ROWS = loadSql('insert-rows.sql', import.meta.url);
 const CREATE_ROW_ROUTINE = loadSql('create-row-routine.sql', import.meta.url);
 const CREATE_ROW = loadSql('create-row.sql', import.meta.url);
+const SETTLE_CREATED_ROWS = loadSql('settle-created-rows.sql', import.meta.url);
+const CURRENT_VERSION = loadSql('current-version.sql', import.meta.url);
 
 /**
  * Everything the home needs to read and write one entity's table, derived
  * once per spec: `relation` is `"schema"."table"`, and `encode` yields the
  * column parameters $3… of insert and update. `insertManySql` takes one text
- * array per column instead (insert-rows.sql). `routineSql` creates the
- * table's create-row function and `createSql` calls it, with the event
- * payload as $3 and the column parameters from $4.
+ * array per column instead (insert-rows.sql); `settleSql` follows either
+ * insert (settle-created-rows.sql). `routineSql` creates the table's
+ * create-row function and `createSql` calls it, with the event payload as $3
+ * and the column parameters from $4. `currentVersionSql` tells "absent" from
+ * "changed since" after an update or delete matched nothing.
  */
 export type EntityTable = SqlEntityTable & {
   readonly insertManySql: string;
+  readonly settleSql: string;
+  readonly currentVersionSql: string;
   readonly routineSql: string;
   readonly createSql: string;
 };
@@ -41,6 +47,8 @@ function buildEntityTable(schema: string, spec: EntityTableSpec): EntityTable {
   const common = {
     ...entityTableBase(spec, relation, COLUMN_CODEC),
     deleteSql: renderSql(DELETE_ROW, fragments),
+    settleSql: renderSql(SETTLE_CREATED_ROWS, fragments),
+    currentVersionSql: renderSql(CURRENT_VERSION, fragments),
   };
 
   const routine = quoteIdent(routineName(spec.table), 'routine');

@@ -25,8 +25,9 @@ export interface PostgresHomeOptions {
   readonly schema?: string;
   /**
    * Create a PL/pgSQL create-row function per entity table in `ensureSchema`
-   * and insert through it (row and outbox event in one call, planned once per
-   * session). For engines without a prepared-statement cache (PGlite).
+   * and insert through it (row, tombstone and outbox event in one call,
+   * planned once per session): one round trip per create instead of three,
+   * and no re-planning on engines without a prepared-statement cache (PGlite).
    */
   readonly routines?: boolean;
 }
