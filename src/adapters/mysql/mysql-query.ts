@@ -30,7 +30,8 @@ export async function writeRows(
 ): Promise<MysqlWriteResult> {
   try {
     const [result] = await exec.execute(statement(query.text), [...query.values]);
-    return { affectedRows: Number((result as Partial<MysqlWriteResult>).affectedRows ?? 0) };
+    const { affectedRows, insertId } = result as Partial<Record<keyof MysqlWriteResult, unknown>>;
+    return { affectedRows: Number(affectedRows ?? 0), insertId: Number(insertId ?? 0) };
   } catch (err) {
     throw toStoreError(err, context);
   }
