@@ -13,6 +13,7 @@ import {
   settledThrough,
   strictlyIncreasing,
 } from './home-contract-support.js';
+import { describeHomeRacers } from './home-racers.js';
 
 export interface HomeContractCapabilities {
   /** Two transactions can be open at once (server homes); false for single-connection PGlite. */
@@ -21,6 +22,8 @@ export interface HomeContractCapabilities {
   readonly batchWrites?: boolean;
   /** The home's transactions offer `insertWithEvent` (row and create event in one call). */
   readonly fusedCreate?: boolean;
+  /** How many transactions the home runs at once (its pool size); the racers line up that many. */
+  readonly connections?: number;
 }
 
 /** Each call returns a new home whose outbox no other test writes to (e.g. in a fresh schema). */
@@ -621,6 +624,7 @@ export function describeHomeContract(name: string, make: MakeHome, capabilities:
       },
     );
 
+    describeHomeRacers(() => home, capabilities);
   });
 }
 
