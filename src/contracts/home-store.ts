@@ -109,6 +109,18 @@ export interface HomeTransaction {
  * transaction commits late.
  */
 export interface HomeStore extends StoreLifecycle {
+  /**
+   * The longest record id this home stores faithfully, in UTF-8 bytes. Every
+   * write and read refuses a longer id with `PS_ERR_VALIDATION` (field `id`),
+   * as it refuses an empty id, a NUL character or an unpaired surrogate:
+   * checking ids against this before a write keeps them valid in the home.
+   * PostgreSQL and PGlite: 2048 (the B-tree limit of the id's index entry);
+   * MariaDB: 512 (the id columns are VARCHAR(512)). Absent: no limit of its own.
+   *
+   * @example
+   * if (home.maxIdBytes !== undefined && Buffer.byteLength(id) > home.maxIdBytes) throw tooLong(id);
+   */
+  readonly maxIdBytes?: number;
   /** Creates tables (if absent) for the entities and Polystore's own tables. */
   ensureSchema(specs: readonly EntityTableSpec[]): Promise<void>;
   /** Runs `fn` in one transaction; rolls back if it throws. */

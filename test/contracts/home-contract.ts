@@ -13,6 +13,7 @@ import {
   settledThrough,
   strictlyIncreasing,
 } from './home-contract-support.js';
+import { describeHomeIds } from './home-ids.js';
 import { describeHomeRacers } from './home-racers.js';
 
 export interface HomeContractCapabilities {
@@ -624,6 +625,7 @@ export function describeHomeContract(name: string, make: MakeHome, capabilities:
       },
     );
 
+    describeHomeIds(() => home, capabilities);
     describeHomeRacers(() => home, capabilities);
   });
 }

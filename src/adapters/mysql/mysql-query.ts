@@ -99,7 +99,7 @@ export function toStoreError(err: unknown, context: StatementContext): Polystore
     return wrapStoreError(err, code, `The mysql home rejected a value${number} ${where}`, {
       details,
       ...(field ? { field } : {}),
-      fix: 'check that each value fits its field (ids up to 512 characters, integers within 64 bits, dates in years 1000-9999)',
+      fix: 'check that each value fits its field (ids up to 512 bytes, integers within 64 bits, dates in years 1000-9999)',
     });
   }
   if (errno === 1213 || errno === 1205) {

@@ -6,6 +6,7 @@ import { toNumber } from '../sql-shared/row-values.js';
 import { assertCount, assertId } from '../sql-shared/sql-arguments.js';
 import { loadSql, renderSql } from '../sql-shared/sql-template.js';
 import { compileFilter, compileOrderBy } from './mysql-compile-filter.js';
+import { MAX_ID_BYTES } from './mysql-ddl.js';
 import type { MysqlExecutor } from './mysql-driver.js';
 import { type EntityTable, type EntityTables, ROW_ALIAS } from './mysql-entity-table.js';
 import { selectRows, writeRows } from './mysql-query.js';
@@ -34,7 +35,7 @@ export class MysqlRows {
   }
 
   async get(exec: MysqlExecutor, spec: EntityTableSpec, id: string, lock = false): Promise<StoredRow | null> {
-    assertId(id);
+    assertId(id, MAX_ID_BYTES);
     const table = this.tables.resolve(spec);
     const query = sql`SELECT ${raw(table.selectList)} FROM ${raw(table.relation)} AS ${raw(ROW_ALIAS)} WHERE ${raw(ROW_ALIAS)}.id = ${bind(id)}${raw(lock ? ' FOR UPDATE' : '')}`;
     const rows = await selectRows<Record<string, unknown>>(exec, query, this.#context(table, 'reading'));
@@ -42,7 +43,7 @@ export class MysqlRows {
   }
 
   async getMany(exec: MysqlExecutor, spec: EntityTableSpec, ids: readonly string[]): Promise<StoredRow[]> {
-    for (const id of ids) assertId(id);
+    for (const id of ids) assertId(id, MAX_ID_BYTES);
     const unique = [...new Set(ids)];
     if (unique.length === 0) return [];
     const table = this.tables.resolve(spec);
@@ -116,7 +117,7 @@ export class MysqlRows {
     id: string,
     data: Readonly<Record<string, unknown>>,
   ): Promise<number> {
-    assertId(id);
+    assertId(id, MAX_ID_BYTES);
     const table = this.tables.resolve(spec);
     const values = [id, ...table.encode(id, data)];
     const { insertId } = await writeRows(exec, { text: table.insertSql, values }, this.#context(table, 'inserting'));
@@ -140,7 +141,7 @@ export class MysqlRows {
     data: Readonly<Record<string, unknown>>,
     expectedVersion: number,
   ): Promise<number> {
-    assertId(id);
+    assertId(id, MAX_ID_BYTES);
     assertCount(expectedVersion, 'expectedVersion');
     const table = this.tables.resolve(spec);
     const values = [...table.encode(id, data), id, expectedVersion];
@@ -150,7 +151,7 @@ export class MysqlRows {
   }
 
   async delete(exec: MysqlExecutor, spec: EntityTableSpec, id: string, expectedVersion?: number): Promise<number> {
-    assertId(id);
+    assertId(id, MAX_ID_BYTES);
     if (expectedVersion !== undefined) assertCount(expectedVersion, 'expectedVersion');
     const table = this.tables.resolve(spec);
     const expected = expectedVersion ?? null;

@@ -14,7 +14,13 @@ import { toNumber } from '../sql-shared/row-values.js';
 import { EntityTables } from './entity-table.js';
 import type { PgConnectionGuard } from './pg-executor.js';
 import { runQuery, toStoreError } from './pg-query.js';
-import { createSchemaSql, entityTableStatements, homeTableStatements, SCHEMA_LOCK_SQL } from './postgres-ddl.js';
+import {
+  createSchemaSql,
+  entityTableStatements,
+  homeTableStatements,
+  POSTGRES_MAX_ID_BYTES,
+  SCHEMA_LOCK_SQL,
+} from './postgres-ddl.js';
 import { PostgresHomeTransaction } from './postgres-home-transaction.js';
 import { PostgresOutbox } from './postgres-outbox.js';
 import { PostgresRows } from './postgres-rows.js';
@@ -48,6 +54,7 @@ export interface PostgresHomeOptions {
  * });
  */
 export class PostgresHomeStore implements HomeStore {
+  readonly maxIdBytes = POSTGRES_MAX_ID_BYTES;
   readonly #schema: string;
   readonly #tables: EntityTables;
   readonly #rows: PostgresRows;

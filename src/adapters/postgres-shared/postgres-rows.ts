@@ -9,6 +9,7 @@ import { compileFilter, compileOrderBy, SqlParams } from './compile-filter.js';
 import type { EntityTable, EntityTables } from './entity-table.js';
 import type { PgExecutor } from './pg-executor.js';
 import { runQuery } from './pg-query.js';
+import { POSTGRES_MAX_ID_BYTES } from './postgres-ddl.js';
 
 /** Tries of an update or delete whose row reached the expected version only after the write's snapshot. */
 const MAX_WRITE_ATTEMPTS = 3;
@@ -21,7 +22,7 @@ export class PostgresRows {
   ) {}
 
   async get(exec: PgExecutor, spec: EntityTableSpec, id: string, lock = false): Promise<StoredRow | null> {
-    assertId(id);
+    assertId(id, POSTGRES_MAX_ID_BYTES);
     const table = this.tables.resolve(spec);
     const sql = `SELECT ${table.selectList} FROM ${table.relation} WHERE id = $1::text${lock ? ' FOR UPDATE' : ''}`;
     const rows = await runQuery<Record<string, unknown>>(exec, sql, [id], this.#context(table, 'reading'));
@@ -29,7 +30,7 @@ export class PostgresRows {
   }
 
   async getMany(exec: PgExecutor, spec: EntityTableSpec, ids: readonly string[]): Promise<StoredRow[]> {
-    for (const id of ids) assertId(id);
+    for (const id of ids) assertId(id, POSTGRES_MAX_ID_BYTES);
     if (ids.length === 0) return [];
     const table = this.tables.resolve(spec);
     const sql = `SELECT ${table.selectList} FROM ${table.relation} WHERE id = ANY($1::text[])`;
@@ -99,7 +100,7 @@ export class PostgresRows {
     id: string,
     data: Readonly<Record<string, unknown>>,
   ): Promise<number> {
-    assertId(id);
+    assertId(id, POSTGRES_MAX_ID_BYTES);
     const table = this.tables.resolve(spec);
     const params = [id, spec.entity, ...table.encode(id, data)];
     const rows = await runQuery<{ _version: unknown }>(
@@ -127,7 +128,7 @@ export class PostgresRows {
     data: Readonly<Record<string, unknown>>,
     payload: Readonly<Record<string, unknown>> | null,
   ): Promise<{ version: number; position: LogPosition | null }> {
-    assertId(id);
+    assertId(id, POSTGRES_MAX_ID_BYTES);
     const table = this.tables.resolve(spec);
     const params = [id, spec.entity, payload === null ? null : JSON.stringify(payload), ...table.encode(id, data)];
     const rows = await runQuery<{ _version: unknown; tx_id: string | null; seq: string | null }>(
@@ -149,7 +150,7 @@ export class PostgresRows {
    * which both drivers bind the same way.
    */
   async insertMany(exec: PgExecutor, spec: EntityTableSpec, rows: readonly NewRow[]): Promise<number[]> {
-    for (const row of rows) assertId(row.id);
+    for (const row of rows) assertId(row.id, POSTGRES_MAX_ID_BYTES);
     if (rows.length === 0) return [];
     const table = this.tables.resolve(spec);
     const encoded = rows.map((row) => table.encode(row.id, row.data));
@@ -180,7 +181,7 @@ export class PostgresRows {
     data: Readonly<Record<string, unknown>>,
     expectedVersion: number,
   ): Promise<number> {
-    assertId(id);
+    assertId(id, POSTGRES_MAX_ID_BYTES);
     assertCount(expectedVersion, 'expectedVersion');
     const table = this.tables.resolve(spec);
     const params = [id, expectedVersion, ...table.encode(id, data)];
@@ -197,7 +198,7 @@ export class PostgresRows {
   }
 
   async delete(exec: PgExecutor, spec: EntityTableSpec, id: string, expectedVersion?: number): Promise<number> {
-    assertId(id);
+    assertId(id, POSTGRES_MAX_ID_BYTES);
     if (expectedVersion !== undefined) assertCount(expectedVersion, 'expectedVersion');
     const table = this.tables.resolve(spec);
     const params = [id, spec.entity, expectedVersion ?? null];
