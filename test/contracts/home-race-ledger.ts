@@ -1,7 +1,7 @@
 import type { EntityTableSpec, HomeStore, HomeTransaction } from '../../src/contracts/home-store.js';
 import { comparePositions, type LogPosition } from '../../src/contracts/log-position.js';
 import { isPolystoreError, PolystoreError } from '../../src/errors/index.js';
-import { eventsOf, settledThrough } from './home-contract-support.js';
+import { settledThrough } from './home-contract-support.js';
 
 // The writes the home contract's racers run against a home, and the ledger that
 // checks, after each round of concurrent writes, that the versions of every id
@@ -158,6 +158,9 @@ interface IdHistory {
 export class RaceLedger {
   readonly #ids = new Map<string, IdHistory>();
   #last: LogPosition | null = null;
+  /** The outbox as read so far: `op@version` per key, and the position read up to. */
+  readonly #outbox = new Map<string, string[]>();
+  #cursor: LogPosition | null = null;
 
   constructor(
     private readonly home: HomeStore,
@@ -263,19 +266,33 @@ export class RaceLedger {
             : `row none, tombstone ${history.used}`;
       if (actual !== expected) problems.push(`${id}: home holds ${actual}, expected ${expected}`);
     }
-    if (this.#last !== null) await settledThrough(this.home, this.#last);
-    const events = await eventsOf(this.home, this.spec.entity);
+    await this.#readOutbox();
     for (const id of ids) {
-      const actual = events
-        .filter((e) => e.key === id)
-        .map((e) => `${e.op}@${e.version}`)
-        .sort();
+      const actual = [...(this.#outbox.get(id) ?? [])].sort();
       const expected = [...this.#history(id).events].sort();
       if (actual.join(' ') !== expected.join(' ')) {
         problems.push(`${id}: outbox holds [${actual.join(' ')}], acknowledged [${expected.join(' ')}]`);
       }
     }
     return problems;
+  }
+
+  /**
+   * Reads the outbox events appended since the last check into `#outbox`. Every
+   * write of the round has ended, so once the head reaches the newest position
+   * acknowledged, no event can still appear before it.
+   */
+  async #readOutbox(): Promise<void> {
+    if (this.#last === null) return;
+    await settledThrough(this.home, this.#last);
+    for (let page = await this.home.readOutbox(this.#cursor, 500); page.length > 0; ) {
+      for (const event of page) {
+        if (event.entity !== this.spec.entity) continue;
+        this.#outbox.set(event.key, [...(this.#outbox.get(event.key) ?? []), `${event.op}@${event.version}`]);
+      }
+      this.#cursor = page.at(-1)!.position;
+      page = await this.home.readOutbox(this.#cursor, 500);
+    }
   }
 
   #history(id: string): IdHistory {

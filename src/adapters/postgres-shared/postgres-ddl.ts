@@ -90,6 +90,11 @@ export function routineName(table: string): string {
   return objectName(table, '_ps_create_', '');
 }
 
+/** The batch create function of `table` (create-rows-routine.sql; see objectName). */
+export function batchRoutineName(table: string): string {
+  return objectName(table, '_ps_batch_create_', '');
+}
+
 /**
  * `prefix + table + suffix`. PostgreSQL truncates names past 63 bytes, so a
  * long table name is cut and a hash of it added, keeping the names unique.

@@ -92,7 +92,9 @@ export class PostgresHomeStore implements HomeStore {
     const statements = [
       ...homeTableStatements(this.#schema),
       ...specs.flatMap((spec) => entityTableStatements(this.#schema, spec)),
-      ...(this.#routines ? specs.map((spec) => this.#tables.resolve(spec).routineSql) : []),
+      ...(this.#routines
+        ? specs.flatMap((spec) => [this.#tables.resolve(spec).routineSql, this.#tables.resolve(spec).batchRoutineSql])
+        : []),
     ];
     try {
       await this.guard.run((connection) =>

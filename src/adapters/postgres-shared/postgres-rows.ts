@@ -144,12 +144,18 @@ export class PostgresRows {
   }
 
   /**
-   * Inserts `rows` with one statement (insert-rows.sql), all or none, settles
-   * their versions with a second (settle-created-rows.sql), and returns them in
-   * input order. Every column travels as one text array cast back in SQL,
-   * which both drivers bind the same way.
+   * Inserts `rows`, all or none, and returns their versions in input order:
+   * with one call of the table's batch create function (create-rows.sql) when
+   * `viaRoutine`, else with insert-rows.sql then settle-created-rows.sql.
+   * Every column travels as one text array cast back in SQL, which both
+   * drivers bind the same way.
    */
-  async insertMany(exec: PgExecutor, spec: EntityTableSpec, rows: readonly NewRow[]): Promise<number[]> {
+  async insertMany(
+    exec: PgExecutor,
+    spec: EntityTableSpec,
+    rows: readonly NewRow[],
+    viaRoutine = false,
+  ): Promise<number[]> {
     for (const row of rows) assertId(row.id, POSTGRES_MAX_ID_BYTES);
     if (rows.length === 0) return [];
     const table = this.tables.resolve(spec);
@@ -160,17 +166,18 @@ export class PostgresRows {
     try {
       inserted = await runQuery(
         exec,
-        table.insertManySql,
+        viaRoutine ? table.createManySql : table.insertManySql,
         [ids, spec.entity, ...columns],
         this.#context(table, 'inserting'),
       );
     } catch (err) {
-      // The statement has no ON CONFLICT: a taken or repeated id is a unique violation, and nothing was inserted.
+      // No ON CONFLICT: a taken or repeated id is a unique violation, and nothing was inserted.
       if (isPolystoreError(err, 'PS_ERR_ALREADY_EXISTS')) throw recordExists(spec.entity, err.cause);
       throw err;
     }
+    // The function returns each row's estimate, then the corrections: a later row of an id wins.
     const versions = new Map(inserted.map((row) => [row.id, toNumber(row._version)]));
-    for (const [id, version] of await this.#settle(exec, table, ids)) versions.set(id, version);
+    if (!viaRoutine) for (const [id, version] of await this.#settle(exec, table, ids)) versions.set(id, version);
     return ids.map((id) => versions.get(id)!);
   }
 
