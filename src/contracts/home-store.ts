@@ -54,18 +54,23 @@ export interface HomeTransaction {
   /** Reads a row; `lock` takes a row lock until the transaction ends. */
   get(spec: EntityTableSpec, id: string, options?: { lock?: boolean }): Promise<StoredRow | null>;
   /**
-   * Inserts a new row. Its version is one more than the tombstone left by an
-   * earlier delete of the same id, or 1. Fails with `PS_ERR_ALREADY_EXISTS`.
+   * Inserts a new row. Its version is one more than the tombstone left by the
+   * newest delete of the same id (also one that commits while this insert
+   * waits for it), or 1, and the tombstone is cleared: an id's versions never
+   * repeat. Fails with `PS_ERR_ALREADY_EXISTS`.
    */
   insert(spec: EntityTableSpec, id: string, data: Record<string, unknown>): Promise<number>;
   /**
    * Replaces the row's data if its version equals `expectedVersion`; returns the new
-   * version. Fails with `PS_ERR_NOT_FOUND` or `PS_ERR_VERSION_CONFLICT`.
+   * version. Fails with `PS_ERR_NOT_FOUND`, or `PS_ERR_VERSION_CONFLICT` whose
+   * `details.currentVersion` is the row's newest committed version.
    */
   update(spec: EntityTableSpec, id: string, data: Record<string, unknown>, expectedVersion: number): Promise<number>;
   /**
    * Deletes the row (if `expectedVersion` is given it must match) and keeps a
-   * tombstone; returns the tombstone version. Fails with `PS_ERR_NOT_FOUND`.
+   * tombstone; returns the tombstone version. Fails with `PS_ERR_NOT_FOUND`
+   * when no row has the id as the delete runs, or (with `expectedVersion`)
+   * `PS_ERR_VERSION_CONFLICT` naming the newest committed version.
    */
   delete(spec: EntityTableSpec, id: string, expectedVersion?: number): Promise<number>;
   /**
@@ -76,7 +81,7 @@ export interface HomeTransaction {
   /**
    * `insert` then `appendOutbox` of its `create` event (entity `spec.entity`,
    * key `id`, the new version, `payload`), in one call: offered by homes where
-   * each statement costs a plan or a round trip worth saving (PGlite).
+   * each statement costs a plan or a round trip worth saving (PGlite, PostgreSQL).
    */
   insertWithEvent?(
     spec: EntityTableSpec,
@@ -104,7 +109,17 @@ export interface HomeTransaction {
  * transaction commits late.
  */
 export interface HomeStore extends StoreLifecycle {
-  /** Longest id (UTF-8 bytes) the home stores and indexes faithfully, when it has a limit. */
+  /**
+   * The longest record id this home stores faithfully, in UTF-8 bytes. Every
+   * write and read refuses a longer id with `PS_ERR_VALIDATION` (field `id`),
+   * as it refuses an empty id, a NUL character or an unpaired surrogate:
+   * checking ids against this before a write keeps them valid in the home.
+   * PostgreSQL and PGlite: 2048 (the B-tree limit of the id's index entry);
+   * MariaDB: 512 (the id columns are VARCHAR(512)). Absent: no limit of its own.
+   *
+   * @example
+   * if (home.maxIdBytes !== undefined && Buffer.byteLength(id) > home.maxIdBytes) throw tooLong(id);
+   */
   readonly maxIdBytes?: number;
   /** Deepest JSON nesting a record may have in this home (JSON depth: a record of scalars is 2), when limited. */
   readonly maxJsonDepth?: number;

@@ -87,7 +87,8 @@ await describeWithServer('mysql', 'mysql home (MariaDB)', () => {
         },
       };
     },
-    { concurrentTransactions: true },
+    // mysql2's default pool: 10 connections.
+    { concurrentTransactions: true, connections: 10 },
   );
 
   describe('mysql home', () => {

@@ -15,6 +15,24 @@ import { describeWithServer, SERVER_URLS } from '../support/servers.js';
 import { uniqueName } from '../support/temp-dir.js';
 
 const PASSWORD = `pw-${randomUUID()}`;
+/** Pool size of the contract's homes: every writer of a race gets its own connection. */
+const RACERS = 12;
+const CAPABILITIES = { concurrentTransactions: true, batchWrites: true, fusedCreate: true, connections: RACERS };
+
+/**
+ * `home`, whose ensureSchema is run by `creator` instead: `home` then knows no
+ * create-row function and writes with its separate statements, as a process
+ * that did not create the tables itself does.
+ */
+function withSchemaFrom(home: HomeStore, creator: HomeStore): HomeStore {
+  return new Proxy(home, {
+    get(target, key) {
+      if (key === 'ensureSchema') return (specs: readonly EntityTableSpec[]) => creator.ensureSchema(specs);
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
 
 function docSpec(): EntityTableSpec {
   const name = uniqueName('note');
@@ -126,7 +144,7 @@ await describeWithServer('postgres', 'postgres server home', () => {
     return schema;
   };
   const dropSchema = (schema: string) => adminPool().query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  const sharedPool = new Pool({ connectionString: SERVER_URLS.postgres, max: 6 });
+  const sharedPool = new Pool({ connectionString: SERVER_URLS.postgres, max: RACERS });
   sharedPool.on('error', () => undefined);
 
   afterAll(async () => {
@@ -141,7 +159,7 @@ await describeWithServer('postgres', 'postgres server home', () => {
     'postgres (connection string)',
     async () => {
       const schema = freshSchema();
-      const home = postgresHome({ connectionString: SERVER_URLS.postgres, schema, max: 4 });
+      const home = postgresHome({ connectionString: SERVER_URLS.postgres, schema, max: RACERS });
       return {
         home,
         cleanup: async () => {
@@ -150,7 +168,45 @@ await describeWithServer('postgres', 'postgres server home', () => {
         },
       };
     },
-    { concurrentTransactions: true, batchWrites: true },
+    CAPABILITIES,
+  );
+
+  describeHomeContract(
+    'postgres (unprepared statements)',
+    async () => {
+      const schema = freshSchema();
+      const home = postgresHome({
+        connectionString: SERVER_URLS.postgres,
+        schema,
+        max: RACERS,
+        preparedStatements: false,
+      });
+      return {
+        home,
+        cleanup: async () => {
+          await home.close();
+          await dropSchema(schema);
+        },
+      };
+    },
+    CAPABILITIES,
+  );
+
+  describeHomeContract(
+    'postgres (tables created by another process: plain statements, no create-row function)',
+    async () => {
+      const schema = freshSchema();
+      const creator = postgresHome({ connectionString: SERVER_URLS.postgres, schema, max: 1 });
+      const writer = postgresHome({ connectionString: SERVER_URLS.postgres, schema, max: RACERS });
+      return {
+        home: withSchemaFrom(writer, creator),
+        cleanup: async () => {
+          await Promise.all([writer.close(), creator.close()]);
+          await dropSchema(schema);
+        },
+      };
+    },
+    CAPABILITIES,
   );
 
   describeHomeContract(
@@ -166,7 +222,7 @@ await describeWithServer('postgres', 'postgres server home', () => {
         },
       };
     },
-    { concurrentTransactions: true, batchWrites: true },
+    CAPABILITIES,
   );
 
   /** Runs `body` with a home on a fresh schema, then closes it and drops the schema. */

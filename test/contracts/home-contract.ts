@@ -1,10 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ChangeEvent, NewChangeEvent } from '../../src/contracts/change-event.js';
+import type { ChangeEvent } from '../../src/contracts/change-event.js';
 import type { FilterNode, JsonValue } from '../../src/contracts/filter-ast.js';
 import type { EntityTableSpec, FindOptions, HomeStore } from '../../src/contracts/home-store.js';
 import { comparePositions, type LogPosition } from '../../src/contracts/log-position.js';
-import { type ErrorCode, isPolystoreError, type PolystoreError } from '../../src/errors/index.js';
 import { uniqueName } from '../support/temp-dir.js';
+import {
+  change,
+  documentSpec,
+  eventsOf,
+  expectCode,
+  relationalSpec,
+  settledThrough,
+  strictlyIncreasing,
+} from './home-contract-support.js';
+import { describeHomeIds } from './home-ids.js';
+import { describeHomeRacers } from './home-racers.js';
 
 export interface HomeContractCapabilities {
   /** Two transactions can be open at once (server homes); false for single-connection PGlite. */
@@ -13,6 +23,8 @@ export interface HomeContractCapabilities {
   readonly batchWrites?: boolean;
   /** The home's transactions offer `insertWithEvent` (row and create event in one call). */
   readonly fusedCreate?: boolean;
+  /** How many transactions the home runs at once (its pool size); the racers line up that many. */
+  readonly connections?: number;
 }
 
 /** Each call returns a new home whose outbox no other test writes to (e.g. in a fresh schema). */
@@ -612,29 +624,10 @@ export function describeHomeContract(name: string, make: MakeHome, capabilities:
         expect(await home.outboxHead()).toBe(positions[1]);
       },
     );
+
+    describeHomeIds(() => home, capabilities);
+    describeHomeRacers(() => home, capabilities);
   });
-}
-
-function relationalSpec(): EntityTableSpec {
-  const name = uniqueName('product');
-  return {
-    entity: name,
-    table: name,
-    storage: 'relational',
-    columns: [
-      { name: 'name', type: 'text', nullable: false },
-      { name: 'price', type: 'double', nullable: true },
-      { name: 'stock', type: 'integer', nullable: true },
-      { name: 'active', type: 'boolean', nullable: true },
-      { name: 'released', type: 'timestamp', nullable: true },
-      { name: 'specs', type: 'json', nullable: true },
-    ],
-  };
-}
-
-function documentSpec(): EntityTableSpec {
-  const name = uniqueName('doc');
-  return { entity: name, table: name, storage: 'document', columns: [] };
 }
 
 const PRODUCTS: [string, Record<string, unknown>][] = [
@@ -673,47 +666,4 @@ function and(...nodes: FilterNode[]): FilterNode {
 }
 function or(...nodes: FilterNode[]): FilterNode {
   return { kind: 'or', nodes };
-}
-
-function change(spec: EntityTableSpec, key: string, version: number, payload: object = { id: key }): NewChangeEvent {
-  return { entity: spec.entity, key, version, op: version === 1 ? 'create' : 'update', payload: { ...payload } };
-}
-
-/**
- * Waits until the home's outbox head has reached `position`. On a server home an
- * open transaction in another session (a parallel test) holds newer events back
- * until it ends: they are delayed, never lost, so reads that expect them wait.
- */
-async function settledThrough(home: HomeStore, position: LogPosition, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const head = await home.outboxHead();
-    if (head !== null && comparePositions(head, position) >= 0) return;
-    if (Date.now() > deadline) throw new Error(`outbox head ${head} did not reach ${position} in ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-async function eventsOf(home: HomeStore, entity: string): Promise<ChangeEvent[]> {
-  const events: ChangeEvent[] = [];
-  let page = await home.readOutbox(null, 500);
-  while (page.length > 0) {
-    events.push(...page.filter((e) => e.entity === entity));
-    page = await home.readOutbox(page.at(-1)!.position, 500);
-  }
-  return events;
-}
-
-function strictlyIncreasing(positions: LogPosition[]): boolean {
-  return positions.every((p, i) => i === 0 || positions[i - 1]! < p);
-}
-
-async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<PolystoreError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(isPolystoreError(err, code), `expected ${code}, got ${String(err)}`).toBe(true);
-    return err as PolystoreError;
-  }
-  throw new Error(`expected ${code}, but the call succeeded`);
 }

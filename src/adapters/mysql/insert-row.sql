@@ -1,23 +1,31 @@
--- insert-row.sql: inserts a new entity row whose version continues after the
--- tombstone left by an earlier delete of the same id (or starts at 1).
+-- insert-row.sql: inserts a new entity row at version 1. The caller then clears
+-- the id's tombstone (clear-tombstone.sql) and, if there was one, moves the
+-- row's version past it (set-version.sql), in the same transaction.
 --
--- Under REPEATABLE READ an INSERT ... SELECT reads its source (the tombstone)
--- with a shared lock, i.e. the newest committed version, not the transaction's
--- snapshot. The caller deletes the tombstone afterwards (same transaction) when
--- the returned version shows there was one (version > 1).
+-- Why the row goes in first and the tombstone is read after: a transaction
+-- deleting the id's previous row holds that row's lock and then writes the
+-- tombstone. This insert waits on the row until that delete commits, so the
+-- tombstone read that follows sees it. Reading the tombstone first (INSERT ...
+-- SELECT takes shared next-key locks on it) locks its gap while the deleter
+-- still has to insert there, and each waits for the other: a deadlock.
+--
+-- Why ON DUPLICATE KEY UPDATE: a plain INSERT that meets the delete-marked
+-- record of a just-deleted row takes a shared lock on it, then needs an
+-- exclusive one to reuse it; any update, delete or locking read queued on the
+-- record meanwhile makes that upgrade a deadlock. With ON DUPLICATE KEY UPDATE
+-- InnoDB takes the exclusive lock at once. The update itself changes nothing:
+-- LAST_INSERT_ID(1) only makes the statement report insertId 1, which tells
+-- a taken id (a live row, left as it was) from a new row (insertId 0: the
+-- table has no AUTO_INCREMENT column).
 --
 -- Placeholders (allow-listed, backtick-quoted identifiers; see mysql-sql.ts):
---   {{table}}       the entity table, `database`.`table`
---   {{tombstones}}  `database`.`_ps_tombstones`
---   {{columns}}     ', `col_a`, `col_b`' (relational) or ', doc' (document)
---   {{values}}      ', ?, ?' one marker per column
+--   {{table}}    the entity table, `database`.`table`
+--   {{columns}}  ', `col_a`, `col_b`' (relational) or ', doc' (document)
+--   {{values}}   ', ?, ?' one marker per column
 -- Parameters (positional):
 --   1   the row id
---   2   the entity name (tombstones are keyed by entity, not table)
---   3   the row id again
---   4…  the column values, in {{columns}} order
--- Returns: one row (_version). A taken id fails with ER_DUP_ENTRY (1062).
+--   2…  the column values, in {{columns}} order
+-- Returns: insertId 0 when the row was inserted, 1 when the id was taken.
 INSERT INTO {{table}} (id, _version{{columns}})
-SELECT ?,
-       COALESCE((SELECT t.version FROM {{tombstones}} t WHERE t.entity = ? AND t.id = ?), 0) + 1{{values}}
-RETURNING _version
+VALUES (?, 1{{values}})
+ON DUPLICATE KEY UPDATE id = IF(LAST_INSERT_ID(1), id, id)

@@ -3,8 +3,15 @@ import type { EntityTableSpec } from '../../contracts/home-store.js';
 import { SQL_TYPES } from './mysql-row-codec.js';
 import { quoteId } from './mysql-sql.js';
 
-/** The longest record id (the indexed id column is VARCHAR of this many characters). */
+/** The id columns are VARCHAR of this many characters (utf8mb4). */
 export const MAX_ID_LENGTH = 512;
+
+/**
+ * The longest id the home stores, in UTF-8 bytes: a VARCHAR(512) column holds
+ * 512 characters, so it holds every id of at most 512 bytes. One limit in
+ * bytes is what every store can be compared on (`HomeStore.maxIdBytes`).
+ */
+export const MAX_ID_BYTES = MAX_ID_LENGTH;
 
 /**
  * Binary, no-pad collation: ids and text compare and sort by code point, and

@@ -52,6 +52,8 @@ export interface MysqlStatement {
 /** The write result of an INSERT/UPDATE/DELETE without RETURNING. */
 export interface MysqlWriteResult {
   readonly affectedRows: number;
+  /** The AUTO_INCREMENT value the write generated, or the argument of a LAST_INSERT_ID(expr) it called; else 0. */
+  readonly insertId: number;
 }
 
 const jsonAsText: MysqlTypeCast = (field, next) => {

@@ -10,6 +10,7 @@ const INSERT_ROW = loadSql('insert-row.sql', import.meta.url);
 const UPDATE_ROW = loadSql('update-row.sql', import.meta.url);
 const DELETE_ROW = loadSql('delete-row.sql', import.meta.url);
 const CURRENT_VERSION = loadSql('current-version.sql', import.meta.url);
+const SET_VERSION = loadSql('set-version.sql', import.meta.url);
 
 /** Alias of the entity table in reads, so filter sub-queries can name its columns unambiguously. */
 export const ROW_ALIAS = 'r';
@@ -22,6 +23,8 @@ export const ROW_ALIAS = 'r';
 export interface EntityTable extends SqlEntityTable {
   /** Tells "absent" from "changed since" after an update or delete matched nothing. */
   readonly currentVersionSql: string;
+  /** Moves a row just inserted past its cleared tombstone (set-version.sql). */
+  readonly setVersionSql: string;
 }
 
 /** Resolves specs to {@link EntityTable}s in one database, validating each spec once. */
@@ -38,6 +41,7 @@ function buildEntityTable(names: HomeNames, spec: EntityTableSpec): EntityTable 
     ...entityTableBase(spec, relation, COLUMN_CODEC),
     deleteSql: renderSql(DELETE_ROW, fragments),
     currentVersionSql: renderSql(CURRENT_VERSION, fragments),
+    setVersionSql: renderSql(SET_VERSION, fragments),
   };
 
   if (spec.storage === 'document') {

@@ -13,7 +13,13 @@ import { PolystoreError } from '../../errors/index.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
 import { validateSpec } from '../sql-shared/entity-spec.js';
 import { toNumber } from '../sql-shared/row-values.js';
-import { createDatabaseSql, entityTableStatement, homeTableStatements, schemaLockName } from './mysql-ddl.js';
+import {
+  createDatabaseSql,
+  entityTableStatement,
+  homeTableStatements,
+  MAX_ID_BYTES,
+  schemaLockName,
+} from './mysql-ddl.js';
 import type { MysqlPoolConnection } from './mysql-driver.js';
 import { MysqlHomeTransaction } from './mysql-home-transaction.js';
 import type { ResolvedMysqlOptions } from './mysql-options.js';
@@ -31,6 +37,7 @@ const SCHEMA_LOCK_SECONDS = 60;
  */
 export class MysqlHomeStore implements HomeStore {
   readonly driver = 'mysql';
+  readonly maxIdBytes = MAX_ID_BYTES;
   readonly #guard: RuntimeGuard<MysqlSession>;
 
   constructor(options: ResolvedMysqlOptions) {

@@ -10,7 +10,7 @@ import {
 import { toNumber } from '../sql-shared/row-values.js';
 import { assertCount } from '../sql-shared/sql-arguments.js';
 import { loadSql, renderSql } from '../sql-shared/sql-template.js';
-import type { HomeNames } from './mysql-ddl.js';
+import { type HomeNames, MAX_ID_BYTES } from './mysql-ddl.js';
 import type { MysqlExecutor } from './mysql-driver.js';
 import { selectRows, writeRows } from './mysql-query.js';
 import { COLUMN_CODEC } from './mysql-row-codec.js';
@@ -85,7 +85,7 @@ export class MysqlOutbox {
   }
 
   async append(connection: MysqlExecutor, txNo: string, event: NewChangeEvent): Promise<LogPosition> {
-    const values = [txNo, ...outboxEventValues(event)];
+    const values = [txNo, ...outboxEventValues(event, MAX_ID_BYTES)];
     const rows = await selectRows<{ seq: string }>(
       connection,
       { text: this.#append, values },

@@ -30,7 +30,8 @@ export async function writeRows(
 ): Promise<MysqlWriteResult> {
   try {
     const [result] = await exec.execute(statement(query.text), [...query.values]);
-    return { affectedRows: Number((result as Partial<MysqlWriteResult>).affectedRows ?? 0) };
+    const { affectedRows, insertId } = result as Partial<Record<keyof MysqlWriteResult, unknown>>;
+    return { affectedRows: Number(affectedRows ?? 0), insertId: Number(insertId ?? 0) };
   } catch (err) {
     throw toStoreError(err, context);
   }
@@ -98,7 +99,7 @@ export function toStoreError(err: unknown, context: StatementContext): Polystore
     return wrapStoreError(err, code, `The mysql home rejected a value${number} ${where}`, {
       details,
       ...(field ? { field } : {}),
-      fix: 'check that each value fits its field (ids up to 512 characters, integers within 64 bits, dates in years 1000-9999)',
+      fix: 'check that each value fits its field (ids up to 512 bytes, integers within 64 bits, dates in years 1000-9999)',
     });
   }
   if (errno === 1213 || errno === 1205) {

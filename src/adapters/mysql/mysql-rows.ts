@@ -1,17 +1,19 @@
 import type { FilterNode } from '../../contracts/filter-ast.js';
 import type { EntityTableSpec, FindOptions, StoredRow } from '../../contracts/home-store.js';
-import { isPolystoreError, type PolystoreError } from '../../errors/index.js';
+import type { PolystoreError } from '../../errors/index.js';
 import { recordExists, recordNotFound, versionConflict } from '../sql-shared/record-errors.js';
 import { toNumber } from '../sql-shared/row-values.js';
 import { assertCount, assertId } from '../sql-shared/sql-arguments.js';
 import { loadSql, renderSql } from '../sql-shared/sql-template.js';
 import { compileFilter, compileOrderBy } from './mysql-compile-filter.js';
+import { MAX_ID_BYTES } from './mysql-ddl.js';
 import type { MysqlExecutor } from './mysql-driver.js';
 import { type EntityTable, type EntityTables, ROW_ALIAS } from './mysql-entity-table.js';
 import { selectRows, writeRows } from './mysql-query.js';
 import { bind, joinSql, raw, sql } from './mysql-sql.js';
 
 const TOMBSTONE = loadSql('tombstone.sql', import.meta.url);
+const CLEAR_TOMBSTONE = loadSql('clear-tombstone.sql', import.meta.url);
 
 /** Ids per `IN (...)` list; well under the 65,535 placeholders a prepared statement may hold. */
 const IDS_PER_STATEMENT = 1000;
@@ -21,6 +23,7 @@ const NO_LIMIT = '18446744073709551615';
 /** Reads and version-guarded writes of entity rows, over a pool or one transaction's connection. */
 export class MysqlRows {
   readonly #tombstone: string;
+  readonly #clearTombstone: string;
 
   constructor(
     private readonly target: string,
@@ -28,10 +31,11 @@ export class MysqlRows {
     private readonly tombstones: string,
   ) {
     this.#tombstone = renderSql(TOMBSTONE, { tombstones });
+    this.#clearTombstone = renderSql(CLEAR_TOMBSTONE, { tombstones });
   }
 
   async get(exec: MysqlExecutor, spec: EntityTableSpec, id: string, lock = false): Promise<StoredRow | null> {
-    assertId(id);
+    assertId(id, MAX_ID_BYTES);
     const table = this.tables.resolve(spec);
     const query = sql`SELECT ${raw(table.selectList)} FROM ${raw(table.relation)} AS ${raw(ROW_ALIAS)} WHERE ${raw(ROW_ALIAS)}.id = ${bind(id)}${raw(lock ? ' FOR UPDATE' : '')}`;
     const rows = await selectRows<Record<string, unknown>>(exec, query, this.#context(table, 'reading'));
@@ -39,7 +43,7 @@ export class MysqlRows {
   }
 
   async getMany(exec: MysqlExecutor, spec: EntityTableSpec, ids: readonly string[]): Promise<StoredRow[]> {
-    for (const id of ids) assertId(id);
+    for (const id of ids) assertId(id, MAX_ID_BYTES);
     const unique = [...new Set(ids)];
     if (unique.length === 0) return [];
     const table = this.tables.resolve(spec);
@@ -102,28 +106,31 @@ export class MysqlRows {
     return rows.map((row) => ({ id: row.id, version: toNumber(row.version) }));
   }
 
+  /**
+   * Inserts the row at version 1, then clears the id's tombstone and, if there
+   * was one, continues the version after it: row first, tombstone second, the
+   * same order a delete takes its locks in (insert-row.sql says why).
+   */
   async insert(
     exec: MysqlExecutor,
     spec: EntityTableSpec,
     id: string,
     data: Readonly<Record<string, unknown>>,
   ): Promise<number> {
-    assertId(id);
+    assertId(id, MAX_ID_BYTES);
     const table = this.tables.resolve(spec);
-    const values = [id, spec.entity, id, ...table.encode(id, data)];
-    let rows: { _version: unknown }[];
-    try {
-      rows = await selectRows(exec, { text: table.insertSql, values }, this.#context(table, 'inserting'));
-    } catch (err) {
-      // A taken id fails with ER_DUP_ENTRY, mapped to a generic unique-key error: name the record instead.
-      if (isPolystoreError(err, 'PS_ERR_ALREADY_EXISTS')) throw recordExists(spec.entity, err);
-      throw err;
-    }
-    const version = toNumber(rows[0]?._version);
-    if (version > 1) {
-      const clear = sql`DELETE FROM ${raw(this.tombstones)} WHERE entity = ${bind(spec.entity)} AND id = ${bind(id)}`;
-      await writeRows(exec, clear, this.#context(table, 'clearing a tombstone'));
-    }
+    const values = [id, ...table.encode(id, data)];
+    const { insertId } = await writeRows(exec, { text: table.insertSql, values }, this.#context(table, 'inserting'));
+    // insert-row.sql reports a taken id as insertId 1, and leaves the live row as it was.
+    if (insertId !== 0) throw recordExists(spec.entity);
+    const [tombstone] = await selectRows<{ version: unknown }>(
+      exec,
+      { text: this.#clearTombstone, values: [spec.entity, id] },
+      this.#context(table, 'clearing a tombstone of'),
+    );
+    if (tombstone === undefined) return 1;
+    const version = toNumber(tombstone.version) + 1;
+    await writeRows(exec, { text: table.setVersionSql, values: [version, id] }, this.#context(table, 'inserting'));
     return version;
   }
 
@@ -134,7 +141,7 @@ export class MysqlRows {
     data: Readonly<Record<string, unknown>>,
     expectedVersion: number,
   ): Promise<number> {
-    assertId(id);
+    assertId(id, MAX_ID_BYTES);
     assertCount(expectedVersion, 'expectedVersion');
     const table = this.tables.resolve(spec);
     const values = [...table.encode(id, data), id, expectedVersion];
@@ -144,7 +151,7 @@ export class MysqlRows {
   }
 
   async delete(exec: MysqlExecutor, spec: EntityTableSpec, id: string, expectedVersion?: number): Promise<number> {
-    assertId(id);
+    assertId(id, MAX_ID_BYTES);
     if (expectedVersion !== undefined) assertCount(expectedVersion, 'expectedVersion');
     const table = this.tables.resolve(spec);
     const expected = expectedVersion ?? null;
@@ -153,7 +160,11 @@ export class MysqlRows {
       { text: table.deleteSql, values: [id, expected, expected] },
       this.#context(table, 'deleting'),
     );
-    if (!rows[0]) throw await this.#missedVersion(exec, table, id, expectedVersion);
+    if (!rows[0]) {
+      // Without an expected version only a row absent when the statement ran is missed.
+      if (expectedVersion === undefined) throw recordNotFound(spec.entity);
+      throw await this.#missedVersion(exec, table, id, expectedVersion);
+    }
     const tombstone = toNumber(rows[0]._version) + 1;
     const values = [spec.entity, id, tombstone];
     await writeRows(exec, { text: this.#tombstone, values }, this.#context(table, 'recording a tombstone'));
@@ -165,7 +176,7 @@ export class MysqlRows {
     exec: MysqlExecutor,
     table: EntityTable,
     id: string,
-    expectedVersion: number | undefined,
+    expectedVersion: number,
   ): Promise<PolystoreError> {
     const rows = await selectRows<{ _version: unknown }>(
       exec,

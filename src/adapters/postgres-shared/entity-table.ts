@@ -3,7 +3,7 @@ import { quoteIdent } from '../../runtime/identifier.js';
 import { entityTableBase, type SqlEntityTable } from '../sql-shared/entity-rows.js';
 import { EntityTableCache } from '../sql-shared/entity-spec.js';
 import { loadSql, renderSql } from '../sql-shared/sql-template.js';
-import { routineName } from './postgres-ddl.js';
+import { batchRoutineName, routineName } from './postgres-ddl.js';
 import { COLUMN_CODEC, SQL_TYPES } from './row-codec.js';
 
 const INSERT_ROW = loadSql('insert-row.sql', import.meta.url);
@@ -12,19 +12,31 @@ const DELETE_ROW = loadSql('delete-row.sql', import.meta.url);
 const INSERT_ROWS = loadSql('insert-rows.sql', import.meta.url);
 const CREATE_ROW_ROUTINE = loadSql('create-row-routine.sql', import.meta.url);
 const CREATE_ROW = loadSql('create-row.sql', import.meta.url);
+const SETTLE_CREATED_ROWS = loadSql('settle-created-rows.sql', import.meta.url);
+const CREATE_ROWS_ROUTINE = loadSql('create-rows-routine.sql', import.meta.url);
+const CREATE_ROWS = loadSql('create-rows.sql', import.meta.url);
+const CURRENT_VERSION = loadSql('current-version.sql', import.meta.url);
 
 /**
  * Everything the home needs to read and write one entity's table, derived
  * once per spec: `relation` is `"schema"."table"`, and `encode` yields the
  * column parameters $3… of insert and update. `insertManySql` takes one text
- * array per column instead (insert-rows.sql). `routineSql` creates the
- * table's create-row function and `createSql` calls it, with the event
- * payload as $3 and the column parameters from $4.
+ * array per column instead (insert-rows.sql); `settleSql` follows either
+ * insert (settle-created-rows.sql). `routineSql` creates the table's
+ * create-row function and `createSql` calls it, with the event payload as $3
+ * and the column parameters from $4; `batchRoutineSql` and `createManySql`
+ * do the same for batches, with the parameters of `insertManySql`.
+ * `currentVersionSql` tells "absent" from "changed since" after an update or
+ * delete matched nothing.
  */
 export type EntityTable = SqlEntityTable & {
   readonly insertManySql: string;
+  readonly settleSql: string;
+  readonly currentVersionSql: string;
   readonly routineSql: string;
   readonly createSql: string;
+  readonly batchRoutineSql: string;
+  readonly createManySql: string;
 };
 
 /** Resolves specs to {@link EntityTable}s in one schema, validating each spec once. */
@@ -38,18 +50,22 @@ function buildEntityTable(schema: string, spec: EntityTableSpec): EntityTable {
   const quotedSchema = quoteIdent(schema, 'schema');
   const fragments = { schema: quotedSchema, table: quoteIdent(spec.table, 'table') };
   const relation = `${fragments.schema}.${fragments.table}`;
+  const settleSql = renderSql(SETTLE_CREATED_ROWS, fragments);
   const common = {
     ...entityTableBase(spec, relation, COLUMN_CODEC),
     deleteSql: renderSql(DELETE_ROW, fragments),
+    settleSql,
+    currentVersionSql: renderSql(CURRENT_VERSION, fragments),
   };
 
   const routine = quoteIdent(routineName(spec.table), 'routine');
+  const batch = { ...fragments, routine: quoteIdent(batchRoutineName(spec.table), 'routine'), settleSql };
   if (spec.storage === 'document') {
     return {
       ...common,
       selectList: 'id, _version, doc',
       insertSql: renderSql(INSERT_ROW, { ...fragments, columns: ', doc', values: ', $3::jsonb' }),
-      insertManySql: insertManySql(fragments, [', doc'], ['jsonb']),
+      ...insertMany(batch, [', doc'], ['jsonb']),
       updateSql: renderSql(UPDATE_ROW, { ...fragments, assignments: 'doc = $3::jsonb' }),
       ...createRow(fragments, routine, [', doc'], ['jsonb']),
     };
@@ -71,8 +87,8 @@ function buildEntityTable(schema: string, spec: EntityTableSpec): EntityTable {
       columns: names.map((n) => `, ${n}`).join(''),
       values: casts.map((c) => `, ${c}`).join(''),
     }),
-    insertManySql: insertManySql(
-      fragments,
+    ...insertMany(
+      batch,
       names.map((n) => `, ${n}`),
       spec.columns.map((c) => SQL_TYPES[c.type]),
     ),
@@ -107,14 +123,37 @@ function createRow(
   };
 }
 
-/** insert-rows.sql for columns `columns` (each `, "name"`) of SQL types `types`, parameters from $3. */
-function insertManySql(fragments: { schema: string; table: string }, columns: string[], types: string[]): string {
+/**
+ * insert-rows.sql, and create-rows-routine.sql and create-rows.sql around it,
+ * for columns `columns` (each `, "name"`) of SQL types `types`, parameters from $3.
+ */
+function insertMany(
+  fragments: { schema: string; table: string; routine: string; settleSql: string },
+  columns: string[],
+  types: string[],
+): { insertManySql: string; batchRoutineSql: string; createManySql: string } {
   const at = types.map((_, i) => i + 3);
-  return renderSql(INSERT_ROWS, {
-    ...fragments,
+  const insertManySql = renderSql(INSERT_ROWS, {
+    schema: fragments.schema,
+    table: fragments.table,
     columns: columns.join(''),
     arrays: at.map((n) => `, $${n}::text[]`).join(''),
     aliases: at.map((n) => `, c${n}`).join(''),
     values: at.map((n, i) => `, u.c${n}::${types[i]}`).join(''),
   });
+  return {
+    insertManySql,
+    batchRoutineSql: renderSql(CREATE_ROWS_ROUTINE, {
+      schema: fragments.schema,
+      routine: fragments.routine,
+      argTypes: at.map(() => ', text[]').join(''),
+      insertRows: insertManySql,
+      settleRows: fragments.settleSql,
+    }),
+    createManySql: renderSql(CREATE_ROWS, {
+      schema: fragments.schema,
+      routine: fragments.routine,
+      arrays: at.map((n) => `, $${n}::text[]`).join(''),
+    }),
+  };
 }

@@ -1,8 +1,12 @@
 -- insert-rows.sql: inserts several new entity rows in one statement, each
--- version continuing after the tombstone left by an earlier delete of its id
--- (or starting at 1), and clears those tombstones. All or none: unlike
--- insert-row.sql there is no ON CONFLICT, so a taken id, or one repeated in
--- the batch, fails the whole statement with a unique violation (23505).
+-- version estimated from the tombstone an earlier delete of its id left (or
+-- 1). All or none: unlike insert-row.sql there is no ON CONFLICT, so a taken
+-- id, or one repeated in the batch, fails the whole statement with a unique
+-- violation (23505). Always followed, in the same transaction, by
+-- settle-created-rows.sql (insert-row.sql says why).
+--
+-- Rows go in in id order, so two batches sharing ids wait on each other's
+-- unique index entries in the same order and cannot deadlock.
 --
 -- Placeholders (allow-listed, double-quoted identifiers; see ../sql-shared/sql-template.ts):
 --   {{schema}}   the home's schema
@@ -15,19 +19,13 @@
 --   $1   text[]  the row ids, in input order
 --   $2   text    the entity name (tombstones are keyed by entity, not table)
 --   $3…  text[]  each column's values as text (null for NULL), in {{columns}} order
--- Returns: one row (id, _version) per inserted row, in no particular order.
+-- Returns: one row (id, _version, the estimate) per inserted row, in no particular order.
 WITH input AS (
-  SELECT * FROM unnest($1::text[]{{arrays}}) WITH ORDINALITY AS u(id{{aliases}}, ord)
-), inserted AS (
-  INSERT INTO {{schema}}.{{table}} (id, _version{{columns}})
-  SELECT u.id, COALESCE(t.version, 0) + 1{{values}}
-  FROM input u
-  LEFT JOIN {{schema}}."_ps_tombstones" t ON t.entity = $2::text AND t.id = u.id
-  ORDER BY u.ord
-  RETURNING id, _version
-), cleared AS (
-  DELETE FROM {{schema}}."_ps_tombstones" t
-  USING inserted i
-  WHERE t.entity = $2::text AND t.id = i.id
+  SELECT * FROM unnest($1::text[]{{arrays}}) AS u(id{{aliases}})
 )
-SELECT id, _version FROM inserted
+INSERT INTO {{schema}}.{{table}} (id, _version{{columns}})
+SELECT u.id, COALESCE(t.version, 0) + 1{{values}}
+FROM input u
+LEFT JOIN {{schema}}."_ps_tombstones" t ON t.entity = $2::text AND t.id = u.id
+ORDER BY u.id
+RETURNING id, _version

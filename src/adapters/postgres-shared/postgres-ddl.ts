@@ -3,6 +3,15 @@ import type { EntityTableSpec } from '../../contracts/home-store.js';
 import { quoteIdent } from '../../runtime/identifier.js';
 import { SQL_TYPES } from './row-codec.js';
 
+/**
+ * The longest id the PostgreSQL homes store, in UTF-8 bytes. `text` has no
+ * length limit, but a B-tree index entry must fit in about a third of a page
+ * (2704 bytes with 8 kB pages): past that the id's primary key, or the
+ * tombstone's (entity, id) key, refuses the row. 2048 leaves room for the
+ * entity name and the entry headers.
+ */
+export const POSTGRES_MAX_ID_BYTES = 2048;
+
 export function createSchemaSql(schema: string): string {
   return `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema, 'schema')}`;
 }
@@ -79,6 +88,11 @@ function indexName(table: string, suffix: string): string {
 /** The create-row function of `table` (create-row-routine.sql; see objectName). */
 export function routineName(table: string): string {
   return objectName(table, '_ps_create_', '');
+}
+
+/** The batch create function of `table` (create-rows-routine.sql; see objectName). */
+export function batchRoutineName(table: string): string {
+  return objectName(table, '_ps_batch_create_', '');
 }
 
 /**

@@ -12,6 +12,7 @@ import { assertCount } from '../sql-shared/sql-arguments.js';
 import { loadSql, renderSql } from '../sql-shared/sql-template.js';
 import type { PgExecutor } from './pg-executor.js';
 import { runQuery } from './pg-query.js';
+import { POSTGRES_MAX_ID_BYTES } from './postgres-ddl.js';
 import { COLUMN_CODEC } from './row-codec.js';
 
 const APPEND_OUTBOX = loadSql('append-outbox.sql', import.meta.url);
@@ -49,7 +50,7 @@ export class PostgresOutbox {
 
   async append(exec: PgExecutor, event: NewChangeEvent): Promise<LogPosition> {
     // tx_id is not a parameter: the column defaults to the writing transaction's id.
-    const params = outboxEventValues(event);
+    const params = outboxEventValues(event, POSTGRES_MAX_ID_BYTES);
     const rows = await runQuery<PositionRow>(exec, this.#append, params, this.#context('appending to the outbox'));
     const row = rows[0]!;
     return outboxPosition(row.tx_id, row.seq);
@@ -60,7 +61,7 @@ export class PostgresOutbox {
     if (events.length === 0) return null;
     const columns: (string | null)[][] = [[], [], [], [], []];
     for (const event of events) {
-      for (const [i, value] of outboxEventValues(event).entries()) {
+      for (const [i, value] of outboxEventValues(event, POSTGRES_MAX_ID_BYTES).entries()) {
         columns[i]!.push(value === null ? null : String(value));
       }
     }

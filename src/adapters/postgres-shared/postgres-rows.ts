@@ -9,12 +9,10 @@ import { compileFilter, compileOrderBy, SqlParams } from './compile-filter.js';
 import type { EntityTable, EntityTables } from './entity-table.js';
 import type { PgExecutor } from './pg-executor.js';
 import { runQuery } from './pg-query.js';
+import { POSTGRES_MAX_ID_BYTES } from './postgres-ddl.js';
 
-interface VersionRow {
-  new_version?: unknown;
-  tombstone_version?: unknown;
-  current_version: unknown;
-}
+/** Tries of an update or delete whose row reached the expected version only after the write's snapshot. */
+const MAX_WRITE_ATTEMPTS = 3;
 
 /** Reads and version-guarded writes of entity rows, over any executor (pool, client or transaction). */
 export class PostgresRows {
@@ -24,7 +22,7 @@ export class PostgresRows {
   ) {}
 
   async get(exec: PgExecutor, spec: EntityTableSpec, id: string, lock = false): Promise<StoredRow | null> {
-    assertId(id);
+    assertId(id, POSTGRES_MAX_ID_BYTES);
     const table = this.tables.resolve(spec);
     const sql = `SELECT ${table.selectList} FROM ${table.relation} WHERE id = $1::text${lock ? ' FOR UPDATE' : ''}`;
     const rows = await runQuery<Record<string, unknown>>(exec, sql, [id], this.#context(table, 'reading'));
@@ -32,7 +30,7 @@ export class PostgresRows {
   }
 
   async getMany(exec: PgExecutor, spec: EntityTableSpec, ids: readonly string[]): Promise<StoredRow[]> {
-    for (const id of ids) assertId(id);
+    for (const id of ids) assertId(id, POSTGRES_MAX_ID_BYTES);
     if (ids.length === 0) return [];
     const table = this.tables.resolve(spec);
     const sql = `SELECT ${table.selectList} FROM ${table.relation} WHERE id = ANY($1::text[])`;
@@ -91,13 +89,18 @@ export class PostgresRows {
     return rows.map((row) => ({ id: row.id, version: toNumber(row._version) }));
   }
 
+  /**
+   * insert-row.sql, then settle-created-rows.sql as a statement of its own:
+   * the version continues after the newest tombstone even when a delete of
+   * the id committed while the insert waited (insert-row.sql says why).
+   */
   async insert(
     exec: PgExecutor,
     spec: EntityTableSpec,
     id: string,
     data: Readonly<Record<string, unknown>>,
   ): Promise<number> {
-    assertId(id);
+    assertId(id, POSTGRES_MAX_ID_BYTES);
     const table = this.tables.resolve(spec);
     const params = [id, spec.entity, ...table.encode(id, data)];
     const rows = await runQuery<{ _version: unknown }>(
@@ -108,24 +111,26 @@ export class PostgresRows {
     );
     // The insert statement skips a taken id (ON CONFLICT DO NOTHING): no row, no driver error.
     if (!rows[0]) throw recordExists(spec.entity);
-    return toNumber(rows[0]._version);
+    const settled = await this.#settle(exec, table, [id]);
+    return settled.get(id) ?? toNumber(rows[0]._version);
   }
 
   /**
-   * Inserts a new row and appends its create event with one call of the
-   * table's create-row function (create-row.sql); `payload` is the event's
-   * record. The function must exist (ensureSchema with routines).
+   * Inserts a new row and, unless `payload` is null, appends its create event,
+   * with one call of the table's create-row function (create-row.sql), which
+   * settles the version against the tombstone itself. The function must exist
+   * (ensureSchema with routines).
    */
-  async insertWithEvent(
+  async create(
     exec: PgExecutor,
     spec: EntityTableSpec,
     id: string,
     data: Readonly<Record<string, unknown>>,
-    payload: Readonly<Record<string, unknown>>,
-  ): Promise<{ version: number; position: LogPosition }> {
-    assertId(id);
+    payload: Readonly<Record<string, unknown>> | null,
+  ): Promise<{ version: number; position: LogPosition | null }> {
+    assertId(id, POSTGRES_MAX_ID_BYTES);
     const table = this.tables.resolve(spec);
-    const params = [id, spec.entity, JSON.stringify(payload), ...table.encode(id, data)];
+    const params = [id, spec.entity, payload === null ? null : JSON.stringify(payload), ...table.encode(id, data)];
     const rows = await runQuery<{ _version: unknown; tx_id: string | null; seq: string | null }>(
       exec,
       table.createSql,
@@ -133,36 +138,47 @@ export class PostgresRows {
       this.#context(table, 'inserting'),
     );
     const row = rows[0];
-    if (!row || row._version === null || row.tx_id === null || row.seq === null) throw recordExists(spec.entity);
-    return { version: toNumber(row._version), position: outboxPosition(row.tx_id, row.seq) };
+    if (!row || row._version === null) throw recordExists(spec.entity);
+    const position = row.tx_id === null || row.seq === null ? null : outboxPosition(row.tx_id, row.seq);
+    return { version: toNumber(row._version), position };
   }
 
   /**
-   * Inserts `rows` with one statement (insert-rows.sql), all or none, and
-   * returns their versions in input order. Every column travels as one text
-   * array cast back in SQL, which both drivers bind the same way.
+   * Inserts `rows`, all or none, and returns their versions in input order:
+   * with one call of the table's batch create function (create-rows.sql) when
+   * `viaRoutine`, else with insert-rows.sql then settle-created-rows.sql.
+   * Every column travels as one text array cast back in SQL, which both
+   * drivers bind the same way.
    */
-  async insertMany(exec: PgExecutor, spec: EntityTableSpec, rows: readonly NewRow[]): Promise<number[]> {
-    for (const row of rows) assertId(row.id);
+  async insertMany(
+    exec: PgExecutor,
+    spec: EntityTableSpec,
+    rows: readonly NewRow[],
+    viaRoutine = false,
+  ): Promise<number[]> {
+    for (const row of rows) assertId(row.id, POSTGRES_MAX_ID_BYTES);
     if (rows.length === 0) return [];
     const table = this.tables.resolve(spec);
     const encoded = rows.map((row) => table.encode(row.id, row.data));
     const columns = encoded[0]!.map((_, c) => encoded.map((values) => asText(values[c]!)));
+    const ids = rows.map((row) => row.id);
     let inserted: { id: string; _version: unknown }[];
     try {
       inserted = await runQuery(
         exec,
-        table.insertManySql,
-        [rows.map((row) => row.id), spec.entity, ...columns],
+        viaRoutine ? table.createManySql : table.insertManySql,
+        [ids, spec.entity, ...columns],
         this.#context(table, 'inserting'),
       );
     } catch (err) {
-      // The statement has no ON CONFLICT: a taken or repeated id is a unique violation, and nothing was inserted.
+      // No ON CONFLICT: a taken or repeated id is a unique violation, and nothing was inserted.
       if (isPolystoreError(err, 'PS_ERR_ALREADY_EXISTS')) throw recordExists(spec.entity, err.cause);
       throw err;
     }
+    // The function returns each row's estimate, then the corrections: a later row of an id wins.
     const versions = new Map(inserted.map((row) => [row.id, toNumber(row._version)]));
-    return rows.map((row) => versions.get(row.id)!);
+    if (!viaRoutine) for (const [id, version] of await this.#settle(exec, table, ids)) versions.set(id, version);
+    return ids.map((id) => versions.get(id)!);
   }
 
   async update(
@@ -172,34 +188,78 @@ export class PostgresRows {
     data: Readonly<Record<string, unknown>>,
     expectedVersion: number,
   ): Promise<number> {
-    assertId(id);
+    assertId(id, POSTGRES_MAX_ID_BYTES);
     assertCount(expectedVersion, 'expectedVersion');
     const table = this.tables.resolve(spec);
     const params = [id, expectedVersion, ...table.encode(id, data)];
-    const rows = await runQuery<VersionRow>(exec, table.updateSql, params, this.#context(table, 'updating'));
-    return this.#versionOutcome(table, rows[0], 'new_version', expectedVersion);
+    for (let attempt = 1; ; attempt++) {
+      const rows = await runQuery<{ new_version: unknown }>(
+        exec,
+        table.updateSql,
+        params,
+        this.#context(table, 'updating'),
+      );
+      if (rows[0]) return toNumber(rows[0].new_version);
+      await this.#missed(exec, table, id, expectedVersion, attempt);
+    }
   }
 
   async delete(exec: PgExecutor, spec: EntityTableSpec, id: string, expectedVersion?: number): Promise<number> {
-    assertId(id);
+    assertId(id, POSTGRES_MAX_ID_BYTES);
     if (expectedVersion !== undefined) assertCount(expectedVersion, 'expectedVersion');
     const table = this.tables.resolve(spec);
     const params = [id, spec.entity, expectedVersion ?? null];
-    const rows = await runQuery<VersionRow>(exec, table.deleteSql, params, this.#context(table, 'deleting'));
-    return this.#versionOutcome(table, rows[0], 'tombstone_version', expectedVersion);
+    for (let attempt = 1; ; attempt++) {
+      const rows = await runQuery<{ tombstone_version: unknown }>(
+        exec,
+        table.deleteSql,
+        params,
+        this.#context(table, 'deleting'),
+      );
+      if (rows[0]) return toNumber(rows[0].tombstone_version);
+      // Without an expected version only a row absent when the statement ran is missed.
+      if (expectedVersion === undefined) throw recordNotFound(spec.entity);
+      await this.#missed(exec, table, id, expectedVersion, attempt);
+    }
   }
 
-  #versionOutcome(
+  /**
+   * Why an update or delete at `expectedVersion` matched nothing, from a
+   * statement of its own (current-version.sql): throws NOT_FOUND or a conflict
+   * naming the newest committed version. Returns (so the caller tries again)
+   * only when the row has reached the expected version since the write's
+   * snapshot was taken; versions never repeat, so that happens at most once.
+   */
+  async #missed(
+    exec: PgExecutor,
     table: EntityTable,
-    row: VersionRow | undefined,
-    column: 'new_version' | 'tombstone_version',
-    expectedVersion: number | undefined,
-  ): number {
-    const written = row?.[column];
-    if (written !== null && written !== undefined) return toNumber(written);
+    id: string,
+    expectedVersion: number,
+    attempt: number,
+  ): Promise<void> {
+    const rows = await runQuery<{ _version: unknown }>(
+      exec,
+      table.currentVersionSql,
+      [id],
+      this.#context(table, 'reading the current version of'),
+    );
     const entity = table.spec.entity;
-    if (row?.current_version === null || row?.current_version === undefined) throw recordNotFound(entity);
-    throw versionConflict(entity, expectedVersion, toNumber(row.current_version));
+    if (!rows[0]) throw recordNotFound(entity);
+    const current = toNumber(rows[0]._version);
+    if (current !== expectedVersion || attempt >= MAX_WRITE_ATTEMPTS) {
+      throw versionConflict(entity, expectedVersion, current);
+    }
+  }
+
+  /** settle-created-rows.sql: clears the tombstones of `ids`; returns the versions it corrected. */
+  async #settle(exec: PgExecutor, table: EntityTable, ids: readonly string[]): Promise<Map<string, number>> {
+    const rows = await runQuery<{ id: string; _version: unknown }>(
+      exec,
+      table.settleSql,
+      [ids, table.spec.entity],
+      this.#context(table, 'inserting'),
+    );
+    return new Map(rows.map((row) => [row.id, toNumber(row._version)]));
   }
 
   #context(table: EntityTable, verb: string, filterValues = false) {

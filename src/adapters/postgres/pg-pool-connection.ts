@@ -76,7 +76,9 @@ export class PgPoolConnection implements PgConnection {
       query: (sql, params) => run(client, sql, params, this.#nameOf(sql, params), this.target),
     };
     try {
-      await exec.query('BEGIN');
+      // Explicitly READ COMMITTED, whatever the server's default: the home's writes
+      // rely on each statement taking a new snapshot (settle-created-rows.sql).
+      await exec.query('BEGIN ISOLATION LEVEL READ COMMITTED');
       const result = await fn(exec);
       await exec.query('COMMIT');
       return result;

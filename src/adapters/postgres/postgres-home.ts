@@ -40,7 +40,8 @@ export function postgresHome(options: PostgresHomeOptions = {}): HomeStore {
     () => openConnection(resolved),
     (connection) => connection.close(),
   );
-  return new PostgresHomeStore('postgres', guard, { schema: resolved.schema });
+  // Creates go through the per-table create-row function: one round trip for row, tombstone and event.
+  return new PostgresHomeStore('postgres', guard, { schema: resolved.schema, routines: true });
 }
 
 async function openConnection(resolved: ResolvedPostgresOptions): Promise<PgPoolConnection> {

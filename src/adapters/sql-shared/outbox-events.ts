@@ -2,7 +2,7 @@ import type { ChangeEvent, ChangeOp, NewChangeEvent } from '../../contracts/chan
 import { eventIdOf } from '../../contracts/change-event.js';
 import { type LogPosition, parseOutboxPosition } from '../../contracts/log-position.js';
 import { type ColumnCodec, toNumber } from './row-values.js';
-import { assertCount, invalidArgument } from './sql-arguments.js';
+import { assertCount, assertId, invalidArgument } from './sql-arguments.js';
 
 const OPS: ReadonlySet<string> = new Set<ChangeOp>(['create', 'update', 'delete']);
 
@@ -18,14 +18,18 @@ export interface OutboxEventRow {
 }
 
 /**
- * Checks a new event (a known op, a non-negative version) and returns the
- * values every append statement binds, in order: entity, key, version, op,
- * and the payload as JSON text (null for a delete).
+ * Checks a new event (a known op, a non-negative version, a key the home can
+ * store as a record id) and returns the values every append statement binds,
+ * in order: entity, key, version, op, and the payload as JSON text (null for a delete).
  */
-export function outboxEventValues(event: NewChangeEvent): [string, string, number, ChangeOp, string | null] {
+export function outboxEventValues(
+  event: NewChangeEvent,
+  maxIdBytes: number,
+): [string, string, number, ChangeOp, string | null] {
   if (!OPS.has(event.op))
     throw invalidArgument('An outbox event has an unknown op', 'op', 'use create, update or delete');
   assertCount(event.version, 'version');
+  assertId(event.key, maxIdBytes);
   const payload = event.payload === null ? null : JSON.stringify(event.payload);
   return [event.entity, event.key, event.version, event.op, payload];
 }

@@ -12,10 +12,39 @@ export function invalidArgument(message: string, field: string, fix: string, cau
   });
 }
 
-/** Asserts a record id is a non-empty string (the id column is text in every dialect). */
-export function assertId(id: unknown): asserts id is string {
-  if (typeof id !== 'string' || id.length === 0) {
-    throw invalidArgument('A record id must be a non-empty string', 'id', 'pass the id as a string');
+/** In a `u` regex a well-formed surrogate pair is one code point, so only lone surrogates match. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Asserts a record id is one the home stores faithfully, as `PS_ERR_VALIDATION`
+ * on field `id` naming the problem (never the id): a string, not empty, with
+ * no NUL character (PostgreSQL text cannot hold one), well-formed UTF-16 (a
+ * lone surrogate would be stored as U+FFFD: another id), and at most
+ * `maxBytes` bytes in UTF-8 (the home's `maxIdBytes`).
+ *
+ * @example
+ * assertId(id, POSTGRES_MAX_ID_BYTES); // before the id reaches a statement
+ */
+export function assertId(id: unknown, maxBytes: number): asserts id is string {
+  const invalid = (problem: string, fix: string) =>
+    new PolystoreError('PS_ERR_VALIDATION', `The record id ${problem}`, { field: 'id', fix });
+  if (typeof id !== 'string') throw invalid('is not a string', 'pass the id as a string');
+  if (id.length === 0) throw invalid('is empty', 'use a non-empty id');
+  if (id.includes('\u0000')) {
+    throw invalid('contains a NUL character (U+0000), which the home cannot store', 'remove NUL characters from ids');
+  }
+  if (LONE_SURROGATE.test(id)) {
+    throw invalid(
+      'is not well-formed UTF-16 (it holds an unpaired surrogate), so the home would store a different id',
+      'build ids from whole characters; String.prototype.toWellFormed() shows the id the home would have stored',
+    );
+  }
+  const bytes = Buffer.byteLength(id, 'utf8');
+  if (bytes > maxBytes) {
+    throw invalid(
+      `is ${bytes} bytes long in UTF-8; this home stores ids of at most ${maxBytes} bytes`,
+      'use shorter ids (a hash of a long natural key, for instance)',
+    );
   }
 }
 

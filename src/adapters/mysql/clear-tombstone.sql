@@ -1,0 +1,24 @@
+-- clear-tombstone.sql: deletes the tombstone of an id just inserted
+-- (insert-row.sql) and returns its version, so the new row continues after it.
+--
+-- A DELETE is a locking read of the newest committed tombstone, including one
+-- written by a delete the insert waited for: no tombstone of this id can
+-- appear later, before this transaction commits, since nothing can delete a
+-- row that is not yet committed.
+--
+-- Locks: the tombstone if there is one. When there is none, REPEATABLE READ
+-- locks the gap where it would be until this transaction ends, so a delete of
+-- another id whose tombstone falls into that gap waits for it. (READ
+-- COMMITTED would take no gap lock, but MariaDB cannot set the isolation for
+-- one statement, and a SET per transaction would cost a round trip.) This
+-- transaction takes the gap lock last, after its row: in a transaction that
+-- writes one record, nothing it waits for can be waiting for it.
+--
+-- Placeholders:
+--   {{tombstones}}  `database`.`_ps_tombstones` (allow-listed, backtick-quoted)
+-- Parameters (positional):
+--   1  the entity name
+--   2  the row id
+-- Returns: zero or one row (version).
+DELETE FROM {{tombstones}} WHERE entity = ? AND id = ?
+RETURNING version

@@ -1,0 +1,16 @@
+-- current-version.sql: the version of a row as newly committed, read after an
+-- update or delete matched nothing, to tell "absent" from "changed since".
+--
+-- A statement of its own on purpose: under READ COMMITTED it takes a new
+-- snapshot. The write that missed may have waited for a concurrent change and
+-- then re-checked the newest row, but any sub-select of its own statement
+-- still reads the older snapshot (it would report the version the caller
+-- expected, or a row already deleted).
+--
+-- Placeholders (allow-listed, double-quoted identifiers; see ../sql-shared/sql-template.ts):
+--   {{schema}}  the home's schema
+--   {{table}}   the entity table
+-- Parameters:
+--   $1  text  the row id
+-- Returns: zero or one row (_version).
+SELECT _version FROM {{schema}}.{{table}} WHERE id = $1::text
