@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineEntity } from '../../src/index.js';
+import { defineEntity, isPolystoreError } from '../../src/index.js';
 import { HOME_VARIANTS, type HomeVariant, openWithCacheViews } from '../support/home-variants.js';
 import { describeWithServer } from '../support/servers.js';
 
@@ -29,13 +29,19 @@ const events = defineEntity({
   }),
 });
 
+const trees = defineEntity({
+  name: 'trees',
+  storage: 'document',
+  schema: z.object({ id: z.string(), body: z.unknown() }),
+});
+
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
 });
 
 async function open(variant: HomeVariant) {
-  const { db, cleanup } = await openWithCacheViews(variant, [profiles, events]);
+  const { db, cleanup } = await openWithCacheViews(variant, [profiles, events, trees]);
   cleanups.push(cleanup);
   return db;
 }
@@ -119,6 +125,24 @@ for (const variant of HOME_VARIANTS) {
       const updated = await entity.update('e1', { label: 'seen' });
       expect({ ...updated }).toEqual({ ...expected, label: 'seen', $version: 2 });
       expect(await entity.get('e1', { consistency: 'read-your-writes' })).toEqual({ ...updated });
+    });
+
+    it('takes records nested as deep as the home allows, and refuses one level deeper with a coded error', async () => {
+      const db = await open(variant);
+      // MariaDB's JSON holds 32 levels; the other homes take the model's 64. A record of scalars is depth 2.
+      const limit = variant.name === 'mariadb' ? 32 : 64;
+      const record = (depth: number) => {
+        let body: unknown = 'leaf';
+        for (let i = 0; i < depth - 2; i++) body = { n: body };
+        return { id: `d${depth}`, body };
+      };
+      const trees = db.entity('trees');
+      const deepest = await trees.create(record(limit));
+      expect(await trees.get(deepest.id, { consistency: 'strong' })).toEqual({ ...deepest });
+      expect(await trees.get(deepest.id, { consistency: 'read-your-writes' })).toEqual({ ...deepest });
+      const err = await trees.create(record(limit + 1)).catch((e: unknown) => e);
+      expect(isPolystoreError(err, 'PS_ERR_VALIDATION') && err.message).toContain(`nests deeper than ${limit} levels`);
+      expect(await trees.get(`d${limit + 1}`, { consistency: 'strong' })).toBeNull();
     });
   });
 }

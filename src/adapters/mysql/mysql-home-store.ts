@@ -38,6 +38,8 @@ const SCHEMA_LOCK_SECONDS = 60;
 export class MysqlHomeStore implements HomeStore {
   readonly driver = 'mysql';
   readonly maxIdBytes = MAX_ID_BYTES;
+  /** MariaDB's JSON functions refuse documents nested deeper than 32 levels (JSON_VALID, JSON_DEPTH). */
+  readonly maxJsonDepth = 32;
   readonly #guard: RuntimeGuard<MysqlSession>;
 
   constructor(options: ResolvedMysqlOptions) {
