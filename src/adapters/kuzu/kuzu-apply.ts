@@ -1,7 +1,8 @@
-import type { GraphFragment, GraphPropertyType, GraphValue } from '../../contracts/graph-store.js';
+import type { GraphFragment } from '../../contracts/graph-store.js';
 import type { ApplyResult, VersionedChange } from '../../contracts/view-store.js';
 import { wrapStoreError } from '../../errors/index.js';
 import { assertIdentifier, isIdentifier } from '../../runtime/identifier.js';
+import { propertyAssignments, propertyColumns, propertyEntries, ROWS } from './kuzu-columns.js';
 import { checkChanges, undeclared } from './kuzu-fragment.js';
 import { readLedger, writeLedger } from './kuzu-ledger.js';
 import { readNodeOwners, writeNodeOwners } from './kuzu-node-owners.js';
@@ -13,12 +14,8 @@ import {
   type PropertyValues,
   planNodes,
 } from './kuzu-plan.js';
-import { type KuzuSchema, kuzuType, type PropertyList, type RelTable } from './kuzu-schema.js';
-import { cypherName, type KuzuParam, type KuzuSession } from './kuzu-session.js';
-
-/** How a property travels in an encoded row (the `m<i>` field). */
-const SET = 0;
-const NULL = 1;
+import type { KuzuSchema, NodeTable, RelTable } from './kuzu-schema.js';
+import { cypherName, type KuzuSession } from './kuzu-session.js';
 
 /**
  * Applies a batch in one Kuzu transaction: reads the ledger, diffs the
@@ -46,10 +43,11 @@ export async function applyGraphChanges(
     );
     if (fresh.length > 0) {
       const diff = diffChanges(schema, fresh, ledger);
-      const nodes = planNodes(diff.nodes, await readNodeOwners(session, [...diff.nodes.keys()]));
+      const held = await readNodeOwners(session, [...diff.nodes.keys()]);
+      const nodes = planNodes(diff.nodes, held);
       await writePlan(session, schema, diff, nodes);
-      await writeNodeOwners(session, nodes.owners, nodes.ownerRemovals);
-      await writeLedger(session, scope, diff.ledger);
+      await writeNodeOwners(session, nodes.owners, new Set(held.keys()), nodes.ownerRemovals);
+      await writeLedger(session, scope, diff.ledger, new Set(ledger.keys()));
     }
     await session.run('COMMIT');
     return { applied: fresh.length, skipped: checked.length - fresh.length };
@@ -65,13 +63,14 @@ export async function applyGraphChanges(
 
 /**
  * Removals first (replaced edges, then nodes nothing refers to any more),
- * then node merges and edge creation, so a removal never undoes a write of
- * the same batch.
+ * then node writes and edge creation, so a removal never undoes a write of
+ * the same batch. Whether a node exists is known from its ownership row, so
+ * new nodes are created outright and existing ones updated by key.
  */
 async function writePlan(session: KuzuSession, schema: KuzuSchema, diff: GraphDiff, nodes: NodePlan): Promise<void> {
-  // Keyed by owner: a hash join over the edge table. Anchoring on endpoint ids
-  // (UNWIND + MATCH by id) was measured slower in Kuzu 0.11 up to 10^5 edges:
-  // it scans both node tables, and a statement per edge pays ~1 ms each.
+  // Keyed by owner: a hash join over the edge table. Anchoring on the source
+  // node's id measured the same in Kuzu 0.11 (10^4 to 10^5 edges): deleting
+  // the edges costs more than finding them.
   for (const [type, owners] of diff.edgeRemovals) {
     const rel = cypherName(assertIdentifier(type, 'edge type'));
     await session.run(`UNWIND $owners AS o MATCH ()-[e:${rel}]->() WHERE e._owner = o DELETE e`, { owners });
@@ -82,92 +81,64 @@ async function writePlan(session: KuzuSession, schema: KuzuSchema, diff: GraphDi
     await session.run(`UNWIND $ids AS id MATCH (n:${table}) WHERE n.id = id DETACH DELETE n`, { ids });
   }
   for (const [label, ids] of nodes.bare) {
-    await session.run(`UNWIND $ids AS id MERGE (n:${cypherName(assertIdentifier(label, 'node label'))} {id: id})`, {
+    await session.run(`UNWIND $ids AS id CREATE (:${cypherName(assertIdentifier(label, 'node label'))} {id: id})`, {
       ids,
     });
   }
-  for (const [label, written] of nodes.writes) {
-    // A label only the ledger still holds may have been declared by an earlier process only.
-    const table = schema.nodes.get(label);
-    if (!table) throw undeclared('node label', label);
-    await mergeNodes(session, label, table.properties, written);
-  }
+  for (const [label, written] of nodes.creates) await writeNodes(session, nodeTable(schema, label), written, false);
+  for (const [label, written] of nodes.updates) await writeNodes(session, nodeTable(schema, label), written, true);
   for (const [type, edges] of diff.edgeCreates) {
     if (edges.length > 0) await createEdges(session, schema.edges.get(type)!, edges);
   }
 }
 
-/**
- * Merges nodes of one label and sets every property: the values come from
- * all the node's listings at once, and a property no listing gives is null.
- */
-async function mergeNodes(
+function nodeTable(schema: KuzuSchema, label: string): NodeTable {
+  // A label only the ledger still holds may have been declared by an earlier process only.
+  const table = schema.nodes.get(label);
+  if (!table) throw undeclared('node label', label);
+  return table;
+}
+
+/** Creates nodes, or updates existing ones, setting every property (one no listing gives is null). */
+async function writeNodes(
   session: KuzuSession,
-  label: string,
-  properties: PropertyList,
+  table: NodeTable,
   nodes: ReadonlyMap<string, PropertyValues>,
+  existing: boolean,
 ): Promise<void> {
-  const table = cypherName(label);
-  if (properties.length === 0) {
-    await session.run(`UNWIND $ids AS id MERGE (n:${table} {id: id})`, { ids: [...nodes.keys()] });
-    return;
-  }
-  const rows = [...nodes].map(([id, values]) => ({ id, ...encodeProperties(properties, values, NULL) }));
-  const assignments = properties.map(([name, type], i) => {
-    const column = `n.${cypherName(name)}`;
-    return `${column} = ${decode(i, type, column)}`;
+  const label = cypherName(table.label);
+  const assignments = propertyAssignments(table.properties, 'n');
+  if (assignments.length === 0 && existing) return;
+  const target = existing
+    ? `WITH i, $ids[i] AS id MATCH (n:${label}) WHERE n.id = id`
+    : `CREATE (n:${label} {id: $ids[i]})`;
+  const set = assignments.length > 0 ? ` SET ${assignments.join(', ')}` : '';
+  await session.run(`${ROWS} ${target}${set}`, {
+    ids: [...nodes.keys()],
+    ...propertyColumns(table.properties, [...nodes.values()]),
   });
-  await session.run(`UNWIND $rows AS r MERGE (n:${table} {id: r.id}) SET ${assignments.join(', ')}`, { rows });
 }
 
 /**
- * Creates edges. Endpoints are looked up with MERGE: in Kuzu 0.11 `UNWIND` +
- * `MATCH (a {id: r.f}), (b {id: r.t})` plans a cross product of both node
- * tables, while MERGE probes a hash join. Every endpoint was merged just
- * before with unique ids, so these MERGEs never create: MERGE creating the
- * same new node from several rows of one UNWIND binds edges to wrong nodes.
- * (`COPY ... FROM (subquery)` resolves ids through the index but makes each
- * COMMIT several times slower.)
+ * Creates edges between endpoints that exist (each was written just before
+ * or is held by its ownership row), matching each endpoint by id in its own
+ * step so Kuzu 0.11 plans hash joins rather than a cross product of both
+ * node tables (or MERGE, which costs as much).
  */
 async function createEdges(session: KuzuSession, table: RelTable, edges: readonly EdgeRow[]): Promise<void> {
-  const rows = edges.map((edge) => ({
-    f: edge.from,
-    t: edge.to,
-    o: edge.owner,
-    ...encodeProperties(table.properties, edge.properties, NULL),
-  }));
-  const properties = table.properties.map(([name, type], i) => `, ${cypherName(name)}: ${decode(i, type, 'NULL')}`);
   await session.run(
-    `UNWIND $rows AS r MERGE (a:${cypherName(table.from)} {id: r.f}) MERGE (b:${cypherName(table.to)} {id: r.t}) ` +
-      `CREATE (a)-[:${cypherName(table.type)} {_owner: r.o${properties.join('')}}]->(b)`,
-    { rows },
+    `${ROWS} WITH i, $ids[i] AS f, $to[i] AS t ` +
+      `MATCH (a:${cypherName(table.from)}) WHERE a.id = f WITH a, i, t ` +
+      `MATCH (b:${cypherName(table.to)}) WHERE b.id = t ` +
+      `CREATE (a)-[:${cypherName(table.type)} {_owner: $owner[i]${propertyEntries(table.properties)}}]->(b)`,
+    {
+      ids: edges.map((edge) => edge.from),
+      to: edges.map((edge) => edge.to),
+      owner: edges.map((edge) => edge.owner),
+      ...propertyColumns(
+        table.properties,
+        edges.map((edge) => edge.properties),
+      ),
+    },
   );
-}
-
-/** Castable stand-ins for null and absent values: Kuzu may evaluate every CASE branch. */
-const PLACEHOLDER: Record<GraphPropertyType, string> = { string: '', int64: '0', double: '0', boolean: 'false' };
-
-/**
- * Encodes properties as strings plus a marker. The driver infers a list's
- * element type from its first element, so mixing `10` (INT64) and `2.5`
- * (DOUBLE) or a null in one list parameter silently corrupts values; every
- * row therefore carries the same field types and Cypher casts them back.
- */
-function encodeProperties(
-  properties: PropertyList,
-  values: Readonly<PropertyValues>,
-  absent: number,
-): Record<string, KuzuParam> {
-  const row: Record<string, KuzuParam> = {};
-  properties.forEach(([name, type], i) => {
-    const value: GraphValue | undefined = values[name];
-    row[`v${i}`] = value === null || value === undefined ? PLACEHOLDER[type] : String(value);
-    row[`m${i}`] = value === undefined ? absent : value === null ? NULL : SET;
-  });
-  return row;
-}
-
-function decode(i: number, type: GraphPropertyType, otherwise: string): string {
-  const value = type === 'string' ? `r.v${i}` : `CAST(r.v${i} AS ${kuzuType(type)})`;
-  return `CASE r.m${i} WHEN ${SET} THEN ${value} WHEN ${NULL} THEN NULL ELSE ${otherwise} END`;
 }

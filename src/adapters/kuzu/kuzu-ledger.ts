@@ -1,6 +1,7 @@
 import type { GraphValue } from '../../contracts/graph-store.js';
 import type { VersionEntry } from '../../contracts/view-store.js';
 import { PolystoreError } from '../../errors/index.js';
+import { ROWS } from './kuzu-columns.js';
 import { NODE_OWNERS_DDL, type NodeProperties } from './kuzu-node-owners.js';
 import { cypherName, type KuzuSession } from './kuzu-session.js';
 
@@ -73,19 +74,34 @@ export async function readLedger(session: KuzuSession, keys: readonly string[]):
   return entries;
 }
 
-export async function writeLedger(session: KuzuSession, scope: string, writes: readonly LedgerWrite[]): Promise<void> {
-  if (writes.length === 0) return;
-  const rows = writes.map((write) => ({
-    k: write.k,
-    s: scope,
-    v: write.version,
-    d: write.owned === undefined,
-    o: write.owned === undefined ? '' : JSON.stringify(write.owned),
-  }));
-  await session.run(
-    `UNWIND $rows AS r MERGE (v:${LEDGER} {k: r.k}) SET v.scope = r.s, v.version = r.v, v.deleted = r.d, v.owned = r.o`,
-    { rows },
-  );
+/** Updates the entries that exist by key and creates the others (see kuzu-columns for the statement shape). */
+export async function writeLedger(
+  session: KuzuSession,
+  scope: string,
+  writes: readonly LedgerWrite[],
+  existing: ReadonlySet<string>,
+): Promise<void> {
+  const columns = (rows: readonly LedgerWrite[]) => ({
+    ids: rows.map((write) => write.k),
+    version: rows.map((write) => write.version),
+    deleted: rows.map((write) => write.owned === undefined),
+    owned: rows.map((write) => (write.owned === undefined ? '' : JSON.stringify(write.owned))),
+  });
+  const updates = writes.filter((write) => existing.has(write.k));
+  const creates = writes.filter((write) => !existing.has(write.k));
+  if (updates.length > 0) {
+    await session.run(
+      `${ROWS} WITH i, $ids[i] AS key MATCH (v:${LEDGER}) WHERE v.k = key ` +
+        'SET v.version = $version[i], v.deleted = $deleted[i], v.owned = $owned[i]',
+      columns(updates),
+    );
+  }
+  if (creates.length > 0) {
+    await session.run(
+      `${ROWS} CREATE (:${LEDGER} {k: $ids[i], scope: $scope, version: $version[i], deleted: $deleted[i], owned: $owned[i]})`,
+      { ...columns(creates), scope },
+    );
+  }
 }
 
 export async function listLedger(session: KuzuSession, scope: string): Promise<VersionEntry[]> {

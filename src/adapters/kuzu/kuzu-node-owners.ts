@@ -1,4 +1,5 @@
 import type { GraphValue } from '../../contracts/graph-store.js';
+import { ROWS } from './kuzu-columns.js';
 import { cypherName, type KuzuSession } from './kuzu-session.js';
 
 /**
@@ -44,19 +45,36 @@ export async function readNodeOwners(session: KuzuSession, keys: readonly string
   return owners;
 }
 
+/** Deletes, updates by key and creates ownership rows (see kuzu-columns for the statement shape). */
 export async function writeNodeOwners(
   session: KuzuSession,
   writes: ReadonlyMap<string, NodeOwners>,
+  existing: ReadonlySet<string>,
   removals: readonly string[],
 ): Promise<void> {
   if (removals.length > 0) {
     await session.run(`UNWIND $keys AS key MATCH (v:${NODE_OWNERS}) WHERE v.k = key DELETE v`, { keys: [...removals] });
   }
-  if (writes.size === 0) return;
-  const rows = [...writes].map(([k, owners]) => ({ k, r: owners.refs, l: JSON.stringify(owners.listings) }));
-  await session.run(`UNWIND $rows AS r MERGE (v:${NODE_OWNERS} {k: r.k}) SET v.refs = r.r, v.listings = r.l`, {
-    rows,
+  const rows = [...writes];
+  const columns = (part: typeof rows) => ({
+    ids: part.map(([k]) => k),
+    refs: part.map(([, owners]) => owners.refs),
+    listings: part.map(([, owners]) => JSON.stringify(owners.listings)),
   });
+  const updates = rows.filter(([k]) => existing.has(k));
+  const creates = rows.filter(([k]) => !existing.has(k));
+  if (updates.length > 0) {
+    await session.run(
+      `${ROWS} WITH i, $ids[i] AS key MATCH (v:${NODE_OWNERS}) WHERE v.k = key SET v.refs = $refs[i], v.listings = $listings[i]`,
+      columns(updates),
+    );
+  }
+  if (creates.length > 0) {
+    await session.run(
+      `${ROWS} CREATE (:${NODE_OWNERS} {k: $ids[i], refs: $refs[i], listings: $listings[i]})`,
+      columns(creates),
+    );
+  }
 }
 
 /**

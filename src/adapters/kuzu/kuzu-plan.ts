@@ -154,9 +154,11 @@ function nodeChange(diff: GraphDiff, label: string, id: string): NodeChange {
 export interface NodePlan {
   /** Nodes nothing refers to any more, by label. */
   readonly removals: Map<string, string[]>;
-  /** Nodes to merge with their whole property set (absent = null), by label then id. */
-  readonly writes: Map<string, Map<string, PropertyValues>>;
-  /** New nodes with no properties: merging their id is enough. */
+  /** Existing nodes whose listings changed, with their whole property set (absent = null), by label then id. */
+  readonly updates: Map<string, Map<string, PropertyValues>>;
+  /** New nodes with properties, by label then id. */
+  readonly creates: Map<string, Map<string, PropertyValues>>;
+  /** New nodes without properties, by label. */
   readonly bare: Map<string, string[]>;
   readonly owners: Map<string, NodeOwners>;
   readonly ownerRemovals: string[];
@@ -170,7 +172,8 @@ export interface NodePlan {
 export function planNodes(changes: ReadonlyMap<string, NodeChange>, held: ReadonlyMap<string, NodeOwners>): NodePlan {
   const plan: NodePlan = {
     removals: new Map(),
-    writes: new Map(),
+    updates: new Map(),
+    creates: new Map(),
     bare: new Map(),
     owners: new Map(),
     ownerRemovals: [],
@@ -195,8 +198,9 @@ export function planNodes(changes: ReadonlyMap<string, NodeChange>, held: Readon
     plan.owners.set(key, { refs, listings: sorted });
     if (before && change.listings.size === 0) continue;
     const properties = resolveProperties(sorted);
-    if (!before && Object.keys(properties).length === 0) getOrCreate(plan.bare, change.label, () => []).push(change.id);
-    else getOrCreate(plan.writes, change.label, () => new Map()).set(change.id, properties);
+    if (before) getOrCreate(plan.updates, change.label, () => new Map()).set(change.id, properties);
+    else if (Object.keys(properties).length === 0) getOrCreate(plan.bare, change.label, () => []).push(change.id);
+    else getOrCreate(plan.creates, change.label, () => new Map()).set(change.id, properties);
   }
   return plan;
 }
