@@ -52,6 +52,8 @@ export function diffChanges(
     diffListings(diff, change.k, before.n, after.n);
     diff.ledger.push({ k: change.k, version: change.version, owned: change.fragment === null ? undefined : after });
   }
+  // An edge replaced by one to the same endpoint leaves that node as it was.
+  for (const [key, change] of diff.nodes) if (change.refs === 0 && change.listings.size === 0) diff.nodes.delete(key);
   return diff;
 }
 
