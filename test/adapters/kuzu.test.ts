@@ -103,4 +103,31 @@ describe('kuzu store', () => {
       await ctx.cleanup();
     }
   });
+
+  it('refuses a database whose ledger predates node ownership, naming the fix', async () => {
+    const dir = await tempDir('polystore-kuzu-');
+    const path = join(dir.path, 'graph.kuzu');
+    try {
+      // What an earlier version of the store left: ledger rows that list owned edges by type only.
+      const kuzu = (await import('kuzu')).default;
+      const database = new kuzu.Database(path);
+      const connection = new kuzu.Connection(database);
+      for (const statement of [
+        'CREATE NODE TABLE _PsVersion(k STRING, scope STRING, version INT64, deleted BOOLEAN, owned STRING, PRIMARY KEY(k))',
+        `CREATE (:_PsVersion {k: 'orders/o1', scope: 'orders', version: 1, deleted: false, owned: '{"nodes":[],"edges":["PLACED"]}'})`,
+      ]) {
+        const results = await connection.query(statement);
+        for (const result of Array.isArray(results) ? results : [results]) result.close();
+      }
+      await connection.close();
+      await database.close();
+      const store = kuzuStore({ path });
+      const error = await store.ready().catch((err: unknown) => err);
+      await store.close();
+      expect(isPolystoreError(error, 'PS_ERR_STORE_UNAVAILABLE')).toBe(true);
+      expect((error as Error & { fix?: string }).fix).toContain('check --repair');
+    } finally {
+      await dir.cleanup();
+    }
+  });
 });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GraphFragment, GraphSchemaSpec, GraphStore } from '../../src/contracts/graph-store.js';
 import type { VersionedChange } from '../../src/contracts/view-store.js';
 import { isPolystoreError } from '../../src/errors/index.js';
+import { describeGraphOwnership } from './graph-ownership-contract.js';
 
 export interface GraphContractContext {
   readonly store: GraphStore;
@@ -88,6 +89,7 @@ async function seed(store: GraphStore): Promise<void> {
  * store per test (its own temp dir or namespace).
  */
 export function describeGraphContract(name: string, make: () => Promise<GraphContractContext>): void {
+  describeGraphOwnership(name, make);
   describe(`graph store contract: ${name}`, () => {
     let ctx: GraphContractContext;
 
@@ -171,14 +173,18 @@ export function describeGraphContract(name: string, make: () => Promise<GraphCon
         skipped: 0,
       });
       const owned = 'MATCH (u:User {id: $id}) OPTIONAL MATCH (u)-[e]->() RETURN u.id AS id, count(e) AS edges';
-      expect(await ctx.store.query(owned, { id: 'u1' })).toEqual([{ id: 'u1', edges: 0 }]);
+      // u1 was only an endpoint of o1's edges: nothing refers to it any more. p3, bought by u4 too, stays.
+      expect(await ctx.store.query(owned, { id: 'u1' })).toEqual([]);
       expect(await ctx.store.query('MATCH (o:`Order` {id: $id}) RETURN o.id AS id', { id: 'o1' })).toEqual([]);
+      expect(await ctx.store.query('MATCH (p:Product {id: $id}) RETURN p.name AS name', { id: 'p3' })).toEqual([
+        { name: 'Product p3' },
+      ]);
 
       expect(
         await ctx.store.applyIfNewer('orders', [{ key: 'o1', version: 1, value: orderFragment('o1', 'u1', ['p1']) }]),
       ).toEqual({ applied: 0, skipped: 1 });
       expect(await ctx.store.query('MATCH (o:`Order` {id: $id}) RETURN o.id AS id', { id: 'o1' })).toEqual([]);
-      expect(await ctx.store.query(owned, { id: 'u1' })).toEqual([{ id: 'u1', edges: 0 }]);
+      expect(await ctx.store.query(owned, { id: 'u1' })).toEqual([]);
 
       // A newer upsert brings the key back.
       await ctx.store.applyIfNewer('orders', [{ key: 'o1', version: 3, value: orderFragment('o1', 'u1', ['p1']) }]);
@@ -314,6 +320,21 @@ export function describeGraphContract(name: string, make: () => Promise<GraphCon
       }
       expect(await ctx.store.listVersions('orders')).toEqual([]);
       expect(await ctx.store.query('MATCH (n) RETURN count(*) AS n')).toEqual([{ n: 0 }]);
+    });
+
+    it('refuses a Cypher parameter that is not a GraphValue, naming it', async () => {
+      await seed(ctx.store);
+      for (const p of [{ id: 'p1' }, ['p1'], undefined, 10n]) {
+        const error = await ctx.store
+          .query('MATCH (n:Product) WHERE n.id = $p RETURN n.id AS id', { p } as never)
+          .catch((err: unknown) => err);
+        expect(isPolystoreError(error, 'PS_ERR_INVALID_ARGUMENT')).toBe(true);
+        expect(error).toMatchObject({ field: 'p', message: expect.stringContaining('"p"') });
+        expect((error as Error).message).not.toContain('p1');
+      }
+      expect(await ctx.store.query('MATCH (n:Product {id: $p}) RETURN n.id AS id', { p: 'p1' })).toEqual([
+        { id: 'p1' },
+      ]);
     });
 
     it('refuses use after close', async () => {

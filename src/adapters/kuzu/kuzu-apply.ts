@@ -1,21 +1,28 @@
-import type { GraphFragment, GraphPropertyType, GraphValue } from '../../contracts/graph-store.js';
+import type { GraphFragment } from '../../contracts/graph-store.js';
 import type { ApplyResult, VersionedChange } from '../../contracts/view-store.js';
 import { wrapStoreError } from '../../errors/index.js';
 import { assertIdentifier, isIdentifier } from '../../runtime/identifier.js';
-import { checkChanges, type EdgeRow, type GraphPlan, type PropertyValues, planChanges } from './kuzu-fragment.js';
+import { propertyAssignments, propertyColumns, propertyEntries, ROWS } from './kuzu-columns.js';
+import { checkChanges, undeclared } from './kuzu-fragment.js';
 import { readLedger, writeLedger } from './kuzu-ledger.js';
-import { type KuzuSchema, kuzuType, type PropertyList, type RelTable } from './kuzu-schema.js';
-import { cypherName, type KuzuParam, type KuzuSession } from './kuzu-session.js';
-
-/** How a property travels in an encoded row (the `m<i>` field). */
-const SET = 0;
-const NULL = 1;
-const KEEP = 2;
+import { readNodeOwners, writeNodeOwners } from './kuzu-node-owners.js';
+import {
+  diffChanges,
+  type EdgeRow,
+  type GraphDiff,
+  type NodePlan,
+  type PropertyValues,
+  planNodes,
+} from './kuzu-plan.js';
+import type { KuzuSchema, NodeTable, RelTable } from './kuzu-schema.js';
+import { cypherName, type KuzuSession } from './kuzu-session.js';
 
 /**
- * Applies a batch in one Kuzu transaction: reads the ledger, plans the
- * changes that are newer, writes them with one UNWIND statement per label or
- * edge type, and records the new versions. Rolls back on any error.
+ * Applies a batch in one Kuzu transaction: reads the ledger, diffs the
+ * changes that are newer against what their owners held, reads the
+ * ownership rows of the nodes they touch, writes with one UNWIND statement
+ * per label or edge type, and records the new versions and ownership. Rolls
+ * back on any error.
  */
 export async function applyGraphChanges(
   session: KuzuSession,
@@ -35,9 +42,12 @@ export async function applyGraphChanges(
       (change) => change.version > (ledger.get(change.k)?.version ?? Number.NEGATIVE_INFINITY),
     );
     if (fresh.length > 0) {
-      const plan = planChanges(fresh, ledger);
-      await writePlan(session, schema, plan);
-      await writeLedger(session, scope, plan.ledger);
+      const diff = diffChanges(schema, fresh, ledger);
+      const held = await readNodeOwners(session, [...diff.nodes.keys()]);
+      const nodes = planNodes(diff.nodes, held);
+      await writePlan(session, schema, diff, nodes);
+      await writeNodeOwners(session, nodes.owners, new Set(held.keys()), nodes.ownerRemovals);
+      await writeLedger(session, scope, diff.ledger, new Set(ledger.keys()));
     }
     await session.run('COMMIT');
     return { applied: fresh.length, skipped: checked.length - fresh.length };
@@ -51,104 +61,84 @@ export async function applyGraphChanges(
   }
 }
 
-async function writePlan(session: KuzuSession, schema: KuzuSchema, plan: GraphPlan): Promise<void> {
-  // Keyed by owner: a hash join over the edge table, far cheaper in Kuzu 0.11
-  // than anchoring on the source node (UNWIND + MATCH by id scans the node table).
-  for (const [type, owners] of plan.edgeRemovals) {
+/**
+ * Removals first (replaced edges, then nodes nothing refers to any more),
+ * then node writes and edge creation, so a removal never undoes a write of
+ * the same batch. Whether a node exists is known from its ownership row, so
+ * new nodes are created outright and existing ones updated by key.
+ */
+async function writePlan(session: KuzuSession, schema: KuzuSchema, diff: GraphDiff, nodes: NodePlan): Promise<void> {
+  // Keyed by owner: a hash join over the edge table. Anchoring on the source
+  // node's id measured the same in Kuzu 0.11 (10^4 to 10^5 edges): deleting
+  // the edges costs more than finding them.
+  for (const [type, owners] of diff.edgeRemovals) {
     const rel = cypherName(assertIdentifier(type, 'edge type'));
     await session.run(`UNWIND $owners AS o MATCH ()-[e:${rel}]->() WHERE e._owner = o DELETE e`, { owners });
   }
-  for (const [label, ids] of plan.nodeRemovals) {
+  for (const [label, ids] of nodes.removals) {
     const table = cypherName(assertIdentifier(label, 'node label'));
-    await session.run(`UNWIND $ids AS id MATCH (n:${table}) WHERE n.id = id DETACH DELETE n`, { ids: [...ids] });
+    // Ownership counts every edge applied through the ledger, so only an edge written through query() can be detached.
+    await session.run(`UNWIND $ids AS id MATCH (n:${table}) WHERE n.id = id DETACH DELETE n`, { ids });
   }
-  for (const [label, nodes] of plan.nodeUpserts) {
-    // checkChanges rejected undeclared labels; edge endpoints use declared labels.
-    await mergeNodes(session, label, schema.nodes.get(label)!.properties, nodes);
-  }
-  for (const [type, edges] of plan.edgeCreates) {
-    await createEdges(session, schema.edges.get(type)!, edges);
-  }
-}
-
-/**
- * Merges nodes of one label. Bare endpoints only need to exist; nodes with
- * properties overwrite the properties they carry and keep the others, so an
- * order that mentions a product never erases the product's name.
- */
-async function mergeNodes(
-  session: KuzuSession,
-  label: string,
-  properties: PropertyList,
-  nodes: ReadonlyMap<string, PropertyValues>,
-): Promise<void> {
-  const table = cypherName(label);
-  const bare: string[] = [];
-  const rows: Record<string, KuzuParam>[] = [];
-  for (const [id, values] of nodes) {
-    if (Object.keys(values).length === 0) bare.push(id);
-    else rows.push({ id, ...encodeProperties(properties, values, KEEP) });
-  }
-  if (bare.length > 0) {
-    await session.run(`UNWIND $ids AS id MERGE (n:${table} {id: id})`, { ids: bare });
-  }
-  if (rows.length > 0) {
-    const assignments = properties.map(([name, type], i) => {
-      const column = `n.${cypherName(name)}`;
-      return `${column} = ${decode(i, type, column)}`;
+  for (const [label, ids] of nodes.bare) {
+    await session.run(`UNWIND $ids AS id CREATE (:${cypherName(assertIdentifier(label, 'node label'))} {id: id})`, {
+      ids,
     });
-    await session.run(`UNWIND $rows AS r MERGE (n:${table} {id: r.id}) SET ${assignments.join(', ')}`, { rows });
+  }
+  for (const [label, written] of nodes.creates) await writeNodes(session, nodeTable(schema, label), written, false);
+  for (const [label, written] of nodes.updates) await writeNodes(session, nodeTable(schema, label), written, true);
+  for (const [type, edges] of diff.edgeCreates) {
+    if (edges.length > 0) await createEdges(session, schema.edges.get(type)!, edges);
   }
 }
 
+function nodeTable(schema: KuzuSchema, label: string): NodeTable {
+  // A label only the ledger still holds may have been declared by an earlier process only.
+  const table = schema.nodes.get(label);
+  if (!table) throw undeclared('node label', label);
+  return table;
+}
+
+/** Creates nodes, or updates existing ones, setting every property (one no listing gives is null). */
+async function writeNodes(
+  session: KuzuSession,
+  table: NodeTable,
+  nodes: ReadonlyMap<string, PropertyValues>,
+  existing: boolean,
+): Promise<void> {
+  const label = cypherName(table.label);
+  const assignments = propertyAssignments(table.properties, 'n');
+  if (assignments.length === 0 && existing) return;
+  const target = existing
+    ? `WITH i, $ids[i] AS id MATCH (n:${label}) WHERE n.id = id`
+    : `CREATE (n:${label} {id: $ids[i]})`;
+  const set = assignments.length > 0 ? ` SET ${assignments.join(', ')}` : '';
+  await session.run(`${ROWS} ${target}${set}`, {
+    ids: [...nodes.keys()],
+    ...propertyColumns(table.properties, [...nodes.values()]),
+  });
+}
+
 /**
- * Creates edges. Endpoints are looked up with MERGE: in Kuzu 0.11 `UNWIND` +
- * `MATCH (a {id: r.f}), (b {id: r.t})` plans a cross product of both node
- * tables, while MERGE probes a hash join. Every endpoint was merged just
- * before with unique ids, so these MERGEs never create: MERGE creating the
- * same new node from several rows of one UNWIND binds edges to wrong nodes.
- * (`COPY ... FROM (subquery)` resolves ids through the index but makes each
- * COMMIT several times slower.)
+ * Creates edges between endpoints that exist (each was written just before
+ * or is held by its ownership row), matching each endpoint by id in its own
+ * step so Kuzu 0.11 plans hash joins rather than a cross product of both
+ * node tables (or MERGE, which costs as much).
  */
 async function createEdges(session: KuzuSession, table: RelTable, edges: readonly EdgeRow[]): Promise<void> {
-  const rows = edges.map((edge) => ({
-    f: edge.from,
-    t: edge.to,
-    o: edge.owner,
-    ...encodeProperties(table.properties, edge.properties, NULL),
-  }));
-  const properties = table.properties.map(([name, type], i) => `, ${cypherName(name)}: ${decode(i, type, 'NULL')}`);
   await session.run(
-    `UNWIND $rows AS r MERGE (a:${cypherName(table.from)} {id: r.f}) MERGE (b:${cypherName(table.to)} {id: r.t}) ` +
-      `CREATE (a)-[:${cypherName(table.type)} {_owner: r.o${properties.join('')}}]->(b)`,
-    { rows },
+    `${ROWS} WITH i, $ids[i] AS f, $to[i] AS t ` +
+      `MATCH (a:${cypherName(table.from)}) WHERE a.id = f WITH a, i, t ` +
+      `MATCH (b:${cypherName(table.to)}) WHERE b.id = t ` +
+      `CREATE (a)-[:${cypherName(table.type)} {_owner: $owner[i]${propertyEntries(table.properties)}}]->(b)`,
+    {
+      ids: edges.map((edge) => edge.from),
+      to: edges.map((edge) => edge.to),
+      owner: edges.map((edge) => edge.owner),
+      ...propertyColumns(
+        table.properties,
+        edges.map((edge) => edge.properties),
+      ),
+    },
   );
-}
-
-/** Castable stand-ins for null and absent values: Kuzu may evaluate every CASE branch. */
-const PLACEHOLDER: Record<GraphPropertyType, string> = { string: '', int64: '0', double: '0', boolean: 'false' };
-
-/**
- * Encodes properties as strings plus a marker. The driver infers a list's
- * element type from its first element, so mixing `10` (INT64) and `2.5`
- * (DOUBLE) or a null in one list parameter silently corrupts values; every
- * row therefore carries the same field types and Cypher casts them back.
- */
-function encodeProperties(
-  properties: PropertyList,
-  values: Readonly<PropertyValues>,
-  absent: number,
-): Record<string, KuzuParam> {
-  const row: Record<string, KuzuParam> = {};
-  properties.forEach(([name, type], i) => {
-    const value: GraphValue | undefined = values[name];
-    row[`v${i}`] = value === null || value === undefined ? PLACEHOLDER[type] : String(value);
-    row[`m${i}`] = value === undefined ? absent : value === null ? NULL : SET;
-  });
-  return row;
-}
-
-function decode(i: number, type: GraphPropertyType, otherwise: string): string {
-  const value = type === 'string' ? `r.v${i}` : `CAST(r.v${i} AS ${kuzuType(type)})`;
-  return `CASE r.m${i} WHEN ${SET} THEN ${value} WHEN ${NULL} THEN NULL ELSE ${otherwise} END`;
 }

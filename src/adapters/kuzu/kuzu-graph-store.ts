@@ -1,9 +1,10 @@
 import type { GraphFragment, GraphSchemaSpec, GraphStore, GraphValue } from '../../contracts/graph-store.js';
 import type { ApplyResult, VersionEntry, VersionedChange } from '../../contracts/view-store.js';
 import { PolystoreError, wrapStoreError } from '../../errors/index.js';
+import { isIdentifier } from '../../runtime/identifier.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
 import { applyGraphChanges } from './kuzu-apply.js';
-import { assertScope, LEDGER_DDL, listLedger } from './kuzu-ledger.js';
+import { assertScope, listLedger, openBookkeeping } from './kuzu-ledger.js';
 import { EMPTY_SCHEMA, ensureKuzuSchema, type KuzuSchema } from './kuzu-schema.js';
 import { KuzuSession, toPlainValue } from './kuzu-session.js';
 
@@ -81,7 +82,11 @@ class KuzuGraphStore implements GraphStore {
    * aggregates become numbers when exact). Meant for reads: a write here
    * bypasses the version ledger and is lost on the next replay of its owner.
    */
-  query<R = Record<string, unknown>>(cypher: string, params: Readonly<Record<string, GraphValue>> = {}): Promise<R[]> {
+  async query<R = Record<string, unknown>>(
+    cypher: string,
+    params: Readonly<Record<string, GraphValue>> = {},
+  ): Promise<R[]> {
+    checkParams(params);
     return this.#guard.run(async (session) => {
       try {
         const rows = await session.runOnce(cypher, { ...params });
@@ -95,10 +100,38 @@ class KuzuGraphStore implements GraphStore {
   }
 }
 
+/**
+ * Only GraphValues reach the engine: the driver turns an object into a
+ * STRUCT (or a list into a LIST) that compares unequal to every property, so
+ * such a query would silently return no rows.
+ */
+function checkParams(params: Readonly<Record<string, unknown>>): void {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', 'Cypher parameters must be an object of named values', {
+      field: 'params',
+      fix: 'pass e.g. { id: "u1" } and refer to it as $id',
+    });
+  }
+  for (const [name, value] of Object.entries(params)) {
+    const scalar =
+      value === null || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number';
+    if (scalar) continue;
+    const shown = isIdentifier(name) ? `"${name}"` : '(a name that is not an identifier)';
+    throw new PolystoreError(
+      'PS_ERR_INVALID_ARGUMENT',
+      `The Cypher parameter ${shown} is not a string, number, boolean or null`,
+      {
+        field: isIdentifier(name) ? name : 'params',
+        fix: 'pass one parameter per scalar value (e.g. $minPrice, $maxPrice instead of an object)',
+      },
+    );
+  }
+}
+
 async function openSession(path: string): Promise<KuzuSession> {
   const session = await KuzuSession.open(path);
   try {
-    await session.runOnce(LEDGER_DDL);
+    await openBookkeeping(session);
     return session;
   } catch (err) {
     await session.close().catch(() => undefined);
