@@ -138,12 +138,20 @@ export class SplitDeployment {
   }
 }
 
-/** Polls `diff` until the view equals the home or `timeoutMs` passes; returns the last comparison. */
+/**
+ * Polls `diff` until the view equals the home or `timeoutMs` passes; returns the last comparison.
+ * A store that fails while it reconnects (a Redis just restarted) is asked again; past the
+ * deadline its error is thrown.
+ */
 export async function converged(diff: () => Promise<ViewDiff>, timeoutMs: number): Promise<ViewDiff> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const last = await diff();
-    if (clean(last) || Date.now() > deadline) return last;
+    try {
+      const last = await diff();
+      if (clean(last) || Date.now() > deadline) return last;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
