@@ -1,5 +1,6 @@
 import { type RebuildTarget, rebuildView } from '../checker/rebuild-view.js';
 import type { HomeStore } from '../contracts/home-store.js';
+import type { LogPosition } from '../contracts/log-position.js';
 import type { DataLoss, ViewStoreBase } from '../contracts/view-store.js';
 import { describeError, type Logger } from '../runtime/logger.js';
 import { backoffDelay, type RetryPolicy } from '../runtime/retry-policy.js';
@@ -24,11 +25,17 @@ export class DataLossRecovery {
   #stopped = true;
   readonly #wakers = new Set<() => void>();
 
+  /**
+   * `handledThrough` reads a view's durable progress: a store whose views never
+   * handled anything (a new key prefix) lost nothing, and its first build from
+   * the home is reported as such, not as a data loss.
+   */
   constructor(
     private readonly home: HomeStore,
     targets: readonly RebuildTarget[],
     private readonly retry: RetryPolicy,
     private readonly logger: Logger,
+    private readonly handledThrough: (view: string) => Promise<LogPosition | null>,
   ) {
     for (const target of targets) {
       if (typeof target.store.onDataLoss !== 'function') continue;
@@ -67,11 +74,7 @@ export class DataLossRecovery {
   #enqueue(store: ViewStoreBase<unknown>, targets: readonly RebuildTarget[], loss: DataLoss): void {
     if (this.#stopped) return;
     for (const { view } of targets) this.#waiting.add(view.name);
-    this.logger.warn(
-      { views: targets.map((t) => t.view.name), store: store.driver, loss: loss.id },
-      'a view store lost its data; rebuilding its views from the home',
-    );
-    const queued = (this.#queues.get(store) ?? Promise.resolve()).then(() => this.#rebuild(targets, loss));
+    const queued = (this.#queues.get(store) ?? Promise.resolve()).then(() => this.#rebuild(store, targets, loss));
     this.#queues.set(store, queued);
     void queued.finally(() => {
       if (this.#queues.get(store) !== queued) return;
@@ -80,7 +83,17 @@ export class DataLossRecovery {
     });
   }
 
-  async #rebuild(targets: readonly RebuildTarget[], loss: DataLoss): Promise<void> {
+  async #rebuild(store: ViewStoreBase<unknown>, targets: readonly RebuildTarget[], loss: DataLoss): Promise<void> {
+    const views = targets.map((t) => t.view.name);
+    const progress = await Promise.all(views.map((view) => this.handledThrough(view).catch(() => undefined)));
+    if (progress.every((through) => through === null)) {
+      this.logger.info({ views, store: store.driver }, 'a new view store: building its views from the home');
+    } else {
+      this.logger.warn(
+        { views, store: store.driver, loss: loss.id },
+        'a view store lost its data; rebuilding its views from the home',
+      );
+    }
     for (let attempt = 1; !this.#stopped; attempt++) {
       try {
         let written = 0;

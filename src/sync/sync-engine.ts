@@ -119,7 +119,7 @@ export class SyncEngine {
         }),
       );
     }
-    this.#recovery = new DataLossRecovery(home, views, retry, logger);
+    this.#recovery = new DataLossRecovery(home, views, retry, logger, (view) => this.#tracker.through(view));
     this.#tracker = new ProgressTracker(log, this.#relay, logger);
   }
 

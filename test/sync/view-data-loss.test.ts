@@ -3,7 +3,14 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { postgresHome } from '../../src/adapters/postgres/index.js';
 import { redisStore } from '../../src/adapters/redis/index.js';
-import { cacheView, createPolystore, type DataLoss, type KeyValueStore, silentLogger } from '../../src/index.js';
+import {
+  cacheView,
+  createPolystore,
+  type DataLoss,
+  type KeyValueStore,
+  type Logger,
+  silentLogger,
+} from '../../src/index.js';
 import { items } from '../support/items-entity.js';
 import { describeWithServer, SERVER_URLS } from '../support/servers.js';
 
@@ -49,14 +56,14 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
-function openShop(names: { schema: string; prefix: string }) {
+function openShop(names: { schema: string; prefix: string }, logger: Logger = silentLogger) {
   const db = createPolystore({
     home: postgresHome({ connectionString: SERVER_URLS.postgres, schema: names.schema }),
     stores: { cache: redisStore({ url: SERVER_URLS.redis, keyPrefix: names.prefix }) },
     entities: [items],
     views: [cacheView(items, { store: 'cache' })],
     sync: { pollIntervalMs: 10, flushIntervalMs: 50 },
-    logger: silentLogger,
+    logger,
   });
   cleanups.push(async () => {
     await db.close();
@@ -160,5 +167,33 @@ await describeWithServer(['postgres', 'redis'], 'a view store that loses its dat
     await second.ready();
     await second.sync.catchUp(30_000);
     expect((await second.check())[0]).toMatchObject({ missing: 0, stale: 0, extra: 0, checked: 25 });
+  });
+
+  it('builds the views of a new key prefix from the home without calling it a loss, and calls a later emptying one', async () => {
+    await admin.connect().catch(() => undefined);
+    const names = freshNames();
+    const lines: { level: string; message: string }[] = [];
+    const record = (level: string) => (_fields: Record<string, unknown>, message: string) => {
+      lines.push({ level, message });
+    };
+    const logger: Logger = {
+      debug: record('debug'),
+      info: record('info'),
+      warn: record('warn'),
+      error: record('error'),
+    };
+    const db = openShop(names, logger);
+    await db.ready();
+    await db.entity('items').create({ id: 'n1', name: 'n1', qty: 1, tags: [] });
+    await db.sync.catchUp(30_000);
+    await until(() => lines.some((l) => l.message.includes('views rebuilt')), 'the first build');
+    expect(lines.filter((l) => l.message.includes('new view store'))).toHaveLength(1);
+    expect(lines.filter((l) => l.message.includes('lost its data'))).toEqual([]);
+
+    await loseEverything(names.prefix);
+    await db.entity('items').update('n1', { qty: 2 });
+    await db.sync.catchUp(30_000);
+    expect(lines.filter((l) => l.level === 'warn' && l.message.includes('lost its data'))).toHaveLength(1);
+    expect((await db.check())[0]).toMatchObject({ missing: 0, stale: 0, extra: 0 });
   });
 });
