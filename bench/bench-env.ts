@@ -46,42 +46,12 @@ export async function tempDir(cleanups: Cleanups, label: string): Promise<string
   return path;
 }
 
-export async function dropSchema(schema: string): Promise<void> {
-  const { Client } = await import('pg');
-  const client = new Client({ connectionString: SERVER_URLS.postgres });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Deletes every key under `prefix` (SCAN + UNLINK, never KEYS). */
-export async function deleteKeys(prefix: string): Promise<void> {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(SERVER_URLS.redis);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
-  }
-}
-
-export async function deleteStream(stream: string): Promise<void> {
-  const nats = await import('nats');
-  const nc = await nats.connect({ servers: SERVER_URLS.nats });
-  try {
-    await (await nc.jetstreamManager()).streams.delete(stream).catch(() => undefined);
-  } finally {
-    await nc.close();
-  }
-}
+/** The servers' cleanups, shared with the test suites. */
+export {
+  deleteJetStream as deleteStream,
+  deleteRedisKeys as deleteKeys,
+  dropPostgresSchema as dropSchema,
+} from '../test/support/server-cleanup.js';
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -134,14 +134,8 @@ export interface MessageMark {
 
 /** Reads the progress marks of a broker message (event or watermark); null for a foreign message. */
 export function decodeMark(text: string): MessageMark | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const m = value as Record<string, unknown>;
+  const m = parseObject(text);
+  if (m === null) return null;
   if (typeof m.watermark === 'string' && typeof m.at === 'number') {
     return { settled: m.watermark, position: m.watermark, at: m.at, watermark: true };
   }
@@ -160,14 +154,8 @@ export function isWatermark(text: string): boolean {
  * foreign message in the broker's stream), which the log then skips.
  */
 export function decodeEvent(text: string): ChangeEvent | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const e = value as Record<string, unknown>;
+  const e = parseObject(text);
+  if (e === null) return null;
   const valid =
     typeof e.eventId === 'string' &&
     typeof e.entity === 'string' &&
@@ -181,4 +169,15 @@ export function decodeEvent(text: string): ChangeEvent | null {
   if (!valid) return null;
   const { eventId, entity, key, version, op, payload, position, committedAt } = e as unknown as ChangeEvent;
   return { eventId, entity, key, version, op, payload, position, committedAt };
+}
+
+/** A broker message's JSON object, or null for anything else (a foreign message). */
+function parseObject(text: string): Record<string, unknown> | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
 }

@@ -14,6 +14,7 @@ import { redisStreamsLog } from '../../src/adapters/redis-streams/index.js';
 import type { EventLog, HomeStore, KeyValueStore, Logger, SyncOptions } from '../../src/index.js';
 import { createPolystore } from '../../src/index.js';
 import { useSharedPglite } from '../support/pglite-template.js';
+import { deleteRedisKeys, dropMariaDatabase, dropPostgresSchema } from '../support/server-cleanup.js';
 import { SERVER_URLS, type ServerKind } from '../support/servers.js';
 import { tempDir } from '../support/temp-dir.js';
 import type { ModelDb } from './command-runner.js';
@@ -116,33 +117,6 @@ export function embeddedMode(): ModelMode {
   };
 }
 
-/** Deletes every Redis key under `prefix` (the cache's keys, a stream and its de-duplication markers). */
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(SERVER_URLS.redis);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
-async function dropPostgresSchema(schema: string): Promise<void> {
-  const { Client } = await import('pg');
-  const pg = new Client({ connectionString: SERVER_URLS.postgres });
-  await pg.connect();
-  try {
-    await pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await pg.end();
-  }
-}
-
 async function deleteJetStream(stream: string): Promise<void> {
   const { connect } = await import('nats');
   const nc = await connect({ servers: SERVER_URLS.nats });
@@ -217,9 +191,7 @@ export const mariadbMode: ModelMode = {
     );
     const cleanup = async () => {
       await db.close().catch(() => undefined);
-      const { createConnection } = await import('mysql2/promise');
-      const admin = await createConnection({ uri: SERVER_URLS.mysql });
-      await admin.query(`DROP DATABASE IF EXISTS \`${id}\``).finally(() => admin.end());
+      await dropMariaDatabase(id);
       await deleteRedisKeys(`${id}:`);
       await dir.cleanup();
     };

@@ -7,6 +7,7 @@ import { postgresHome } from '../../src/adapters/postgres/index.js';
 import type { HomeStore } from '../../src/contracts/home-store.js';
 import { cacheView, createPolystore, type EntityDef, silentLogger } from '../../src/index.js';
 import { freshPgliteDir } from './pglite-template.js';
+import { dropMariaDatabase, dropPostgresSchema } from './server-cleanup.js';
 import { SERVER_URLS, type ServerKind } from './servers-urls.js';
 import { tempDir } from './temp-dir.js';
 
@@ -49,27 +50,11 @@ export const HOME_VARIANTS: readonly HomeVariant[] = [
       await admin.end();
       return {
         home: mysqlHome({ uri: SERVER_URLS.mysql, database }),
-        cleanup: async () => {
-          const drop = await createConnection({ uri: SERVER_URLS.mysql });
-          await drop.query(`DROP DATABASE IF EXISTS \`${database}\``);
-          await drop.end();
-        },
+        cleanup: () => dropMariaDatabase(database),
       };
     },
   },
 ];
-
-/** Drops a test's PostgreSQL schema with everything in it. */
-export async function dropPostgresSchema(schema: string): Promise<void> {
-  const { Client } = await import('pg');
-  const pg = new Client({ connectionString: SERVER_URLS.postgres });
-  await pg.connect();
-  try {
-    await pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await pg.end();
-  }
-}
 
 /**
  * Opens a Polystore on a fresh home of `variant` with embedded view stores in
@@ -114,3 +99,5 @@ export function openWithCacheViews<const E extends EntityDef<string, any, any>>(
     }),
   );
 }
+
+export { dropPostgresSchema } from './server-cleanup.js';
