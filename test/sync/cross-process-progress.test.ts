@@ -99,6 +99,27 @@ await describeWithServer(['postgres', 'redis', 'nats'], 'progress across process
     }, 120_000);
   }
 
+  it("waits on another instance's write token: a reader with no writes of its own reads the write it was handed", async () => {
+    const { id, writer, spawnWorker } = await openDeployment('outbox');
+    const worker = spawnWorker();
+    // A second writer-only instance: it shares nothing in memory with the first, as another process would.
+    const reader = openBrokerShop(id, 'writer', SERVER_URLS, 'outbox', 'jetstream');
+    cleanups.push(() => reader.close());
+    await reader.ready({ sync: false });
+    const client = writer.entity('items');
+    await client.create({ id: 'warm', name: 'warm', qty: 0, tags: [] });
+    await until(() => worker.applied() > 0, 60_000, 'the worker applying a first event');
+    for (let i = 0; i < 20; i++) {
+      const written = await client.update('warm', { qty: i + 1 });
+      const read = await reader
+        .entity('items')
+        .get('warm', { consistency: 'read-your-writes', after: written.$token, timeoutMs: 10_000 });
+      expect(read).toMatchObject({ qty: i + 1, $version: written.$version });
+    }
+    // Without the token the reader has nothing of its own to wait for.
+    expect(reader.lastWrite).toBeNull();
+  }, 120_000);
+
   it('polystore status from a third process reports the backlog of a stopped worker, and zero once it caught up', async () => {
     const { id, writer, spawnWorker } = await openDeployment('outbox');
     const first = spawnWorker();
