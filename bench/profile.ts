@@ -24,6 +24,20 @@ export interface Profile {
   };
   readonly p3: { readonly events: number; readonly batchSize: number };
   readonly p4: { readonly records: number; readonly getsPerRound: number };
+  /**
+   * P11: `events` per round into each kind of view in batches of `batchSize`;
+   * flatness applies `flatEvents` into views of `flatSmall` and `flatBig`
+   * records (`flatBigGraph` for the graph, whose big view is built through
+   * the store itself).
+   */
+  readonly p11: {
+    readonly events: number;
+    readonly batchSize: number;
+    readonly flatEvents: number;
+    readonly flatSmall: number;
+    readonly flatBig: number;
+    readonly flatBigGraph: number;
+  };
 }
 
 export const QUICK: Profile = {
@@ -35,6 +49,7 @@ export const QUICK: Profile = {
   p2: { rateProbeMs: 1000, loadMs: 4000, loadShare: 0.5 },
   p3: { events: 5000, batchSize: 500 },
   p4: { records: 1000, getsPerRound: 1000 },
+  p11: { events: 2000, batchSize: 500, flatEvents: 1000, flatSmall: 10_000, flatBig: 100_000, flatBigGraph: 40_000 },
 };
 
 export const FULL: Profile = {
@@ -46,4 +61,5 @@ export const FULL: Profile = {
   p2: { rateProbeMs: 2000, loadMs: 15_000, loadShare: 0.5 },
   p3: { events: 20_000, batchSize: 500 },
   p4: { records: 5000, getsPerRound: 3000 },
+  p11: { events: 5000, batchSize: 500, flatEvents: 1000, flatSmall: 10_000, flatBig: 1_000_000, flatBigGraph: 200_000 },
 };

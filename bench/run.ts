@@ -12,6 +12,8 @@ import { e1PgliteWritePath, p1WritePath } from './p1-write-path.js';
 import { e2Freshness, p2Freshness } from './p2-modes.js';
 import { e3LmdbProjector, p3RedisProjector } from './p3-projector.js';
 import { e4LmdbCacheGet, p4RedisCacheGet } from './p4-cache-get.js';
+import { p11Flatness } from './p11-flatness.js';
+import { p11Projectors } from './p11-projector.js';
 import { FULL, type Profile, QUICK } from './profile.js';
 import { formatTable, isComparison, type ResultRow } from './report.js';
 import { summarize } from './summary.js';
@@ -38,6 +40,15 @@ const WORKLOADS: readonly Workload[] = [
   { id: 'E2', title: 'freshness (PGlite, LMDB, Orama)', needs: [], run: (p) => e2Freshness(p) },
   { id: 'E3', title: 'projector throughput (LMDB)', needs: [], run: (p) => e3LmdbProjector(p) },
   { id: 'E4', title: 'cache-hit read (LMDB)', needs: [], run: (p) => e4LmdbCacheGet(p) },
+  {
+    id: 'P11',
+    title: 'projector throughput and flatness per view kind (Kuzu, DuckDB, Orama, LMDB; Redis when reachable)',
+    needs: [],
+    run: async (p, reachable) => [
+      ...(await p11Projectors(p, reachable.has('redis'))),
+      ...(await p11Flatness(p, reachable.has('redis'))),
+    ],
+  },
 ];
 
 const started = performance.now();
@@ -55,7 +66,7 @@ function parseFlags(argv: readonly string[]): { quick: boolean; json: boolean; o
     if (arg === '--quick') quick = true;
     else if (arg === '--json') json = true;
     else if (arg.startsWith('--only=')) only = new Set(arg.slice(7).toUpperCase().split(',').filter(Boolean));
-    else throw new Error(`unknown flag ${arg}; use --quick, --only=P1,P2,P3,P4,E1,E2,E3,E4 or --json`);
+    else throw new Error(`unknown flag ${arg}; use --quick, --only=P1,P2,P3,P4,E1,E2,E3,E4,P11 or --json`);
   }
   const unknown = [...(only ?? [])].filter((id) => !WORKLOADS.some((w) => w.id === id));
   if (unknown.length > 0) throw new Error(`--only names unknown workloads: ${unknown.join(', ')}`);

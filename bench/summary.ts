@@ -13,6 +13,10 @@ export function summarize(rows: readonly ResultRow[]) {
     const found = comparisons.filter((c) => c.id.startsWith(prefix)).map((c) => c.ratio);
     return found.length === 0 ? null : Math.min(...found);
   };
+  const worstRatio = (prefix: string) => {
+    const found = comparisons.filter((c) => c.id.startsWith(prefix)).map((c) => c.ratio);
+    return found.length === 0 ? null : Math.max(...found);
+  };
   const worstP99 = (id: string) => {
     const found = freshness.filter((f) => f.id.startsWith(id)).map((f) => f.latencyMs.p99);
     return found.length === 0 ? null : Math.max(...found);
@@ -28,6 +32,10 @@ export function summarize(rows: readonly ResultRow[]) {
     p3ProjectorRatio: ratio('P3.'),
     p4CacheGetRatio: ratio('P4.'),
     p4CacheGetP99Ratio: comparisons.find((c) => c.id.startsWith('P4.'))?.p99Ratio ?? null,
+    p11GraphProjectorRatio: ratio('P11.graph.'),
+    p11AnalyticsProjectorRatio: ratio('P11.analytics.'),
+    /** The worst kind: time into the big view over time into the small one. */
+    p11FlatnessRatio: worstRatio('P11.flat.'),
     embedded: {
       e1WriteRatio: ratio('E1.create.'),
       e1BatchRatio: ratio('E1.createMany.'),

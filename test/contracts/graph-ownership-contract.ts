@@ -166,6 +166,42 @@ export function describeGraphOwnership(name: string, make: () => Promise<Ownersh
       });
     });
 
+    it('holds the projection after batches of thousands of keys, many of them new and many already held', async () => {
+      // Large enough that one batch looks up several thousand keys of which thousands are missing.
+      await withStore(async (store) => {
+        const buy = (n: number, version: number) =>
+          purchaseFragment(`q${n}`, {
+            person: `u${n % 97}`,
+            nick: n % 5 === 0 ? `nick${n % 3}` : undefined,
+            age: undefined,
+            at: `v${version}`,
+            items: [
+              { item: `i${(n * 7 + version) % 1500}`, qty: 1 + (n % 3) },
+              { item: `i${(n * 13) % 1500}`, qty: version },
+            ],
+            listsItem: n % 4 === 0,
+          });
+        const live = new Map<string, LiveFragment>();
+        const deliver = async (batch: { n: number; version: number; deleted?: boolean }[]) => {
+          const changes = batch.map(({ n, version, deleted }) => ({
+            key: `q${n}`,
+            version,
+            value: deleted ? null : buy(n, version),
+          }));
+          await store.applyIfNewer('purchases', changes);
+          for (const change of changes) {
+            if (change.value === null) live.delete(change.key);
+            else live.set(change.key, { scope: 'purchases', key: change.key, fragment: change.value });
+          }
+        };
+        await deliver(Array.from({ length: 3000 }, (_, n) => ({ n, version: 1 })));
+        // Half updates of held keys, half new keys.
+        await deliver(Array.from({ length: 9000 }, (_, i) => ({ n: 1500 + i, version: 2 })));
+        await deliver(Array.from({ length: 2500 }, (_, i) => ({ n: i * 2, version: 3, deleted: true })));
+        await expectGraph(store, [...live.values()]);
+      });
+    }, 300_000);
+
     it('holds the projection of the newest versions delivered after every batch, whatever the delivery', async () => {
       // One store for every run: each run has its own scopes and node ids (opening a store per run is slow).
       await withStore(async (store) => {
