@@ -79,8 +79,8 @@ export async function p11Flatness(profile: Profile, withRedis: boolean): Promise
         build: async (store, count) => {
           const analytics = store as unknown as AnalyticsStore;
           await analytics.query(
-            `INSERT INTO bench_sales SELECT 'b' || i, DATE '2024-01-01' + CAST(i % 365 AS INTEGER), 'books',
-               'b' || i, 'p' || (i % 20000), 1 + i % 4, 10.5 FROM range(${count}) t(i)`,
+            `INSERT INTO bench_sales SELECT 'b' || i, 'b' || i, DATE '2024-01-01' + CAST(i % 365 AS INTEGER),
+               'books', 'p' || (i % 20000), 1 + i % 4, 10.5 FROM range(${count}) t(i)`,
           );
           await analytics.query(
             `INSERT INTO _ps_versions SELECT 'bench_sales', 'b' || i, 1, false FROM range(${count}) t(i)`,
