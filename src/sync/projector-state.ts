@@ -1,155 +1,386 @@
 /**
- * The projector lifecycle as a pure transition function over a typed state.
- * The table is exhaustive: adding a state or an event without deciding every
- * pair fails to compile. `null` marks a pair that cannot happen; reaching it
- * is a bug and throws.
+ * The projector as a pure transition function: from its state and what the
+ * runtime observed, the next state and the command the runtime runs next
+ * (`projector.ts` only executes commands and reports their outcomes).
+ *
+ * The table decides every (phase, observation) pair: adding a phase or an
+ * observation without deciding each pair fails to compile. A phase names the
+ * command in flight, so most observations can only arrive in one phase;
+ * `null` marks a pair the runtime never produces, and reaching it is a bug
+ * (it throws). Calls from outside the loop (`start`, `stop`, `commit`) are
+ * decided in every phase.
  */
-export type ProjectorStatus =
-  | 'idle'
-  | 'starting'
-  | 'polling'
-  | 'applying'
-  | 'retrying'
-  | 'stopping'
-  | 'stopped'
-  | 'failed';
+import { PolystoreError } from '../errors/index.js';
+import {
+  afterAdvance,
+  afterBackoff,
+  afterBatchApplied,
+  afterBatchCommit,
+  afterBatchFailed,
+  afterDeadLetter,
+  afterEmpty,
+  afterIdleCommit,
+  afterKeyApplied,
+  afterKeyFailed,
+  afterOpen,
+  afterPoll,
+  afterReopen,
+  begin,
+  commitForCaller,
+  type Decide,
+  exitAfterCommit,
+  exitAnyway,
+  ignoreStop,
+  loopFailed,
+  noteCallerCommit,
+  nothingToCommit,
+  openFailed,
+  requestStop,
+  requestStopAndWake,
+  stopAtRest,
+  takeBatch,
+  tryKey,
+} from './projector-decisions.js';
+import type {
+  ProjectorDecision,
+  ProjectorObservation,
+  ProjectorPhase,
+  ProjectorPolicy,
+  ProjectorSignal,
+  ProjectorState,
+  ProjectorStatus,
+} from './projector-protocol.js';
 
-export type ProjectorSignal =
-  | 'start'
-  | 'started'
-  | 'fetched'
-  | 'empty'
-  | 'applied'
-  | 'apply-failed'
-  | 'retry'
-  | 'fatal'
-  | 'stop'
-  | 'stopped';
+export type * from './projector-protocol.js';
+export { INITIAL_PROJECTOR_STATE } from './projector-protocol.js';
 
-export interface ProjectorState {
-  readonly status: ProjectorStatus;
-  /** Consecutive failed attempts of the current batch (0 when healthy). */
-  readonly failures: number;
-  /** Epoch ms of the last transition, from the injected clock. */
-  readonly since: number;
-}
+/** Every (phase, observation) pair and the decision taken there (`null`: cannot happen). */
+export type ProjectorTable = {
+  readonly [P in ProjectorPhase]: { readonly [S in ProjectorSignal]: Decide<S> | null };
+};
 
-type Table = { readonly [S in ProjectorStatus]: { readonly [E in ProjectorSignal]: ProjectorStatus | null } };
-
-const TRANSITIONS: Table = {
+const TABLE: ProjectorTable = {
   idle: {
-    start: 'starting',
-    started: null,
+    start: begin,
+    stop: stopAtRest,
+    'commit-requested': nothingToCommit,
+    'caller-committed': null,
+    opened: null,
     fetched: null,
-    empty: null,
-    applied: null,
-    'apply-failed': null,
-    retry: null,
-    fatal: 'failed',
-    stop: 'stopped',
-    stopped: null,
+    'log-empty': null,
+    'batch-applied': null,
+    'batch-failed': null,
+    'key-applied': null,
+    'key-failed': null,
+    'dead-lettered': null,
+    advanced: null,
+    committed: null,
+    slept: null,
+    reopened: null,
+    failed: null,
   },
-  starting: {
-    start: 'starting',
-    started: 'polling',
+  opening: {
+    start: null,
+    stop: requestStop,
+    'commit-requested': nothingToCommit,
+    'caller-committed': noteCallerCommit,
+    opened: afterOpen,
     fetched: null,
-    empty: null,
-    applied: null,
-    'apply-failed': null,
-    retry: null,
-    fatal: 'failed',
-    stop: 'stopping',
-    stopped: null,
+    'log-empty': null,
+    'batch-applied': null,
+    'batch-failed': null,
+    'key-applied': null,
+    'key-failed': null,
+    'dead-lettered': null,
+    advanced: null,
+    committed: null,
+    slept: null,
+    reopened: null,
+    failed: openFailed,
+  },
+  fetching: {
+    start: null,
+    stop: requestStop,
+    'commit-requested': commitForCaller,
+    'caller-committed': noteCallerCommit,
+    opened: null,
+    fetched: takeBatch,
+    'log-empty': afterEmpty,
+    'batch-applied': null,
+    'batch-failed': null,
+    'key-applied': null,
+    'key-failed': null,
+    'dead-lettered': null,
+    advanced: null,
+    committed: null,
+    slept: null,
+    reopened: null,
+    failed: loopFailed,
   },
   polling: {
-    start: 'polling',
-    started: null,
-    fetched: 'applying',
-    empty: 'polling',
-    applied: null,
-    'apply-failed': 'retrying',
-    retry: null,
-    fatal: 'failed',
-    stop: 'stopping',
-    stopped: null,
-  },
-  applying: {
-    start: 'applying',
-    started: null,
+    start: null,
+    stop: requestStopAndWake,
+    'commit-requested': commitForCaller,
+    'caller-committed': noteCallerCommit,
+    opened: null,
     fetched: null,
-    empty: null,
-    applied: 'polling',
-    'apply-failed': 'retrying',
-    retry: null,
-    fatal: 'failed',
-    stop: 'stopping',
-    stopped: null,
+    'log-empty': null,
+    'batch-applied': null,
+    'batch-failed': null,
+    'key-applied': null,
+    'key-failed': null,
+    'dead-lettered': null,
+    advanced: null,
+    committed: null,
+    slept: afterPoll,
+    reopened: null,
+    failed: null,
   },
-  retrying: {
-    start: 'retrying',
-    started: 'polling',
+  'committing-idle': {
+    start: null,
+    stop: requestStop,
+    'commit-requested': commitForCaller,
+    'caller-committed': noteCallerCommit,
+    opened: null,
     fetched: null,
-    empty: null,
-    applied: 'polling',
-    'apply-failed': 'retrying',
-    retry: 'applying',
-    fatal: 'failed',
-    stop: 'stopping',
-    stopped: null,
+    'log-empty': null,
+    'batch-applied': null,
+    'batch-failed': null,
+    'key-applied': null,
+    'key-failed': null,
+    'dead-lettered': null,
+    advanced: null,
+    committed: afterIdleCommit,
+    slept: null,
+    reopened: null,
+    failed: loopFailed,
   },
-  // A stop waits for the batch in hand: its outcome may still arrive.
-  stopping: {
-    start: 'stopping',
-    started: 'stopping',
-    fetched: 'stopping',
-    empty: 'stopping',
-    applied: 'stopping',
-    'apply-failed': 'stopping',
-    retry: 'stopping',
-    fatal: 'stopped',
-    stop: 'stopping',
-    stopped: 'stopped',
+  'applying-batch': {
+    start: null,
+    stop: requestStop,
+    'commit-requested': commitForCaller,
+    'caller-committed': noteCallerCommit,
+    opened: null,
+    fetched: null,
+    'log-empty': null,
+    'batch-applied': afterBatchApplied,
+    'batch-failed': afterBatchFailed,
+    'key-applied': null,
+    'key-failed': null,
+    'dead-lettered': null,
+    advanced: null,
+    committed: null,
+    slept: null,
+    reopened: null,
+    failed: null,
+  },
+  'retry-waiting': {
+    start: null,
+    stop: requestStopAndWake,
+    'commit-requested': commitForCaller,
+    'caller-committed': noteCallerCommit,
+    opened: null,
+    fetched: null,
+    'log-empty': null,
+    'batch-applied': null,
+    'batch-failed': null,
+    'key-applied': null,
+    'key-failed': null,
+    'dead-lettered': null,
+    advanced: null,
+    committed: null,
+    slept: tryKey,
+    reopened: null,
+    failed: null,
+  },
+  'applying-key': {
+    start: null,
+    stop: requestStop,
+    'commit-requested': commitForCaller,
+    'caller-committed': noteCallerCommit,
+    opened: null,
+    fetched: null,
+    'log-empty': null,
+    'batch-applied': null,
+    'batch-failed': null,
+    'key-applied': afterKeyApplied,
+    'key-failed': afterKeyFailed,
+    'dead-lettered': null,
+    advanced: null,
+    committed: null,
+    slept: null,
+    reopened: null,
+    failed: null,
+  },
+  'dead-lettering': {
+    start: null,
+    stop: requestStop,
+    'commit-requested': commitForCaller,
+    'caller-committed': noteCallerCommit,
+    opened: null,
+    fetched: null,
+    'log-empty': null,
+    'batch-applied': null,
+    'batch-failed': null,
+    'key-applied': null,
+    'key-failed': null,
+    'dead-lettered': afterDeadLetter,
+    advanced: null,
+    committed: null,
+    slept: null,
+    reopened: null,
+    failed: loopFailed,
+  },
+  advancing: {
+    start: null,
+    stop: requestStop,
+    'commit-requested': commitForCaller,
+    'caller-committed': noteCallerCommit,
+    opened: null,
+    fetched: null,
+    'log-empty': null,
+    'batch-applied': null,
+    'batch-failed': null,
+    'key-applied': null,
+    'key-failed': null,
+    'dead-lettered': null,
+    advanced: afterAdvance,
+    committed: null,
+    slept: null,
+    reopened: null,
+    failed: null,
+  },
+  committing: {
+    start: null,
+    stop: requestStop,
+    'commit-requested': commitForCaller,
+    'caller-committed': noteCallerCommit,
+    opened: null,
+    fetched: null,
+    'log-empty': null,
+    'batch-applied': null,
+    'batch-failed': null,
+    'key-applied': null,
+    'key-failed': null,
+    'dead-lettered': null,
+    advanced: null,
+    committed: afterBatchCommit,
+    slept: null,
+    reopened: null,
+    failed: loopFailed,
+  },
+  'backing-off': {
+    start: null,
+    stop: requestStopAndWake,
+    'commit-requested': commitForCaller,
+    'caller-committed': noteCallerCommit,
+    opened: null,
+    fetched: null,
+    'log-empty': null,
+    'batch-applied': null,
+    'batch-failed': null,
+    'key-applied': null,
+    'key-failed': null,
+    'dead-lettered': null,
+    advanced: null,
+    committed: null,
+    slept: afterBackoff,
+    reopened: null,
+    failed: null,
+  },
+  reopening: {
+    start: null,
+    stop: requestStop,
+    'commit-requested': commitForCaller,
+    'caller-committed': noteCallerCommit,
+    opened: null,
+    fetched: null,
+    'log-empty': null,
+    'batch-applied': null,
+    'batch-failed': null,
+    'key-applied': null,
+    'key-failed': null,
+    'dead-lettered': null,
+    advanced: null,
+    committed: null,
+    slept: null,
+    reopened: afterReopen,
+    failed: loopFailed,
+  },
+  'final-committing': {
+    start: null,
+    stop: ignoreStop,
+    'commit-requested': commitForCaller,
+    'caller-committed': noteCallerCommit,
+    opened: null,
+    fetched: null,
+    'log-empty': null,
+    'batch-applied': null,
+    'batch-failed': null,
+    'key-applied': null,
+    'key-failed': null,
+    'dead-lettered': null,
+    advanced: null,
+    committed: exitAfterCommit,
+    slept: null,
+    reopened: null,
+    failed: exitAnyway,
   },
   stopped: {
-    start: 'starting',
-    started: null,
+    start: begin,
+    stop: ignoreStop,
+    'commit-requested': nothingToCommit,
+    'caller-committed': noteCallerCommit,
+    opened: null,
     fetched: null,
-    empty: null,
-    applied: null,
-    'apply-failed': null,
-    retry: null,
-    fatal: null,
-    stop: 'stopped',
-    stopped: 'stopped',
-  },
-  failed: {
-    start: 'starting',
-    started: null,
-    fetched: null,
-    empty: null,
-    applied: null,
-    'apply-failed': null,
-    retry: null,
-    fatal: 'failed',
-    stop: 'stopped',
-    stopped: 'stopped',
+    'log-empty': null,
+    'batch-applied': null,
+    'batch-failed': null,
+    'key-applied': null,
+    'key-failed': null,
+    'dead-lettered': null,
+    advanced: null,
+    committed: null,
+    slept: null,
+    reopened: null,
+    failed: null,
   },
 };
 
-export const INITIAL_PROJECTOR_STATE: ProjectorState = { status: 'idle', failures: 0, since: 0 };
-
-/** Applies one signal; throws on a pair the table marks impossible. */
-export function transition(state: ProjectorState, signal: ProjectorSignal, now: number): ProjectorState {
-  const next = TRANSITIONS[state.status][signal];
-  if (next === null) throw new Error(`projector: no transition from "${state.status}" on "${signal}"`);
-  const failures =
-    signal === 'apply-failed' ? state.failures + 1 : signal === 'applied' || signal === 'start' ? 0 : state.failures;
-  return next === state.status && failures === state.failures ? state : { status: next, failures, since: now };
+/**
+ * Decides what the projector does after `observation`, at `now` (the injected
+ * clock), under `policy`. Pure: the same arguments (and jitter) give the same
+ * decision. Throws `PS_ERR_PROJECTION_FAILED` on a pair the table marks impossible.
+ *
+ * @example
+ * let { state, command } = transition(INITIAL_PROJECTOR_STATE, { type: 'start' }, Date.now(), policy);
+ * // command: { type: 'open' }; the runtime opens the consumer, then:
+ * ({ state, command } = transition(state, { type: 'opened', position: null }, Date.now(), policy));
+ * // command: { type: 'fetch', max: policy.batchSize }
+ */
+export function transition(
+  state: ProjectorState,
+  observation: ProjectorObservation,
+  now: number,
+  policy: ProjectorPolicy,
+): ProjectorDecision {
+  const decide = TABLE[state.phase][observation.type] as Decide<ProjectorSignal> | null;
+  if (decide === null) {
+    throw new PolystoreError(
+      'PS_ERR_PROJECTION_FAILED',
+      `The projector of an entity's view observed "${observation.type}" while in phase "${state.phase}", which no transition decides`,
+      { fix: 'this is a defect in Polystore: report it with the log lines before it', details: { phase: state.phase } },
+    );
+  }
+  const decision = decide(state, observation as never, { now, policy });
+  const next = decision.state;
+  if (next.status === state.status && next.failures === state.failures) return decision;
+  return { state: { ...next, since: now }, command: decision.command };
 }
 
-/** Every (status, signal) pair and its outcome, for documentation and tests. */
-export function transitionTable(): Table {
-  return TRANSITIONS;
+/** The transition table, for documentation and tests. */
+export function transitionTable(): ProjectorTable {
+  return TABLE;
 }
 
 /** Whether a projector in this status is still working toward the log head. */

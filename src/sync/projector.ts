@@ -1,15 +1,24 @@
 import type { ChangeEvent } from '../contracts/change-event.js';
 import type { DeadLetter, NewDeadLetter } from '../contracts/dead-letter.js';
 import type { EventConsumer, EventLog } from '../contracts/event-log.js';
-import { type LogPosition, maxPosition } from '../contracts/log-position.js';
+import type { LogPosition } from '../contracts/log-position.js';
 import type { ApplyResult, VersionedChange, ViewStoreBase } from '../contracts/view-store.js';
-import { isPolystoreError } from '../errors/index.js';
+import { isPolystoreError, PolystoreError } from '../errors/index.js';
 import { describeError, type Logger } from '../runtime/logger.js';
-import { backoffDelay, type RetryPolicy } from '../runtime/retry-policy.js';
+import type { RetryPolicy } from '../runtime/retry-policy.js';
 import { wakeableSleep } from '../runtime/wakeable-sleep.js';
 import type { ViewDef } from '../views/view-def.js';
 import { LagHistogram } from './lag-histogram.js';
-import { INITIAL_PROJECTOR_STATE, type ProjectorSignal, type ProjectorState, transition } from './projector-state.js';
+import {
+  INITIAL_PROJECTOR_STATE,
+  type ProjectorCommand,
+  type ProjectorObservation,
+  type ProjectorPolicy,
+  type ProjectorState,
+  type ProjectorStatus,
+  transition,
+  type Unprojectable,
+} from './projector-state.js';
 
 export interface ProjectorOptions {
   readonly view: ViewDef<unknown>;
@@ -23,13 +32,15 @@ export interface ProjectorOptions {
   readonly retry: RetryPolicy;
   readonly logger: Logger;
   readonly clock?: () => number;
+  /** Jitter of backoff delays, in [0, 1) (default `Math.random`). */
+  readonly random?: () => number;
   /** Called after each acknowledgement (durable progress may have moved). */
   readonly onCommit?: () => void;
 }
 
 export interface ProjectorStats {
   readonly view: string;
-  readonly status: ProjectorState['status'];
+  readonly status: ProjectorStatus;
   readonly applied: number;
   readonly skipped: number;
   readonly deadLettered: number;
@@ -54,23 +65,42 @@ interface KeyedChange {
  * applied; a failing key is retried with backoff and dead-lettered after
  * `retry.maxAttempts`, while a store that is unavailable is retried until it
  * returns. The checkpoint advances only after the view holds the events durably.
+ *
+ * Every decision (what to do next, when, how long to wait) is taken by the
+ * pure {@link transition} function; this class runs its commands against the
+ * log and the store and reports what happened.
+ *
+ * @example
+ * const projector = new Projector({ view, store, log, deadLetters, batchSize: 500, pollIntervalMs: 50,
+ *   flushIntervalMs: 1000, retry: DEFAULT_RETRY_POLICY, logger: silentLogger });
+ * await projector.start();
+ * await projector.waitFor(token); // the view holds the write
+ * await projector.stop(); // finishes the batch in hand and checkpoints it
  */
 export class Projector {
   #state: ProjectorState = INITIAL_PROJECTOR_STATE;
+  readonly #policy: ProjectorPolicy;
   #consumer: EventConsumer | undefined;
-  #position: LogPosition | null = null;
-  #unacked: ChangeEvent[] = [];
-  #lastFlush = 0;
-  #stopRequested = false;
+  /** Handled events not acknowledged yet. */
+  #held: ChangeEvent[] = [];
+  #opening: Promise<void> | undefined;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #waiters: { position: LogPosition; resolve: () => void }[] = [];
   readonly #lag = new LagHistogram();
-  readonly #counts = { applied: 0, skipped: 0, deadLettered: 0, failedAttempts: 0 };
   readonly #clock: () => number;
 
   constructor(private readonly options: ProjectorOptions) {
     this.#clock = options.clock ?? Date.now;
+    this.#policy = {
+      entity: options.view.entity,
+      batchSize: options.batchSize,
+      pollIntervalMs: options.pollIntervalMs,
+      flushIntervalMs: options.flushIntervalMs,
+      retry: options.retry,
+      durability: options.store.durability,
+      random: options.random ?? Math.random,
+    };
   }
 
   get name(): string {
@@ -78,42 +108,39 @@ export class Projector {
   }
 
   get position(): LogPosition | null {
-    return this.#position;
+    return this.#state.position;
   }
 
   stats(): ProjectorStats {
     return {
       view: this.name,
       status: this.#state.status,
-      ...this.#counts,
+      ...this.#state.counts,
       lagP50Ms: this.#lag.percentile(50),
       lagP99Ms: this.#lag.percentile(99),
-      position: this.#position,
+      position: this.#state.position,
       waiting: this.#waiters.length,
     };
   }
 
-  /** Starts the loop; resolves once the consumer is open. */
-  async start(): Promise<void> {
-    if (this.#loop) return;
-    this.#stopRequested = false;
-    this.#signal('start');
-    this.#consumer = await this.options.log.consumer(this.name);
-    this.#position = await this.#consumer.acknowledged();
-    this.#signal('started');
-    this.#loop = this.#run();
+  /** Starts the loop; resolves once the consumer is open (a call while starting or running shares that). */
+  start(): Promise<void> {
+    if (this.#loop) return Promise.resolve();
+    this.#opening ??= this.#open().finally(() => {
+      this.#opening = undefined;
+    });
+    return this.#opening;
   }
 
   /** Finishes the batch in hand, makes it durable, and stops. */
   async stop(): Promise<void> {
-    this.#stopRequested = true;
-    this.#signal('stop');
-    this.#wake?.();
+    if (this.#decide({ type: 'stop' }).type === 'wake') this.#wake?.();
+    await this.#opening?.catch(() => undefined);
     await this.#loop;
     this.#loop = undefined;
-    await this.#consumer?.close();
+    const consumer = this.#consumer;
     this.#consumer = undefined;
-    this.#signal('stopped');
+    await consumer?.close();
   }
 
   /** Ends a poll wait early (a local write just committed). */
@@ -128,7 +155,8 @@ export class Projector {
    * leaves nothing behind.
    */
   waitFor(position: LogPosition, signal?: AbortSignal): Promise<void> {
-    if (this.#position !== null && this.#position >= position) return Promise.resolve();
+    const at = this.#state.position;
+    if (at !== null && at >= position) return Promise.resolve();
     if (signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const waiter = {
@@ -154,13 +182,10 @@ export class Projector {
 
   /** Makes applied events durable and advances the checkpoint now. */
   async commit(): Promise<void> {
-    if (this.#unacked.length === 0 || !this.#consumer) return;
-    if (this.options.store.durability === 'on-flush') await this.options.store.flush();
-    const events = this.#unacked;
-    this.#unacked = [];
-    await this.#consumer.ack(events);
-    this.#lastFlush = this.#clock();
-    this.options.onCommit?.();
+    const command = this.#decide({ type: 'commit-requested' });
+    if (command.type !== 'commit') return;
+    const count = await this.#acknowledge(command.flush);
+    this.#decide({ type: 'caller-committed', count });
   }
 
   /** Applies a dead-lettered event again (version-guarded). Throws if it still fails. */
@@ -171,133 +196,158 @@ export class Projector {
     return result;
   }
 
-  async #run(): Promise<void> {
-    let resume = false;
-    let idle = false;
-    while (!this.#stopRequested) {
+  async #open(): Promise<void> {
+    const outcome = await this.#execute(this.#decide({ type: 'start' }));
+    const next = this.#decide(outcome);
+    if (outcome.type === 'failed') throw outcome.error;
+    this.#loop = this.#run(next);
+  }
+
+  async #run(first: ProjectorCommand): Promise<void> {
+    let command = first;
+    while (command.type !== 'exit') command = this.#decide(await this.#execute(command));
+  }
+
+  #decide(observation: ProjectorObservation): ProjectorCommand {
+    const { state, command } = transition(this.#state, observation, this.#clock(), this.#policy);
+    this.#state = state;
+    return command;
+  }
+
+  /** Runs one command and reports its outcome; a failure is an outcome, never a throw. */
+  async #execute(command: ProjectorCommand): Promise<ProjectorObservation> {
+    switch (command.type) {
+      case 'open':
+        return this.#openConsumer();
+      case 'fetch':
+        return this.#loopStep(async () => {
+          const events = await this.#consumer!.fetch(command.max);
+          return events.length === 0 ? { type: 'log-empty' } : { type: 'fetched', events };
+        });
+      case 'sleep':
+        await wakeableSleep(command.ms, (wake) => {
+          this.#wake = wake;
+        });
+        return { type: 'slept' };
+      case 'apply-batch':
+        return this.#applyBatch(command.events);
+      case 'apply-key':
+        return this.#applyKey(command.event);
+      case 'dead-letter':
+        return this.#loopStep(async () => {
+          const { event, attempts, error } = command;
+          await this.options.deadLetters.add({ consumer: this.name, event, attempts, error: describeError(error) });
+          this.options.logger.warn({ view: this.name, eventId: event.eventId, attempts }, 'event dead-lettered');
+          return { type: 'dead-lettered' };
+        });
+      case 'advance':
+        for (const event of command.events) this.#held.push(event);
+        this.#advance(command.position);
+        return { type: 'advanced' };
+      case 'commit':
+        if (command.final) {
+          try {
+            return { type: 'committed', count: await this.#acknowledge(command.flush) };
+          } catch (error) {
+            const fields = { view: this.name, error: describeError(error) };
+            this.options.logger.warn(fields, 'final checkpoint failed; events will be re-delivered');
+            return { type: 'failed', error };
+          }
+        }
+        return this.#loopStep(async () => ({ type: 'committed', count: await this.#acknowledge(command.flush) }));
+      case 'reopen':
+        return this.#loopStep(async () => {
+          const old = this.#consumer;
+          this.#consumer = undefined;
+          this.#held = [];
+          await old?.close();
+          this.#consumer = await this.options.log.consumer(this.name);
+          return { type: 'reopened' };
+        });
+      case 'wake':
+      case 'none':
+      case 'exit':
+        throw new PolystoreError('PS_ERR_PROJECTION_FAILED', `The projector loop was handed "${command.type}"`, {
+          fix: 'this is a defect in Polystore: report it with the log lines before it',
+        });
+    }
+  }
+
+  /** A step whose failure (log, checkpoint or dead-letter store unreachable) makes the loop back off and resume. */
+  async #loopStep(step: () => Promise<ProjectorObservation>): Promise<ProjectorObservation> {
+    try {
+      return await step();
+    } catch (error) {
+      this.options.logger.warn({ view: this.name, error: describeError(error) }, 'projector loop error, retrying');
+      return { type: 'failed', error };
+    }
+  }
+
+  async #openConsumer(): Promise<ProjectorObservation> {
+    try {
+      const consumer = await this.options.log.consumer(this.name);
       try {
-        if (resume) {
-          await this.#resume();
-          resume = false;
-        }
-        const events = await this.#consumer!.fetch(this.options.batchSize);
-        if (events.length === 0) {
-          // Commit once the log stayed empty for a whole poll (or a flush is due),
-          // not at every gap between writes: under a steady trickle that would cost
-          // a checkpoint write, and for on-flush stores a snapshot, per event.
-          if (idle || this.#clock() - this.#lastFlush >= this.options.flushIntervalMs) await this.commit();
-          idle = true;
-          this.#signal('empty');
-          await this.#sleep(this.options.pollIntervalMs);
-          continue;
-        }
-        idle = false;
-        this.#signal('fetched');
-        await this.#handle(events);
-        this.#advance(events.reduce<LogPosition | null>((at, e) => maxPosition(at, e.position), this.#position)!);
-        this.#unacked.push(...events);
-        // A view that writes durably is acknowledged at once: other processes read
-        // progress from the log, so read-your-writes waits on the ack. An on-flush
-        // view's acks trail applies (by at most flushIntervalMs, or until idle),
-        // sparing a snapshot per batch; a crash only re-delivers events it held.
-        const flushDue = this.#clock() - this.#lastFlush >= this.options.flushIntervalMs;
-        if (this.options.store.durability !== 'on-flush' || flushDue) await this.commit();
-        this.#signal('applied');
-      } catch (err) {
-        // Reading the log or committing failed (home unreachable?): back off and resume
-        // from the last durable checkpoint; applies are idempotent, so nothing is lost.
-        this.#counts.failedAttempts++;
-        this.options.logger.warn({ view: this.name, error: describeError(err) }, 'projector loop error, retrying');
-        this.#signal('apply-failed');
-        resume = true;
-        await this.#sleep(backoffDelay(this.options.retry, Math.min(this.#state.failures, 8)));
+        const position = await consumer.acknowledged();
+        // A new consumer: events held for a previous one are delivered again.
+        this.#held = [];
+        this.#consumer = consumer;
+        return { type: 'opened', position };
+      } catch (error) {
+        await consumer.close().catch(() => undefined);
+        throw error;
       }
+    } catch (error) {
+      return { type: 'failed', error };
     }
-    await this.commit().catch((err: unknown) =>
-      this.options.logger.warn(
-        { view: this.name, error: describeError(err) },
-        'final checkpoint failed; events will be re-delivered',
-      ),
-    );
   }
 
-  async #resume(): Promise<void> {
-    await this.#consumer?.close();
-    this.#unacked = [];
-    this.#consumer = await this.options.log.consumer(this.name);
-    this.#signal('started');
-  }
-
-  async #handle(events: readonly ChangeEvent[]): Promise<void> {
-    const newest = new Map<string, ChangeEvent>();
-    for (const event of events) {
-      if (event.entity !== this.options.view.entity) continue;
-      const seen = newest.get(event.key);
-      if (!seen || event.version > seen.version) newest.set(event.key, event);
-    }
-    const superseded = events.filter((e) => e.entity === this.options.view.entity).length - newest.size;
-    this.#counts.skipped += superseded;
-    if (newest.size === 0) return;
+  async #applyBatch(events: readonly ChangeEvent[]): Promise<ProjectorObservation> {
     const keyed: KeyedChange[] = [];
-    const unprojectable: { event: ChangeEvent; error: unknown }[] = [];
-    for (const event of newest.values()) {
+    const unprojectable: Unprojectable[] = [];
+    for (const event of events) {
       try {
         keyed.push({ event, change: this.#project(event) });
       } catch (error) {
-        // Counts as the key's first attempt; it is retried alone below.
-        this.#counts.failedAttempts++;
         unprojectable.push({ event, error });
       }
     }
-    if (keyed.length > 0) {
-      try {
-        this.#record(
-          await this.options.store.applyIfNewer(
-            this.options.view.scope,
-            keyed.map((k) => k.change),
-          ),
-          keyed.map((k) => k.event),
-        );
-      } catch (err) {
-        this.#counts.failedAttempts++;
-        this.options.logger.warn(
-          { view: this.name, error: describeError(err) },
-          'batch apply failed; applying key by key',
-        );
-        for (const { event } of keyed) await this.#applyOne(event);
-      }
+    if (keyed.length === 0) return { type: 'batch-applied', applied: 0, skipped: 0, unprojectable };
+    try {
+      const changes = keyed.map((k) => k.change);
+      const { applied, skipped } = await this.options.store.applyIfNewer(this.options.view.scope, changes);
+      this.#recordLag(keyed.map((k) => k.event));
+      return { type: 'batch-applied', applied, skipped, unprojectable };
+    } catch (error) {
+      const fields = { view: this.name, error: describeError(error) };
+      this.options.logger.warn(fields, 'batch apply failed; applying key by key');
+      return { type: 'batch-failed', error, projectable: keyed.map((k) => k.event), unprojectable };
     }
-    for (const { event, error } of unprojectable) await this.#applyOne(event, { error });
   }
 
-  /**
-   * Applies one key with retries and backoff; dead-letters it after
-   * `maxAttempts` failures. An unavailable store does not use up attempts.
-   */
-  async #applyOne(event: ChangeEvent, prior?: { error: unknown }): Promise<void> {
-    let attempts = prior ? 1 : 0;
-    let lastError = prior?.error;
-    let delay = prior ? backoffDelay(this.options.retry, 1) : 0;
-    while (attempts < this.options.retry.maxAttempts) {
-      if (delay > 0) await this.#sleep(delay);
-      try {
-        const change = this.#project(event);
-        this.#record(await this.options.store.applyIfNewer(this.options.view.scope, [change]), [event]);
-        if (this.#state.status === 'retrying') this.#signal('retry');
-        return;
-      } catch (err) {
-        const transient = isPolystoreError(err, 'PS_ERR_STORE_UNAVAILABLE');
-        if (this.#stopRequested && transient) throw err;
-        if (!transient) attempts++;
-        this.#counts.failedAttempts++;
-        this.#signal('apply-failed');
-        lastError = err;
-        delay = backoffDelay(this.options.retry, transient ? Math.min(this.#state.failures, 8) : attempts);
+  async #applyKey(event: ChangeEvent): Promise<ProjectorObservation> {
+    try {
+      const change = this.#project(event);
+      const { applied, skipped } = await this.options.store.applyIfNewer(this.options.view.scope, [change]);
+      this.#recordLag([event]);
+      return { type: 'key-applied', applied, skipped };
+    } catch (error) {
+      if (this.#state.stopping && isPolystoreError(error, 'PS_ERR_STORE_UNAVAILABLE')) {
+        const fields = { view: this.name, error: describeError(error) };
+        this.options.logger.warn(fields, 'store unavailable while stopping; the batch in hand will be re-delivered');
       }
+      return { type: 'key-failed', error };
     }
-    await this.options.deadLetters.add({ consumer: this.name, event, attempts, error: describeError(lastError) });
-    this.#counts.deadLettered++;
-    this.options.logger.warn({ view: this.name, eventId: event.eventId, attempts }, 'event dead-lettered');
+  }
+
+  /** Flushes (an `on-flush` store) and acknowledges every handled event held; returns how many. */
+  async #acknowledge(flush: boolean): Promise<number> {
+    if (this.#held.length === 0 || !this.#consumer) return 0;
+    if (flush) await this.options.store.flush();
+    const events = this.#held;
+    this.#held = [];
+    await this.#consumer.ack(events);
+    this.options.onCommit?.();
+    return events.length;
   }
 
   #project(event: ChangeEvent): VersionedChange<unknown> {
@@ -305,28 +355,15 @@ export class Projector {
     return { key: event.key, version: event.version, value: value ?? null };
   }
 
-  #record(result: ApplyResult, events: readonly ChangeEvent[]): void {
-    this.#counts.applied += result.applied;
-    this.#counts.skipped += result.skipped;
+  #recordLag(events: readonly ChangeEvent[]): void {
     const now = this.#clock();
     for (const event of events) this.#lag.record(now - event.committedAt);
   }
 
   #advance(position: LogPosition): void {
-    this.#position = position;
     const ready = this.#waiters.filter((w) => w.position <= position);
     if (ready.length === 0) return;
     this.#waiters = this.#waiters.filter((w) => w.position > position);
     for (const waiter of ready) waiter.resolve();
-  }
-
-  #signal(signal: ProjectorSignal): void {
-    this.#state = transition(this.#state, signal, this.#clock());
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return wakeableSleep(ms, (wake) => {
-      this.#wake = wake;
-    });
   }
 }
