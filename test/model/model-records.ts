@@ -42,7 +42,11 @@ const wordArb = fc.oneof(
 );
 
 // Millisecond dates across two centuries: every home keeps milliseconds.
-const dateArb = fc.date({ min: new Date('1900-01-01T00:00:00.000Z'), max: new Date('2100-01-01T00:00:00.000Z') });
+const dateArb = fc.date({
+  min: new Date('1900-01-01T00:00:00.000Z'),
+  max: new Date('2100-01-01T00:00:00.000Z'),
+  noInvalidDate: true,
+});
 const scoreArb = fc.double({ min: -1e6, max: 1e6, noNaN: true });
 const intArb = fc.integer({ min: -1000, max: 1000 });
 const tagsArb = fc.array(wordArb, { maxLength: 3 });

@@ -86,6 +86,13 @@ describe('validateRecord', () => {
     expect(await codeOf(validateRecord(users, null))).toMatchObject({ code: 'PS_ERR_VALIDATION' });
   });
 
+  it('refuses an invalid Date with PS_ERR_VALIDATION naming the field', async () => {
+    expect(await codeOf(validateRecord(users, { ...good, createdAt: new Date(Number.NaN) }))).toMatchObject({
+      code: 'PS_ERR_VALIDATION',
+      field: 'createdAt',
+    });
+  });
+
   it('rejects a payload over the limit', async () => {
     const big = { ...good, tags: Array.from({ length: 2000 }, () => 'x'.repeat(600)) };
     expect(await codeOf(validateRecord(users, big))).toMatchObject({
