@@ -4,6 +4,7 @@ import type { HomeStore } from '../../src/contracts/home-store.js';
 import { defineEntity, isPolystoreError, type KeyValueStore, PolystoreError } from '../../src/index.js';
 import { HOME_VARIANTS, type HomeVariant, openWithCacheViews } from '../support/home-variants.js';
 import { describeWithServer } from '../support/servers.js';
+import { until } from '../support/until.js';
 
 const stock = defineEntity({
   name: 'stock',
@@ -207,7 +208,16 @@ for (const variant of HOME_VARIANTS) {
       const updated = await db.entity('stock').update('p1', { qty: 4 });
       expect(updated).toMatchObject({ qty: 4, $version: 2 });
       expect(await db.entity('stock').get('p1', { consistency: 'strong' })).toMatchObject({ qty: 4, $version: 2 });
-      const events = (await homes[0]!.readOutbox(null, 100)).filter((e) => e.key === 'p1');
+      // The server's outbox reader holds back events while older transactions (other tests') are open.
+      let events: Awaited<ReturnType<HomeStore['readOutbox']>> = [];
+      await until(
+        async () => {
+          events = (await homes[0]!.readOutbox(null, 100)).filter((e) => e.key === 'p1');
+          return events.length >= 2;
+        },
+        20_000,
+        'both events readable in the outbox',
+      );
       expect(events.map((e) => [e.op, e.version])).toEqual([
         ['create', 1],
         ['update', 2],
