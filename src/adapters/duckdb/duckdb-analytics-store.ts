@@ -9,7 +9,14 @@ import { PolystoreError, wrapStoreError } from '../../errors/index.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
 import { applyFacts } from './duckdb-apply.js';
 import { DuckDBSession } from './duckdb-session.js';
-import { assertTableName, ensureFactTable, LEDGER_DDL, loadLayout, type TableLayout } from './duckdb-table.js';
+import {
+  assertTableName,
+  ensureFactTable,
+  LEDGER_DDL,
+  loadLayout,
+  STAGE_DDL,
+  type TableLayout,
+} from './duckdb-table.js';
 
 export interface DuckDBStoreOptions {
   /** Database file (created if missing), or `':memory:'` for a throwaway store. One store per file per process. */
@@ -124,6 +131,7 @@ async function openSession(path: string): Promise<DuckDBSession> {
   const session = await DuckDBSession.open(path);
   try {
     await session.run(LEDGER_DDL);
+    await session.run(STAGE_DDL);
     return session;
   } catch (err) {
     session.close();

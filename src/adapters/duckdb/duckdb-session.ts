@@ -18,6 +18,12 @@ export interface DuckDBChunk {
   setColumns(columns: readonly (readonly unknown[])[]): void;
 }
 
+/** A statement prepared once and run many times with new bindings. */
+export interface DuckDBPrepared {
+  bind(values: DuckDBValues, types?: DuckDBTypes): void;
+  runAndReadAll(): Promise<DuckDBReader>;
+}
+
 export interface DuckDBAppender {
   appendDataChunk(chunk: DuckDBChunk): void;
   closeSync(): void;
@@ -30,7 +36,8 @@ type DuckDBTypes = DuckDBTypeHandle[] | Record<string, DuckDBTypeHandle | undefi
 export interface DuckDBConnection {
   run(sql: string, values?: DuckDBValues, types?: DuckDBTypes): Promise<unknown>;
   runAndReadAll(sql: string, values?: DuckDBValues, types?: DuckDBTypes): Promise<DuckDBReader>;
-  createAppender(table: string): Promise<DuckDBAppender>;
+  prepare(sql: string): Promise<DuckDBPrepared>;
+  createAppender(table: string, schema?: string | null, catalog?: string | null): Promise<DuckDBAppender>;
   closeSync(): void;
 }
 
@@ -59,6 +66,8 @@ export const CHUNK_ROWS = 2048;
  * the appender.
  */
 export class DuckDBSession {
+  readonly #prepared = new Map<string, DuckDBPrepared>();
+
   private constructor(
     readonly driver: DuckDBDriver,
     private readonly instance: DuckDBInstance,
@@ -80,14 +89,33 @@ export class DuckDBSession {
     }
   }
 
-  /** Runs a statement for its effect. */
+  /**
+   * Runs a statement for its effect. Without values the SQL goes to the
+   * engine in one call (and may hold several statements); with values it is
+   * prepared, bound and run.
+   */
   async run(sql: string, values: unknown[] = [], types?: DuckDBTypeHandle[]): Promise<void> {
-    await this.connection.run(sql, values, types);
+    await this.connection.run(sql, values.length > 0 ? values : undefined, types);
   }
 
   /** Runs a statement and returns its rows as plain objects (see `toPlainRows`). */
   async read(sql: string, values: unknown[] = [], types?: DuckDBTypeHandle[]): Promise<Record<string, unknown>[]> {
-    return toPlainRows(await this.connection.runAndReadAll(sql, values, types));
+    return toPlainRows(await this.connection.runAndReadAll(sql, values.length > 0 ? values : undefined, types));
+  }
+
+  /**
+   * Runs one of the store's own statements, prepared on first use and kept
+   * for the session: later runs only bind and execute. Returns the rows it
+   * yields (RETURNING, SELECT) as plain objects.
+   */
+  async runPrepared(sql: string, values: unknown[], types?: DuckDBTypeHandle[]): Promise<Record<string, unknown>[]> {
+    let statement = this.#prepared.get(sql);
+    if (statement === undefined) {
+      statement = await this.connection.prepare(sql);
+      this.#prepared.set(sql, statement);
+    }
+    statement.bind(values, types);
+    return toPlainRows(await statement.runAndReadAll());
   }
 
   /** A bound `VARCHAR[]` parameter with its type, for `IN (SELECT unnest($n))`. */
@@ -97,6 +125,8 @@ export class DuckDBSession {
 
   close(): void {
     try {
+      // Closing the connection destroys the statements it prepared.
+      this.#prepared.clear();
       this.connection.closeSync();
     } finally {
       this.instance.closeSync();
