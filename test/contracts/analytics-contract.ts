@@ -258,16 +258,14 @@ export function describeAnalyticsContract(name: string, make: () => Promise<Anal
         value: amount === null ? null : orderLines(key, '2024-05-04', [['books', amount, 1]]),
       });
       const history = [v('a', 1, 1), v('b', 1, 2), v('a', 2, 3), v('c', 1, 4), v('b', 2, null), v('c', 3, 5)];
-      // Each delivery is a list of batches; keys are unique within a batch.
+      const pick = (...at: number[]) => at.map((i) => history[i]!);
+      // Each delivery is a list of batches. Within one batch a key appears once: the newest version given wins.
       const deliveries = [
         [history],
-        [[history[0]!, history[1]!, history[3]!], [history[2]!, history[4]!, history[5]!]],
-        [[history[5]!, history[4]!, history[2]!], [history[0]!, history[1]!, history[3]!], [history[5]!]],
-        [[history[0]!, history[1]!], [history[0]!, history[1]!, history[3]!], [history[2]!, history[4]!, history[5]!]],
-      ].map((batches) =>
-        // Within one batch a key appears once: the newest version given wins.
-        batches.map((batch) => [...new Map(batch.map((change) => [change.key, change])).values()]),
-      );
+        [pick(0, 1, 3), pick(2, 4, 5)],
+        [pick(5, 4, 2), pick(0, 1, 3), pick(5)],
+        [pick(0, 1), pick(0, 1, 3), pick(2, 4, 5)],
+      ].map((batches) => batches.map((batch) => [...new Map(batch.map((change) => [change.key, change])).values()]));
       const outcomes: unknown[] = [];
       for (const batches of deliveries) {
         const target = uniqueName('order_lines');
