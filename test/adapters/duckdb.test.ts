@@ -85,6 +85,36 @@ describe('duckdb store', () => {
     }
   });
 
+  it('writes nothing of a refused batch of new keys, then applies the next batch alone', async () => {
+    const ctx = await makeDuckDB();
+    try {
+      const table = uniqueName('facts');
+      await ctx.store.ensureTable(orderLinesSpec(table));
+      await ctx.store.query(`ALTER TABLE ${table} ALTER COLUMN category SET NOT NULL`);
+      await ctx.store.applyIfNewer(table, [{ key: 'a', version: 1, value: [{ order_id: 'a', category: 'books' }] }]);
+      const error = await ctx.store
+        .applyIfNewer(table, [
+          { key: 'b', version: 1, value: [{ order_id: 'b' }] },
+          { key: 'c', version: 1, value: [{ order_id: 'c', category: 'toys' }] },
+        ])
+        .catch((err: unknown) => err);
+      expect(isPolystoreError(error, 'PS_ERR_STORE_QUERY')).toBe(true);
+      expect(
+        await ctx.store.applyIfNewer(table, [{ key: 'd', version: 1, value: [{ order_id: 'd', category: 'x' }] }]),
+      ).toEqual({ applied: 1, skipped: 0 });
+      expect(await ctx.store.listVersions(table)).toEqual([
+        { key: 'a', version: 1, deleted: false },
+        { key: 'd', version: 1, deleted: false },
+      ]);
+      expect(await ctx.store.query(`SELECT order_id FROM ${table} ORDER BY order_id`)).toEqual([
+        { order_id: 'a' },
+        { order_id: 'd' },
+      ]);
+    } finally {
+      await ctx.cleanup();
+    }
+  });
+
   it('rolls back a batch whose append fails after its delete', async () => {
     const ctx = await makeDuckDB();
     try {
@@ -102,6 +132,16 @@ describe('duckdb store', () => {
       expect(isPolystoreError(error, 'PS_ERR_STORE_QUERY')).toBe(true);
       expect(await ctx.store.query(`SELECT order_id FROM ${table}`)).toEqual([{ order_id: 'a' }]);
       expect(await ctx.store.listVersions(table)).toEqual([{ key: 'a', version: 1, deleted: false }]);
+      // The refused rows are gone for good: the next batch writes its own rows only.
+      await ctx.store.applyIfNewer(table, [{ key: 'c', version: 1, value: [{ order_id: 'c', category: 'toys' }] }]);
+      expect(await ctx.store.query(`SELECT order_id FROM ${table} ORDER BY order_id`)).toEqual([
+        { order_id: 'a' },
+        { order_id: 'c' },
+      ]);
+      expect(await ctx.store.listVersions(table)).toEqual([
+        { key: 'a', version: 1, deleted: false },
+        { key: 'c', version: 1, deleted: false },
+      ]);
     } finally {
       await ctx.cleanup();
     }

@@ -56,6 +56,7 @@ class DuckDBAnalyticsStore implements AnalyticsStore {
 
   ensureTable(spec: AnalyticsTableSpec): Promise<void> {
     return this.#guard.run(async (session) => {
+      session.dropAppenders();
       try {
         this.#layouts.set(spec.table, await ensureFactTable(session, spec));
       } catch (err) {
@@ -102,6 +103,8 @@ class DuckDBAnalyticsStore implements AnalyticsStore {
    */
   query<R = Record<string, unknown>>(sql: string, params: readonly AnalyticsValue[] = []): Promise<R[]> {
     return this.#guard.run(async (session) => {
+      // The SQL may change a table the kept appenders write to.
+      session.dropAppenders();
       try {
         return (await session.read(sql, [...params])) as R[];
       } catch (err) {

@@ -2,7 +2,7 @@ import type { ApplyResult } from '../../contracts/view-store.js';
 import { wrapStoreError } from '../../errors/index.js';
 import { quoteIdent } from '../../runtime/identifier.js';
 import { checkFactChanges, type FactChange, toColumns } from './duckdb-rows.js';
-import { CHUNK_ROWS, type DuckDBSession, type DuckDBTypeHandle } from './duckdb-session.js';
+import type { DuckDBSession, DuckDBTypeHandle } from './duckdb-session.js';
 import { LEDGER_TABLE, STAGE_TABLE, type TableLayout } from './duckdb-table.js';
 
 const STAGE = `temp.main.${STAGE_TABLE}`;
@@ -39,6 +39,7 @@ export async function applyFacts(
     const applied = await applyGuarded(session, layout, changes);
     return { applied, skipped: changes.length - applied };
   } catch (err) {
+    session.dropAppenders();
     await session.run('ROLLBACK').catch(() => undefined);
     throw wrapStoreError(err, 'PS_ERR_STORE_QUERY', `The duckdb store could not apply a batch to "${layout.table}"`, {
       fix: 'the batch was rolled back; the cause holds the engine message',
@@ -57,10 +58,11 @@ async function appendIfAllNew(
     await appendLedger(session, LEDGER_TABLE, changes, layout.table);
   } catch {
     // A key the ledger holds (the only way an append of fresh, unique keys fails): take the guarded path.
+    session.dropAppenders();
     await session.run('ROLLBACK');
     return false;
   }
-  await appendRows(session, layout.table, factTypes(session, layout), toColumns(layout, changes));
+  await session.append(layout.table, factTypes(session, layout), toColumns(layout, changes));
   await session.run('COMMIT');
   return true;
 }
@@ -87,7 +89,7 @@ async function applyGuarded(session: DuckDBSession, layout: TableLayout, changes
     const [list, listType] = session.varcharList(replaced);
     await session.run(`DELETE FROM ${quoteIdent(layout.table)} WHERE _key IN (SELECT unnest($1))`, [list], [listType]);
   }
-  await appendRows(session, layout.table, factTypes(session, layout), toColumns(layout, fresh));
+  await session.append(layout.table, factTypes(session, layout), toColumns(layout, fresh));
   await session.run('COMMIT');
   return fresh.length;
 }
@@ -109,10 +111,10 @@ async function appendLedger(
     changes.map((change) => change.value === null),
   ];
   if (scope === undefined) {
-    await appendRows(session, table, [VARCHAR, BIGINT, BOOLEAN], entries, 'temp');
+    await session.append(table, [VARCHAR, BIGINT, BOOLEAN], entries, 'temp');
   } else {
     const scopes = changes.map(() => scope);
-    await appendRows(session, table, [VARCHAR, VARCHAR, BIGINT, BOOLEAN], [scopes, ...entries]);
+    await session.append(table, [VARCHAR, VARCHAR, BIGINT, BOOLEAN], [scopes, ...entries]);
   }
 }
 
@@ -122,31 +124,4 @@ function factTypes(session: DuckDBSession, layout: TableLayout): DuckDBTypeHandl
   // Dates and timestamps travel as VARCHAR; the appender casts them to the column type.
   const byType: Record<string, DuckDBTypeHandle> = { bigint: BIGINT, double: DOUBLE, boolean: BOOLEAN };
   return [VARCHAR, ...layout.columns.map((column) => byType[column.type] ?? VARCHAR)];
-}
-
-/**
- * Appends whole data chunks (one native call per 2048 rows) inside the open
- * transaction, to a table of the database or (`catalog: 'temp'`) to one of
- * the connection's temporary tables.
- */
-async function appendRows(
-  session: DuckDBSession,
-  table: string,
-  types: readonly DuckDBTypeHandle[],
-  columns: readonly unknown[][],
-  catalog?: 'temp',
-): Promise<void> {
-  const rowCount = columns[0]?.length ?? 0;
-  if (rowCount === 0) return;
-  const appender = await session.connection.createAppender(table, catalog ? 'main' : null, catalog ?? null);
-  try {
-    for (let start = 0; start < rowCount; start += CHUNK_ROWS) {
-      const end = Math.min(start + CHUNK_ROWS, rowCount);
-      const chunk = session.driver.DuckDBDataChunk.create(types, end - start);
-      chunk.setColumns(columns.map((column) => column.slice(start, end)));
-      appender.appendDataChunk(chunk);
-    }
-  } finally {
-    appender.closeSync();
-  }
 }

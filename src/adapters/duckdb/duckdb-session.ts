@@ -26,6 +26,9 @@ export interface DuckDBPrepared {
 
 export interface DuckDBAppender {
   appendDataChunk(chunk: DuckDBChunk): void;
+  flushSync(): void;
+  /** Drops the rows appended since the last flush. */
+  clear(): void;
   closeSync(): void;
 }
 
@@ -67,6 +70,7 @@ export const CHUNK_ROWS = 2048;
  */
 export class DuckDBSession {
   readonly #prepared = new Map<string, DuckDBPrepared>();
+  readonly #appenders = new Map<string, DuckDBAppender>();
 
   private constructor(
     readonly driver: DuckDBDriver,
@@ -118,6 +122,53 @@ export class DuckDBSession {
     return toPlainRows(await statement.runAndReadAll());
   }
 
+  /**
+   * Appends rows to a table of the database or (`catalog: 'temp'`) to one of
+   * the connection's temporary tables, whole data chunks at a time (one
+   * native call per 2048 rows), and flushes them into the open transaction.
+   * The table's appender is kept for the session: a failed flush, or any
+   * doubt about the table's shape, calls for `dropAppenders`.
+   */
+  async append(
+    table: string,
+    types: readonly DuckDBTypeHandle[],
+    columns: readonly (readonly unknown[])[],
+    catalog?: 'temp',
+  ): Promise<void> {
+    const rowCount = columns[0]?.length ?? 0;
+    if (rowCount === 0) return;
+    const id = `${catalog ?? ''}.${table}`;
+    let appender = this.#appenders.get(id);
+    if (appender === undefined) {
+      appender = await this.connection.createAppender(table, catalog ? 'main' : null, catalog ?? null);
+      this.#appenders.set(id, appender);
+    }
+    for (let start = 0; start < rowCount; start += CHUNK_ROWS) {
+      const end = Math.min(start + CHUNK_ROWS, rowCount);
+      const chunk = this.driver.DuckDBDataChunk.create(types, end - start);
+      chunk.setColumns(columns.map((column) => column.slice(start, end)));
+      appender.appendDataChunk(chunk);
+    }
+    appender.flushSync();
+  }
+
+  /**
+   * Closes the kept appenders, first dropping rows a failed flush left in
+   * them (closing flushes, and must never write outside the transaction
+   * that was rolled back). The next append opens a fresh one.
+   */
+  dropAppenders(): void {
+    for (const appender of this.#appenders.values()) {
+      try {
+        appender.clear();
+        appender.closeSync();
+      } catch {
+        // Nothing is left to write; the engine frees the appender with the connection.
+      }
+    }
+    this.#appenders.clear();
+  }
+
   /** A bound `VARCHAR[]` parameter with its type, for `IN (SELECT unnest($n))`. */
   varcharList(items: readonly string[]): [unknown, DuckDBTypeHandle] {
     return [this.driver.listValue(items), this.driver.LIST(this.driver.VARCHAR)];
@@ -125,6 +176,7 @@ export class DuckDBSession {
 
   close(): void {
     try {
+      this.dropAppenders();
       // Closing the connection destroys the statements it prepared.
       this.#prepared.clear();
       this.connection.closeSync();
