@@ -1,7 +1,7 @@
 import type { ApplyResult } from '../../contracts/view-store.js';
 import { wrapStoreError } from '../../errors/index.js';
 import { quoteIdent } from '../../runtime/identifier.js';
-import { checkFactChanges, type FactChange, toColumns } from './duckdb-rows.js';
+import { type EncodedFacts, encodeFacts, type FactChange, factsOf } from './duckdb-rows.js';
 import type { DuckDBSession, DuckDBTypeHandle } from './duckdb-session.js';
 import { LEDGER_TABLE, STAGE_TABLE, type TableLayout } from './duckdb-table.js';
 
@@ -32,11 +32,11 @@ export async function applyFacts(
   layout: TableLayout,
   changes: readonly FactChange[],
 ): Promise<ApplyResult> {
-  checkFactChanges(layout, changes);
+  const facts = encodeFacts(layout, changes);
   if (changes.length === 0) return { applied: 0, skipped: 0 };
   try {
-    if (await appendIfAllNew(session, layout, changes)) return { applied: changes.length, skipped: 0 };
-    const applied = await applyGuarded(session, layout, changes);
+    if (await appendIfAllNew(session, layout, changes, facts)) return { applied: changes.length, skipped: 0 };
+    const applied = await applyGuarded(session, layout, changes, facts);
     return { applied, skipped: changes.length - applied };
   } catch (err) {
     session.dropAppenders();
@@ -52,6 +52,7 @@ async function appendIfAllNew(
   session: DuckDBSession,
   layout: TableLayout,
   changes: readonly FactChange[],
+  facts: EncodedFacts,
 ): Promise<boolean> {
   await session.run('BEGIN TRANSACTION');
   try {
@@ -62,13 +63,18 @@ async function appendIfAllNew(
     await session.run('ROLLBACK');
     return false;
   }
-  await session.append(layout.table, factTypes(session, layout), toColumns(layout, changes));
+  await session.append(layout.table, factTypes(session, layout), facts.columns);
   await session.run('COMMIT');
   return true;
 }
 
 /** Applies the changes newer than the ledger in one transaction; returns how many. */
-async function applyGuarded(session: DuckDBSession, layout: TableLayout, changes: readonly FactChange[]) {
+async function applyGuarded(
+  session: DuckDBSession,
+  layout: TableLayout,
+  changes: readonly FactChange[],
+  facts: EncodedFacts,
+): Promise<number> {
   const { VARCHAR } = session.driver;
   const scope = layout.table;
   await session.run(`BEGIN TRANSACTION; DELETE FROM ${STAGE}`);
@@ -76,7 +82,10 @@ async function applyGuarded(session: DuckDBSession, layout: TableLayout, changes
   const held = new Map(
     (await session.runPrepared(READ_HELD, [scope], [VARCHAR])).map((row) => [String(row.key), Number(row.version)]),
   );
-  const fresh = changes.filter((change) => change.version > (held.get(change.key) ?? Number.NEGATIVE_INFINITY));
+  const freshAt = changes.flatMap((change, i) =>
+    change.version > (held.get(change.key) ?? Number.NEGATIVE_INFINITY) ? [i] : [],
+  );
+  const fresh = freshAt.map((i) => changes[i]!);
   const replaced = fresh.filter((change) => held.has(change.key)).map((change) => change.key);
   await appendLedger(
     session,
@@ -89,7 +98,7 @@ async function applyGuarded(session: DuckDBSession, layout: TableLayout, changes
     const [list, listType] = session.varcharList(replaced);
     await session.run(`DELETE FROM ${quoteIdent(layout.table)} WHERE _key IN (SELECT unnest($1))`, [list], [listType]);
   }
-  await session.append(layout.table, factTypes(session, layout), toColumns(layout, fresh));
+  await session.append(layout.table, factTypes(session, layout), factsOf(facts, freshAt));
   await session.run('COMMIT');
   return fresh.length;
 }
