@@ -12,6 +12,9 @@ const READ_HELD = `SELECT s.key, l.version FROM ${STAGE} s JOIN ${LEDGER_TABLE} 
 const UPDATE_OLDER = `UPDATE ${LEDGER_TABLE} AS l SET version = s.version, deleted = s.deleted FROM ${STAGE} s
   WHERE l.scope = $1 AND l.key = s.key AND s.version > l.version`;
 
+/** Tables whose last batch held keys the ledger knew (updates, redeliveries): the next one starts guarded. */
+const updating = new WeakSet<TableLayout>();
+
 /**
  * Applies a batch in one transaction. Rolls back on any error.
  *
@@ -25,7 +28,8 @@ const UPDATE_OLDER = `UPDATE ${LEDGER_TABLE} AS l SET version = s.version, delet
  * join reads the versions held, the changes not newer are dropped, the new
  * keys' entries are appended, the replaced keys' entries are updated and
  * their rows deleted, and the new rows are appended. A redelivered or older
- * change writes nothing.
+ * change writes nothing. After a batch with known keys, the next batch of
+ * that table starts guarded; after one without, it tries the append again.
  */
 export async function applyFacts(
   session: DuckDBSession,
@@ -35,8 +39,12 @@ export async function applyFacts(
   const facts = encodeFacts(layout, changes);
   if (changes.length === 0) return { applied: 0, skipped: 0 };
   try {
-    if (await appendIfAllNew(session, layout, changes, facts)) return { applied: changes.length, skipped: 0 };
-    const applied = await applyGuarded(session, layout, changes, facts);
+    if (!updating.has(layout) && (await appendIfAllNew(session, layout, changes, facts))) {
+      return { applied: changes.length, skipped: 0 };
+    }
+    const { applied, known } = await applyGuarded(session, layout, changes, facts);
+    if (known) updating.add(layout);
+    else updating.delete(layout);
     return { applied, skipped: changes.length - applied };
   } catch (err) {
     session.dropAppenders();
@@ -68,13 +76,13 @@ async function appendIfAllNew(
   return true;
 }
 
-/** Applies the changes newer than the ledger in one transaction; returns how many. */
+/** Applies the changes newer than the ledger in one transaction; returns how many, and whether any key was known. */
 async function applyGuarded(
   session: DuckDBSession,
   layout: TableLayout,
   changes: readonly FactChange[],
   facts: EncodedFacts,
-): Promise<number> {
+): Promise<{ applied: number; known: boolean }> {
   const { VARCHAR } = session.driver;
   const scope = layout.table;
   await session.run(`BEGIN TRANSACTION; DELETE FROM ${STAGE}`);
@@ -100,7 +108,7 @@ async function applyGuarded(
   }
   await session.append(layout.table, factTypes(session, layout), factsOf(facts, freshAt));
   await session.run('COMMIT');
-  return fresh.length;
+  return { applied: fresh.length, known: held.size > 0 };
 }
 
 /**
