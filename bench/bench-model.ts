@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cacheView, defineEntity, type EntityRecord, searchView } from '../src/index.js';
+import { analyticsView, cacheView, defineEntity, type EntityRecord, graphView, searchView } from '../src/index.js';
 
 /** The entity every workload writes: a product document (~330 bytes of JSON), stored as JSONB. */
 export const benchItems = defineEntity({
@@ -24,6 +24,36 @@ export const benchSearchView = searchView(benchItems, {
   store: 'search',
   fields: { name: 'string', description: 'string', category: 'enum', price: 'number' },
   searchable: ['name', 'description'],
+});
+
+/** The graph view of an item: its node, and an edge to its (bare) category node. */
+export const benchGraphView = graphView(benchItems, {
+  store: 'graph',
+  schema: {
+    nodes: { Item: { name: 'string', price: 'double' }, Category: {} },
+    edges: { IN_CATEGORY: { from: 'Item', to: 'Category' } },
+  },
+  project: (item) => ({
+    nodes: [{ label: 'Item', id: item.id, properties: { name: item.name, price: item.price } }],
+    edges: [
+      { type: 'IN_CATEGORY', from: { label: 'Item', id: item.id }, to: { label: 'Category', id: item.category } },
+    ],
+  }),
+});
+
+/** The analytics view of an item: one fact row per tag. */
+export const benchAnalyticsView = analyticsView(benchItems, {
+  store: 'analytics',
+  table: 'bench_item_tags',
+  columns: { item_id: 'varchar', category: 'varchar', tag: 'varchar', brand: 'varchar', price: 'double' },
+  rows: (item) =>
+    item.tags.map((tag) => ({
+      item_id: item.id,
+      category: item.category,
+      tag,
+      brand: item.specs.brand,
+      price: item.price,
+    })),
 });
 
 const CATEGORIES = ['audio', 'video', 'computing', 'home', 'garden', 'toys', 'books', 'sport'];

@@ -58,6 +58,7 @@ export async function measureFreshness(
 
   const committed = new Map<string, number>();
   const offeredRatePerSec = maxRatePerSec * profile.p2.loadShare;
+  const loadStarted = performance.now();
   const load = await openLoop(offeredRatePerSec, profile.p2.loadMs, () => write('l', committed));
   const missingKeys = await untilVisible(views, committed.keys(), DRAIN_TIMEOUT_MS);
 
@@ -68,12 +69,14 @@ export async function measureFreshness(
       if (visible !== undefined) latencies.push(visible - at);
     }
     const latencyMs = summarize(latencies);
+    const applies = recorder.appliesSince(loadStarted);
     return {
       id: `${id}.${mode}.${view}`,
       title: `freshness, ${mode} mode, ${view} view (commit to visible)`,
       mode,
       view,
       latencyMs,
+      applies: { ms: summarize(applies.ms), changes: summarize(applies.changes) },
       missing: missingKeys.get(view) ?? 0,
       load: {
         maxRatePerSec,

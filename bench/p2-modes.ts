@@ -1,4 +1,7 @@
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { duckdbStore } from '../src/adapters/duckdb/index.js';
+import { kuzuStore } from '../src/adapters/kuzu/index.js';
 import { lmdbStore } from '../src/adapters/lmdb/index.js';
 import { jetstreamLog } from '../src/adapters/nats/index.js';
 import { oramaStore } from '../src/adapters/orama/index.js';
@@ -7,8 +10,10 @@ import { postgresHome } from '../src/adapters/postgres/index.js';
 import { createCdcSlot, dropCdcSlot, postgresCdcRelay } from '../src/adapters/postgres-cdc/index.js';
 import { redisStore } from '../src/adapters/redis/index.js';
 import {
+  type AnalyticsStore,
   createPolystore,
   type EventLog,
+  type GraphStore,
   type HomeStore,
   type KeyValueStore,
   type SearchStore,
@@ -24,14 +29,15 @@ import {
   type ServerKind,
   tempDir,
 } from './bench-env.js';
-import { benchCacheView, benchItems, benchSearchView } from './bench-model.js';
+import { benchAnalyticsView, benchCacheView, benchGraphView, benchItems, benchSearchView } from './bench-model.js';
 import { type FreshnessSystem, measureFreshness } from './p2-freshness.js';
 import type { Profile } from './profile.js';
 import type { Freshness } from './report.js';
 import { VisibilityRecorder } from './visibility-recorder.js';
 
 /**
- * P2: freshness of the Redis cache view and the Orama search view with a
+ * P2: freshness of every kind of view (Redis cache, Orama search, Kuzu graph,
+ * DuckDB analytics; the last two embedded, as they only come) with a
  * PostgreSQL home, in three modes, each with the default sync options:
  * - `outbox`: projectors read the home's outbox table, woken by local commits (the default);
  * - `outbox-jetstream`: the outbox relay publishes to JetStream, projectors consume it;
@@ -70,7 +76,7 @@ export async function p2Freshness(profile: Profile, reachable: ReadonlySet<Serve
   return out;
 }
 
-/** E2, the embedded equivalent: PGlite home, LMDB cache, Orama search, the outbox as the log. */
+/** E2, the embedded equivalent: PGlite home, LMDB cache, Orama search, Kuzu graph, DuckDB analytics, the outbox as the log. */
 export async function e2Freshness(profile: Profile): Promise<Freshness[]> {
   const cleanups = new Cleanups();
   try {
@@ -79,8 +85,11 @@ export async function e2Freshness(profile: Profile): Promise<Freshness[]> {
     cleanups.add('close pglite', () => pglite.close());
     const system = await openSystem(
       pgliteHome({ pglite, schema: 'bench' }),
-      lmdbStore({ path: await tempDir(cleanups, 'lmdb') }),
-      oramaStore({ path: await tempDir(cleanups, 'orama') }),
+      {
+        cache: lmdbStore({ path: await tempDir(cleanups, 'lmdb') }),
+        search: oramaStore({ path: await tempDir(cleanups, 'orama') }),
+        ...(await embeddedEngines(cleanups)),
+      },
       {},
       cleanups,
     );
@@ -118,8 +127,11 @@ async function inMode(
     cleanups.add('delete stream', () => deleteStream(names.stream));
     const system = await openSystem(
       postgresHome({ connectionString: SERVER_URLS.postgres, schema: names.schema }),
-      redisStore({ url: SERVER_URLS.redis, keyPrefix: `bench_${id}:` }),
-      oramaStore({ path: await tempDir(cleanups, 'orama') }),
+      {
+        cache: redisStore({ url: SERVER_URLS.redis, keyPrefix: `bench_${id}:` }),
+        search: oramaStore({ path: await tempDir(cleanups, 'orama') }),
+        ...(await embeddedEngines(cleanups)),
+      },
       (await options(names, cleanups)) ?? {},
       cleanups,
     );
@@ -130,19 +142,43 @@ async function inMode(
   }
 }
 
+interface ViewStores {
+  readonly cache: KeyValueStore;
+  readonly search: SearchStore;
+  readonly graph: GraphStore;
+  readonly analytics: AnalyticsStore;
+}
+
+/** The graph (Kuzu) and analytics (DuckDB) stores, each on a file in a fresh temp dir. */
+async function embeddedEngines(cleanups: Cleanups): Promise<Pick<ViewStores, 'graph' | 'analytics'>> {
+  return {
+    graph: kuzuStore({ path: join(await tempDir(cleanups, 'kuzu'), 'graph.kuzu') }),
+    analytics: duckdbStore({ path: join(await tempDir(cleanups, 'duckdb'), 'analytics.duckdb') }),
+  };
+}
+
 async function openSystem(
   home: HomeStore,
-  cache: KeyValueStore,
-  search: SearchStore,
+  stores: ViewStores,
   options: ModeOptions,
   cleanups: Cleanups,
 ): Promise<FreshnessSystem> {
-  const views = { cache: new VisibilityRecorder(), search: new VisibilityRecorder() };
+  const views = {
+    cache: new VisibilityRecorder(),
+    search: new VisibilityRecorder(),
+    graph: new VisibilityRecorder(),
+    analytics: new VisibilityRecorder(),
+  };
   const db = createPolystore({
     home,
-    stores: { cache: views.cache.wrap(cache), search: views.search.wrap(search) },
+    stores: {
+      cache: views.cache.wrap(stores.cache),
+      search: views.search.wrap(stores.search),
+      graph: views.graph.wrap(stores.graph),
+      analytics: views.analytics.wrap(stores.analytics),
+    },
     entities: [benchItems],
-    views: [benchCacheView, benchSearchView],
+    views: [benchCacheView, benchSearchView, benchGraphView, benchAnalyticsView],
     ...(options.log ? { log: options.log } : {}),
     sync: { autoStart: false, ...(options.relay === false ? { relay: false } : {}) },
     logger: silentLogger,

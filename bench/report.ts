@@ -39,6 +39,11 @@ export interface Freshness {
   readonly mode: string;
   readonly view: string;
   readonly latencyMs: Summary;
+  /**
+   * The view store's own share, over the applies that started during the
+   * load: how long each `applyIfNewer` call took and how many changes it carried.
+   */
+  readonly applies?: { readonly ms: Summary; readonly changes: Summary };
   /** Writes never seen in the view before the deadline. */
   readonly missing: number;
   /** The open-loop load the writes arrived at. */
@@ -117,7 +122,9 @@ export function formatTable(rows: readonly ResultRow[]): string {
     return [
       `${row.id} ${row.title}`,
       `p50 ${fmt(l.p50)} p99 ${fmt(l.p99)} max ${fmt(l.max)} ms (n ${l.n}${row.missing ? `, ${row.missing} missing` : ''})`,
-      '-',
+      row.applies
+        ? `apply p50 ${fmt(row.applies.ms.p50)} p99 ${fmt(row.applies.ms.p99)} ms, ${fmt(row.applies.changes.p50)} changes`
+        : '-',
       '-',
       `p99 ${row.target.op} ${row.target.value} ms`,
       row.met ? 'yes' : 'MISSED',

@@ -4,7 +4,9 @@ import { type Comparison, type Freshness, isComparison, type ResultRow } from '.
  * The headline figures of latest.json. Each is null when its workload did not
  * run. `p1WriteRatio` is the worse of the sequential and concurrent create
  * ratios; `p2FreshnessP99Ms` the worst p99 across the views of the default
- * (outbox) mode.
+ * (outbox) mode; `p2FreshnessP99MsAllViews` the worst p99 of any view in any
+ * mode, servers (P2) and embedded (E2) alike, with `p2FreshnessP99MsByView`
+ * the worst per view kind.
  */
 export function summarize(rows: readonly ResultRow[]) {
   const comparisons = rows.filter(isComparison);
@@ -17,10 +19,10 @@ export function summarize(rows: readonly ResultRow[]) {
     const found = comparisons.filter((c) => c.id.startsWith(prefix)).map((c) => c.ratio);
     return found.length === 0 ? null : Math.max(...found);
   };
-  const worstP99 = (id: string) => {
-    const found = freshness.filter((f) => f.id.startsWith(id)).map((f) => f.latencyMs.p99);
-    return found.length === 0 ? null : Math.max(...found);
-  };
+  const worstOf = (found: readonly Freshness[]) =>
+    found.length === 0 ? null : Math.max(...found.map((f) => f.latencyMs.p99));
+  const worstP99 = (id: string) => worstOf(freshness.filter((f) => f.id.startsWith(id)));
+  const views = [...new Set(freshness.map((f) => f.view))];
   const modes = [...new Set(freshness.map((f) => f.id.split('.').slice(0, 2).join('.')))];
   const byId = (id: string): Comparison | undefined => comparisons.find((c) => c.id === id);
   return {
@@ -29,6 +31,10 @@ export function summarize(rows: readonly ResultRow[]) {
     p1BatchRatio: ratio('P1.createMany.'),
     p2FreshnessP99Ms: worstP99('P2.outbox.'),
     p2FreshnessP99MsByMode: Object.fromEntries(modes.map((mode) => [mode, worstP99(`${mode}.`)])),
+    p2FreshnessP99MsAllViews: worstOf(freshness),
+    p2FreshnessP99MsByView: Object.fromEntries(
+      views.map((view) => [view, worstOf(freshness.filter((f) => f.view === view))]),
+    ),
     p3ProjectorRatio: ratio('P3.'),
     p4CacheGetRatio: ratio('P4.'),
     p4CacheGetP99Ratio: comparisons.find((c) => c.id.startsWith('P4.'))?.p99Ratio ?? null,

@@ -85,23 +85,37 @@ describe('duckdb store', () => {
     }
   });
 
-  it('rolls back a batch whose append fails after its delete', async () => {
+  // A constraint added behind the store's back makes the append of the refused batch's rows fail.
+  it.each([
+    ['new keys only', [{ key: 'b', version: 1, value: [{ order_id: 'b' }] }]],
+    [
+      'a replacement after its delete',
+      [
+        { key: 'a', version: 2, value: [{ order_id: 'a2' }] },
+        { key: 'b', version: 1, value: [{ order_id: 'b', category: 'toys' }] },
+      ],
+    ],
+  ])('rolls back a batch whose append fails (%s), then applies the next batch alone', async (_, refused) => {
     const ctx = await makeDuckDB();
     try {
       const table = uniqueName('facts');
       await ctx.store.ensureTable(orderLinesSpec(table));
-      await ctx.store.applyIfNewer(table, [{ key: 'a', version: 1, value: [{ order_id: 'a', category: 'books' }] }]);
-      // A constraint added behind the store's back makes the append of the replacement fail.
       await ctx.store.query(`ALTER TABLE ${table} ALTER COLUMN category SET NOT NULL`);
-      const error = await ctx.store
-        .applyIfNewer(table, [
-          { key: 'a', version: 2, value: [{ order_id: 'a2' }] },
-          { key: 'b', version: 1, value: [{ order_id: 'b', category: 'toys' }] },
-        ])
-        .catch((err: unknown) => err);
+      await ctx.store.applyIfNewer(table, [{ key: 'a', version: 1, value: [{ order_id: 'a', category: 'books' }] }]);
+      const error = await ctx.store.applyIfNewer(table, refused).catch((err: unknown) => err);
       expect(isPolystoreError(error, 'PS_ERR_STORE_QUERY')).toBe(true);
-      expect(await ctx.store.query(`SELECT order_id FROM ${table}`)).toEqual([{ order_id: 'a' }]);
-      expect(await ctx.store.listVersions(table)).toEqual([{ key: 'a', version: 1, deleted: false }]);
+      // No query in between: the store's kept appenders must not carry the refused rows into the next batch.
+      expect(
+        await ctx.store.applyIfNewer(table, [{ key: 'c', version: 1, value: [{ order_id: 'c', category: 'toys' }] }]),
+      ).toEqual({ applied: 1, skipped: 0 });
+      expect(await ctx.store.query(`SELECT order_id FROM ${table} ORDER BY order_id`)).toEqual([
+        { order_id: 'a' },
+        { order_id: 'c' },
+      ]);
+      expect(await ctx.store.listVersions(table)).toEqual([
+        { key: 'a', version: 1, deleted: false },
+        { key: 'c', version: 1, deleted: false },
+      ]);
     } finally {
       await ctx.cleanup();
     }

@@ -251,6 +251,54 @@ export function describeAnalyticsContract(name: string, make: () => Promise<Anal
       ]);
     });
 
+    it('leaves the same table whatever the order and repetition of the changes', async () => {
+      const v = (key: string, version: number, amount: number | null) => ({
+        key,
+        version,
+        value: amount === null ? null : orderLines(key, '2024-05-04', [['books', amount, 1]]),
+      });
+      const history = [v('a', 1, 1), v('b', 1, 2), v('a', 2, 3), v('c', 1, 4), v('b', 2, null), v('c', 3, 5)];
+      const pick = (...at: number[]) => at.map((i) => history[i]!);
+      // Each delivery is a list of batches. Within one batch a key appears once: the newest version given wins.
+      const deliveries = [
+        [history],
+        [pick(0, 1, 3), pick(2, 4, 5)],
+        [pick(5, 4, 2), pick(0, 1, 3), pick(5)],
+        [pick(0, 1), pick(0, 1, 3), pick(2, 4, 5)],
+      ].map((batches) => batches.map((batch) => [...new Map(batch.map((change) => [change.key, change])).values()]));
+      const outcomes: unknown[] = [];
+      for (const batches of deliveries) {
+        const target = uniqueName('order_lines');
+        await ctx.store.ensureTable(orderLinesSpec(target));
+        for (const batch of batches) await ctx.store.applyIfNewer(target, batch);
+        outcomes.push({
+          rows: await ctx.store.query(`SELECT order_id, amount FROM ${target} ORDER BY order_id, amount`),
+          versions: [...(await ctx.store.listVersions(target))].sort((x, y) => x.key.localeCompare(y.key)),
+        });
+      }
+      expect(outcomes[0]).toEqual({
+        rows: [
+          { order_id: 'a', amount: 3 },
+          { order_id: 'c', amount: 5 },
+        ],
+        versions: [
+          { key: 'a', version: 2, deleted: false },
+          { key: 'b', version: 2, deleted: true },
+          { key: 'c', version: 3, deleted: false },
+        ],
+      });
+      for (const outcome of outcomes) expect(outcome).toEqual(outcomes[0]);
+    });
+
+    it('keeps the versions of each table apart', async () => {
+      const other = uniqueName('order_lines');
+      await ctx.store.ensureTable(orderLinesSpec(other));
+      await ctx.store.applyIfNewer(table, [{ key: 'o1', version: 5, value: orderLines('o1', '2024-05-01', []) }]);
+      expect(await ctx.store.applyIfNewer(other, ORDERS)).toEqual({ applied: 3, skipped: 0 });
+      expect(await ctx.store.applyIfNewer(other, ORDERS)).toEqual({ applied: 0, skipped: 3 });
+      expect(await ctx.store.listVersions(table)).toEqual([{ key: 'o1', version: 5, deleted: false }]);
+    });
+
     it('refuses use after close', async () => {
       await ctx.store.close();
       const error = await ctx.store.listVersions(table).catch((err: unknown) => err);

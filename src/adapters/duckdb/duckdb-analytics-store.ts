@@ -9,7 +9,14 @@ import { PolystoreError, wrapStoreError } from '../../errors/index.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
 import { applyFacts } from './duckdb-apply.js';
 import { DuckDBSession } from './duckdb-session.js';
-import { assertTableName, ensureFactTable, LEDGER_DDL, loadLayout, type TableLayout } from './duckdb-table.js';
+import {
+  assertTableName,
+  ensureFactTable,
+  LEDGER_DDL,
+  loadLayout,
+  STAGE_DDL,
+  type TableLayout,
+} from './duckdb-table.js';
 
 export interface DuckDBStoreOptions {
   /** Database file (created if missing), or `':memory:'` for a throwaway store. One store per file per process. */
@@ -49,6 +56,7 @@ class DuckDBAnalyticsStore implements AnalyticsStore {
 
   ensureTable(spec: AnalyticsTableSpec): Promise<void> {
     return this.#guard.run(async (session) => {
+      session.dropAppenders();
       try {
         this.#layouts.set(spec.table, await ensureFactTable(session, spec));
       } catch (err) {
@@ -95,6 +103,8 @@ class DuckDBAnalyticsStore implements AnalyticsStore {
    */
   query<R = Record<string, unknown>>(sql: string, params: readonly AnalyticsValue[] = []): Promise<R[]> {
     return this.#guard.run(async (session) => {
+      // The SQL may change a table the kept appenders write to.
+      session.dropAppenders();
       try {
         return (await session.read(sql, [...params])) as R[];
       } catch (err) {
@@ -124,6 +134,7 @@ async function openSession(path: string): Promise<DuckDBSession> {
   const session = await DuckDBSession.open(path);
   try {
     await session.run(LEDGER_DDL);
+    await session.run(STAGE_DDL);
     return session;
   } catch (err) {
     session.close();

@@ -6,54 +6,60 @@ import type { TableLayout } from './duckdb-table.js';
 
 export type FactChange = VersionedChange<readonly AnalyticsRow[]>;
 
+/** A batch's rows as appender columns (`_key` first, then the table's columns in order). */
+export interface EncodedFacts {
+  readonly columns: readonly unknown[][];
+  /** The rows of `changes[i]` are rows `starts[i]` to `starts[i + 1]` (exclusive). */
+  readonly starts: readonly number[];
+}
+
 /**
- * Validates a batch before anything is written: versions, unique keys and
- * every row against the table's columns. Messages name columns, never values.
+ * Validates a batch before anything is written (versions, unique keys, every
+ * row against the table's columns) and encodes its rows for the appender in
+ * the same pass; a column a row omits is NULL. Messages name columns, never
+ * values.
  */
-export function checkFactChanges(layout: TableLayout, changes: readonly FactChange[]): void {
-  const types = new Map(layout.columns.map((column) => [column.name, column.type]));
+export function encodeFacts(layout: TableLayout, changes: readonly FactChange[]): EncodedFacts {
+  const declared = new Set(layout.columns.map((column) => column.name));
+  const columns: unknown[][] = [[], ...layout.columns.map(() => [])];
+  const starts: number[] = [0];
   const seen = new Set<string>();
   for (const change of changes) {
     if (typeof change.key !== 'string') throw invalid('A change has no string key', 'key');
     if (!Number.isSafeInteger(change.version)) throw invalid('A change version is not a safe integer', 'version');
     if (seen.has(change.key)) throw invalid('A key appears more than once in one applyIfNewer call', 'key');
     seen.add(change.key);
-    if (change.value === null) continue;
-    if (!Array.isArray(change.value))
+    if (change.value !== null && !Array.isArray(change.value)) {
       throw invalid('An analytics change value must be an array of rows or null', 'value');
-    for (const row of change.value) {
+    }
+    for (const row of change.value ?? []) {
       if (row === null || typeof row !== 'object') throw invalid('An analytics row must be an object', 'value');
-      for (const [name, value] of Object.entries(row as AnalyticsRow)) {
-        const type = types.get(name);
-        if (type === undefined) throw undeclared(layout.table, name);
-        if (value !== null && encodeValue(value, type) === undefined) {
+      for (const name of Object.keys(row)) if (!declared.has(name)) throw undeclared(layout.table, name);
+      columns[0]!.push(change.key);
+      layout.columns.forEach(({ name, type }, i) => {
+        const value = (row as AnalyticsRow)[name];
+        // An omitted column is NULL; one given as `undefined` is not a value the table accepts.
+        const encoded =
+          value === null || (value === undefined && !Object.hasOwn(row, name))
+            ? null
+            : encodeValue(value as AnalyticsValue, type);
+        if (encoded === undefined) {
           throw invalid(
             `The column "${name}" of "${layout.table}" does not accept the value given (expected ${type})`,
             name,
           );
         }
-      }
-    }
-  }
-}
-
-/**
- * The rows of `changes` as columns for the appender: `_key` first, then the
- * table's columns in order; a column a row omits is NULL. Call only after
- * `checkFactChanges` accepted the changes.
- */
-export function toColumns(layout: TableLayout, changes: readonly FactChange[]): unknown[][] {
-  const columns: unknown[][] = [[], ...layout.columns.map(() => [])];
-  for (const change of changes) {
-    for (const row of change.value ?? []) {
-      columns[0]!.push(change.key);
-      layout.columns.forEach(({ name, type }, i) => {
-        const value = row[name];
-        columns[i + 1]!.push(value === null || value === undefined ? null : encodeValue(value, type));
+        columns[i + 1]!.push(encoded);
       });
     }
+    starts.push(columns[0]!.length);
   }
-  return columns;
+  return { columns, starts };
+}
+
+/** The columns of the rows of the chosen changes (indexes into the encoded batch, ascending). */
+export function factsOf(encoded: EncodedFacts, chosen: readonly number[]): unknown[][] {
+  return encoded.columns.map((column) => chosen.flatMap((i) => column.slice(encoded.starts[i], encoded.starts[i + 1])));
 }
 
 /**

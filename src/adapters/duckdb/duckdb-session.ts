@@ -18,8 +18,17 @@ export interface DuckDBChunk {
   setColumns(columns: readonly (readonly unknown[])[]): void;
 }
 
+/** A statement prepared once and run many times with new bindings. */
+export interface DuckDBPrepared {
+  bind(values: DuckDBValues, types?: DuckDBTypes): void;
+  runAndReadAll(): Promise<DuckDBReader>;
+}
+
 export interface DuckDBAppender {
   appendDataChunk(chunk: DuckDBChunk): void;
+  flushSync(): void;
+  /** Drops the rows appended since the last flush. */
+  clear(): void;
   closeSync(): void;
 }
 
@@ -30,7 +39,8 @@ type DuckDBTypes = DuckDBTypeHandle[] | Record<string, DuckDBTypeHandle | undefi
 export interface DuckDBConnection {
   run(sql: string, values?: DuckDBValues, types?: DuckDBTypes): Promise<unknown>;
   runAndReadAll(sql: string, values?: DuckDBValues, types?: DuckDBTypes): Promise<DuckDBReader>;
-  createAppender(table: string): Promise<DuckDBAppender>;
+  prepare(sql: string): Promise<DuckDBPrepared>;
+  createAppender(table: string, schema?: string | null, catalog?: string | null): Promise<DuckDBAppender>;
   closeSync(): void;
 }
 
@@ -59,6 +69,9 @@ export const CHUNK_ROWS = 2048;
  * the appender.
  */
 export class DuckDBSession {
+  readonly #prepared = new Map<string, DuckDBPrepared>();
+  readonly #appenders = new Map<string, DuckDBAppender>();
+
   private constructor(
     readonly driver: DuckDBDriver,
     private readonly instance: DuckDBInstance,
@@ -80,14 +93,80 @@ export class DuckDBSession {
     }
   }
 
-  /** Runs a statement for its effect. */
+  /**
+   * Runs a statement for its effect. Without values the SQL goes to the
+   * engine in one call (and may hold several statements); with values it is
+   * prepared, bound and run.
+   */
   async run(sql: string, values: unknown[] = [], types?: DuckDBTypeHandle[]): Promise<void> {
-    await this.connection.run(sql, values, types);
+    await this.connection.run(sql, values.length > 0 ? values : undefined, types);
   }
 
   /** Runs a statement and returns its rows as plain objects (see `toPlainRows`). */
   async read(sql: string, values: unknown[] = [], types?: DuckDBTypeHandle[]): Promise<Record<string, unknown>[]> {
-    return toPlainRows(await this.connection.runAndReadAll(sql, values, types));
+    return toPlainRows(await this.connection.runAndReadAll(sql, values.length > 0 ? values : undefined, types));
+  }
+
+  /**
+   * Runs one of the store's own statements, prepared on first use and kept
+   * for the session: later runs only bind and execute. Returns the rows it
+   * yields (RETURNING, SELECT) as plain objects.
+   */
+  async runPrepared(sql: string, values: unknown[], types?: DuckDBTypeHandle[]): Promise<Record<string, unknown>[]> {
+    let statement = this.#prepared.get(sql);
+    if (statement === undefined) {
+      statement = await this.connection.prepare(sql);
+      this.#prepared.set(sql, statement);
+    }
+    statement.bind(values, types);
+    return toPlainRows(await statement.runAndReadAll());
+  }
+
+  /**
+   * Appends rows to a table of the database or (`catalog: 'temp'`) to one of
+   * the connection's temporary tables, whole data chunks at a time (one
+   * native call per 2048 rows), and flushes them into the open transaction.
+   * The table's appender is kept for the session: a failed flush, or any
+   * doubt about the table's shape, calls for `dropAppenders`.
+   */
+  async append(
+    table: string,
+    types: readonly DuckDBTypeHandle[],
+    columns: readonly (readonly unknown[])[],
+    catalog?: 'temp',
+  ): Promise<void> {
+    const rowCount = columns[0]?.length ?? 0;
+    if (rowCount === 0) return;
+    const id = `${catalog ?? ''}.${table}`;
+    let appender = this.#appenders.get(id);
+    if (appender === undefined) {
+      appender = await this.connection.createAppender(table, catalog ? 'main' : null, catalog ?? null);
+      this.#appenders.set(id, appender);
+    }
+    for (let start = 0; start < rowCount; start += CHUNK_ROWS) {
+      const end = Math.min(start + CHUNK_ROWS, rowCount);
+      const chunk = this.driver.DuckDBDataChunk.create(types, end - start);
+      chunk.setColumns(columns.map((column) => column.slice(start, end)));
+      appender.appendDataChunk(chunk);
+    }
+    appender.flushSync();
+  }
+
+  /**
+   * Closes the kept appenders, first dropping rows a failed flush left in
+   * them (closing flushes, and must never write outside the transaction
+   * that was rolled back). The next append opens a fresh one.
+   */
+  dropAppenders(): void {
+    for (const appender of this.#appenders.values()) {
+      try {
+        appender.clear();
+        appender.closeSync();
+      } catch {
+        // Nothing is left to write; the engine frees the appender with the connection.
+      }
+    }
+    this.#appenders.clear();
   }
 
   /** A bound `VARCHAR[]` parameter with its type, for `IN (SELECT unnest($n))`. */
@@ -97,6 +176,9 @@ export class DuckDBSession {
 
   close(): void {
     try {
+      this.dropAppenders();
+      // Closing the connection destroys the statements it prepared.
+      this.#prepared.clear();
       this.connection.closeSync();
     } finally {
       this.instance.closeSync();

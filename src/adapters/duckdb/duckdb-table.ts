@@ -9,9 +9,13 @@ export interface TableLayout {
   readonly columns: readonly { readonly name: string; readonly type: AnalyticsColumnType }[];
 }
 
-/** The version ledger shared by every fact table; the table name is the scope. */
-export const LEDGER_DDL =
-  'CREATE TABLE IF NOT EXISTS _ps_versions(scope VARCHAR, key VARCHAR, version BIGINT, deleted BOOLEAN, PRIMARY KEY (scope, key))';
+/** The version ledger shared by every fact table; the table name is the scope. Columns in this order. */
+export const LEDGER_TABLE = '_ps_versions';
+export const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS ${LEDGER_TABLE}(scope VARCHAR, key VARCHAR, version BIGINT, deleted BOOLEAN, PRIMARY KEY (scope, key))`;
+
+/** The connection's own staging table (in `temp`, gone when the store closes) for a batch's ledger entries. */
+export const STAGE_TABLE = '_ps_stage';
+export const STAGE_DDL = `CREATE TEMP TABLE IF NOT EXISTS ${STAGE_TABLE}(key VARCHAR, version BIGINT, deleted BOOLEAN)`;
 
 const SQL_TYPES: Record<AnalyticsColumnType, string> = {
   varchar: 'VARCHAR',
