@@ -13,6 +13,7 @@ import {
   settledThrough,
   strictlyIncreasing,
 } from './home-contract-support.js';
+import { describeFusedBatch } from './home-fused-batch.js';
 import { describeHomeIds } from './home-ids.js';
 import { describeHomeRacers } from './home-racers.js';
 
@@ -21,7 +22,10 @@ export interface HomeContractCapabilities {
   readonly concurrentTransactions?: boolean;
   /** The home's transactions offer `insertMany` and `appendOutboxMany` (one statement per batch). */
   readonly batchWrites?: boolean;
-  /** The home's transactions offer `insertWithEvent` (row and create event in one call). */
+  /**
+   * The home's transactions offer `insertWithEvent` (row and create event in
+   * one call), and with `batchWrites` `insertManyWithEvents` (a batch's rows and events).
+   */
   readonly fusedCreate?: boolean;
   /** How many transactions the home runs at once (its pool size); the racers line up that many. */
   readonly connections?: number;
@@ -482,6 +486,8 @@ export function describeHomeContract(name: string, make: MakeHome, capabilities:
             rows.map(([id, data]) => ({ id, data })),
           ),
         );
+
+      if (capabilities.fusedCreate) describeFusedBatch(() => ({ home, products, docs }));
 
       it('declares insertMany and appendOutboxMany', async () => {
         await home.transaction(async (tx) => {
