@@ -19,7 +19,7 @@ interface WriteTarget {
    * What createMany is held to, each compared in a run of its own: the first
    * against the target, the rest for information (`suffix` names their rows).
    */
-  readonly batchBaselines: readonly { readonly suffix: string; readonly label: string; readonly raw: RawWriter }[];
+  readonly batchBaselines: readonly BatchBaseline[];
   readonly concurrencies: readonly number[];
 }
 
@@ -90,7 +90,7 @@ export async function e1PgliteWritePath(profile: Profile): Promise<Comparison[]>
   }
 }
 
-async function openClient(home: HomeStore, cleanups: Cleanups): Promise<EntityClient<BenchItem>> {
+export async function openClient(home: HomeStore, cleanups: Cleanups): Promise<EntityClient<BenchItem>> {
   const db = createPolystore({ home, entities: [benchItems], logger: silentLogger });
   cleanups.add('close polystore', () => db.close());
   // Writes only: no projector competes for the CPU while the write path is timed.
@@ -126,7 +126,29 @@ async function measure(id: string, engine: string, target: WriteTarget, profile:
       ),
     );
   }
-  const { batchSize, batchesPerRound } = p1;
+  out.push(...(await measureBatches(id, engine, target.client, target.batchBaselines, profile)));
+  return out;
+}
+
+/** A raw writer createMany is compared with; `suffix` names the row of every baseline after the first. */
+export interface BatchBaseline {
+  readonly suffix: string;
+  readonly label: string;
+  readonly raw: Pick<RawWriter, 'createMany'>;
+}
+
+/**
+ * `createMany` of `p1.batchSize` records against each baseline, in a run of
+ * its own: the first held to the target, the rest for information.
+ */
+export async function measureBatches(
+  id: string,
+  engine: string,
+  client: EntityClient<BenchItem>,
+  baselines: readonly BatchBaseline[],
+  profile: Profile,
+): Promise<Comparison[]> {
+  const { batchSize, batchesPerRound } = profile.p1;
   const batches =
     (side: string, createMany: (items: BenchItem[]) => Promise<unknown>) =>
     async (round: number): Promise<RoundSample> => {
@@ -134,12 +156,13 @@ async function measure(id: string, engine: string, target: WriteTarget, profile:
       const sample = await closedLoop(batchesPerRound, 1, (b) => createMany(groups[b]!));
       return { ...sample, ops: batchesPerRound * batchSize };
     };
-  for (const [i, baseline] of target.batchBaselines.entries()) {
+  const out: Comparison[] = [];
+  for (const [i, baseline] of baselines.entries()) {
     const result = await interleave({
       warmupRounds: profile.warmupRounds,
       rounds: profile.rounds,
       budgetMs: profile.budgetMs,
-      ours: batches(`o${i}`, (items) => target.client.createMany(items)),
+      ours: batches(`o${i}`, (items) => client.createMany(items)),
       raw: batches(`r${i}`, (items) => baseline.raw.createMany(items)),
     });
     out.push(
