@@ -54,6 +54,7 @@ function buildEntityTable(schema: string, spec: EntityTableSpec): EntityTable {
   const common = {
     ...entityTableBase(spec, relation, COLUMN_CODEC),
     deleteSql: renderSql(DELETE_ROW, fragments),
+    settleSql: renderSql(SETTLE_CREATED_ROWS, fragments),
     currentVersionSql: renderSql(CURRENT_VERSION, fragments),
   };
 
@@ -134,31 +135,26 @@ function insertMany(
   columns: string[],
   types: string[],
   documents = false,
-): { insertManySql: string; settleSql: string; batchRoutineSql: string; createManySql: string } {
+): { insertManySql: string; batchRoutineSql: string; createManySql: string } {
   const paramType = documents ? 'jsonb' : 'text[]';
-  const rows = (from: number, returning: string) => {
+  // The column fragments for parameters from `from` ($3 for the statement, $4 for the function).
+  const fragmentsFrom = (from: number) => {
     const at = types.map((_, i) => i + from);
     const source = (n: number) => (documents ? `jsonb_array_elements($${n}::jsonb)` : `unnest($${n}::text[])`);
-    return renderSql(INSERT_ROWS, {
-      schema: fragments.schema,
-      table: fragments.table,
+    return {
       columns: columns.join(''),
       sources: at.map((n) => `, ${source(n)}`).join(''),
       aliases: at.map((n) => `, c${n}`).join(''),
       values: at.map((n, i) => `, u.c${n}::${types[i]}`).join(''),
-      returning,
-    });
+    };
   };
-  const settle = (returning: string) => renderSql(SETTLE_CREATED_ROWS, { ...fragments, returning });
   const routineAt = types.map((_, i) => i + 4);
   return {
-    insertManySql: rows(3, 'RETURNING id, _version'),
-    settleSql: settle('RETURNING r.id, r._version'),
+    insertManySql: renderSql(INSERT_ROWS, { schema: fragments.schema, table: fragments.table, ...fragmentsFrom(3) }),
     batchRoutineSql: renderSql(CREATE_ROWS_ROUTINE, {
       ...fragments,
       argTypes: routineAt.map(() => `, ${paramType}`).join(''),
-      insertRows: rows(4, ''),
-      settleRows: settle(''),
+      ...fragmentsFrom(4),
     }),
     createManySql: renderSql(CREATE_ROWS, {
       schema: fragments.schema,

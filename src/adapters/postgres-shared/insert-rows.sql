@@ -18,14 +18,12 @@
 --                (no array literal to escape and parse, each document parsed once)
 --   {{aliases}}  ', c3, c4' … the names of the unnested columns
 --   {{values}}   ', u.c3::bigint, u.c4::jsonb' … each column cast from its text form
---   {{returning}}  'RETURNING id, _version', or nothing inside create-rows-routine.sql
 -- Parameters:
 --   $1   text[]  the row ids, in input order
 --   $2   text    the entity name (tombstones are keyed by entity, not table)
 --   $3…  text[]  each column's values as text (null for NULL), in {{columns}} order;
 --        jsonb   for a document, its doc column: a JSON array of the documents
--- Returns: one row (id, _version, the estimate) per inserted row, in no particular order
--- (with {{returning}}).
+-- Returns: one row (id, _version, the estimate) per inserted row, in no particular order.
 WITH input AS (
   SELECT * FROM ROWS FROM (unnest($1::text[]){{sources}}) AS u(id{{aliases}})
 )
@@ -34,4 +32,4 @@ SELECT u.id, COALESCE(t.version, 0) + 1{{values}}
 FROM input u
 LEFT JOIN {{schema}}."_ps_tombstones" t ON t.entity = $2::text AND t.id = u.id
 ORDER BY u.id
-{{returning}}
+RETURNING id, _version

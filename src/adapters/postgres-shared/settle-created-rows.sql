@@ -14,11 +14,10 @@
 -- Placeholders (allow-listed, double-quoted identifiers; see ../sql-shared/sql-template.ts):
 --   {{schema}}  the home's schema
 --   {{table}}   the entity table
---   {{returning}}  'RETURNING r.id, r._version', or nothing inside create-rows-routine.sql
 -- Parameters:
 --   $1  text[]  the inserted ids
 --   $2  text    the entity name
--- Returns: one row (id, _version) per row whose version was corrected (with {{returning}}).
+-- Returns: one row (id, _version) per row whose version was corrected.
 WITH cleared AS (
   DELETE FROM {{schema}}."_ps_tombstones" t
   WHERE t.entity = $2::text AND t.id = ANY($1::text[])
@@ -28,4 +27,4 @@ UPDATE {{schema}}.{{table}} r
 SET _version = c.version + 1
 FROM cleared c
 WHERE r.id = c.id AND r._version <> c.version + 1
-{{returning}}
+RETURNING r.id, r._version
