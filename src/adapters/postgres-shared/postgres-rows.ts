@@ -179,8 +179,13 @@ export class PostgresRows {
   ): Promise<{ versions: number[]; position: LogPosition | null }> {
     const batch = this.#batch(spec, rows);
     if (batch === null) return { versions: [], position: null };
-    const { table, ids, columns } = batch;
-    const events = payloads === null ? null : jsonArray(payloads.map((payload) => JSON.stringify(payload)));
+    const { table, ids, columns, encoded } = batch;
+    // A document whose payload is its data, id included, is the same JSON text: stringified once.
+    const payloadText = (payload: Readonly<Record<string, unknown>>, i: number) =>
+      spec.storage === 'document' && payload === rows[i]!.data && payload.id === ids[i]
+        ? (encoded[i]![0] as string)
+        : JSON.stringify(payload);
+    const events = payloads === null ? null : jsonArray(payloads.map(payloadText));
     const [row] = await this.#insertBatch<{ versions: unknown[]; tx_id: string | null; seq: string | null }>(
       exec,
       table,
@@ -202,7 +207,7 @@ export class PostgresRows {
       spec.storage === 'document'
         ? [jsonArray(encoded.map((values) => values[0] as string))]
         : encoded[0]!.map((_, c) => encoded.map((values) => asText(values[c]!)));
-    return { table, ids: rows.map((row) => row.id), columns };
+    return { table, ids: rows.map((row) => row.id), columns, encoded };
   }
 
   async #insertBatch<R>(exec: PgExecutor, table: EntityTable, sql: string, params: unknown[]): Promise<R[]> {
