@@ -76,6 +76,11 @@ export const ERROR_CATALOGUE = {
     status: 400,
     summary: 'An argument to a Polystore call is malformed.',
   },
+  PS_ERR_TRANSACTION_CONFLICT: {
+    status: 409,
+    summary:
+      'The home aborted a transaction that conflicted with a concurrent one (deadlock, lock wait timeout, serialization failure); nothing was written.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -1,16 +1,26 @@
 import type { SearchQuery } from '../contracts/search-store.js';
+import { isPolystoreError } from '../errors/index.js';
 import type { Filter } from '../model/parse-filter.js';
 import type { Versioned, Written } from '../model/record-codec.js';
 import { type CacheRoute, EntityReads, type FindOptions } from './entity-reads.js';
 import { EntitySearch, type EntitySearchResult, type SearchRoute } from './entity-search.js';
 import type { Deleted, EntityWriter, WriteOptions } from './entity-writes.js';
 import type { ReadOptions } from './read-options.js';
+import { backoffDelay, type RetryPolicy } from '../runtime/retry-policy.js';
 import type { RouterContext } from './router-context.js';
 import { WriteScope } from './write-scope.js';
 
 export type { FindOptions } from './entity-reads.js';
 export type { EntitySearchResult, SearchHitRecord } from './entity-search.js';
 export type { Deleted, WriteOptions } from './entity-writes.js';
+
+/**
+ * A single-entity write is its own transaction and holds no caller code, so a
+ * transaction the home aborted for conflicting with a concurrent one (a
+ * deadlock victim) is run again from the start, a few times, before
+ * `PS_ERR_TRANSACTION_CONFLICT` reaches the caller.
+ */
+const CONFLICT_RETRY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 4, maxDelayMs: 100 };
 
 /** The views that serve an entity's reads. */
 export interface EntityViews {
@@ -108,12 +118,22 @@ export class EntityClient<T, In = T> {
 
   async #write<R>(fn: (scope: WriteScope) => Promise<R>): Promise<R> {
     let token = null;
-    const result = await this.ctx.home.transaction(async (tx) => {
-      const scope = new WriteScope(tx);
-      const out = await fn(scope);
-      token = scope.token;
-      return out;
-    });
+    let result: R;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        result = await this.ctx.home.transaction(async (tx) => {
+          const scope = new WriteScope(tx);
+          const out = await fn(scope);
+          token = scope.token;
+          return out;
+        });
+        break;
+      } catch (err) {
+        if (!isPolystoreError(err, 'PS_ERR_TRANSACTION_CONFLICT') || attempt >= CONFLICT_RETRY.maxAttempts) throw err;
+        token = null;
+        await new Promise((resolve) => setTimeout(resolve, backoffDelay(CONFLICT_RETRY, attempt)));
+      }
+    }
     if (token !== null) this.ctx.recordWrite(token);
     this.ctx.afterCommit();
     return result;

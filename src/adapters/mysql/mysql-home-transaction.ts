@@ -89,14 +89,17 @@ export class MysqlHomeTransaction implements HomeTransaction {
       return await fn(this.#connection);
     } catch (err) {
       const errno = errnoOf(isPolystoreError(err) ? err.cause : err);
-      if (
-        isPolystoreError(err, 'PS_ERR_STORE_UNAVAILABLE') ||
-        (errno !== undefined && TRANSACTION_ROLLED_BACK.has(errno))
-      ) {
+      if (errno !== undefined && TRANSACTION_ROLLED_BACK.has(errno)) {
+        this.#aborted = new PolystoreError(
+          'PS_ERR_TRANSACTION_CONFLICT',
+          'The mysql home transaction was rolled back by the server: it deadlocked with a concurrent one',
+          { cause: err, fix: 'retry the whole transaction callback; nothing of it was written' },
+        );
+      } else if (isPolystoreError(err, 'PS_ERR_STORE_UNAVAILABLE')) {
         this.#aborted = new PolystoreError(
           'PS_ERR_STORE_QUERY',
-          'The mysql home transaction was rolled back by the server (a deadlock or a lost connection)',
-          { cause: err, fix: 'retry the whole transaction callback' },
+          'The mysql home transaction lost its connection; the server rolled it back',
+          { cause: err, fix: 'retry the whole transaction callback once the server is reachable' },
         );
       }
       throw err;

@@ -103,10 +103,12 @@ export function toStoreError(err: unknown, context: StatementContext): Polystore
     });
   }
   if (errno === 1213 || errno === 1205) {
-    return wrapStoreError(err, 'PS_ERR_STORE_QUERY', `The mysql home aborted a lock wait${number} ${where}`, {
-      details,
-      fix: 'retry the transaction; it conflicted with a concurrent one on the same rows',
-    });
+    return wrapStoreError(
+      err,
+      'PS_ERR_TRANSACTION_CONFLICT',
+      `The mysql home aborted a lock wait: the transaction conflicted with a concurrent one${number} ${where}`,
+      { details, fix: 'retry the whole transaction; the server rolled back what it had written' },
+    );
   }
   return wrapStoreError(err, 'PS_ERR_STORE_QUERY', `The mysql home rejected a statement${number} ${where}`, {
     details,

@@ -51,6 +51,14 @@ export function toStoreError(err: unknown, context: StatementContext): Polystore
   if (sqlstate === '23505') {
     return wrapStoreError(err, 'PS_ERR_ALREADY_EXISTS', `A unique key is already taken ${where}`, { details });
   }
+  if (sqlstate === '40P01' || sqlstate === '40001') {
+    return wrapStoreError(
+      err,
+      'PS_ERR_TRANSACTION_CONFLICT',
+      `The ${context.driver} home aborted the transaction: it conflicted with a concurrent one (SQLSTATE ${sqlstate}) ${where}`,
+      { details, fix: 'retry the whole transaction; nothing of it was written' },
+    );
+  }
   if (sqlstate?.startsWith('08') || sqlstate?.startsWith('57P') || sqlstate === '53300') {
     return wrapStoreError(
       err,
