@@ -553,6 +553,11 @@ export function describeHomeContract(name: string, make: MakeHome, capabilities:
         );
         expect(await home.getMany(docs, ['fresh', 'twice'])).toEqual([]);
         expect((await home.get(docs, 'taken'))?.data.title).toBe('first');
+        // Past one statement's worth of rows, the taken id sorting last.
+        const big = Array.from({ length: 1200 }, (_, i): [string, Record<string, unknown>] => [`big${i}`, { n: i }]);
+        await insert(docs, 'zz-taken', { title: 'first' });
+        await expectCode(many(docs, [...big, ['zz-taken', { title: 'b' }]]), 'PS_ERR_ALREADY_EXISTS');
+        expect(await home.count(docs, null)).toBe(2);
       });
 
       it('appends many events in input order, after earlier ones and before later ones', async () => {

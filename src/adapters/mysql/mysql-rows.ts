@@ -161,13 +161,16 @@ export class MysqlRows {
       try {
         await writeRows(exec, { text: table.insertManySql.get(chunk.length), values: chunk.flat() }, context);
       } catch (err) {
-        // The failed statement inserted nothing; the earlier ones go too, so the batch is all or none.
-        if (i > 0)
+        // The failed statement inserted nothing. After a refused id or value (a statement error)
+        // the earlier ones go too, so the batch is all or none; any other failure may have ended
+        // the transaction, and a DELETE would then run outside it: that is left to the rollback.
+        if (i > 0 && isPolystoreError(err, 'PS_ERR_VALIDATION')) {
           await this.#remove(
             exec,
             table,
             sorted.slice(0, i).map((row) => row.id),
           );
+        }
         // insert-rows.sql refuses a taken or repeated id by setting `_version` to NULL.
         if (isPolystoreError(err, 'PS_ERR_VALIDATION') && err.field === '_version') {
           throw recordExists(spec.entity, err.cause);
