@@ -8,7 +8,7 @@ import { SERVER_URLS } from '../test/support/servers-urls.js';
 export { SERVER_URLS, serverReachable } from '../test/support/servers-urls.js';
 
 /** The servers the bench uses (the URLs and probe are the test suites', by the product's env vars). */
-export type ServerKind = 'postgres' | 'redis' | 'nats';
+export type ServerKind = 'postgres' | 'mysql' | 'redis' | 'nats';
 
 export function describeServer(kind: ServerKind): string {
   return `${kind} at ${redactSecrets(SERVER_URLS[kind])}`;
@@ -50,6 +50,7 @@ export async function tempDir(cleanups: Cleanups, label: string): Promise<string
 export {
   deleteJetStream as deleteStream,
   deleteRedisKeys as deleteKeys,
+  dropMariaDatabase,
   dropPostgresSchema as dropSchema,
 } from '../test/support/server-cleanup.js';
 

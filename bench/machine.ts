@@ -16,6 +16,7 @@ export async function describeMachine(reachable: ReadonlySet<ServerKind>): Promi
   const servers: Machine['servers'] = {};
   const probes: Record<ServerKind, () => Promise<string>> = {
     postgres: postgresVersion,
+    mysql: mariadbVersion,
     redis: redisVersion,
     nats: natsVersion,
   };
@@ -62,5 +63,16 @@ async function natsVersion(): Promise<string> {
     return nc.info?.version ?? 'unknown';
   } finally {
     await nc.close();
+  }
+}
+
+async function mariadbVersion(): Promise<string> {
+  const { createConnection } = await import('mysql2/promise');
+  const connection = await createConnection({ uri: SERVER_URLS.mysql });
+  try {
+    const [rows] = await connection.query('SELECT VERSION() AS version');
+    return (rows as { version?: string }[])[0]?.version ?? 'unknown';
+  } finally {
+    await connection.end();
   }
 }

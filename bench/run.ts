@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { redactSecrets } from '../src/errors/index.js';
 import { describeServer, type ServerKind, serverReachable } from './bench-env.js';
 import { describeMachine } from './machine.js';
+import { p1MariadbCreateMany } from './p1-mariadb.js';
 import { e1PgliteWritePath, p1WritePath } from './p1-write-path.js';
 import { e2Freshness, p2Freshness } from './p2-modes.js';
 import { e3LmdbProjector, p3RedisProjector } from './p3-projector.js';
@@ -27,7 +28,15 @@ interface Workload {
 }
 
 const WORKLOADS: readonly Workload[] = [
-  { id: 'P1', title: 'write path (PostgreSQL)', needs: ['postgres'], run: (p) => p1WritePath(p) },
+  {
+    id: 'P1',
+    title: 'write path (PostgreSQL; createMany on MariaDB too when reachable)',
+    needs: ['postgres'],
+    run: async (p, reachable) => [
+      ...(await p1WritePath(p)),
+      ...(reachable.has('mysql') ? await p1MariadbCreateMany(p) : skipped('P1.createMany.100.mariadb', 'mysql')),
+    ],
+  },
   {
     id: 'P2',
     title: 'freshness (PostgreSQL, Redis, Orama; JetStream and CDC modes need NATS)',
@@ -53,6 +62,12 @@ const WORKLOADS: readonly Workload[] = [
 
 const started = performance.now();
 
+/** No rows for a comparison whose server is unreachable, with the reason printed. */
+function skipped(id: string, kind: ServerKind): ResultRow[] {
+  log(`skipping ${id}: needs ${describeServer(kind)}, unreachable`);
+  return [];
+}
+
 function log(message: string): void {
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   process.stderr.write(`[bench ${seconds.padStart(6)}s] ${message}\n`);
@@ -77,7 +92,7 @@ async function main(): Promise<number> {
   const flags = parseFlags(process.argv.slice(2));
   const profile = flags.quick ? QUICK : FULL;
   const reachable = new Set<ServerKind>();
-  for (const kind of ['postgres', 'redis', 'nats'] as const) {
+  for (const kind of ['postgres', 'mysql', 'redis', 'nats'] as const) {
     if (await serverReachable(kind)) reachable.add(kind);
     else log(`unreachable: ${describeServer(kind)}; workloads that need it are skipped`);
   }

@@ -96,6 +96,18 @@ export interface HomeTransaction {
    */
   insertMany?(spec: EntityTableSpec, rows: readonly NewRow[]): Promise<number[]>;
   /**
+   * `insertMany` then `appendOutboxMany` of the rows' `create` events (entity
+   * `spec.entity`, key `rows[i].id`, its new version, `payloads[i]`), in one
+   * call: offered by homes where each statement costs a plan or a round trip
+   * worth saving. Returns the versions in input order and the position of the
+   * last event. Needs a payload per row; `rows` must not be empty.
+   */
+  insertManyWithEvents?(
+    spec: EntityTableSpec,
+    rows: readonly NewRow[],
+    payloads: readonly Record<string, unknown>[],
+  ): Promise<{ versions: number[]; position: LogPosition }>;
+  /**
    * Appends several events in this same transaction, in input order: their
    * positions increase in that order and follow any event appended before.
    * Returns the position of the last one (null for no events).

@@ -53,11 +53,12 @@ export class EntityWriter<T, In = T> {
     const spec = this.entity.table;
     const ids = records.map((record) => record[this.entity.idField] as string);
     if (records.length > 1 && scope.tx.insertMany) {
-      const versions = await scope.tx.insertMany(
+      const rows = records.map((record, i) => ({ id: ids[i]!, data: this.#homeData(record) }));
+      const versions = await scope.createMany(
         spec,
-        records.map((record, i) => ({ id: ids[i]!, data: this.#homeData(record) })),
+        rows,
+        records.map((record) => this.#payload(record)),
       );
-      await scope.appendMany(records.map((record, i) => this.#event('create', ids[i]!, versions[i]!, record)));
       const token = scope.token!;
       return records.map((record, i) => withToken<T>(record, versions[i]!, token));
     }

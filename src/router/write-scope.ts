@@ -1,5 +1,5 @@
 import type { NewChangeEvent } from '../contracts/change-event.js';
-import type { EntityTableSpec, HomeTransaction } from '../contracts/home-store.js';
+import type { EntityTableSpec, HomeTransaction, NewRow } from '../contracts/home-store.js';
 import { type LogPosition, maxPosition } from '../contracts/log-position.js';
 
 /**
@@ -47,6 +47,34 @@ export class WriteScope {
     const version = await this.tx.insert(spec, id, data);
     const position = await this.append({ entity: spec.entity, key: id, version, op: 'create', payload });
     return { version, position };
+  }
+
+  /**
+   * Inserts rows and appends their create events (`payloads[i]` for
+   * `rows[i]`), in one call where the home can, else one statement for the
+   * rows and one for the events. Returns the versions in input order.
+   */
+  async createMany(
+    spec: EntityTableSpec,
+    rows: readonly NewRow[],
+    payloads: readonly Record<string, unknown>[],
+  ): Promise<number[]> {
+    if (this.tx.insertManyWithEvents) {
+      const created = await this.tx.insertManyWithEvents(spec, rows, payloads);
+      this.#note(created.position);
+      return created.versions;
+    }
+    const versions = await this.tx.insertMany!(spec, rows);
+    await this.appendMany(
+      rows.map((row, i) => ({
+        entity: spec.entity,
+        key: row.id,
+        version: versions[i]!,
+        op: 'create',
+        payload: payloads[i]!,
+      })),
+    );
+    return versions;
   }
 
   #note(position: LogPosition): LogPosition {

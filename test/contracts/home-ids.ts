@@ -83,6 +83,24 @@ export function describeHomeIds(
                 ] as [string, () => Promise<unknown>],
               ]
             : []),
+          ...(capabilities.batchWrites && capabilities.fusedCreate
+            ? [
+                [
+                  'insertManyWithEvents',
+                  () =>
+                    home().transaction((tx) =>
+                      tx.insertManyWithEvents!(
+                        spec,
+                        [
+                          { id: 'ok', data },
+                          { id, data },
+                        ],
+                        [data, data],
+                      ),
+                    ),
+                ] as [string, () => Promise<unknown>],
+              ]
+            : []),
         ];
         for (const [path, call] of paths) {
           const err = await expectCode(call(), 'PS_ERR_VALIDATION').catch((e: Error) => {

@@ -11,8 +11,8 @@ import { settledThrough } from './home-contract-support.js';
 export type RaceWrite =
   /** insert + appendOutbox, or insertWithEvent where the home has it and `fused` is set. */
   | { readonly kind: 'create'; readonly id: string; readonly fused: boolean }
-  /** insertMany + appendOutboxMany of several ids at once. */
-  | { readonly kind: 'createMany'; readonly ids: readonly string[] }
+  /** insertMany + appendOutboxMany of several ids at once, or insertManyWithEvents where the home has it and `fused` is set. */
+  | { readonly kind: 'createMany'; readonly ids: readonly string[]; readonly fused: boolean }
   /** What EntityClient.update does: read with a row lock, update at the version read. */
   | { readonly kind: 'lockedUpdate'; readonly id: string }
   /** An update at a version the caller believes current, without a lock. */
@@ -103,6 +103,15 @@ async function perform(
       return { acks: [{ id: write.id, op: 'create', version }], position };
     }
     case 'createMany': {
+      if (write.fused && tx.insertManyWithEvents) {
+        const rows = write.ids.map((id) => ({ id, data }));
+        const { versions, position } = await tx.insertManyWithEvents(
+          spec,
+          rows,
+          write.ids.map((id) => ({ id, ...data })),
+        );
+        return { acks: write.ids.map((id, i): Ack => ({ id, op: 'create', version: versions[i]! })), position };
+      }
       const versions = await tx.insertMany!(
         spec,
         write.ids.map((id) => ({ id, data })),

@@ -77,7 +77,7 @@ export function describeHomeRacers(home: () => HomeStore, capabilities: RacerCap
     });
 
     it.runIf(capabilities.batchWrites)(
-      `does the same when the re-creates are insertMany batches holding the raced id (${ROUNDS} rounds)`,
+      `does the same when the re-creates are batches holding the raced id, fused or not (${ROUNDS} rounds)`,
       async () => {
         const { ledger } = await freshLedger();
         await expectIntactRounds(async (id) => {
@@ -85,6 +85,7 @@ export function describeHomeRacers(home: () => HomeStore, capabilities: RacerCap
           const batches: RaceWrite[] = [0, 1, 2].map((i) => ({
             kind: 'createMany',
             ids: [`${id}-a${i}`, id, `${id}-z${i}`],
+            fused: i % 2 === 1,
           }));
           const [first, ...rest] = contenders(id);
           return ledger.race([first!, ...batches, { kind: 'create', id, fused: true }, ...rest], lineUp);
@@ -106,6 +107,7 @@ export function describeHomeRacers(home: () => HomeStore, capabilities: RacerCap
                 kind: fc.constant('createMany' as const),
                 hots: fc.uniqueArray(hot, { minLength: 1, maxLength: 3 }),
                 fresh: fc.boolean(),
+                fused: fc.boolean(),
               }),
             ]
           : []),
@@ -126,6 +128,7 @@ export function describeHomeRacers(home: () => HomeStore, capabilities: RacerCap
                   return {
                     kind: 'createMany',
                     ids: [...c.hots.map((h) => ids[h]!), ...(c.fresh ? [`f${++fresh}`] : [])],
+                    fused: c.fused,
                   };
                 }
                 const id = ids[c.hot]!;

@@ -1,5 +1,5 @@
 import type { NewChangeEvent } from '../../contracts/change-event.js';
-import type { EntityTableSpec, HomeTransaction, StoredRow } from '../../contracts/home-store.js';
+import type { EntityTableSpec, HomeTransaction, NewRow, StoredRow } from '../../contracts/home-store.js';
 import type { LogPosition } from '../../contracts/log-position.js';
 import { isPolystoreError, PolystoreError } from '../../errors/index.js';
 import type { MysqlPoolConnection } from './mysql-driver.js';
@@ -53,17 +53,29 @@ export class MysqlHomeTransaction implements HomeTransaction {
     return this.#run((c) => this.rows.delete(c, spec, id, expectedVersion));
   }
 
+  insertMany(spec: EntityTableSpec, rows: readonly NewRow[]): Promise<number[]> {
+    return this.#run((c) => this.rows.insertMany(c, spec, rows));
+  }
+
   appendOutbox(event: NewChangeEvent): Promise<LogPosition> {
-    return this.#run(async (c) => {
-      // Memoised synchronously, so appends started together register once.
-      this.#registration ??= this.outbox.register(c);
-      return this.outbox.append(c, await this.#registration, event);
-    });
+    return this.#run(async (c) => this.outbox.append(c, await this.#register(c), event));
+  }
+
+  async appendOutboxMany(events: readonly NewChangeEvent[]): Promise<LogPosition | null> {
+    if (events.length === 0) return null;
+    return this.#run(async (c) => this.outbox.appendMany(c, await this.#register(c), events));
   }
 
   /** Called when the transaction callback settles. */
   end(): void {
     this.#connection = undefined;
+  }
+
+  /** The transaction's tx_no, registering it as a writer on its first append. */
+  #register(connection: MysqlPoolConnection): Promise<string> {
+    // Memoised synchronously, so appends started together register once.
+    this.#registration ??= this.outbox.register(connection);
+    return this.#registration;
   }
 
   async #run<R>(fn: (connection: MysqlPoolConnection) => Promise<R>): Promise<R> {

@@ -14,13 +14,16 @@ import { type HomeNames, MAX_ID_BYTES } from './mysql-ddl.js';
 import type { MysqlExecutor } from './mysql-driver.js';
 import { selectRows, writeRows } from './mysql-query.js';
 import { COLUMN_CODEC } from './mysql-row-codec.js';
-import { raw } from './mysql-sql.js';
+import { raw, repeatGroup, SqlBySize } from './mysql-sql.js';
 
 const REGISTER_WRITER = loadSql('register-writer.sql', import.meta.url);
 const UNREGISTER_WRITER = loadSql('unregister-writer.sql', import.meta.url);
 const OUTBOX_FENCE = loadSql('outbox-fence.sql', import.meta.url);
 const REAP_WRITERS = loadSql('reap-writers.sql', import.meta.url);
 const APPEND_OUTBOX = loadSql('append-outbox.sql', import.meta.url);
+const APPEND_OUTBOX_MANY = loadSql('append-outbox-many.sql', import.meta.url);
+/** Events per multi-row INSERT: 6 placeholders each, under the limit of 65,535 and the packet size. */
+const EVENTS_PER_STATEMENT = 500;
 const READ_OUTBOX = loadSql('read-outbox.sql', import.meta.url);
 const OUTBOX_HEAD = loadSql('outbox-head.sql', import.meta.url);
 const PRUNE_OUTBOX = loadSql('prune-outbox.sql', import.meta.url);
@@ -42,6 +45,7 @@ export class MysqlOutbox {
   readonly #fence: string;
   readonly #reap: string;
   readonly #append: string;
+  readonly #appendMany: SqlBySize;
   readonly #read: string;
   readonly #head: string;
   readonly #prune: string;
@@ -56,6 +60,12 @@ export class MysqlOutbox {
     this.#fence = renderSql(OUTBOX_FENCE, fragments);
     this.#reap = renderSql(REAP_WRITERS, fragments);
     this.#append = renderSql(APPEND_OUTBOX, fragments);
+    this.#appendMany = new SqlBySize((count) =>
+      renderSql(APPEND_OUTBOX_MANY, {
+        ...fragments,
+        events: repeatGroup('(CAST(? AS UNSIGNED), ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))', count),
+      }),
+    );
     this.#read = renderSql(READ_OUTBOX, fragments);
     this.#head = renderSql(OUTBOX_HEAD, fragments);
     this.#prune = renderSql(PRUNE_OUTBOX, fragments);
@@ -92,6 +102,25 @@ export class MysqlOutbox {
       this.#context('appending to'),
     );
     return outboxPosition(txNo, rows[0]!.seq);
+  }
+
+  /**
+   * Appends `events` in order with multi-row INSERTs (append-outbox-many.sql);
+   * returns the last one's position. Every event is checked before any is written.
+   */
+  async appendMany(connection: MysqlExecutor, txNo: string, events: readonly NewChangeEvent[]): Promise<LogPosition> {
+    const values = events.map((event) => [txNo, ...outboxEventValues(event, MAX_ID_BYTES)]);
+    let last = 0n;
+    for (let i = 0; i < values.length; i += EVENTS_PER_STATEMENT) {
+      const chunk = values.slice(i, i + EVENTS_PER_STATEMENT);
+      const rows = await selectRows<{ seq: string }>(
+        connection,
+        { text: this.#appendMany.get(chunk.length), values: chunk.flat() },
+        this.#context('appending to'),
+      );
+      for (const row of rows) if (BigInt(row.seq) > last) last = BigInt(row.seq);
+    }
+    return outboxPosition(txNo, last.toString());
   }
 
   async read(exec: MysqlExecutor, after: LogPosition | null, limit: number): Promise<ChangeEvent[]> {

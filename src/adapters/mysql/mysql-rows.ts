@@ -1,6 +1,6 @@
 import type { FilterNode } from '../../contracts/filter-ast.js';
-import type { EntityTableSpec, FindOptions, StoredRow } from '../../contracts/home-store.js';
-import type { PolystoreError } from '../../errors/index.js';
+import type { EntityTableSpec, FindOptions, NewRow, StoredRow } from '../../contracts/home-store.js';
+import { isPolystoreError, type PolystoreError } from '../../errors/index.js';
 import { recordExists, recordNotFound, versionConflict } from '../sql-shared/record-errors.js';
 import { toNumber } from '../sql-shared/row-values.js';
 import { assertCount, assertId } from '../sql-shared/sql-arguments.js';
@@ -10,13 +10,17 @@ import { MAX_ID_BYTES } from './mysql-ddl.js';
 import type { MysqlExecutor } from './mysql-driver.js';
 import { type EntityTable, type EntityTables, ROW_ALIAS } from './mysql-entity-table.js';
 import { selectRows, writeRows } from './mysql-query.js';
-import { bind, joinSql, raw, sql } from './mysql-sql.js';
+import { bind, joinSql, raw, repeatGroup, SqlBySize, sql } from './mysql-sql.js';
 
 const TOMBSTONE = loadSql('tombstone.sql', import.meta.url);
 const CLEAR_TOMBSTONE = loadSql('clear-tombstone.sql', import.meta.url);
+const CLEAR_TOMBSTONES = loadSql('clear-tombstones.sql', import.meta.url);
 
 /** Ids per `IN (...)` list; well under the 65,535 placeholders a prepared statement may hold. */
 const IDS_PER_STATEMENT = 1000;
+/** Rows per multi-row INSERT (fewer when a row binds many columns): under the placeholder limit and the packet size. */
+const ROWS_PER_STATEMENT = 500;
+const MAX_PLACEHOLDERS = 65_535;
 /** MariaDB has no `LIMIT ALL`; its documented idiom is the largest BIGINT UNSIGNED. */
 const NO_LIMIT = '18446744073709551615';
 
@@ -24,6 +28,7 @@ const NO_LIMIT = '18446744073709551615';
 export class MysqlRows {
   readonly #tombstone: string;
   readonly #clearTombstone: string;
+  readonly #clearTombstones: SqlBySize;
 
   constructor(
     private readonly target: string,
@@ -32,6 +37,9 @@ export class MysqlRows {
   ) {
     this.#tombstone = renderSql(TOMBSTONE, { tombstones });
     this.#clearTombstone = renderSql(CLEAR_TOMBSTONE, { tombstones });
+    this.#clearTombstones = new SqlBySize((count) =>
+      renderSql(CLEAR_TOMBSTONES, { tombstones, ids: repeatGroup('?', count) }),
+    );
   }
 
   async get(exec: MysqlExecutor, spec: EntityTableSpec, id: string, lock = false): Promise<StoredRow | null> {
@@ -132,6 +140,72 @@ export class MysqlRows {
     const version = toNumber(tombstone.version) + 1;
     await writeRows(exec, { text: table.setVersionSql, values: [version, id] }, this.#context(table, 'inserting'));
     return version;
+  }
+
+  /**
+   * Inserts `rows`, all or none, with multi-row INSERTs (insert-rows.sql) in
+   * id order, then clears their tombstones (clear-tombstones.sql) and moves
+   * each row that had one past it: the steps of `insert`, a statement per
+   * batch instead of per row. Returns the versions in input order.
+   */
+  async insertMany(exec: MysqlExecutor, spec: EntityTableSpec, rows: readonly NewRow[]): Promise<number[]> {
+    for (const row of rows) assertId(row.id, MAX_ID_BYTES);
+    if (rows.length === 0) return [];
+    const table = this.tables.resolve(spec);
+    const context = this.#context(table, 'inserting');
+    const sorted = [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const values = sorted.map((row) => [row.id, ...table.encode(row.id, row.data)]);
+    const size = Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_PLACEHOLDERS / values[0]!.length));
+    for (let i = 0; i < values.length; i += size) {
+      const chunk = values.slice(i, i + size);
+      try {
+        await writeRows(exec, { text: table.insertManySql.get(chunk.length), values: chunk.flat() }, context);
+      } catch (err) {
+        // The failed statement inserted nothing. After a refused id or value (a statement error)
+        // the earlier ones go too, so the batch is all or none; any other failure may have ended
+        // the transaction, and a DELETE would then run outside it: that is left to the rollback.
+        if (i > 0 && isPolystoreError(err, 'PS_ERR_VALIDATION')) {
+          await this.#remove(
+            exec,
+            table,
+            sorted.slice(0, i).map((row) => row.id),
+          );
+        }
+        // insert-rows.sql refuses a taken or repeated id by setting `_version` to NULL.
+        if (isPolystoreError(err, 'PS_ERR_VALIDATION') && err.field === '_version') {
+          throw recordExists(spec.entity, err.cause);
+        }
+        throw err;
+      }
+    }
+    const versions = new Map<string, number>();
+    const ids = sorted.map((row) => row.id);
+    for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
+      const chunk = ids.slice(i, i + IDS_PER_STATEMENT);
+      const cleared = await selectRows<{ id: string; version: unknown }>(
+        exec,
+        { text: this.#clearTombstones.get(chunk.length), values: [spec.entity, ...chunk] },
+        this.#context(table, 'clearing tombstones of'),
+      );
+      for (const tombstone of cleared) {
+        const version = toNumber(tombstone.version) + 1;
+        await writeRows(exec, { text: table.setVersionSql, values: [version, tombstone.id] }, context);
+        versions.set(tombstone.id, version);
+      }
+    }
+    return rows.map((row) => versions.get(row.id) ?? 1);
+  }
+
+  /** Deletes rows a failing batch inserted earlier in the same call (no tombstone: they never existed). */
+  async #remove(exec: MysqlExecutor, table: EntityTable, ids: readonly string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
+      const list = joinSql(ids.slice(i, i + IDS_PER_STATEMENT).map(bind), ', ');
+      await writeRows(
+        exec,
+        sql`DELETE FROM ${raw(table.relation)} WHERE id IN (${list})`,
+        this.#context(table, 'inserting'),
+      );
+    }
   }
 
   async update(

@@ -41,3 +41,30 @@ export function sql(strings: TemplateStringsArray, ...parts: SqlFragment[]): Sql
 export function joinSql(parts: readonly SqlFragment[], separator: string): SqlFragment {
   return { text: parts.map((p) => p.text).join(separator), values: parts.flatMap((p) => p.values) };
 }
+
+/**
+ * `count` copies of `group` (a parenthesised list of `?` markers and
+ * constants), comma-separated: the VALUES list of a multi-row statement.
+ *
+ * @example
+ * repeatGroup('(?, 1, ?)', 2); // '(?, 1, ?), (?, 1, ?)'
+ */
+export function repeatGroup(group: string, count: number): string {
+  return Array.from({ length: count }, () => group).join(', ');
+}
+
+/** Texts of one multi-row statement, built once per row count. */
+export class SqlBySize {
+  readonly #texts = new Map<number, string>();
+
+  constructor(private readonly build: (count: number) => string) {}
+
+  get(count: number): string {
+    let text = this.#texts.get(count);
+    if (text === undefined) {
+      text = this.build(count);
+      this.#texts.set(count, text);
+    }
+    return text;
+  }
+}

@@ -25,7 +25,8 @@ const CURRENT_VERSION = loadSql('current-version.sql', import.meta.url);
  * insert (settle-created-rows.sql). `routineSql` creates the table's
  * create-row function and `createSql` calls it, with the event payload as $3
  * and the column parameters from $4; `batchRoutineSql` and `createManySql`
- * do the same for batches, with the parameters of `insertManySql`.
+ * do the same for batches: the ids and entity of `insertManySql`, the event
+ * payloads as $3 (null: no events) and the column arrays from $4.
  * `currentVersionSql` tells "absent" from "changed since" after an update or
  * delete matched nothing.
  */
@@ -50,22 +51,21 @@ function buildEntityTable(schema: string, spec: EntityTableSpec): EntityTable {
   const quotedSchema = quoteIdent(schema, 'schema');
   const fragments = { schema: quotedSchema, table: quoteIdent(spec.table, 'table') };
   const relation = `${fragments.schema}.${fragments.table}`;
-  const settleSql = renderSql(SETTLE_CREATED_ROWS, fragments);
   const common = {
     ...entityTableBase(spec, relation, COLUMN_CODEC),
     deleteSql: renderSql(DELETE_ROW, fragments),
-    settleSql,
+    settleSql: renderSql(SETTLE_CREATED_ROWS, fragments),
     currentVersionSql: renderSql(CURRENT_VERSION, fragments),
   };
 
   const routine = quoteIdent(routineName(spec.table), 'routine');
-  const batch = { ...fragments, routine: quoteIdent(batchRoutineName(spec.table), 'routine'), settleSql };
+  const batch = { ...fragments, routine: quoteIdent(batchRoutineName(spec.table), 'routine') };
   if (spec.storage === 'document') {
     return {
       ...common,
       selectList: 'id, _version, doc',
       insertSql: renderSql(INSERT_ROW, { ...fragments, columns: ', doc', values: ', $3::jsonb' }),
-      ...insertMany(batch, [', doc'], ['jsonb']),
+      ...insertMany(batch, [', doc'], ['jsonb'], true),
       updateSql: renderSql(UPDATE_ROW, { ...fragments, assignments: 'doc = $3::jsonb' }),
       ...createRow(fragments, routine, [', doc'], ['jsonb']),
     };
@@ -125,35 +125,41 @@ function createRow(
 
 /**
  * insert-rows.sql, and create-rows-routine.sql and create-rows.sql around it,
- * for columns `columns` (each `, "name"`) of SQL types `types`, parameters from $3.
+ * for columns `columns` (each `, "name"`) of SQL types `types`: the statement
+ * takes the columns from $3, the function (after the payloads) from $4. Each
+ * column is a text array, except a document's doc column (`documents`), one
+ * JSON array of the documents.
  */
 function insertMany(
-  fragments: { schema: string; table: string; routine: string; settleSql: string },
+  fragments: { schema: string; table: string; routine: string },
   columns: string[],
   types: string[],
+  documents = false,
 ): { insertManySql: string; batchRoutineSql: string; createManySql: string } {
-  const at = types.map((_, i) => i + 3);
-  const insertManySql = renderSql(INSERT_ROWS, {
-    schema: fragments.schema,
-    table: fragments.table,
-    columns: columns.join(''),
-    arrays: at.map((n) => `, $${n}::text[]`).join(''),
-    aliases: at.map((n) => `, c${n}`).join(''),
-    values: at.map((n, i) => `, u.c${n}::${types[i]}`).join(''),
-  });
+  const paramType = documents ? 'jsonb' : 'text[]';
+  // The column fragments for parameters from `from` ($3 for the statement, $4 for the function).
+  const fragmentsFrom = (from: number) => {
+    const at = types.map((_, i) => i + from);
+    const source = (n: number) => (documents ? `jsonb_array_elements($${n}::jsonb)` : `unnest($${n}::text[])`);
+    return {
+      columns: columns.join(''),
+      sources: at.map((n) => `, ${source(n)}`).join(''),
+      aliases: at.map((n) => `, c${n}`).join(''),
+      values: at.map((n, i) => `, u.c${n}::${types[i]}`).join(''),
+    };
+  };
+  const routineAt = types.map((_, i) => i + 4);
   return {
-    insertManySql,
+    insertManySql: renderSql(INSERT_ROWS, { schema: fragments.schema, table: fragments.table, ...fragmentsFrom(3) }),
     batchRoutineSql: renderSql(CREATE_ROWS_ROUTINE, {
-      schema: fragments.schema,
-      routine: fragments.routine,
-      argTypes: at.map(() => ', text[]').join(''),
-      insertRows: insertManySql,
-      settleRows: fragments.settleSql,
+      ...fragments,
+      argTypes: routineAt.map(() => `, ${paramType}`).join(''),
+      ...fragmentsFrom(4),
     }),
     createManySql: renderSql(CREATE_ROWS, {
       schema: fragments.schema,
       routine: fragments.routine,
-      arrays: at.map((n) => `, $${n}::text[]`).join(''),
+      arrays: routineAt.map((n) => `, $${n}::${paramType}`).join(''),
     }),
   };
 }

@@ -12,16 +12,20 @@
 --   {{schema}}   the home's schema
 --   {{table}}    the entity table
 --   {{columns}}  ', "col_a", "col_b"' (relational) or ', doc' (document)
---   {{arrays}}   ', $3::text[], $4::text[]' … one array parameter per column
+--   {{sources}}  ', unnest($3::text[]), unnest($4::text[])' … one set of values per
+--                column: a text array, or for a document's doc column
+--                jsonb_array_elements($3::jsonb), the documents as one JSON array
+--                (no array literal to escape and parse, each document parsed once)
 --   {{aliases}}  ', c3, c4' … the names of the unnested columns
 --   {{values}}   ', u.c3::bigint, u.c4::jsonb' … each column cast from its text form
 -- Parameters:
 --   $1   text[]  the row ids, in input order
 --   $2   text    the entity name (tombstones are keyed by entity, not table)
---   $3…  text[]  each column's values as text (null for NULL), in {{columns}} order
+--   $3…  text[]  each column's values as text (null for NULL), in {{columns}} order;
+--        jsonb   for a document, its doc column: a JSON array of the documents
 -- Returns: one row (id, _version, the estimate) per inserted row, in no particular order.
 WITH input AS (
-  SELECT * FROM unnest($1::text[]{{arrays}}) AS u(id{{aliases}})
+  SELECT * FROM ROWS FROM (unnest($1::text[]){{sources}}) AS u(id{{aliases}})
 )
 INSERT INTO {{schema}}.{{table}} (id, _version{{columns}})
 SELECT u.id, COALESCE(t.version, 0) + 1{{values}}

@@ -92,7 +92,7 @@ export function routineName(table: string): string {
 
 /** The batch create function of `table` (create-rows-routine.sql; see objectName). */
 export function batchRoutineName(table: string): string {
-  return objectName(table, '_ps_batch_create_', '');
+  return objectName(table, '_ps_create_many_', '');
 }
 
 /**

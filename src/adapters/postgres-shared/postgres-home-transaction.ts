@@ -10,6 +10,7 @@ import type { PostgresRows } from './postgres-rows.js';
 export class PostgresHomeTransaction implements HomeTransaction {
   #exec: PgExecutor | undefined;
   readonly insertWithEvent: HomeTransaction['insertWithEvent'];
+  readonly insertManyWithEvents: HomeTransaction['insertManyWithEvents'];
 
   constructor(
     exec: PgExecutor,
@@ -32,6 +33,29 @@ export class PostgresHomeTransaction implements HomeTransaction {
             const event = { entity: spec.entity, key: id, version, op: 'create' as const, payload };
             return { version, position: await this.appendOutbox(event) };
           };
+    this.insertManyWithEvents =
+      routines === null
+        ? undefined
+        : async (spec, rows, payloads) => {
+            if (rows.length === 0 || payloads.length !== rows.length) {
+              throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', 'insertManyWithEvents takes one payload per row', {
+                fix: 'pass at least one row and a payload for each',
+              });
+            }
+            if (routines.has(spec.table)) {
+              const { versions, position } = await this.rows.createMany(this.#use(), spec, rows, payloads);
+              return { versions, position: position! };
+            }
+            const versions = await this.insertMany(spec, rows);
+            const events = rows.map((row, i) => ({
+              entity: spec.entity,
+              key: row.id,
+              version: versions[i]!,
+              op: 'create' as const,
+              payload: payloads[i]!,
+            }));
+            return { versions, position: (await this.appendOutboxMany(events))! };
+          };
   }
 
   get(spec: EntityTableSpec, id: string, options?: { lock?: boolean }): Promise<StoredRow | null> {
@@ -44,9 +68,10 @@ export class PostgresHomeTransaction implements HomeTransaction {
     return this.rows.insert(this.#use(), spec, id, data);
   }
 
-  insertMany(spec: EntityTableSpec, rows: readonly NewRow[]): Promise<number[]> {
-    // The batch create function where this home created it: one call instead of two statements.
-    return this.rows.insertMany(this.#use(), spec, rows, this.routines?.has(spec.table) === true);
+  async insertMany(spec: EntityTableSpec, rows: readonly NewRow[]): Promise<number[]> {
+    // The batch create function without events where this home created it: one call instead of two statements.
+    if (this.routines?.has(spec.table)) return (await this.rows.createMany(this.#use(), spec, rows, null)).versions;
+    return this.rows.insertMany(this.#use(), spec, rows);
   }
 
   update(spec: EntityTableSpec, id: string, data: Record<string, unknown>, expectedVersion: number): Promise<number> {

@@ -145,40 +145,79 @@ export class PostgresRows {
 
   /**
    * Inserts `rows`, all or none, and returns their versions in input order:
-   * with one call of the table's batch create function (create-rows.sql) when
-   * `viaRoutine`, else with insert-rows.sql then settle-created-rows.sql.
-   * Every column travels as one text array cast back in SQL, which both
-   * drivers bind the same way.
+   * with insert-rows.sql then settle-created-rows.sql. Every column travels
+   * as one text array cast back in SQL, which both drivers bind the same way,
+   * a document's doc column as one JSON array.
    */
-  async insertMany(
+  async insertMany(exec: PgExecutor, spec: EntityTableSpec, rows: readonly NewRow[]): Promise<number[]> {
+    const batch = this.#batch(spec, rows);
+    if (batch === null) return [];
+    const { table, ids, columns } = batch;
+    const inserted = await this.#insertBatch<{ id: string; _version: unknown }>(exec, table, table.insertManySql, [
+      ids,
+      spec.entity,
+      ...columns,
+    ]);
+    const versions = new Map(inserted.map((row) => [row.id, toNumber(row._version)]));
+    for (const [id, version] of await this.#settle(exec, table, ids)) versions.set(id, version);
+    return ids.map((id) => versions.get(id)!);
+  }
+
+  /**
+   * Inserts `rows`, all or none, and, unless `payloads` is null, appends
+   * their create events in input order (`payloads[i]` for `rows[i]`), with
+   * one call of the table's batch create function (create-rows.sql), which
+   * settles the versions against the tombstones itself. The function must
+   * exist (ensureSchema with routines). Returns the versions in input order
+   * and the position of the last event (null without events).
+   */
+  async createMany(
     exec: PgExecutor,
     spec: EntityTableSpec,
     rows: readonly NewRow[],
-    viaRoutine = false,
-  ): Promise<number[]> {
+    payloads: readonly Readonly<Record<string, unknown>>[] | null,
+  ): Promise<{ versions: number[]; position: LogPosition | null }> {
+    const batch = this.#batch(spec, rows);
+    if (batch === null) return { versions: [], position: null };
+    const { table, ids, columns, encoded } = batch;
+    // A document whose payload is its data, id included, is the same JSON text: stringified once.
+    const payloadText = (payload: Readonly<Record<string, unknown>>, i: number) =>
+      spec.storage === 'document' && payload === rows[i]!.data && payload.id === ids[i]
+        ? (encoded[i]![0] as string)
+        : JSON.stringify(payload);
+    const events = payloads === null ? null : jsonArray(payloads.map(payloadText));
+    const [row] = await this.#insertBatch<{ versions: unknown[]; tx_id: string | null; seq: string | null }>(
+      exec,
+      table,
+      table.createManySql,
+      [ids, spec.entity, events, ...columns],
+    );
+    const position = row!.tx_id === null || row!.seq === null ? null : outboxPosition(row!.tx_id, row!.seq);
+    return { versions: row!.versions.map((version) => toNumber(version)), position };
+  }
+
+  /** Checks the ids and encodes the rows as one text array per column; null for no rows. */
+  #batch(spec: EntityTableSpec, rows: readonly NewRow[]) {
     for (const row of rows) assertId(row.id, POSTGRES_MAX_ID_BYTES);
-    if (rows.length === 0) return [];
+    if (rows.length === 0) return null;
     const table = this.tables.resolve(spec);
     const encoded = rows.map((row) => table.encode(row.id, row.data));
-    const columns = encoded[0]!.map((_, c) => encoded.map((values) => asText(values[c]!)));
-    const ids = rows.map((row) => row.id);
-    let inserted: { id: string; _version: unknown }[];
+    // A document's doc column goes as one JSON array of the documents (insert-rows.sql).
+    const columns =
+      spec.storage === 'document'
+        ? [jsonArray(encoded.map((values) => values[0] as string))]
+        : encoded[0]!.map((_, c) => encoded.map((values) => asText(values[c]!)));
+    return { table, ids: rows.map((row) => row.id), columns, encoded };
+  }
+
+  async #insertBatch<R>(exec: PgExecutor, table: EntityTable, sql: string, params: unknown[]): Promise<R[]> {
     try {
-      inserted = await runQuery(
-        exec,
-        viaRoutine ? table.createManySql : table.insertManySql,
-        [ids, spec.entity, ...columns],
-        this.#context(table, 'inserting'),
-      );
+      return await runQuery<R>(exec, sql, params, this.#context(table, 'inserting'));
     } catch (err) {
       // No ON CONFLICT: a taken or repeated id is a unique violation, and nothing was inserted.
-      if (isPolystoreError(err, 'PS_ERR_ALREADY_EXISTS')) throw recordExists(spec.entity, err.cause);
+      if (isPolystoreError(err, 'PS_ERR_ALREADY_EXISTS')) throw recordExists(table.spec.entity, err.cause);
       throw err;
     }
-    // The function returns each row's estimate, then the corrections: a later row of an id wins.
-    const versions = new Map(inserted.map((row) => [row.id, toNumber(row._version)]));
-    if (!viaRoutine) for (const [id, version] of await this.#settle(exec, table, ids)) versions.set(id, version);
-    return ids.map((id) => versions.get(id)!);
   }
 
   async update(
@@ -269,6 +308,11 @@ export class PostgresRows {
       ...(filterValues ? { dataError: 'PS_ERR_INVALID_FILTER' as const } : {}),
     };
   }
+}
+
+/** JSON texts as the text of one JSON array. */
+function jsonArray(texts: readonly string[]): string {
+  return `[${texts.join(',')}]`;
 }
 
 function asText(value: SqlValue): string | null {
