@@ -2,11 +2,11 @@ import type { SearchQuery } from '../contracts/search-store.js';
 import { isPolystoreError } from '../errors/index.js';
 import type { Filter } from '../model/parse-filter.js';
 import type { Versioned, Written } from '../model/record-codec.js';
+import { backoffDelay, type RetryPolicy } from '../runtime/retry-policy.js';
 import { type CacheRoute, EntityReads, type FindOptions } from './entity-reads.js';
 import { EntitySearch, type EntitySearchResult, type SearchRoute } from './entity-search.js';
 import type { Deleted, EntityWriter, WriteOptions } from './entity-writes.js';
 import type { ReadOptions } from './read-options.js';
-import { backoffDelay, type RetryPolicy } from '../runtime/retry-policy.js';
 import type { RouterContext } from './router-context.js';
 import { WriteScope } from './write-scope.js';
 
