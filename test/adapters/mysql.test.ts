@@ -91,7 +91,7 @@ await describeWithServer('mysql', 'mysql home (MariaDB)', () => {
     // re-creates of their ids can deadlock (InnoDB error 1213: the transaction is
     // rolled back, nothing half-written, to be retried), which the ledger counts
     // as a broken round; they race once it accepts a retryable conflict.
-    { concurrentTransactions: true, batchWrites: true, batchRaces: false, connections: 10 },
+    { concurrentTransactions: true, batchWrites: true, connections: 10 },
   );
 
   describe('mysql home', () => {

@@ -23,13 +23,6 @@ export interface HomeContractCapabilities {
   /** The home's transactions offer `insertMany` and `appendOutboxMany` (one statement per batch). */
   readonly batchWrites?: boolean;
   /**
-   * The racers mix batches into their races (default: `batchWrites`). A home
-   * whose batches can deadlock against concurrent deletes and re-creates of
-   * the same ids (rolled back, to be retried) sets it false until the ledger
-   * accepts a retryable conflict as a losing outcome.
-   */
-  readonly batchRaces?: boolean;
-  /**
    * The home's transactions offer `insertWithEvent` (row and create event in
    * one call), and with `batchWrites` `insertManyWithEvents` (a batch's rows and events).
    */
@@ -644,10 +637,7 @@ export function describeHomeContract(name: string, make: MakeHome, capabilities:
     );
 
     describeHomeIds(() => home, capabilities);
-    describeHomeRacers(() => home, {
-      ...capabilities,
-      batchWrites: capabilities.batchRaces ?? capabilities.batchWrites,
-    });
+    describeHomeRacers(() => home, capabilities);
   });
 }
 

@@ -237,7 +237,9 @@ export class RaceLedger {
     const expectedVersion = 'expected' in write ? write.expected : undefined;
     const allowed: Record<RaceWrite['kind'], string[]> = {
       create: ['PS_ERR_ALREADY_EXISTS'],
-      createMany: ['PS_ERR_ALREADY_EXISTS'],
+      // A batch locks many ids at once and may be the victim of a deadlock with a single write of one of them
+      // (MariaDB); the home then wrote nothing of it (checked below), and EntityClient runs it again.
+      createMany: ['PS_ERR_ALREADY_EXISTS', 'PS_ERR_TRANSACTION_CONFLICT'],
       lockedUpdate: ['PS_ERR_NOT_FOUND'],
       update: ['PS_ERR_NOT_FOUND', 'PS_ERR_VERSION_CONFLICT'],
       delete: expectedVersion === undefined ? ['PS_ERR_NOT_FOUND'] : ['PS_ERR_NOT_FOUND', 'PS_ERR_VERSION_CONFLICT'],
