@@ -18,10 +18,9 @@ export const DEFAULT_RECORD_LIMITS: RecordLimits = {
   maxDepth: DEFAULT_MAX_DEPTH,
 };
 
-/** A record ready to be written: the canonical record and its JSON form's size. */
+/** A record ready to be written: the canonical record. */
 export interface CheckedRecord {
   readonly record: Record<string, unknown>;
-  readonly bytes: number;
 }
 
 /**
@@ -68,9 +67,11 @@ export async function validateRecord<T>(
     );
   }
   const record = entity.codec.canonical(result.value as Record<string, unknown>);
-  checkValues(entity, record, limits.maxDepth, entity.codec.hasBigInt);
-  const bytes = Buffer.byteLength(entity.codec.stringify(record), 'utf8');
+  const bound = checkValues(entity, record, limits.maxDepth, entity.codec.hasBigInt);
   const limit = entity.maxPayloadBytes ?? limits.maxPayloadBytes;
+  // The walk's bound on the JSON size settles nearly every record without serialising it.
+  if (bound <= limit) return { record };
+  const bytes = Buffer.byteLength(entity.codec.stringify(record), 'utf8');
   if (bytes > limit) {
     throw new PolystoreError(
       'PS_ERR_PAYLOAD_TOO_LARGE',
@@ -82,7 +83,7 @@ export async function validateRecord<T>(
       },
     );
   }
-  return { record, bytes };
+  return { record };
 }
 
 /** Rejects fields the schema does not declare (only for introspectable schemas). */
@@ -99,62 +100,96 @@ export function checkUnknownFields(entity: EntityDef, keys: readonly string[]): 
   }
 }
 
+/** A value met by the walk; its path is built from the parents only when an error names it. */
+interface Visit {
+  readonly value: unknown;
+  readonly depth: number;
+  readonly parent: Visit | null;
+  readonly key: string;
+}
+
+/** Upper bound on the UTF-8 JSON bytes of a number, a literal, a Date (as an ISO string) or an object's punctuation. */
+const SCALAR_BOUND = 32;
+
 /**
  * Walks the record once (iteratively: a hostile depth cannot overflow the
- * stack) and refuses what a home or view would refuse or alter.
+ * stack) and refuses what a home or view would refuse or alter. Returns an
+ * upper bound on the size of the record's JSON in UTF-8 bytes: each UTF-16
+ * unit of a string or key costs at most 6 bytes (an escape) plus its quotes
+ * and separator, a scalar or an object's punctuation at most
+ * {@link SCALAR_BOUND}, so `JSON.stringify` is only needed near the limit.
  */
 function checkValues(
   entity: EntityDef,
   record: Record<string, unknown>,
   maxDepth: number,
   bigintAllowed: boolean,
-): void {
-  const stack: { value: unknown; path: string; depth: number }[] = [{ value: record, path: '', depth: 1 }];
+): number {
+  let bound = 2;
+  const stack: Visit[] = [{ value: record, depth: 1, parent: null, key: '' }];
   while (stack.length > 0) {
-    const { value, path, depth } = stack.pop()!;
+    const visit = stack.pop()!;
+    const { value, depth } = visit;
     if (typeof value === 'string') {
-      checkText(entity, value, path);
+      bound += 6 * value.length + 3;
+      checkText(entity, value, visit);
       continue;
     }
     if (typeof value === 'number') {
-      if (!Number.isFinite(value)) throw badValue(entity, path, 'is not a finite number', 'use a finite number');
+      bound += SCALAR_BOUND;
+      if (!Number.isFinite(value)) throw badValue(entity, visit, 'is not a finite number', 'use a finite number');
       continue;
     }
     if (typeof value === 'bigint') {
-      if (!bigintAllowed)
-        throw badValue(entity, path, 'holds a BigInt', 'declare the field z.bigint(), or pass a number');
+      bound += SCALAR_BOUND + value.toString().length;
+      if (!bigintAllowed) {
+        throw badValue(entity, visit, 'holds a BigInt', 'declare the field z.bigint(), or pass a number');
+      }
       continue;
     }
     if (typeof value === 'function' || typeof value === 'symbol') {
-      throw badValue(entity, path, `holds a ${typeof value}`, 'pass JSON values only');
+      throw badValue(entity, visit, `holds a ${typeof value}`, 'pass JSON values only');
     }
+    bound += SCALAR_BOUND;
     if (typeof value !== 'object' || value === null || value instanceof Date) continue;
-    if (depth + 1 > maxDepth) throw tooDeep(entity, path, maxDepth);
+    if (depth + 1 > maxDepth) throw tooDeep(entity, pathOf(visit), maxDepth);
+    // An object that serialises itself may be any size: the exact size is measured then.
+    if (typeof (value as { toJSON?: unknown }).toJSON === 'function') bound = Number.POSITIVE_INFINITY;
     if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--)
-        stack.push({ value: value[i], path: join(path, String(i)), depth: depth + 1 });
+      for (let i = value.length - 1; i >= 0; i--) {
+        stack.push({ value: value[i], depth: depth + 1, parent: visit, key: String(i) });
+      }
       continue;
     }
-    for (const [key, child] of Object.entries(value)) {
-      const childPath = join(path, key);
-      checkText(entity, key, childPath);
-      stack.push({ value: child, path: childPath, depth: depth + 1 });
+    for (const key of Object.keys(value)) {
+      const child: Visit = { value: (value as Record<string, unknown>)[key], depth: depth + 1, parent: visit, key };
+      bound += 6 * key.length + 4;
+      checkText(entity, key, child);
+      stack.push(child);
     }
   }
+  return bound;
 }
 
-function checkText(entity: EntityDef, text: string, path: string): void {
+function checkText(entity: EntityDef, text: string, at: Visit): void {
   if (text.includes('\u0000')) {
-    throw badValue(entity, path, 'holds a NUL character (\\u0000)', 'remove NUL characters: no home stores them');
+    throw badValue(entity, at, 'holds a NUL character (\\u0000)', 'remove NUL characters: no home stores them');
   }
   if (!text.isWellFormed()) {
     throw badValue(
       entity,
-      path,
+      at,
       'holds a lone surrogate (not well-formed UTF-16)',
       'pass well-formed text, e.g. text.toWellFormed()',
     );
   }
+}
+
+/** The dotted path of a visited value (`specs.tags.2`), keys over 64 characters cut. */
+function pathOf(visit: Visit): string {
+  const keys: string[] = [];
+  for (let at: Visit | null = visit; at?.parent; at = at.parent) keys.push(at.key);
+  return keys.reverse().reduce(join, '');
 }
 
 function join(path: string, key: string): string {
@@ -162,7 +197,8 @@ function join(path: string, key: string): string {
   return path === '' ? shown : `${path}.${shown}`;
 }
 
-function badValue(entity: EntityDef, path: string, problem: string, fix: string): PolystoreError {
+function badValue(entity: EntityDef, at: Visit, problem: string, fix: string): PolystoreError {
+  const path = pathOf(at);
   return new PolystoreError('PS_ERR_VALIDATION', `The ${entity.name} field "${path}" ${problem}`, {
     field: path,
     fix,

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isPolystoreError } from '../../src/errors/index.js';
@@ -109,6 +110,43 @@ describe('validateRecord', () => {
     name: 'docs',
     storage: 'document',
     schema: z.object({ id: z.string(), body: z.unknown(), n: z.bigint().optional(), at: z.date().optional() }),
+  });
+
+  it('holds any record to its exact JSON size in UTF-8 bytes, at the limit and one byte under it (property)', async () => {
+    // Text whose JSON is far longer than its length: escapes, control characters, multi-byte UTF-8.
+    const heavy = fc.string({
+      unit: fc.constantFrom('\u0001', '"', '\\', '\n', '€', '😀', 'a'),
+      minLength: 100,
+      maxLength: 400,
+    });
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), heavy);
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        text,
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.date({ noInvalidDate: true }),
+        fc.array(tie('value'), { maxLength: 30 }),
+        fc.array(fc.constant(''), { minLength: 200, maxLength: 300 }),
+        fc.dictionary(text, tie('value'), { maxKeys: 8 }),
+      ),
+    })).value;
+    await fc.assert(
+      fc.asyncProperty(json, fc.option(fc.bigInt(), { nil: undefined }), async (body, n) => {
+        const input = n === undefined ? { id: 'd1', body } : { id: 'd1', body, n };
+        const exact = Buffer.byteLength(docs.codec.stringify(input), 'utf8');
+        const at = { maxPayloadBytes: exact, maxDepth: 1000 };
+        const under = { maxPayloadBytes: exact - 1, maxDepth: 1000 };
+        const fits = await codeOf(validateRecord(docs, input, at));
+        if (fits.code === 'PS_ERR_VALIDATION') return; // NUL or lone surrogate: refused before any size check
+        expect(fits).toEqual({});
+        expect((await codeOf(validateRecord(docs, input, under))).code).toBe('PS_ERR_PAYLOAD_TOO_LARGE');
+      }),
+      { numRuns: 300 },
+    );
   });
 
   const notes = defineEntity({
