@@ -17,6 +17,15 @@ export interface KuzuStoreOptions {
 }
 
 /**
+ * Kuzu 0.11 finds rows by key in a batch (ledger, node ownership, edge
+ * endpoints) with hash joins that scan the whole table, so each apply costs
+ * in proportion to the view as well as to the batch. Ten times the default
+ * batch: the e-commerce orders graph at 10^5 nodes applied 830 events/s in
+ * batches of 500 and 2 070 in batches of 5 000 (store alone, same machine).
+ */
+const KUZU_BATCH_SIZE = 10_000;
+
+/**
  * A graph view in an embedded Kuzu database. Writes are serialised (Kuzu
  * has a single writer) and each `applyIfNewer` batch is one transaction, so
  * an apply is durable when its promise resolves.
@@ -25,6 +34,7 @@ class KuzuGraphStore implements GraphStore {
   readonly kind = 'graph';
   readonly driver = 'kuzu';
   readonly durability = 'immediate';
+  readonly batchSize = KUZU_BATCH_SIZE;
   readonly #guard: RuntimeGuard<KuzuSession>;
   #schema: KuzuSchema = EMPTY_SCHEMA;
 
