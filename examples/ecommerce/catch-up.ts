@@ -61,3 +61,14 @@ export async function measureCatchUp(
 export function peakRssMb(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
+
+/**
+ * Where the resident memory is now, in MB: the JS heap (Orama's index and
+ * Polystore's own buffers), memory outside it that V8 knows of (PGlite's
+ * WebAssembly memory), and the rest (Kuzu's buffer pool, DuckDB, LMDB's map).
+ */
+export function memoryNowMb(): { rss: number; jsHeap: number; external: number; native: number } {
+  const { rss, heapTotal, external } = process.memoryUsage();
+  const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+  return { rss: mb(rss), jsHeap: mb(heapTotal), external: mb(external), native: mb(rss - heapTotal - external) };
+}

@@ -10,7 +10,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type CatchUp, measureCatchUp, peakRssMb } from './catch-up.js';
+import { type CatchUp, measureCatchUp, memoryNowMb, peakRssMb } from './catch-up.js';
 import { DEMO_USAGE, parseDemoArgs } from './demo-args.js';
 import { createProgress } from './progress.js';
 import { BOUGHT_TOGETHER, CATEGORY_RECOMMENDATIONS, REVENUE_BY_CATEGORY, REVENUE_BY_DAY } from './queries.js';
@@ -77,7 +77,7 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
     // Noted before the reads and the consistency check, which take a while at large scales.
     const rates = caught.views.map((v) => `${v.view} ${Math.round(v.eventsPerSec)}/s`).join(', ');
     process.stderr.write(
-      `seeded ${writes} writes in ${(seedMs / 1000).toFixed(1)} s; every view caught up ${Math.round(catchUpMs)} ms later (${rates}); peak RSS ${Math.round(peakRssMb())} MB\n`,
+      `seeded ${writes} writes in ${(seedMs / 1000).toFixed(1)} s; every view caught up ${Math.round(catchUpMs)} ms later (${rates}); peak RSS ${Math.round(peakRssMb())} MB; now ${JSON.stringify(memoryNowMb())}\n`,
     );
   }
 
@@ -215,6 +215,10 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
       `wall ${(growth.wallMs / 1000).toFixed(1)} s, seed ${(growth.seedMs / 1000).toFixed(1)} s, ` +
       `caught up ${growth.catchUpMs} ms after the last write, peak RSS ${growth.peakRssMb} MB`,
   );
+  const memory = growth.memoryMb;
+  say(
+    `  memory now: RSS ${memory.rss} MB = JS heap ${memory.jsHeap} + external (WebAssembly) ${memory.external} + native ${memory.native}`,
+  );
   for (const v of growth.views) {
     say(
       `  ${v.view.padEnd(18)} ${String(v.eventsPerSec).padStart(6)} events/s  caught up +${v.catchUpMs} ms  lag p50 ${v.lagP50Ms} ms  p99 ${v.lagP99Ms} ms`,
@@ -234,6 +238,7 @@ function scaleReport(caught: CatchUp, writes: number, seedMs: number, wallMs: nu
     seedMs: Math.round(seedMs),
     catchUpMs: Math.round(caught.catchUpMs),
     peakRssMb: Math.round(peakRssMb()),
+    memoryMb: memoryNowMb(),
     views: caught.views.map((v) => ({
       view: v.view,
       events: v.events,
