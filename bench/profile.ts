@@ -38,6 +38,8 @@ export interface Profile {
     readonly flatBig: number;
     readonly flatBigGraph: number;
   };
+  /** S10: the e-commerce demo's data set multiplier. */
+  readonly s10: { readonly scale: number };
 }
 
 export const QUICK: Profile = {
@@ -50,6 +52,7 @@ export const QUICK: Profile = {
   p3: { events: 5000, batchSize: 500 },
   p4: { records: 1000, getsPerRound: 1000 },
   p11: { events: 2000, batchSize: 500, flatEvents: 1000, flatSmall: 10_000, flatBig: 100_000, flatBigGraph: 40_000 },
+  s10: { scale: 1 },
 };
 
 export const FULL: Profile = {
@@ -62,4 +65,5 @@ export const FULL: Profile = {
   p3: { events: 20_000, batchSize: 500 },
   p4: { records: 5000, getsPerRound: 3000 },
   p11: { events: 5000, batchSize: 500, flatEvents: 1000, flatSmall: 10_000, flatBig: 1_000_000, flatBigGraph: 200_000 },
+  s10: { scale: 10 },
 };

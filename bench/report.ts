@@ -59,7 +59,35 @@ export interface Freshness {
   readonly met: boolean;
 }
 
-export type ResultRow = Comparison | Freshness;
+/** One view's share of a scale run. */
+export interface ScaleView {
+  readonly view: string;
+  readonly events: number;
+  readonly eventsPerSec: number;
+  /** From the last write until the view had handled it. */
+  readonly catchUpMs: number;
+  readonly lagP50Ms: number;
+  readonly lagP99Ms: number;
+}
+
+/** A whole-system run at a data scale: how long after the last write every view has caught up. */
+export interface ScaleRun {
+  readonly id: string;
+  readonly title: string;
+  readonly kind: 'scale';
+  readonly scale: number;
+  readonly writes: number;
+  readonly wallMs: number;
+  readonly seedMs: number;
+  /** From the last write until every view had handled it. */
+  readonly catchUpMs: number;
+  readonly peakRssMb: number;
+  readonly views: readonly ScaleView[];
+  readonly target: Target;
+  readonly met: boolean;
+}
+
+export type ResultRow = Comparison | Freshness | ScaleRun;
 
 export function compare(
   id: string,
@@ -102,6 +130,14 @@ export function isComparison(row: ResultRow): row is Comparison {
   return 'ratio' in row;
 }
 
+export function isScaleRun(row: ResultRow): row is ScaleRun {
+  return 'kind' in row && row.kind === 'scale';
+}
+
+export function isFreshness(row: ResultRow): row is Freshness {
+  return !isComparison(row) && !isScaleRun(row);
+}
+
 /** The stdout table: workload, ours, raw, ratio, target, met. */
 export function formatTable(rows: readonly ResultRow[]): string {
   const header = ['workload', 'ours', 'raw', 'ratio', 'target', 'met'];
@@ -116,6 +152,16 @@ export function formatTable(rows: readonly ResultRow[]): string {
           : `${fmt(row.ratio)} (pairs ${fmt(row.pairedRatioMedian)})`,
         row.target ? `${row.target.op} ${row.target.value}` : '-',
         row.met === null ? '-' : row.met ? 'yes' : 'MISSED',
+      ];
+    }
+    if (isScaleRun(row)) {
+      return [
+        `${row.id} ${row.title}`,
+        `caught up ${fmt(row.catchUpMs)} ms after the last of ${row.writes} writes; wall ${fmt(row.wallMs / 1000)} s, seed ${fmt(row.seedMs / 1000)} s, peak RSS ${fmt(row.peakRssMb)} MB`,
+        '-',
+        '-',
+        `${row.target.op} ${row.target.value} ms`,
+        row.met ? 'yes' : 'MISSED',
       ];
     }
     const l = row.latencyMs;

@@ -17,6 +17,7 @@ import { p11Flatness } from './p11-flatness.js';
 import { p11Projectors } from './p11-projector.js';
 import { FULL, type Profile, QUICK } from './profile.js';
 import { formatTable, isComparison, type ResultRow } from './report.js';
+import { s10Scale } from './s10-scale.js';
 import { summarize } from './summary.js';
 
 interface Workload {
@@ -58,6 +59,12 @@ const WORKLOADS: readonly Workload[] = [
       ...(await p11Flatness(p, reachable.has('redis'))),
     ],
   },
+  {
+    id: 'S10',
+    title: 'e-commerce demo at 10x its data (1x with --quick) on embedded stores: catch-up after the last write',
+    needs: [],
+    run: (p) => s10Scale(p),
+  },
 ];
 
 const started = performance.now();
@@ -81,7 +88,7 @@ function parseFlags(argv: readonly string[]): { quick: boolean; json: boolean; o
     if (arg === '--quick') quick = true;
     else if (arg === '--json') json = true;
     else if (arg.startsWith('--only=')) only = new Set(arg.slice(7).toUpperCase().split(',').filter(Boolean));
-    else throw new Error(`unknown flag ${arg}; use --quick, --only=P1,P2,P3,P4,E1,E2,E3,E4,P11 or --json`);
+    else throw new Error(`unknown flag ${arg}; use --quick, --only=P1,P2,P3,P4,E1,E2,E3,E4,P11,S10 or --json`);
   }
   const unknown = [...(only ?? [])].filter((id) => !WORKLOADS.some((w) => w.id === id));
   if (unknown.length > 0) throw new Error(`--only names unknown workloads: ${unknown.join(', ')}`);

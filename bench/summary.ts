@@ -1,4 +1,4 @@
-import { type Comparison, type Freshness, isComparison, type ResultRow } from './report.js';
+import { type Comparison, type Freshness, isComparison, isFreshness, isScaleRun, type ResultRow } from './report.js';
 
 /**
  * The headline figures of latest.json. Each is null when its workload did not
@@ -6,11 +6,13 @@ import { type Comparison, type Freshness, isComparison, type ResultRow } from '.
  * ratios; `p2FreshnessP99Ms` the worst p99 across the views of the default
  * (outbox) mode; `p2FreshnessP99MsAllViews` the worst p99 of any view in any
  * mode, servers (P2) and embedded (E2) alike, with `p2FreshnessP99MsByView`
- * the worst per view kind.
+ * the worst per view kind; `scale10CatchUpMs` the time from the last write of the
+ * e-commerce demo's load until every view caught up (S10, when it ran at
+ * scale 10; a --quick run at a smaller scale reports null).
  */
 export function summarize(rows: readonly ResultRow[]) {
   const comparisons = rows.filter(isComparison);
-  const freshness = rows.filter((row): row is Freshness => !isComparison(row));
+  const freshness = rows.filter(isFreshness);
   const ratio = (prefix: string) => {
     const found = comparisons.filter((c) => c.id.startsWith(prefix)).map((c) => c.ratio);
     return found.length === 0 ? null : Math.min(...found);
@@ -42,6 +44,7 @@ export function summarize(rows: readonly ResultRow[]) {
     p11AnalyticsProjectorRatio: ratio('P11.analytics.'),
     /** The worst kind: time into the big view over time into the small one. */
     p11FlatnessRatio: worstRatio('P11.flat.'),
+    scale10CatchUpMs: rows.filter(isScaleRun).find((row) => row.scale === 10)?.catchUpMs ?? null,
     embedded: {
       e1WriteRatio: ratio('E1.create.'),
       e1BatchRatio: ratio('E1.createMany.'),

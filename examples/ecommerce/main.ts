@@ -5,80 +5,46 @@
  *   npm run demo                 human-readable report
  *   npm run demo -- --json       one JSON object
  *   npm run demo -- --data-dir ./somewhere --small
+ *   npm run demo -- --scale 10   ten times the data; ends with the growth figures
+ *   npm run demo -- --help       every flag
  */
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { type CatchUp, measureCatchUp, memoryNowMb, peakRssMb } from './catch-up.js';
+import { DEMO_USAGE, parseDemoArgs } from './demo-args.js';
 import { createProgress } from './progress.js';
 import { BOUGHT_TOGETHER, CATEGORY_RECOMMENDATIONS, REVENUE_BY_CATEGORY, REVENUE_BY_DAY } from './queries.js';
 import { resetServers } from './reset-servers.js';
-import {
-  DEFAULT_SIZE,
-  generateOrders,
-  generateProducts,
-  generateUsers,
-  productId,
-  type SeedSize,
-  userId,
-} from './seed-data.js';
+import { productId, userId } from './seed-data.js';
+import { seedShop } from './seed-shop.js';
 import { createShop, type Shop, serversFromEnv } from './shop.js';
 
-const { values: args } = parseArgs({
-  options: {
-    json: { type: 'boolean', default: false },
-    'data-dir': { type: 'string', default: './.polystore/demo' },
-    small: { type: 'boolean', default: false },
-    keep: { type: 'boolean', default: false },
-  },
-});
-
-const size: SeedSize = args.small ? { users: 200, products: 400, orders: 1000 } : DEFAULT_SIZE;
-const dataDir = resolve(args['data-dir']);
+if (process.argv.includes('--help')) {
+  process.stdout.write(`${DEMO_USAGE}\n`);
+  process.exit(0);
+}
+const args = (() => {
+  try {
+    return parseDemoArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`demo: ${err instanceof Error ? err.message : String(err)}\n${DEMO_USAGE}\n`);
+    process.exit(2);
+  }
+})();
+const { size } = args;
+const dataDir = resolve(args.dataDir);
+/** Longest wait for the views after the load: generous, since --scale 100 is minutes of writes. */
+const CATCH_UP_TIMEOUT_MS = Math.max(120_000, 60_000 * args.scale);
 const say = (line = '') => {
   if (!args.json) process.stdout.write(`${line}\n`);
 };
-
-async function seed(db: Shop, progress: ReturnType<typeof createProgress>): Promise<number> {
-  let writes = 0;
-  const batch = 100;
-  const users = [...generateUsers(size)];
-  const products = [...generateProducts(size)];
-  const orders = [...generateOrders(size, (i) => products[i]!.price)];
-  for (const [name, rows, client] of [
-    ['users', users, db.entity('users')],
-    ['products', products, db.entity('products')],
-    ['orders', orders, db.entity('orders')],
-  ] as const) {
-    const bar = progress.bar(`seed ${name}`, rows.length);
-    for (let i = 0; i < rows.length; i += batch) {
-      // biome-ignore lint/suspicious/noExplicitAny: the tuple above pairs each client with its own rows
-      await (client as any).createMany(rows.slice(i, i + batch));
-      writes += Math.min(batch, rows.length - i);
-      bar.update(Math.min(i + batch, rows.length));
-    }
-    bar.stop();
-  }
-  // Some life after the first load: price changes, paid and cancelled orders, discontinued products.
-  const churn = progress.bar('updates & deletes', 300);
-  for (let i = 0; i < 100; i++) {
-    // Reprice products in the first half; discontinue products from the tail.
-    const product = products[(i * 7) % Math.floor(products.length / 2)]!;
-    await db.entity('products').update(product.id, { price: Math.round(product.price * 0.9 * 100) / 100 });
-    await db.entity('orders').update(orders[i * 3]!.id, { status: i % 4 === 0 ? 'cancelled' : 'paid' });
-    await db.entity('products').delete(productId(size.products - 1 - i));
-    writes += 3;
-    churn.update(3 * (i + 1));
-  }
-  churn.stop();
-  return writes;
-}
 
 async function main(): Promise<void> {
   const started = performance.now();
   const servers = serversFromEnv();
   if (!args.keep) {
     await rm(dataDir, { recursive: true, force: true });
-    await resetServers(servers);
+    await resetServers(servers, args.namespace);
   }
   const progress = createProgress(!args.json);
   const onServers = (['postgres', 'mysql', 'redis', 'nats'] as const).filter((name) => servers[name]);
@@ -86,7 +52,7 @@ async function main(): Promise<void> {
   say(
     `Polystore e-commerce demo — ${onServers.length ? `servers: ${onServers.join(', ')}${capture}; ` : ''}embedded stores under ${dataDir}`,
   );
-  const db = createShop({ dataDir, servers });
+  const db = createShop({ dataDir, servers, namespace: args.namespace });
   await db.ready({ sync: false });
   // CDC mode: the replication slot is created explicitly, once (idempotent), before the capture starts.
   await db.sync.capture?.admin?.create();
@@ -102,11 +68,18 @@ async function main(): Promise<void> {
 
 async function run(db: Shop, progress: ReturnType<typeof createProgress>, started: number): Promise<void> {
   const seedStart = performance.now();
-  const writes = await seed(db, progress);
-  const seedMs = performance.now() - seedStart;
-  const syncStart = performance.now();
-  await db.sync.catchUp(120_000);
-  const catchUpMs = performance.now() - syncStart;
+  const writes = await seedShop(db, size, progress);
+  const seedEnd = performance.now();
+  const seedMs = seedEnd - seedStart;
+  const caught = await measureCatchUp(db, seedStart, seedEnd, CATCH_UP_TIMEOUT_MS);
+  const { catchUpMs } = caught;
+  if (!args.json) {
+    // Noted before the reads and the consistency check, which take a while at large scales.
+    const rates = caught.views.map((v) => `${v.view} ${Math.round(v.eventsPerSec)}/s`).join(', ');
+    process.stderr.write(
+      `seeded ${writes} writes in ${(seedMs / 1000).toFixed(1)} s; every view caught up ${Math.round(catchUpMs)} ms later (${rates}); peak RSS ${Math.round(peakRssMb())} MB; now ${JSON.stringify(memoryNowMb())}\n`,
+    );
+  }
 
   const products = db.entity('products');
   const search = await products.search({
@@ -191,6 +164,7 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
       consistency.map((c) => [c.view, { missing: c.missing, stale: c.stale, extra: c.extra }]),
     ),
     timings: { seedMs: Math.round(seedMs), catchUpMs: Math.round(catchUpMs), totalMs: Math.round(elapsedMs), writes },
+    scale: scaleReport(caught, writes, seedMs, elapsedMs),
   };
 
   if (args.json) {
@@ -235,7 +209,45 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
   say('Consistency against the home (missing/stale/extra):');
   for (const c of consistency) say(`  ${c.view.padEnd(18)} ${c.missing}/${c.stale}/${c.extra} of ${c.checked}`);
   say();
+  const growth = report.scale;
+  say(
+    `Scale ${growth.factor} (${size.users} users, ${size.products} products, ${size.orders} orders): ${writes} writes, ` +
+      `wall ${(growth.wallMs / 1000).toFixed(1)} s, seed ${(growth.seedMs / 1000).toFixed(1)} s, ` +
+      `caught up ${growth.catchUpMs} ms after the last write, peak RSS ${growth.peakRssMb} MB`,
+  );
+  const memory = growth.memoryMb;
+  say(
+    `  memory now: RSS ${memory.rss} MB = JS heap ${memory.jsHeap} + external (WebAssembly) ${memory.external} + native ${memory.native}`,
+  );
+  for (const v of growth.views) {
+    say(
+      `  ${v.view.padEnd(18)} ${String(v.eventsPerSec).padStart(6)} events/s  caught up +${v.catchUpMs} ms  lag p50 ${v.lagP50Ms} ms  p99 ${v.lagP99Ms} ms`,
+    );
+  }
+  say();
   say(`Done in ${(elapsedMs / 1000).toFixed(1)} s.`);
+}
+
+/** The growth figures: the same at every scale, so runs at 1, 10 and 100 compare line by line. */
+function scaleReport(caught: CatchUp, writes: number, seedMs: number, wallMs: number) {
+  return {
+    factor: args.scale,
+    size,
+    writes,
+    wallMs: Math.round(wallMs),
+    seedMs: Math.round(seedMs),
+    catchUpMs: Math.round(caught.catchUpMs),
+    peakRssMb: Math.round(peakRssMb()),
+    memoryMb: memoryNowMb(),
+    views: caught.views.map((v) => ({
+      view: v.view,
+      events: v.events,
+      eventsPerSec: Math.round(v.eventsPerSec),
+      catchUpMs: Math.round(v.catchUpMs),
+      lagP50Ms: Math.round(v.lagP50Ms),
+      lagP99Ms: Math.round(v.lagP99Ms),
+    })),
+  };
 }
 
 main().catch((err: unknown) => {

@@ -7,15 +7,15 @@ import { SHOP_NAMESPACE, shopCdcTarget } from './shop.js';
  * schema/database, replication slot and publication, key prefix and stream —
  * so each run starts from nothing.
  */
-export async function resetServers(servers: ShopServers): Promise<void> {
+export async function resetServers(servers: ShopServers, namespace = SHOP_NAMESPACE): Promise<void> {
   if (servers.postgres) {
     // A slot left behind would keep WAL forever: it goes with the schema, CDC mode or not.
-    await dropCdcSlot(shopCdcTarget(servers.postgres));
+    await dropCdcSlot(shopCdcTarget(servers.postgres, namespace));
     const { Client } = await import('pg');
     const client = new Client({ connectionString: servers.postgres });
     await client.connect();
     try {
-      await client.query(`DROP SCHEMA IF EXISTS ${SHOP_NAMESPACE} CASCADE`);
+      await client.query(`DROP SCHEMA IF EXISTS ${namespace} CASCADE`);
     } finally {
       await client.end();
     }
@@ -24,7 +24,7 @@ export async function resetServers(servers: ShopServers): Promise<void> {
     const mysql = await import('mysql2/promise');
     const connection = await mysql.createConnection(servers.mysql);
     try {
-      await connection.query(`DROP DATABASE IF EXISTS ${SHOP_NAMESPACE}`);
+      await connection.query(`DROP DATABASE IF EXISTS ${namespace}`);
     } finally {
       await connection.end();
     }
@@ -35,7 +35,7 @@ export async function resetServers(servers: ShopServers): Promise<void> {
     try {
       let cursor = '0';
       do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${SHOP_NAMESPACE}:*`, 'COUNT', 1000);
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000);
         if (keys.length > 0) await redis.unlink(...keys);
         cursor = next;
       } while (cursor !== '0');
@@ -48,7 +48,7 @@ export async function resetServers(servers: ShopServers): Promise<void> {
     const nc = await connect({ servers: servers.nats });
     try {
       const jsm = await nc.jetstreamManager();
-      await jsm.streams.delete(SHOP_NAMESPACE).catch(() => undefined);
+      await jsm.streams.delete(namespace).catch(() => undefined);
     } finally {
       await nc.close();
     }

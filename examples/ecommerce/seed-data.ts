@@ -8,6 +8,11 @@ export interface SeedSize {
 
 export const DEFAULT_SIZE: SeedSize = { users: 1000, products: 2000, orders: 5000 };
 
+/** `size` with every count multiplied by `scale`. */
+export function scaledSize(size: SeedSize, scale: number): SeedSize {
+  return { users: size.users * scale, products: size.products * scale, orders: size.orders * scale };
+}
+
 const CATEGORIES = [
   'headphones',
   'laptops',
@@ -89,6 +94,10 @@ export function* generateUsers(size: SeedSize, random = prng(1)) {
   }
 }
 
+export function orderId(i: number): string {
+  return `o${pad(i, 6)}`;
+}
+
 export function productCategory(i: number): string {
   return CATEGORIES[i % CATEGORIES.length]!;
 }
@@ -138,7 +147,7 @@ export function* generateOrders(size: SeedSize, prices: (index: number) => numbe
       unitPrice: prices(p),
     }));
     yield {
-      id: `o${pad(i, 6)}`,
+      id: orderId(i),
       userId: userId(user),
       status: 'placed' as const,
       placedAt: new Date(START + Math.floor(random() * 30) * DAY + Math.floor(random() * DAY)),

@@ -28,6 +28,8 @@ export interface ShopOptions {
   readonly servers?: ShopServers;
   readonly sync?: SyncOptions & { readonly autoStart?: boolean };
   readonly logger?: Logger;
+  /** Schema/database, key prefix, stream and replication slot on servers (default {@link SHOP_NAMESPACE}). */
+  readonly namespace?: string;
 }
 
 /** Names the demo uses on servers: its schema/database, key prefix and stream. */
@@ -45,8 +47,8 @@ export function serversFromEnv(env: NodeJS.ProcessEnv = process.env): ShopServer
 }
 
 /** The demo's replication slot and publication in CDC mode. */
-export function shopCdcTarget(postgres: string) {
-  return { connectionString: postgres, schema: SHOP_NAMESPACE, slot: SHOP_NAMESPACE, publication: SHOP_NAMESPACE };
+export function shopCdcTarget(postgres: string, namespace = SHOP_NAMESPACE) {
+  return { connectionString: postgres, schema: namespace, slot: namespace, publication: namespace };
 }
 
 /**
@@ -57,25 +59,26 @@ export function shopCdcTarget(postgres: string) {
  * replication); search, graph and analytics stay embedded.
  */
 export function createShop(options: ShopOptions) {
-  const { dataDir, servers = {} } = options;
+  const { dataDir, servers = {}, namespace = SHOP_NAMESPACE } = options;
   if (servers.capture === 'cdc' && !(servers.postgres && servers.nats)) {
     throw new PolystoreError('PS_ERR_INVALID_CONFIG', 'CDC mode streams from PostgreSQL into JetStream', {
       field: 'POLYSTORE_CAPTURE',
       fix: 'set POLYSTORE_POSTGRES_URL and POLYSTORE_NATS_URL too, or unset POLYSTORE_CAPTURE',
     });
   }
-  const cdc = servers.capture === 'cdc' && servers.postgres ? postgresCdc(shopCdcTarget(servers.postgres)) : undefined;
+  const cdc =
+    servers.capture === 'cdc' && servers.postgres ? postgresCdc(shopCdcTarget(servers.postgres, namespace)) : undefined;
   const sync = options.sync || cdc ? { sync: { ...options.sync, ...(cdc ? { capture: cdc } : {}) } } : {};
   const home = servers.postgres
-    ? postgresHome({ connectionString: servers.postgres, schema: SHOP_NAMESPACE })
+    ? postgresHome({ connectionString: servers.postgres, schema: namespace })
     : servers.mysql
-      ? mysqlHome({ uri: servers.mysql, database: SHOP_NAMESPACE })
+      ? mysqlHome({ uri: servers.mysql, database: namespace })
       : pgliteHome({ dataDir: join(dataDir, 'home') });
   return createPolystore({
     home,
     stores: {
       cache: servers.redis
-        ? redisStore({ url: servers.redis, keyPrefix: `${SHOP_NAMESPACE}:` })
+        ? redisStore({ url: servers.redis, keyPrefix: `${namespace}:` })
         : lmdbStore({ path: join(dataDir, 'cache') }),
       search: oramaStore({ path: join(dataDir, 'search') }),
       graph: kuzuStore({ path: join(dataDir, 'graph.kuzu') }),
@@ -84,7 +87,7 @@ export function createShop(options: ShopOptions) {
     entities,
     keyspaces,
     views,
-    ...(servers.nats ? { log: jetstreamLog({ servers: servers.nats, stream: SHOP_NAMESPACE }) } : {}),
+    ...(servers.nats ? { log: jetstreamLog({ servers: servers.nats, stream: namespace }) } : {}),
     ...sync,
     ...(options.logger ? { logger: options.logger } : {}),
   });

@@ -46,6 +46,14 @@ export interface StoreLifecycle {
 export interface ViewStoreBase<V> extends StoreLifecycle {
   readonly durability: Durability;
   /**
+   * Events per batch the store applies best, when it asks for more than
+   * `sync.batchSize`: a store whose every apply pays a cost that grows with
+   * the view (a join that scans a table) amortises it over bigger batches.
+   * Projectors of its views fetch up to this many events at once, unless the
+   * sync options set `batchSize` explicitly.
+   */
+  readonly batchSize?: number;
+  /**
    * Longest key (UTF-8 bytes) a change may carry in `scope`, when the store
    * has a limit (LMDB keys are bounded, the scope prefix included). Polystore
    * refuses ids longer than the lowest limit of an entity's stores at write

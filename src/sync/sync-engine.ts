@@ -13,7 +13,7 @@ import { DataLossRecovery } from './data-loss-recovery.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { ProgressTracker } from './progress-tracker.js';
 import { Projector, type ProjectorStats } from './projector.js';
-import { type ResolvedSyncOptions, resolveSyncOptions, type SyncOptions } from './sync-options.js';
+import { MAX_BATCH_SIZE, type ResolvedSyncOptions, resolveSyncOptions, type SyncOptions } from './sync-options.js';
 
 export type { SyncOptions } from './sync-options.js';
 
@@ -88,9 +88,9 @@ export class SyncEngine {
     const resolved = resolveSyncOptions(options);
     this.#options = resolved;
     this.#log = log;
-    const { retry, batchSize, pollIntervalMs, flushIntervalMs } = resolved;
+    const { retry, pollIntervalMs, flushIntervalMs } = resolved;
     if (isPublisher(log)) {
-      const context = { home, publisher: log, batchSize, pollIntervalMs, retry, logger };
+      const context = { home, publisher: log, batchSize: resolved.batchSize, pollIntervalMs, retry, logger };
       this.#relay = resolved.capture
         ? resolved.capture(context)
         : new OutboxRelay(home, log, { name: `relay_${log.name}`, ...context });
@@ -101,6 +101,12 @@ export class SyncEngine {
       });
     }
     for (const { view, store } of views) {
+      // The store's preferred batch, unless the caller chose one.
+      const preferred = Number.isSafeInteger(store.batchSize) ? store.batchSize! : 0;
+      const batchSize =
+        options.batchSize === undefined
+          ? Math.min(Math.max(resolved.batchSize, preferred), MAX_BATCH_SIZE)
+          : resolved.batchSize;
       this.#projectors.set(
         view.name,
         new Projector({

@@ -3,7 +3,7 @@ import { invalidOption, resolveRetry } from '../runtime/retry-options.js';
 import type { RetryPolicy } from '../runtime/retry-policy.js';
 
 export interface SyncOptions {
-  /** Events fetched per batch, 1 to 100 000 (default 500). */
+  /** Events fetched per batch, 1 to 100 000. Default: 500, or the store's own `batchSize` where it asks for more; set here, it applies to every view. */
   readonly batchSize?: number;
   /** Wait between polls of an idle log, 1 to 3 600 000 ms (default 50); local writes wake projectors at once. */
   readonly pollIntervalMs?: number;

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
+import { resetServers } from '../../examples/ecommerce/reset-servers.js';
 import { shopCdcTarget } from '../../examples/ecommerce/shop.js';
 import { cdcSlotStatus } from '../../src/adapters/postgres-cdc/index.js';
 import { describeWithServer, SERVER_URLS } from '../support/servers.js';
-import { tempDir } from '../support/temp-dir.js';
+import { tempDir, uniqueName } from '../support/temp-dir.js';
 
 const run = promisify(execFile);
 const MAIN = new URL('../../examples/ecommerce/main.ts', import.meta.url).pathname;
@@ -24,14 +25,17 @@ interface DemoReport {
   consistency: Record<string, { missing: number; stale: number; extra: number }>;
 }
 
-/** Runs the demo as a user would (small data set, JSON output) and returns its report. */
-async function demo(env: Record<string, string>): Promise<DemoReport> {
+/**
+ * Runs the demo as a user would (small data set, JSON output) and returns its
+ * report. Its own namespace on the servers, so runs elsewhere do not collide.
+ */
+async function demo(env: Record<string, string>, namespace = uniqueName('demo')): Promise<DemoReport> {
   const dir = await tempDir('polystore-demo-');
   cleanups.push(dir.cleanup);
   const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('POLYSTORE_')));
   const { stdout } = await run(
     process.execPath,
-    ['--import', 'tsx', MAIN, '--small', '--json', '--data-dir', dir.path],
+    ['--import', 'tsx', MAIN, '--small', '--json', '--data-dir', dir.path, '--namespace', namespace],
     {
       env: { ...base, ...env },
       maxBuffer: 16 * 1024 * 1024,
@@ -76,17 +80,26 @@ await describeWithServer(['postgres', 'redis', 'nats'], 'the demo on servers', (
     POLYSTORE_REDIS_URL: SERVER_URLS.redis,
     POLYSTORE_NATS_URL: SERVER_URLS.nats,
   };
+  /** A namespace whose schema, keys and stream are removed after the test. */
+  const namespaced = () => {
+    const namespace = uniqueName('demo');
+    cleanups.push(() =>
+      resetServers({ postgres: SERVER_URLS.postgres, redis: SERVER_URLS.redis, nats: SERVER_URLS.nats }, namespace),
+    );
+    return namespace;
+  };
 
   it('runs on PostgreSQL, Redis and JetStream with the same report', async () => {
-    const report = await demo(servers);
+    const report = await demo(servers, namespaced());
     expectConverged(report);
     expect(report.sync.capture).toBe('outbox');
   }, 180_000);
 
   it('runs in CDC mode (logical replication into JetStream) and leaves no slot behind', async () => {
-    const report = await demo({ ...servers, POLYSTORE_CAPTURE: 'cdc' });
+    const namespace = namespaced();
+    const report = await demo({ ...servers, POLYSTORE_CAPTURE: 'cdc' }, namespace);
     expectConverged(report);
     expect(report.sync.capture).toBe('cdc');
-    expect(await cdcSlotStatus(shopCdcTarget(SERVER_URLS.postgres))).toMatchObject({ exists: false });
+    expect(await cdcSlotStatus(shopCdcTarget(SERVER_URLS.postgres, namespace))).toMatchObject({ exists: false });
   }, 180_000);
 });
