@@ -22,6 +22,14 @@ export interface KeyValueStore extends ViewStoreBase<unknown> {
    * Returns null when absent or expired; `value: null` for a tombstone.
    */
   getVersioned<T = unknown>(scope: string, key: string): Promise<{ value: T | null; version: number } | null>;
+  /**
+   * `getVersioned` answered synchronously, offered by embedded stores whose
+   * reads need no I/O once open (LMDB): `undefined` while the store cannot
+   * answer now (not open yet), so the caller falls back to `getVersioned`.
+   * A bad argument or a failed read throws. The cache-hit path of
+   * `entity.get()` uses it to save the promise hops of an asynchronous read.
+   */
+  getVersionedSync?<T = unknown>(scope: string, key: string): { value: T | null; version: number } | null | undefined;
   mgetVersioned<T = unknown>(
     scope: string,
     keys: readonly string[],

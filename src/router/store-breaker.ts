@@ -100,6 +100,20 @@ export class StoreBreaker {
     );
   }
 
+  /**
+   * `call()` for a synchronous read, while the breaker is closed: its value,
+   * or `BYPASS` when it threw (counted as a failure). `undefined` when the
+   * breaker is not closed: use `call()`, which probes.
+   */
+  callSync<R>(call: () => R): R | typeof BYPASS | undefined {
+    if (this.#state !== 'closed') return undefined;
+    try {
+      return this.#passed(call()) as R;
+    } catch (err) {
+      return this.#bypassedOnFailure(err);
+    }
+  }
+
   /** Whether a call now would reach the store (for reads with no other way to answer: fail fast when false). */
   get available(): boolean {
     if (this.#state === 'closed') return true;

@@ -189,6 +189,30 @@ export function describeKeyValueContract(name: string, make: () => Promise<KeyVa
       expect(await store.getVersioned(scope, 'p1')).toEqual({ value: 'back', version: 4 });
     });
 
+    it('answers getVersionedSync, where it offers it, as getVersioned does: live, tombstone, missing, expired, closed', async () => {
+      const peek = store.getVersionedSync?.bind(store);
+      if (!peek) return;
+      await store.ready();
+      await store.applyIfNewer(scope, [
+        { key: 'live', version: 2, value: { name: 'v2' } },
+        { key: 'gone', version: 5, value: null },
+      ]);
+      for (const id of ['live', 'gone', 'missing'])
+        expect(peek(scope, id)).toEqual(await store.getVersioned(scope, id));
+      expect(peek(scope, 'live')).toEqual({ value: { name: 'v2' }, version: 2 });
+      // The caller owns what it reads.
+      (peek(scope, 'live')?.value as { name: string }).name = 'changed';
+      expect(peek(scope, 'live')).toEqual({ value: { name: 'v2' }, version: 2 });
+      expect(() => peek(scope, '')).toThrow();
+      const ttlScope = uniqueName('ttl');
+      store.setScopeTtl(ttlScope, TTL_MS);
+      await store.applyIfNewer(ttlScope, [{ key: 'brief', version: 1, value: 'x' }]);
+      await sleep(PAST_TTL_MS);
+      expect(peek(ttlScope, 'brief')).toBeNull();
+      await store.close();
+      expect(() => peek(scope, 'live')).toThrow(expect.objectContaining({ code: 'PS_ERR_STORE_CLOSED' }));
+    });
+
     it('reports exact counts for a batch mixing every case', async () => {
       await store.applyIfNewer(scope, [
         { key: 'older', version: 5, value: 'kept' },

@@ -31,7 +31,8 @@ afterEach(async () => {
 
 /**
  * Fault injection around a real store: while failing, every call fails the way
- * a store that lost its server does (`PS_ERR_STORE_UNAVAILABLE`). The store
+ * a store that lost its server does (`PS_ERR_STORE_UNAVAILABLE`), a
+ * synchronous one by throwing. The store
  * underneath is the real engine. (A server that hangs is tested for real
  * below: a frozen Redis process.)
  */
@@ -47,7 +48,10 @@ function switchable<S extends object>(store: S): { store: S; set(failing: boolea
       return (...args: unknown[]) => {
         calls++;
         if (failing) {
-          return Promise.reject(new PolystoreError('PS_ERR_STORE_UNAVAILABLE', 'injected: the store is down'));
+          const down = new PolystoreError('PS_ERR_STORE_UNAVAILABLE', 'injected: the store is down');
+          // A synchronous read (getVersionedSync) fails by throwing, as the real one does.
+          if (String(property).endsWith('Sync')) throw down;
+          return Promise.reject(down);
         }
         return value.apply(target, args);
       };

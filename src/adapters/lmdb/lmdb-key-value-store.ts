@@ -158,6 +158,14 @@ class LmdbKeyValueStore implements KeyValueStore {
     });
   }
 
+  getVersionedSync<T = unknown>(scope: string, key: string): Versioned<T> | null | undefined {
+    const open = this.#guard.current();
+    if (!open) return undefined;
+    assertScope(scope);
+    assertKey(key);
+    return readWith(open.env, (env, now) => liveVersioned<T>(env.kv.get(entryKey(scope, key)), now));
+  }
+
   mgetVersioned<T = unknown>(scope: string, keys: readonly string[]): Promise<(Versioned<T> | null)[]> {
     return this.#read((env, now) => {
       assertScope(scope);
