@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { seededRandom } from '../../chaos/random.js';
 import type { ChangeEvent } from '../../src/contracts/change-event.js';
 import { type LogPosition, outboxPosition } from '../../src/contracts/log-position.js';
 import { PolystoreError } from '../../src/errors/index.js';
@@ -71,21 +72,9 @@ export const worldPolicies = fc
       flushIntervalMs: p.flushIntervalMs,
       retry: { maxAttempts: p.maxAttempts, baseDelayMs: p.baseDelayMs, maxDelayMs: p.baseDelayMs + p.extraDelayMs },
       durability: p.durability,
-      random: mulberry32(p.seed),
+      random: seededRandom(p.seed),
     }),
   );
-
-/** A small deterministic PRNG (fast-check decides the seed). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const unavailable = () => new PolystoreError('PS_ERR_STORE_UNAVAILABLE', 'the store is down');
 const broken = () => new Error('cannot apply this');
@@ -117,7 +106,7 @@ export function simulate(policy: ProjectorPolicy, steps: readonly WorldStep[]): 
 
   for (const step of steps) {
     now += step.dt;
-    const random = mulberry32(step.pick);
+    const random = seededRandom(step.pick);
     const chance = (share: number) => random() < share;
     // Calls from outside the loop.
     if (callerCommit && step.outside % 3 === 0) {
