@@ -24,3 +24,13 @@ export interface ChangeEvent extends NewChangeEvent {
 export function eventIdOf(event: Pick<NewChangeEvent, 'entity' | 'key' | 'version'>): string {
   return `${event.entity}/${event.key}@${event.version}`;
 }
+
+/** The `create` events of rows just inserted for `entity`: `rows[i]` at `versions[i]`, carrying `payloads[i]`. */
+export function createEventsOf(
+  entity: string,
+  rows: readonly { readonly id: string }[],
+  versions: readonly number[],
+  payloads: readonly Record<string, unknown>[],
+): NewChangeEvent[] {
+  return rows.map((row, i) => ({ entity, key: row.id, version: versions[i]!, op: 'create', payload: payloads[i]! }));
+}

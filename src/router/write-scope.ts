@@ -1,4 +1,4 @@
-import type { NewChangeEvent } from '../contracts/change-event.js';
+import { createEventsOf, type NewChangeEvent } from '../contracts/change-event.js';
 import type { EntityTableSpec, HomeTransaction, NewRow } from '../contracts/home-store.js';
 import { type LogPosition, maxPosition } from '../contracts/log-position.js';
 
@@ -65,15 +65,7 @@ export class WriteScope {
       return created.versions;
     }
     const versions = await this.tx.insertMany!(spec, rows);
-    await this.appendMany(
-      rows.map((row, i) => ({
-        entity: spec.entity,
-        key: row.id,
-        version: versions[i]!,
-        op: 'create',
-        payload: payloads[i]!,
-      })),
-    );
+    await this.appendMany(createEventsOf(spec.entity, rows, versions, payloads));
     return versions;
   }
 

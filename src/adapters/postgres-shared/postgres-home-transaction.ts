@@ -1,4 +1,4 @@
-import type { NewChangeEvent } from '../../contracts/change-event.js';
+import { createEventsOf, type NewChangeEvent } from '../../contracts/change-event.js';
 import type { EntityTableSpec, HomeTransaction, NewRow, StoredRow } from '../../contracts/home-store.js';
 import type { LogPosition } from '../../contracts/log-position.js';
 import { PolystoreError } from '../../errors/index.js';
@@ -47,13 +47,7 @@ export class PostgresHomeTransaction implements HomeTransaction {
               return { versions, position: position! };
             }
             const versions = await this.insertMany(spec, rows);
-            const events = rows.map((row, i) => ({
-              entity: spec.entity,
-              key: row.id,
-              version: versions[i]!,
-              op: 'create' as const,
-              payload: payloads[i]!,
-            }));
+            const events = createEventsOf(spec.entity, rows, versions, payloads);
             return { versions, position: (await this.appendOutboxMany(events))! };
           };
   }
