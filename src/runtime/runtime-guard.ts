@@ -58,7 +58,6 @@ export class RuntimeGuard<C> {
     return this.#opening;
   }
 
-  /** Runs `fn` with the open client, one at a time when the guard serialises. */
   /**
    * The client if it is already open, without waiting (undefined before the
    * first open completes), for synchronous fast paths of embedded engines.
@@ -69,6 +68,7 @@ export class RuntimeGuard<C> {
     return this.options.serialize ? undefined : this.#client;
   }
 
+  /** Runs `fn` with the open client, one at a time when the guard serialises. */
   async run<R>(fn: (client: C) => Promise<R>): Promise<R> {
     if (!this.options.serialize) return fn(await this.client());
     const task = this.#queue.then(async () => {
@@ -80,6 +80,18 @@ export class RuntimeGuard<C> {
     });
     this.#queue = task.catch(() => undefined);
     return task;
+  }
+
+  /**
+   * Releases `client` so that the next call opens a fresh one, for engines
+   * whose in-memory state a failed operation can leave unusable. Called from
+   * inside `run`, so that on a serialising guard nothing else uses it meanwhile.
+   */
+  async discard(client: C): Promise<void> {
+    if (this.#client !== client) return;
+    this.#client = undefined;
+    this.#opening = undefined;
+    await this.release(client);
   }
 
   async close(): Promise<void> {

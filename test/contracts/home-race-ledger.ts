@@ -236,9 +236,10 @@ export class RaceLedger {
     if (!isPolystoreError(error)) return [`${what}: failed with ${String(error)}`];
     const expectedVersion = 'expected' in write ? write.expected : undefined;
     const allowed: Record<RaceWrite['kind'], string[]> = {
-      create: ['PS_ERR_ALREADY_EXISTS'],
-      // A batch locks many ids at once and may be the victim of a deadlock with a single write of one of them
-      // (MariaDB); the home then wrote nothing of it (checked below), and EntityClient runs it again.
+      // A batch locks many ids at once, so a batch and a single create of one of its ids may deadlock (MariaDB)
+      // and either may be the victim; the home then wrote nothing of it (checked below), and EntityClient runs
+      // it again.
+      create: ['PS_ERR_ALREADY_EXISTS', 'PS_ERR_TRANSACTION_CONFLICT'],
       createMany: ['PS_ERR_ALREADY_EXISTS', 'PS_ERR_TRANSACTION_CONFLICT'],
       lockedUpdate: ['PS_ERR_NOT_FOUND'],
       update: ['PS_ERR_NOT_FOUND', 'PS_ERR_VERSION_CONFLICT'],

@@ -2,10 +2,9 @@ import type { GraphFragment } from '../../contracts/graph-store.js';
 import type { ApplyResult, VersionedChange } from '../../contracts/view-store.js';
 import { wrapStoreError } from '../../errors/index.js';
 import { assertIdentifier, isIdentifier } from '../../runtime/identifier.js';
+import { ADVANCE_COMMIT, type GraphBookkeeping } from './kuzu-bookkeeping.js';
 import { propertyAssignments, propertyColumns, propertyEntries, ROWS } from './kuzu-columns.js';
 import { checkChanges, undeclared } from './kuzu-fragment.js';
-import { readLedger, writeLedger } from './kuzu-ledger.js';
-import { readNodeOwners, writeNodeOwners } from './kuzu-node-owners.js';
 import {
   diffChanges,
   type EdgeRow,
@@ -18,47 +17,57 @@ import type { KuzuSchema, NodeTable, RelTable } from './kuzu-schema.js';
 import { cypherName, type KuzuSession } from './kuzu-session.js';
 
 /**
- * Applies a batch in one Kuzu transaction: reads the ledger, diffs the
- * changes that are newer against what their owners held, reads the
- * ownership rows of the nodes they touch, writes with one UNWIND statement
- * per label or edge type, and records the new versions and ownership. Rolls
- * back on any error.
+ * Applies a batch: reads the ledger entries of its keys, diffs the changes
+ * that are newer against what their owners held, reads the ownership rows
+ * of the nodes they touch, stages the new bookkeeping (see
+ * kuzu-bookkeeping.ts), then writes the graph in one Kuzu transaction with
+ * one statement per label or edge type. A batch with nothing newer touches
+ * neither.
+ *
+ * On a failure inside the transaction, `discard` must close the database:
+ * after a ROLLBACK, Kuzu 0.11 keeps in-memory state that corrupts later
+ * transactions of the same database object (a retry of the batch failed
+ * with "Write-write conflict of updating the same row", or wrote node
+ * properties to the wrong nodes), while a reopened database is sound. The
+ * reopen also rolls the staged bookkeeping back (GraphBookkeeping.open).
  */
 export async function applyGraphChanges(
   session: KuzuSession,
+  books: GraphBookkeeping,
   schema: KuzuSchema,
   scope: string,
   changes: readonly VersionedChange<GraphFragment>[],
+  discard: () => Promise<void>,
 ): Promise<ApplyResult> {
   const checked = checkChanges(schema, scope, changes);
   if (checked.length === 0) return { applied: 0, skipped: 0 };
+  const where = isIdentifier(scope) ? ` to scope "${scope}"` : '';
+  await books.recover();
+  const ledger = books.ledger(checked.map((change) => change.k));
+  const fresh = checked.filter(
+    (change) => change.version > (ledger.get(change.k)?.version ?? Number.NEGATIVE_INFINITY),
+  );
+  if (fresh.length === 0) return { applied: 0, skipped: checked.length };
+  const diff = diffChanges(schema, fresh, ledger);
+  const held = books.owners(diff.nodes.keys());
+  const nodes = planNodes(diff.nodes, held);
+  const seq = books.nextSeq;
+  await books.stage(seq, { ledger: diff.ledger, owners: nodes.owners, ownerRemovals: nodes.ownerRemovals });
   try {
     await session.run('BEGIN TRANSACTION');
-    const ledger = await readLedger(
-      session,
-      checked.map((change) => change.k),
-    );
-    const fresh = checked.filter(
-      (change) => change.version > (ledger.get(change.k)?.version ?? Number.NEGATIVE_INFINITY),
-    );
-    if (fresh.length > 0) {
-      const diff = diffChanges(schema, fresh, ledger);
-      const held = await readNodeOwners(session, [...diff.nodes.keys()]);
-      const nodes = planNodes(diff.nodes, held);
-      await writePlan(session, schema, diff, nodes);
-      await writeNodeOwners(session, nodes.owners, new Set(held.keys()), nodes.ownerRemovals);
-      await writeLedger(session, scope, diff.ledger, new Set(ledger.keys()));
-    }
+    await writePlan(session, schema, diff, nodes);
+    await session.run(ADVANCE_COMMIT, { seq });
     await session.run('COMMIT');
-    return { applied: fresh.length, skipped: checked.length - fresh.length };
   } catch (err) {
     // Kuzu already rolled back when a statement failed; ROLLBACK then reports "no active transaction".
     await session.run('ROLLBACK').catch(() => undefined);
-    const where = isIdentifier(scope) ? ` to scope "${scope}"` : '';
+    await discard().catch(() => undefined);
     throw wrapStoreError(err, 'PS_ERR_STORE_QUERY', `The kuzu store could not apply a batch${where}`, {
       fix: 'the batch was rolled back; the cause holds the engine message',
     });
   }
+  books.committed(seq);
+  return { applied: fresh.length, skipped: checked.length - fresh.length };
 }
 
 /**
@@ -77,8 +86,12 @@ async function writePlan(session: KuzuSession, schema: KuzuSchema, diff: GraphDi
   }
   for (const [label, ids] of nodes.removals) {
     const table = cypherName(assertIdentifier(label, 'node label'));
-    // Ownership counts every edge applied through the ledger, so only an edge written through query() can be detached.
-    await session.run(`UNWIND $ids AS id MATCH (n:${table}) WHERE n.id = id DETACH DELETE n`, { ids });
+    // Ownership counts every edge applied through the ledger, so only an edge written through query() can be left.
+    // Not DETACH DELETE: Kuzu 0.11 replays a committed DETACH DELETE from its WAL wrongly (after a SIGKILL it
+    // removed another node's edge), while edge and node deletes replay exactly.
+    await session.run(`UNWIND $ids AS id MATCH (n:${table})-[e]->() WHERE n.id = id DELETE e`, { ids });
+    await session.run(`UNWIND $ids AS id MATCH ()-[e]->(n:${table}) WHERE n.id = id DELETE e`, { ids });
+    await session.run(`UNWIND $ids AS id MATCH (n:${table}) WHERE n.id = id DELETE n`, { ids });
   }
   for (const [label, ids] of nodes.bare) {
     await session.run(`UNWIND $ids AS id CREATE (:${cypherName(assertIdentifier(label, 'node label'))} {id: id})`, {
@@ -123,7 +136,12 @@ async function writeNodes(
  * Creates edges between endpoints that exist (each was written just before
  * or is held by its ownership row), matching each endpoint by id in its own
  * step so Kuzu 0.11 plans hash joins rather than a cross product of both
- * node tables (or MERGE, which costs as much).
+ * node tables (or MERGE, which costs as much). `COPY ... FROM (subquery)`
+ * would resolve the endpoints through the primary-key index instead, but
+ * inside a transaction it is not crash-safe in Kuzu 0.11: after a SIGKILL the
+ * committed transaction came back with its other writes and without the
+ * copied edges (4 of 12 kills in a loop of such transactions; none with
+ * CREATE).
  */
 async function createEdges(session: KuzuSession, table: RelTable, edges: readonly EdgeRow[]): Promise<void> {
   await session.run(

@@ -4,25 +4,27 @@ import { PolystoreError, wrapStoreError } from '../../errors/index.js';
 import { isIdentifier } from '../../runtime/identifier.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
 import { applyGraphChanges } from './kuzu-apply.js';
-import { assertScope, listLedger, openBookkeeping } from './kuzu-ledger.js';
+import { GraphBookkeeping } from './kuzu-bookkeeping.js';
+import { assertScope } from './kuzu-ledger.js';
 import { EMPTY_SCHEMA, ensureKuzuSchema, type KuzuSchema } from './kuzu-schema.js';
 import { KuzuSession, toPlainValue } from './kuzu-session.js';
 
 export interface KuzuStoreOptions {
   /**
    * Path of the on-disk database. Kuzu keeps it in this file (plus a `.wal`
-   * beside it); the directory must exist. One store per path per process.
+   * beside it), the store its version ledger in `<path>.psledger` (LMDB, so
+   * the `lmdb` package is needed too). One store per path per process.
    */
   readonly path: string;
 }
 
 /**
- * Kuzu 0.11 finds rows by key in a batch (ledger, node ownership, edge
- * endpoints) with hash joins that scan the whole table, so each apply costs
- * in proportion to the view as well as to the batch. Twenty times the default
- * batch: the e-commerce orders graph at scale 10 (10^5 nodes), store alone,
- * runs alternating on a loaded machine, applied 451-500 events/s in batches
- * of 500 and 742-787 in batches of 10 000.
+ * Kuzu 0.11 finds rows by key in a batch (updated and removed nodes,
+ * replaced edges) with hash joins that scan the whole table, so such applies
+ * cost in proportion to the view as well as to the batch; big batches spread
+ * that scan. Twenty times the default batch: the e-commerce orders graph at
+ * scale 10 (10^5 nodes), store alone, runs alternating on a loaded machine,
+ * applied 451-500 events/s in batches of 500 and 742-787 in batches of 10 000.
  */
 const KUZU_BATCH_SIZE = 10_000;
 
@@ -36,14 +38,14 @@ class KuzuGraphStore implements GraphStore {
   readonly driver = 'kuzu';
   readonly durability = 'immediate';
   readonly batchSize = KUZU_BATCH_SIZE;
-  readonly #guard: RuntimeGuard<KuzuSession>;
+  readonly #guard: RuntimeGuard<KuzuRuntime>;
   #schema: KuzuSchema = EMPTY_SCHEMA;
 
   constructor(path: string) {
     this.#guard = new RuntimeGuard(
       'kuzu',
-      () => openSession(path),
-      (session) => session.close(),
+      () => openRuntime(path),
+      (runtime) => closeRuntime(runtime),
       { serialize: true },
     );
   }
@@ -57,7 +59,7 @@ class KuzuGraphStore implements GraphStore {
   }
 
   ensureSchema(spec: GraphSchemaSpec): Promise<void> {
-    return this.#guard.run(async (session) => {
+    return this.#guard.run(async ({ session }) => {
       try {
         this.#schema = await ensureKuzuSchema(session, this.#schema, spec);
       } catch (err) {
@@ -71,16 +73,22 @@ class KuzuGraphStore implements GraphStore {
   }
 
   applyIfNewer(scope: string, changes: readonly VersionedChange<GraphFragment>[]): Promise<ApplyResult> {
-    return this.#guard.run((session) => applyGraphChanges(session, this.#schema, scope, changes));
+    return this.#guard.run((runtime) =>
+      applyGraphChanges(runtime.session, runtime.books, this.#schema, scope, changes, () =>
+        this.#guard.discard(runtime),
+      ),
+    );
   }
 
   async listVersions(scope: string): Promise<VersionEntry[]> {
     assertScope(scope);
-    return this.#guard.run((session) =>
-      listLedger(session, scope).catch((err: unknown) => {
+    return this.#guard.run(async ({ books }) => {
+      try {
+        return books.list(scope);
+      } catch (err) {
         throw wrapStoreError(err, 'PS_ERR_STORE_QUERY', 'The kuzu store could not read its version ledger');
-      }),
-    );
+      }
+    });
   }
 
   /** Applies are durable once committed; flushing only checks the store is open. */
@@ -98,7 +106,7 @@ class KuzuGraphStore implements GraphStore {
     params: Readonly<Record<string, GraphValue>> = {},
   ): Promise<R[]> {
     checkParams(params);
-    return this.#guard.run(async (session) => {
+    return this.#guard.run(async ({ session }) => {
       try {
         const rows = await session.runOnce(cypher, { ...params });
         return rows.map((row) => toPlainValue(row) as R);
@@ -139,14 +147,27 @@ function checkParams(params: Readonly<Record<string, unknown>>): void {
   }
 }
 
-async function openSession(path: string): Promise<KuzuSession> {
+/** The open database and its bookkeeping file. */
+interface KuzuRuntime {
+  readonly session: KuzuSession;
+  readonly books: GraphBookkeeping;
+}
+
+async function openRuntime(path: string): Promise<KuzuRuntime> {
   const session = await KuzuSession.open(path);
   try {
-    await openBookkeeping(session);
-    return session;
+    return { session, books: await GraphBookkeeping.open(session, path) };
   } catch (err) {
     await session.close().catch(() => undefined);
-    throw wrapStoreError(err, 'PS_ERR_STORE_UNAVAILABLE', 'The kuzu store could not create its version ledger');
+    throw wrapStoreError(err, 'PS_ERR_STORE_UNAVAILABLE', 'The kuzu store could not open its version ledger');
+  }
+}
+
+async function closeRuntime(runtime: KuzuRuntime): Promise<void> {
+  try {
+    await runtime.books.close();
+  } finally {
+    await runtime.session.close();
   }
 }
 
