@@ -221,6 +221,64 @@ describe('orama store', () => {
     }
   });
 
+  it('loads a base saved while `id` was an indexed field and goes on updating, deleting and journaling it', async () => {
+    const ctx = await makeOrama();
+    try {
+      const docs = spec();
+      // The base as releases that declared `id` in the Orama schema wrote it.
+      const orama = await import('@orama/orama');
+      const old = orama.create({
+        schema: { id: 'string', kind: 'enum', labels: 'string[]', rank: 'number', title: 'string' },
+      });
+      await orama.insertMultiple(old, [
+        { id: 'd1', title: 'alpha one', rank: 1 },
+        { id: 'd2', title: 'alpha two', rank: 2 },
+        { id: 'd3', title: 'beta three', rank: 3 },
+      ]);
+      const normalised = {
+        index: docs.index,
+        fields: { kind: 'enum', labels: 'string[]', rank: 'number', title: 'string' },
+        searchable: ['title'],
+      };
+      const base = {
+        format: 2,
+        spec: normalised,
+        through: 0,
+        versions: [
+          ['d1', 1, 0],
+          ['d2', 1, 0],
+          ['d3', 1, 0],
+        ],
+        orama: orama.save(old),
+      };
+      await writeFile(join(ctx.path, `${docs.index}.json`), JSON.stringify(base));
+      await ctx.store.close();
+
+      const store = await ctx.reopen();
+      await store.ensureIndex(docs);
+      const ids = async (text: string) => (await store.search(docs.index, { text })).hits.map((hit) => hit.id).sort();
+      expect(await ids('alpha')).toEqual(['d1', 'd2']);
+      await store.applyIfNewer(docs.index, [
+        { key: 'd1', version: 2, value: { title: 'gamma one', rank: 1 } },
+        { key: 'd2', version: 2, value: null },
+        { key: 'd4', version: 1, value: { title: 'alpha four', rank: 4 } },
+      ]);
+      await store.flush();
+      const expected = { alpha: ['d4'], gamma: ['d1'], beta: ['d3'] };
+      for (const [text, hits] of Object.entries(expected)) expect(await ids(text)).toEqual(hits);
+      await store.close();
+
+      const reopened = await ctx.reopen();
+      await reopened.ensureIndex(docs);
+      for (const [text, hits] of Object.entries(expected)) {
+        expect((await reopened.search(docs.index, { text })).hits.map((hit) => hit.id)).toEqual(hits);
+      }
+      expect((await reopened.search(docs.index, {})).total).toBe(3);
+    } finally {
+      await ctx.cleanup();
+    }
+  });
+
   it('checks a repeated key in one batch against the earlier change', async () => {
     const { store, cleanup } = await makeMemoryOrama();
     try {
