@@ -20,9 +20,9 @@ import { cypherName, type KuzuSession } from './kuzu-session.js';
  * Applies a batch: reads the ledger entries of its keys, diffs the changes
  * that are newer against what their owners held, reads the ownership rows
  * of the nodes they touch, stages the new bookkeeping (see
- * kuzu-bookkeeping.ts), then writes the graph in one Kuzu transaction with
- * one statement per label or edge type. A batch with nothing newer touches
- * neither.
+ * kuzu-bookkeeping.ts) while it writes the graph in one Kuzu transaction
+ * with one statement per label or edge type, and commits that once the
+ * staged bookkeeping is synced. A batch with nothing newer touches neither.
  *
  * On a failure inside the transaction, `discard` must close the database:
  * after a ROLLBACK, Kuzu 0.11 keeps in-memory state that corrupts later
@@ -52,13 +52,17 @@ export async function applyGraphChanges(
   const held = books.owners(diff.nodes.keys());
   const nodes = planNodes(diff.nodes, held);
   const seq = books.nextSeq;
-  await books.stage(seq, { ledger: diff.ledger, owners: nodes.owners, ownerRemovals: nodes.ownerRemovals });
+  // The bookkeeping is written and synced while the graph statements run; it is durable before the COMMIT.
+  const staged = books.stage(seq, { ledger: diff.ledger, owners: nodes.owners, ownerRemovals: nodes.ownerRemovals });
+  staged.catch(() => undefined);
   try {
     await session.run('BEGIN TRANSACTION');
     await writePlan(session, schema, diff, nodes);
     await session.run(ADVANCE_COMMIT, { seq });
+    await staged;
     await session.run('COMMIT');
   } catch (err) {
+    await staged.catch(() => undefined);
     // Kuzu already rolled back when a statement failed; ROLLBACK then reports "no active transaction".
     await session.run('ROLLBACK').catch(() => undefined);
     await discard().catch(() => undefined);
