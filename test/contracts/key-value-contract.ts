@@ -242,6 +242,43 @@ export function describeKeyValueContract(name: string, make: () => Promise<KeyVa
       ]);
     });
 
+    it('applies a mixed batch the same after a batch of new keys as after a batch of rewrites', async () => {
+      // Adapters may pick their write path from the scope's previous batch; the outcome must not depend on it.
+      const seed = [
+        { key: 'older', version: 5, value: 'kept' },
+        { key: 'newer', version: 5, value: 'old' },
+        { key: 'dead', version: 5, value: null },
+      ];
+      const mixed = [
+        { key: 'older', version: 4, value: 'lost' },
+        { key: 'newer', version: 6, value: 'new' },
+        { key: 'dead', version: 4, value: 'lost' },
+        { key: 'fresh', version: 2, value: 'fresh' },
+      ];
+      const inserting = `${scope}_ins`;
+      const rewriting = `${scope}_rew`;
+      for (const target of [inserting, rewriting]) await store.applyIfNewer(target, seed);
+      await store.applyIfNewer(inserting, [{ key: 'other', version: 1, value: 'x' }]);
+      await store.applyIfNewer(rewriting, seed);
+      const results = [];
+      for (const target of [inserting, rewriting]) {
+        results.push({
+          result: await store.applyIfNewer(target, mixed),
+          read: await store.mgetVersioned(target, ['older', 'newer', 'dead', 'fresh']),
+        });
+      }
+      expect(results[0]).toEqual({
+        result: { applied: 2, skipped: 2 },
+        read: [
+          { value: 'kept', version: 5 },
+          { value: 'new', version: 6 },
+          { value: null, version: 5 },
+          { value: 'fresh', version: 2 },
+        ],
+      });
+      expect(results[1]).toEqual(results[0]);
+    });
+
     it('applies a change once when the same batch races itself', async () => {
       const batch = [{ key: 'contended', version: 5, value: 'v5' }];
       const results = await Promise.all(Array.from({ length: 8 }, () => store.applyIfNewer(scope, batch)));

@@ -8,8 +8,11 @@ type LmdbKey = string | number | readonly (string | number)[];
 export interface LmdbDatabase<K extends LmdbKey, V> {
   get(key: K): V | undefined;
   getRange(options: { start?: K; end?: K; limit?: number }): Iterable<{ key: K; value: V }>;
-  /** Inside a transaction callback these write to the open transaction. */
-  putSync(key: K, value: V): void;
+  /**
+   * Inside a transaction callback these write to the open transaction. With
+   * `noOverwrite`, writes only when `key` is absent and returns whether it wrote.
+   */
+  putSync(key: K, value: V, options?: { readonly noOverwrite?: boolean }): boolean;
   removeSync(key: K): boolean;
   /** Runs `action` synchronously inside the next write transaction; resolves once it is committed. */
   transaction<T>(action: () => T): Promise<T>;
@@ -41,7 +44,8 @@ export async function openEnvironment(path: string): Promise<LmdbEnvironment> {
   const driver = await importDriver('lmdb', () => import('lmdb'));
   try {
     // A path with an extension is a single file (lmdb's `noSubdir` default); otherwise a directory.
-    const root: LmdbRoot = driver.open({ path, maxDbs: 4 });
+    // lmdb's typings declare putSync as void; its README documents the boolean this adapter reads.
+    const root = driver.open({ path, maxDbs: 4 }) as unknown as LmdbRoot;
     return { root, kv: root.openDB({ name: 'kv' }), expiry: root.openDB({ name: 'expiry' }) };
   } catch (err) {
     throw wrapStoreError(err, 'PS_ERR_STORE_UNAVAILABLE', 'The lmdb store could not open its environment', {

@@ -16,9 +16,9 @@ import {
   MAX_KEY_BYTES,
   plainEnvelope,
   scopeRange,
-  versionedEnvelope,
 } from './lmdb-envelope.js';
 import { indexExpiry, type LmdbEnvironment, openEnvironment, sweepExpired } from './lmdb-environment.js';
+import { writeNewer } from './lmdb-versioned-write.js';
 
 export interface LmdbStoreOptions {
   /**
@@ -59,6 +59,8 @@ class LmdbKeyValueStore implements KeyValueStore {
   }
   readonly #guard: RuntimeGuard<OpenLmdb>;
   readonly #scopeTtl = new Map<string, number>();
+  /** Scopes whose last batch mostly rewrote existing keys (see writeNewer's insertFirst). */
+  readonly #updatingScopes = new Set<string>();
 
   constructor(path: string, sweepIntervalMs: number) {
     this.#guard = new RuntimeGuard<OpenLmdb>(
@@ -129,23 +131,15 @@ class LmdbKeyValueStore implements KeyValueStore {
     if (changes.length === 0) return this.#read(() => ({ applied: 0, skipped: 0 }));
     const ttlMs = this.#scopeTtl.get(scope);
     return this.#write('apply a batch', async (env) => {
-      const { kv } = env;
-      const applied = await kv.transaction(() => {
+      const insertFirst = !this.#updatingScopes.has(scope);
+      const { applied, existing } = await env.kv.transaction(() => {
         const now = Date.now();
-        const expiry = expiresAt(ttlMs, now);
-        let count = 0;
-        for (const change of changes) {
-          const key = entryKey(scope, change.key);
-          const current = kv.get(key);
-          // An expired entry (tombstones included) counts as absent.
-          if (isLiveVersioned(current, now) && current.n >= change.version) continue;
-          kv.putSync(key, versionedEnvelope(change, expiry));
-          indexExpiry(env, key, expiry);
-          count++;
-        }
-        return count;
+        return writeNewer(env, scope, changes, expiresAt(ttlMs, now), now, insertFirst);
       });
-      await kv.flushed;
+      // Insert-first wastes a write attempt per existing key: the next batch of a scope that mostly updates reads first.
+      if (existing * 2 > changes.length) this.#updatingScopes.add(scope);
+      else this.#updatingScopes.delete(scope);
+      await env.kv.flushed;
       return { applied, skipped: changes.length - applied };
     });
   }
