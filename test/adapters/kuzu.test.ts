@@ -32,6 +32,11 @@ describeGraphContract('kuzu', makeKuzu);
 describe('kuzu store', () => {
   it('validates its options at construction', () => {
     expect(() => kuzuStore({ path: '' })).toThrow(expect.objectContaining({ code: 'PS_ERR_INVALID_CONFIG' }));
+    for (const checkpointThresholdBytes of [0, 1000, 1024 * 1024 - 1, 2.5 * 1024 * 1024 + 0.5, Number.NaN]) {
+      expect(() => kuzuStore({ path: 'x.kuzu', checkpointThresholdBytes })).toThrow(
+        expect.objectContaining({ code: 'PS_ERR_INVALID_CONFIG', field: 'checkpointThresholdBytes' }),
+      );
+    }
   });
 
   it('refuses a redeclared property with another type', async () => {

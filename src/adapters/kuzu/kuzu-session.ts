@@ -30,7 +30,15 @@ export interface KuzuDatabase {
 }
 
 export interface KuzuDriver<D extends KuzuDatabase = KuzuDatabase> {
-  Database: new (path: string) => D;
+  Database: new (
+    path: string,
+    bufferManagerSize?: number,
+    enableCompression?: boolean,
+    readOnly?: boolean,
+    maxDBSize?: number,
+    autoCheckpoint?: boolean,
+    checkpointThreshold?: number,
+  ) => D;
   Connection: new (database: D) => KuzuConnection;
 }
 
@@ -49,16 +57,24 @@ export class KuzuSession {
     private readonly connection: KuzuConnection,
   ) {}
 
-  /** Loads the driver lazily and opens the database at `path`. */
-  static async open(path: string): Promise<KuzuSession> {
-    return KuzuSession.#openWith(await importDriver('kuzu', () => import('kuzu')), path);
+  /**
+   * Loads the driver lazily and opens the database at `path`, checkpointing
+   * automatically once its write-ahead log passes `checkpointThresholdBytes`.
+   */
+  static async open(path: string, checkpointThresholdBytes: number): Promise<KuzuSession> {
+    return KuzuSession.#openWith(await importDriver('kuzu', () => import('kuzu')), path, checkpointThresholdBytes);
   }
 
-  static async #openWith<D extends KuzuDatabase>(driver: KuzuDriver<D>, path: string): Promise<KuzuSession> {
+  static async #openWith<D extends KuzuDatabase>(
+    driver: KuzuDriver<D>,
+    path: string,
+    checkpointThresholdBytes: number,
+  ): Promise<KuzuSession> {
     let database: D | undefined;
     try {
       await ensureParentDir(path);
-      database = new driver.Database(path);
+      // Defaults for the buffer pool (0), compression, read-only and size; automatic checkpoints on.
+      database = new driver.Database(path, 0, true, false, 0, true, checkpointThresholdBytes);
       await database.init();
       const connection = new driver.Connection(database);
       await connection.init();
