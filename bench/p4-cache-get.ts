@@ -118,5 +118,11 @@ async function measure(
     ours: (round) => closedLoop(getsPerRound, 1, (i) => client.get(keyAt(round, i))),
     raw: (round) => closedLoop(getsPerRound, 1, async (i) => rawGet(keyAt(round, i))),
   });
-  return compare(id, `${title}: get(id), concurrency 1 (latency)`, 'latency', result, TARGETS[id.split('.')[0]!] ?? TARGETS.P4!);
+  return compare(
+    id,
+    `${title}: get(id), concurrency 1 (latency)`,
+    'latency',
+    result,
+    TARGETS[id.split('.')[0]!] ?? TARGETS.P4!,
+  );
 }
