@@ -44,6 +44,10 @@ export const ERROR_CATALOGUE = {
     status: 500,
     summary: 'An optional driver package needed by a configured store is not installed.',
   },
+  PS_ERR_SCHEMA_CHANGE: {
+    status: 409,
+    summary: 'An entity schema changed in a way the home cannot apply without losing or rejecting data.',
+  },
   PS_ERR_STORE_UNAVAILABLE: {
     status: 503,
     summary: 'A store could not be reached or failed to open.',

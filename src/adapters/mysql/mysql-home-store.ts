@@ -24,6 +24,7 @@ import type { MysqlPoolConnection } from './mysql-driver.js';
 import { MysqlHomeTransaction } from './mysql-home-transaction.js';
 import type { ResolvedMysqlOptions } from './mysql-options.js';
 import { type StatementContext, selectRows, toStoreError } from './mysql-query.js';
+import { evolveTables } from './mysql-schema-change.js';
 import { checkout, type MysqlSession, openSession } from './mysql-session.js';
 import { bind, sql } from './mysql-sql.js';
 
@@ -86,6 +87,9 @@ export class MysqlHomeStore implements HomeStore {
         );
         if (found.length === 0) await textStatement(connection, createDatabaseSql(s.names), context);
         for (const statement of statements) await textStatement(connection, statement, context);
+        await evolveTables(connection, s.names, s.database, specs, context, (statement) =>
+          textStatement(connection, statement, context),
+        );
         await assertMemoryEngine(connection, s, context);
         // On failure the connection is destroyed instead, which frees the lock too.
         await selectRows(connection, sql`SELECT RELEASE_LOCK(${bind(lock)}) AS released`, context);

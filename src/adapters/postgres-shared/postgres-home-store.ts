@@ -24,6 +24,7 @@ import {
 import { PostgresHomeTransaction } from './postgres-home-transaction.js';
 import { PostgresOutbox } from './postgres-outbox.js';
 import { PostgresRows } from './postgres-rows.js';
+import { evolveTable } from './postgres-schema-change.js';
 import { PostgresSyncState } from './postgres-sync-state.js';
 
 export interface PostgresHomeOptions {
@@ -92,10 +93,11 @@ export class PostgresHomeStore implements HomeStore {
     const statements = [
       ...homeTableStatements(this.#schema),
       ...specs.flatMap((spec) => entityTableStatements(this.#schema, spec)),
-      ...(this.#routines
-        ? specs.flatMap((spec) => [this.#tables.resolve(spec).routineSql, this.#tables.resolve(spec).batchRoutineSql])
-        : []),
     ];
+    // After the tables reach their declared columns: the routines insert every column.
+    const routines = this.#routines
+      ? specs.flatMap((spec) => [this.#tables.resolve(spec).routineSql, this.#tables.resolve(spec).batchRoutineSql])
+      : [];
     try {
       await this.guard.run((connection) =>
         connection.transaction(async (tx) => {
@@ -110,6 +112,8 @@ export class PostgresHomeStore implements HomeStore {
           );
           if (found.length === 0) await runQuery(tx, createSchemaSql(this.#schema), [], context);
           for (const sql of statements) await runQuery(tx, sql, [], context);
+          for (const spec of specs) await evolveTable(tx, this.#schema, spec, context);
+          for (const sql of routines) await runQuery(tx, sql, [], context);
         }),
       );
       for (const spec of specs) this.#routines?.add(spec.table);
