@@ -7,7 +7,7 @@ import { postgresHome } from '../../src/adapters/postgres/index.js';
 import type { HomeStore } from '../../src/contracts/home-store.js';
 import { createPolystore, defineEntity, isPolystoreError, silentLogger } from '../../src/index.js';
 import { freshPgliteDir } from '../support/pglite-template.js';
-import { dropMariaDatabase, dropPostgresSchema } from '../support/server-cleanup.js';
+import { createMariaDatabase, dropMariaDatabase, dropPostgresSchema } from '../support/server-cleanup.js';
 import { describeWithServer } from '../support/servers.js';
 import { SERVER_URLS } from '../support/servers-urls.js';
 
@@ -119,10 +119,7 @@ evolutionCases('pglite', async () => {
 await describeWithServer('mysql', 'schema evolution on mariadb (server)', () => {
   evolutionCases('mariadb', async () => {
     const database = `test_${randomBytes(6).toString('hex')}`;
-    const { createConnection } = await import('mysql2/promise');
-    const admin = await createConnection({ uri: SERVER_URLS.mysql });
-    await admin.query(`CREATE DATABASE \`${database}\``);
-    await admin.end();
+    await createMariaDatabase(database);
     return {
       reopen: () => mysqlHome({ uri: SERVER_URLS.mysql, database }),
       cleanup: () => dropMariaDatabase(database),

@@ -7,7 +7,7 @@ import { postgresHome } from '../../src/adapters/postgres/index.js';
 import type { HomeStore } from '../../src/contracts/home-store.js';
 import { cacheView, createPolystore, type EntityDef, silentLogger } from '../../src/index.js';
 import { freshPgliteDir } from './pglite-template.js';
-import { dropMariaDatabase, dropPostgresSchema } from './server-cleanup.js';
+import { createMariaDatabase, dropMariaDatabase, dropPostgresSchema } from './server-cleanup.js';
 import { SERVER_URLS, type ServerKind } from './servers-urls.js';
 import { tempDir } from './temp-dir.js';
 
@@ -44,10 +44,7 @@ export const HOME_VARIANTS: readonly HomeVariant[] = [
     server: 'mysql',
     async open() {
       const database = `test_${randomBytes(6).toString('hex')}`;
-      const { createConnection } = await import('mysql2/promise');
-      const admin = await createConnection({ uri: SERVER_URLS.mysql });
-      await admin.query(`CREATE DATABASE \`${database}\``);
-      await admin.end();
+      await createMariaDatabase(database);
       return {
         home: mysqlHome({ uri: SERVER_URLS.mysql, database }),
         cleanup: () => dropMariaDatabase(database),

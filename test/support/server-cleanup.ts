@@ -12,12 +12,21 @@ export async function dropPostgresSchema(schema: string): Promise<void> {
   }
 }
 
+/** Creates an empty MariaDB database (a test's namespace; the home itself needs it to exist). */
+export function createMariaDatabase(database: string): Promise<void> {
+  return adminQuery(`CREATE DATABASE \`${database}\``);
+}
+
 /** Drops a MariaDB database with everything in it. */
-export async function dropMariaDatabase(database: string): Promise<void> {
+export function dropMariaDatabase(database: string): Promise<void> {
+  return adminQuery(`DROP DATABASE IF EXISTS \`${database}\``);
+}
+
+async function adminQuery(statement: string): Promise<void> {
   const { createConnection } = await import('mysql2/promise');
   const admin = await createConnection({ uri: SERVER_URLS.mysql });
   try {
-    await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+    await admin.query(statement);
   } finally {
     await admin.end();
   }
