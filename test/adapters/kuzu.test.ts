@@ -1,18 +1,18 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { kuzuStore } from '../../src/adapters/kuzu/index.js';
+import { type KuzuStoreOptions, kuzuStore } from '../../src/adapters/kuzu/index.js';
 import type { GraphStore } from '../../src/contracts/graph-store.js';
 import { isPolystoreError } from '../../src/errors/index.js';
 import { describeGraphContract, SHOP_SCHEMA } from '../contracts/graph-contract.js';
 import { tempDir } from '../support/temp-dir.js';
 
 /** A store in a fresh temp dir; cleanup closes every store it opened before removing the dir. */
-async function makeKuzu() {
+async function makeKuzu(engine: Omit<KuzuStoreOptions, 'path'> = {}) {
   const dir = await tempDir('polystore-kuzu-');
   const path = join(dir.path, 'graph.kuzu');
   const opened: GraphStore[] = [];
   const open = async () => {
-    const store = kuzuStore({ path });
+    const store = kuzuStore({ path, ...engine });
     opened.push(store);
     await store.ready();
     return store;
@@ -27,7 +27,11 @@ async function makeKuzu() {
   };
 }
 
-describeGraphContract('kuzu', makeKuzu);
+describeGraphContract('kuzu', () => makeKuzu());
+
+describeGraphContract('kuzu with a 64 MiB buffer pool and 1 MiB checkpoints', () =>
+  makeKuzu({ bufferPoolBytes: 64 * 1024 * 1024, checkpointThresholdBytes: 1024 * 1024 }),
+);
 
 describe('kuzu store', () => {
   it('validates its options at construction', () => {
@@ -35,6 +39,9 @@ describe('kuzu store', () => {
     for (const checkpointThresholdBytes of [0, 1000, 1024 * 1024 - 1, 2.5 * 1024 * 1024 + 0.5, Number.NaN]) {
       expect(() => kuzuStore({ path: 'x.kuzu', checkpointThresholdBytes })).toThrow(
         expect.objectContaining({ code: 'PS_ERR_INVALID_CONFIG', field: 'checkpointThresholdBytes' }),
+      );
+      expect(() => kuzuStore({ path: 'x.kuzu', bufferPoolBytes: checkpointThresholdBytes })).toThrow(
+        expect.objectContaining({ code: 'PS_ERR_INVALID_CONFIG', field: 'bufferPoolBytes' }),
       );
     }
   });

@@ -42,6 +42,12 @@ export interface KuzuDriver<D extends KuzuDatabase = KuzuDatabase> {
   Connection: new (database: D) => KuzuConnection;
 }
 
+/** Engine settings: the WAL size that triggers a checkpoint, and the buffer pool's cap (0: Kuzu's default). */
+export interface KuzuEngineOptions {
+  readonly checkpointThresholdBytes: number;
+  readonly bufferPoolBytes: number;
+}
+
 /**
  * One open Kuzu database with its single connection. Every statement goes
  * through a prepared statement (values only as parameters); internal
@@ -57,24 +63,29 @@ export class KuzuSession {
     private readonly connection: KuzuConnection,
   ) {}
 
-  /**
-   * Loads the driver lazily and opens the database at `path`, checkpointing
-   * automatically once its write-ahead log passes `checkpointThresholdBytes`.
-   */
-  static async open(path: string, checkpointThresholdBytes: number): Promise<KuzuSession> {
-    return KuzuSession.#openWith(await importDriver('kuzu', () => import('kuzu')), path, checkpointThresholdBytes);
+  /** Loads the driver lazily and opens the database at `path` with `engine`'s settings. */
+  static async open(path: string, engine: KuzuEngineOptions): Promise<KuzuSession> {
+    return KuzuSession.#openWith(await importDriver('kuzu', () => import('kuzu')), path, engine);
   }
 
   static async #openWith<D extends KuzuDatabase>(
     driver: KuzuDriver<D>,
     path: string,
-    checkpointThresholdBytes: number,
+    engine: KuzuEngineOptions,
   ): Promise<KuzuSession> {
     let database: D | undefined;
     try {
       await ensureParentDir(path);
-      // Defaults for the buffer pool (0), compression, read-only and size; automatic checkpoints on.
-      database = new driver.Database(path, 0, true, false, 0, true, checkpointThresholdBytes);
+      // Compression on, read-write, no size cap, automatic checkpoints.
+      database = new driver.Database(
+        path,
+        engine.bufferPoolBytes,
+        true,
+        false,
+        0,
+        true,
+        engine.checkpointThresholdBytes,
+      );
       await database.init();
       const connection = new driver.Connection(database);
       await connection.init();
