@@ -12,6 +12,8 @@ import { describeWithServer } from '../support/servers.js';
 import { SERVER_URLS } from '../support/servers-urls.js';
 
 const v1 = z.object({ id: z.string(), name: z.string(), age: z.number().int() });
+/** v1 with two new optional fields: an additive change. */
+const v2 = v1.extend({ nick: z.string().optional(), tags: z.array(z.string()).optional() });
 const people = (schema: z.ZodObject) => defineEntity({ name: 'people', schema });
 
 /** Opens a Polystore on the same home namespace each time, with the entity as declared now. */
@@ -31,13 +33,23 @@ function open(reopen: Reopen, schema: z.ZodObject) {
   return createPolystore({ home: reopen(), entities: [people(schema)], logger: silentLogger });
 }
 
-function evolutionCases(name: string, setup: () => Promise<{ reopen: Reopen; cleanup: () => Promise<void> }>) {
+type Setup = () => Promise<{ reopen: Reopen; cleanup: () => Promise<void> }>;
+
+/** A fresh home namespace holding `p1` as declared by `v1`; runs `fn` on it, then removes the namespace. */
+async function withSeededHome(setup: Setup, fn: (reopen: Reopen) => Promise<void>): Promise<void> {
+  const { reopen, cleanup } = await setup();
+  try {
+    await withEntity(reopen, v1, (db) => db.entity('people').create({ id: 'p1', name: 'Ada', age: 36 }));
+    await fn(reopen);
+  } finally {
+    await cleanup();
+  }
+}
+
+function evolutionCases(name: string, setup: Setup) {
   describe(`schema evolution on ${name}`, () => {
     it('adds a new optional field on ready(): old rows read without it, new rows carry it', async () => {
-      const { reopen, cleanup } = await setup();
-      try {
-        await withEntity(reopen, v1, (db) => db.entity('people').create({ id: 'p1', name: 'Ada', age: 36 }));
-        const v2 = v1.extend({ nick: z.string().optional(), tags: z.array(z.string()).optional() });
+      await withSeededHome(setup, async (reopen) => {
         await withEntity(reopen, v2, async (db) => {
           const people = db.entity('people');
           expect({ ...(await people.get('p1', { consistency: 'strong' })) }).toMatchObject({
@@ -52,22 +64,14 @@ function evolutionCases(name: string, setup: () => Promise<{ reopen: Reopen; cle
           expect(await people.get('p1', { consistency: 'strong' })).toMatchObject({ nick: 'ada', $version: 2 });
         });
         // Ready again with the same declaration: nothing to do.
-        await withEntity(
-          reopen,
-          v1.extend({ nick: z.string().optional(), tags: z.array(z.string()).optional() }),
-          async (db) => {
-            expect(await db.entity('people').get('p2', { consistency: 'strong' })).toMatchObject({ nick: 'b' });
-          },
-        );
-      } finally {
-        await cleanup();
-      }
+        await withEntity(reopen, v2, async (db) => {
+          expect(await db.entity('people').get('p2', { consistency: 'strong' })).toMatchObject({ nick: 'b' });
+        });
+      });
     });
 
     it('refuses breaking changes with a coded error naming each, and applies none of a refused plan', async () => {
-      const { reopen, cleanup } = await setup();
-      try {
-        await withEntity(reopen, v1, (db) => db.entity('people').create({ id: 'p1', name: 'Ada', age: 36 }));
+      await withSeededHome(setup, async (reopen) => {
         const breaking: [z.ZodObject, string][] = [
           [v1.extend({ email: z.string(), nick: z.string().optional() }), '"email" is new and required'],
           [v1.extend({ age: z.string() }), '"age" changes type'],
@@ -91,22 +95,16 @@ function evolutionCases(name: string, setup: () => Promise<{ reopen: Reopen; cle
         await withEntity(reopen, v1.extend({ nick: z.string().optional() }), async (db) => {
           await db.entity('people').create({ id: 'p3', name: 'Cy', age: 2, nick: 'c' });
         });
-      } finally {
-        await cleanup();
-      }
+      });
     });
 
     it('lets a required field become optional', async () => {
-      const { reopen, cleanup } = await setup();
-      try {
-        await withEntity(reopen, v1, (db) => db.entity('people').create({ id: 'p1', name: 'Ada', age: 36 }));
+      await withSeededHome(setup, async (reopen) => {
         await withEntity(reopen, v1.extend({ age: z.number().int().optional() }), async (db) => {
           await db.entity('people').create({ id: 'p2', name: 'Bob' });
           expect(await db.entity('people').get('p2', { consistency: 'strong' })).toMatchObject({ name: 'Bob' });
         });
-      } finally {
-        await cleanup();
-      }
+      });
     });
   });
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { VersionEntry } from '../../contracts/view-store.js';
 import { PolystoreError, wrapStoreError } from '../../errors/index.js';
 import { importDriver } from '../../runtime/import-driver.js';
+import type { LmdbDatabase, LmdbRoot } from '../lmdb/lmdb-environment.js';
 import type { LedgerEntry, LedgerWrite, OwnedGraph } from './kuzu-ledger.js';
 import type { NodeOwners } from './kuzu-node-owners.js';
 import { cypherName, type KuzuSession } from './kuzu-session.js';
@@ -16,7 +17,7 @@ import { cypherName, type KuzuSession } from './kuzu-session.js';
  *
  * Two engines, one outcome. Kuzu holds the truth of which batch committed:
  * a `_PsCommit` row whose `seq` each apply's transaction advances. Before
- * the graph transaction starts, the batch's new bookkeeping is written to
+ * the graph transaction commits, the batch's new bookkeeping is written to
  * LMDB together with an undo record (the values it replaces, tagged with
  * the batch's `seq`) and synced. If the graph transaction then fails, or the
  * process dies before it commits, the undo record is newer than Kuzu's
@@ -39,19 +40,8 @@ interface UndoRecord {
   readonly nodes: readonly (readonly [string, NodeRecord | null])[];
 }
 
-/** The few `lmdb` members the bookkeeping calls, declared structurally. */
-interface Db<V> {
-  get(key: string): V | undefined;
-  getRange(options: { start?: string; end?: string }): Iterable<{ key: string; value: V }>;
-  putSync(key: string, value: V): void;
-  removeSync(key: string): boolean;
-  transaction<T>(action: () => T): Promise<T>;
-  readonly flushed: PromiseLike<unknown>;
-}
-interface Root {
-  openDB<V>(options: { name: string }): Db<V>;
-  close(): Promise<void>;
-}
+/** String-keyed LMDB databases of the bookkeeping file (the lmdb adapter's structural view of the driver). */
+type Db<V> = LmdbDatabase<string, V>;
 
 /** A batch's bookkeeping: ledger entries to write and node ownership rows to write or remove. */
 export interface BookkeepingWrite {
@@ -65,7 +55,7 @@ export class GraphBookkeeping {
 
   private constructor(
     private readonly session: KuzuSession,
-    private readonly root: Root,
+    private readonly root: LmdbRoot,
     private readonly ledgerDb: Db<LedgerRecord>,
     private readonly nodesDb: Db<NodeRecord>,
     private readonly metaDb: Db<unknown>,
@@ -87,9 +77,9 @@ export class GraphBookkeeping {
       await session.runOnce(`CREATE (:${COMMIT} {id: '${ROW}', seq: 0, generation: '${commit.generation}'})`);
     }
     const driver = await importDriver('lmdb', () => import('lmdb'));
-    const root = driver.open({ path: `${path}.psledger`, maxDbs: 4 }) as unknown as Root;
+    const root = driver.open({ path: `${path}.psledger`, maxDbs: 4 }) as unknown as LmdbRoot;
     try {
-      const meta = root.openDB<unknown>({ name: 'meta' });
+      const meta = root.openDB<string, unknown>({ name: 'meta' });
       const books = new GraphBookkeeping(
         session,
         root,
@@ -161,7 +151,7 @@ export class GraphBookkeeping {
   /**
    * Writes batch `seq`'s bookkeeping with the undo record of what it
    * replaces, synced: from here until the graph commits `seq`, a failure
-   * leaves everything to `rollBack` or to the next open.
+   * leaves everything to `recover`, called at once or by the next open.
    */
   async stage(seq: number, batch: BookkeepingWrite): Promise<void> {
     await this.#write(() => {

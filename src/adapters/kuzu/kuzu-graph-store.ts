@@ -227,22 +227,21 @@ export function kuzuStore(options: KuzuStoreOptions): GraphStore {
       fix: 'pass `path`, e.g. kuzuStore({ path: "./data/graph.kuzu" })',
     });
   }
-  const checkpointThresholdBytes = options.checkpointThresholdBytes ?? DEFAULT_CHECKPOINT_THRESHOLD;
-  const bufferPoolBytes = options.bufferPoolBytes ?? 0;
-  for (const [field, value, fix] of [
-    [
-      'checkpointThresholdBytes',
-      checkpointThresholdBytes,
-      'omit it for the default (256 MiB), or pass e.g. 64 * 1024 * 1024',
-    ],
-    ['bufferPoolBytes', options.bufferPoolBytes ?? MIB, "omit it for Kuzu's default, or pass e.g. 1024 * 1024 * 1024"],
-  ] as const) {
-    if (!Number.isSafeInteger(value) || value < MIB) {
+  const sizes = [
+    ['checkpointThresholdBytes', 'omit it for the default (256 MiB), or pass e.g. 64 * 1024 * 1024'],
+    ['bufferPoolBytes', "omit it for Kuzu's default, or pass e.g. 1024 * 1024 * 1024"],
+  ] as const;
+  for (const [field, fix] of sizes) {
+    const value = options[field];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < MIB)) {
       throw new PolystoreError('PS_ERR_INVALID_CONFIG', `The kuzu ${field} must be an integer of at least 1 MiB`, {
         field,
         fix,
       });
     }
   }
+  const checkpointThresholdBytes = options.checkpointThresholdBytes ?? DEFAULT_CHECKPOINT_THRESHOLD;
+  // 0 asks Kuzu for its own default size.
+  const bufferPoolBytes = options.bufferPoolBytes ?? 0;
   return new KuzuGraphStore(options.path, { checkpointThresholdBytes, bufferPoolBytes });
 }
