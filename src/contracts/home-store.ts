@@ -38,6 +38,32 @@ export interface FindOptions {
   readonly orderBy: readonly { readonly path: readonly string[]; readonly direction: 'asc' | 'desc' }[];
 }
 
+/**
+ * One keyset chunk of an entity's rows or tombstones, in the home's id order
+ * (`scanRows`, `scanTombstones`): the ids after `after` and at most `upTo`.
+ * Bounds are compared by the home, never in JavaScript, so the order is the
+ * home's collation and a scan resumed from a saved `after` skips nothing.
+ */
+export interface ScanOptions {
+  /** Exclusive lower bound; null starts at the first id. */
+  readonly after: string | null;
+  /** Inclusive upper bound; null or absent: no bound. */
+  readonly upTo?: string | null;
+  /** Most rows returned (a positive integer). */
+  readonly limit: number;
+  /** Only the rows matching this filter (rows only; tombstones have no data). */
+  readonly filter?: FilterNode | null;
+}
+
+/** A small durable value in the home, versioned for compare-and-set (`readState`, `writeState`). */
+export interface StateRecord {
+  readonly value: unknown;
+  /** 1 on insert, one more on each write. */
+  readonly revision: number;
+  /** Milliseconds since the epoch, by the home's clock. */
+  readonly updatedAt: number;
+}
+
 /** A row to insert: its id and its data (which may hold the id field too). */
 export interface NewRow {
   readonly id: string;
@@ -151,6 +177,33 @@ export interface HomeStore extends StoreLifecycle {
    * cannot bring a deleted record back.
    */
   listTombstones(spec: EntityTableSpec): Promise<{ id: string; version: number }[]>;
+
+  /**
+   * One keyset chunk of live rows, ordered by id: what a backfill or the
+   * checker reads without holding a table in memory.
+   *
+   * @example
+   * let after = null;
+   * for (let rows; (rows = await home.scanRows(spec, { after, limit: 500 })).length > 0; after = rows.at(-1).id) use(rows);
+   */
+  scanRows(spec: EntityTableSpec, options: ScanOptions): Promise<StoredRow[]>;
+  /** One keyset chunk of tombstones (id and delete version), ordered by id. */
+  scanTombstones(spec: EntityTableSpec, options: ScanOptions): Promise<{ id: string; version: number }[]>;
+  /** The greatest live id and the greatest tombstone id (null when there are none): where a scan started now ends. */
+  lastIds(spec: EntityTableSpec): Promise<{ row: string | null; tombstone: string | null }>;
+
+  /** A durable value by key (backfill progress, the outbox's pruned horizon), or null. */
+  readState(key: string): Promise<StateRecord | null>;
+  /**
+   * Writes `value` (JSON) under `key` if the key's revision is still
+   * `expectedRevision` (null: the key must be absent). Returns the new
+   * revision, or null when another writer got there first: a compare-and-set
+   * that processes use to claim work and to record progress without losing
+   * each other's updates.
+   */
+  writeState(key: string, value: unknown, expectedRevision: number | null): Promise<number | null>;
+  /** Removes a key (any revision); true when it existed. */
+  deleteState(key: string): Promise<boolean>;
 
   /** Events after `after` (exclusive) whose transactions have settled, in log order. */
   readOutbox(after: LogPosition | null, limit: number): Promise<ChangeEvent[]>;

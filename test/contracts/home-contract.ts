@@ -16,6 +16,7 @@ import {
 import { describeFusedBatch } from './home-fused-batch.js';
 import { describeHomeIds } from './home-ids.js';
 import { describeHomeRacers } from './home-racers.js';
+import { describeHomeScanAndState } from './home-scan-state.js';
 
 export interface HomeContractCapabilities {
   /** Two transactions can be open at once (server homes); false for single-connection PGlite. */
@@ -638,6 +639,7 @@ export function describeHomeContract(name: string, make: MakeHome, capabilities:
 
     describeHomeIds(() => home, capabilities);
     describeHomeRacers(() => home, capabilities);
+    describeHomeScanAndState(() => home, capabilities.concurrentTransactions === true);
   });
 }
 

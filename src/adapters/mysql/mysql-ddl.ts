@@ -28,6 +28,7 @@ export interface HomeNames {
   readonly tombstones: string;
   readonly checkpoints: string;
   readonly deadLetters: string;
+  readonly state: string;
 }
 
 export function homeNames(database: string): HomeNames {
@@ -41,6 +42,7 @@ export function homeNames(database: string): HomeNames {
     tombstones: name('_ps_tombstones'),
     checkpoints: name('_ps_checkpoints'),
     deadLetters: name('_ps_dead_letters'),
+    state: name('_ps_state'),
   };
 }
 
@@ -87,6 +89,13 @@ export function homeTableStatements(names: HomeNames): string[] {
       position VARCHAR(255) NOT NULL,
       updated_at DATETIME(3) NOT NULL,
       PRIMARY KEY (consumer)
+    ) ${TABLE_OPTIONS}`,
+    `CREATE TABLE IF NOT EXISTS ${names.state} (
+      \`key\` VARCHAR(255) NOT NULL,
+      value JSON NOT NULL,
+      revision BIGINT NOT NULL,
+      updated_ms BIGINT NOT NULL,
+      PRIMARY KEY (\`key\`)
     ) ${TABLE_OPTIONS}`,
     `CREATE TABLE IF NOT EXISTS ${names.deadLetters} (
       id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,

@@ -6,6 +6,8 @@ import type {
   FindOptions,
   HomeStore,
   HomeTransaction,
+  ScanOptions,
+  StateRecord,
   StoredRow,
 } from '../../contracts/home-store.js';
 import type { LogPosition } from '../../contracts/log-position.js';
@@ -161,6 +163,30 @@ export class MysqlHomeStore implements HomeStore {
 
   listTombstones(spec: EntityTableSpec): Promise<{ id: string; version: number }[]> {
     return this.#guard.run((s) => s.rows.listTombstones(s.pool, spec));
+  }
+
+  scanRows(spec: EntityTableSpec, options: ScanOptions): Promise<StoredRow[]> {
+    return this.#guard.run((s) => s.rows.scan(s.pool, spec, options));
+  }
+
+  scanTombstones(spec: EntityTableSpec, options: ScanOptions): Promise<{ id: string; version: number }[]> {
+    return this.#guard.run((s) => s.rows.scanTombstones(s.pool, spec, options));
+  }
+
+  lastIds(spec: EntityTableSpec): Promise<{ row: string | null; tombstone: string | null }> {
+    return this.#guard.run((s) => s.rows.lastIds(s.pool, spec));
+  }
+
+  readState(key: string): Promise<StateRecord | null> {
+    return this.#guard.run((s) => s.state.readState(s.pool, key));
+  }
+
+  writeState(key: string, value: unknown, expectedRevision: number | null): Promise<number | null> {
+    return this.#guard.run((s) => s.state.writeState(s.pool, key, value, expectedRevision));
+  }
+
+  deleteState(key: string): Promise<boolean> {
+    return this.#guard.run((s) => s.state.deleteState(s.pool, key));
   }
 
   readOutbox(after: LogPosition | null, limit: number): Promise<ChangeEvent[]> {

@@ -1,9 +1,9 @@
 import type { FilterNode } from '../../contracts/filter-ast.js';
-import type { EntityTableSpec, FindOptions, NewRow, StoredRow } from '../../contracts/home-store.js';
+import type { EntityTableSpec, FindOptions, NewRow, ScanOptions, StoredRow } from '../../contracts/home-store.js';
 import { isPolystoreError, type PolystoreError } from '../../errors/index.js';
 import { recordExists, recordNotFound, versionConflict } from '../sql-shared/record-errors.js';
 import { toNumber } from '../sql-shared/row-values.js';
-import { assertCount, assertId } from '../sql-shared/sql-arguments.js';
+import { assertCount, assertId, assertScan } from '../sql-shared/sql-arguments.js';
 import { loadSql, renderSql } from '../sql-shared/sql-template.js';
 import { compileFilter, compileOrderBy } from './mysql-compile-filter.js';
 import { MAX_ID_BYTES } from './mysql-ddl.js';
@@ -90,6 +90,51 @@ export class MysqlRows {
     const query = sql`SELECT COUNT(*) AS n FROM ${raw(table.relation)} AS ${raw(ROW_ALIAS)} WHERE ${compileFilter(table, filter)}`;
     const rows = await selectRows<{ n: unknown }>(exec, query, this.#context(table, 'counting', true));
     return toNumber(rows[0]?.n ?? 0);
+  }
+
+  /** A keyset chunk: `id > after AND id <= upTo AND filter ORDER BY id LIMIT n`, served by the primary key. */
+  async scan(exec: MysqlExecutor, spec: EntityTableSpec, options: ScanOptions): Promise<StoredRow[]> {
+    assertScan(options, MAX_ID_BYTES);
+    const table = this.tables.resolve(spec);
+    const id = raw(`${ROW_ALIAS}.id`);
+    const where = [compileFilter(table, options.filter ?? null)];
+    if (options.after !== null) where.push(sql`${id} > ${bind(options.after)}`);
+    if (options.upTo != null) where.push(sql`${id} <= ${bind(options.upTo)}`);
+    const query = sql`SELECT ${raw(table.selectList)} FROM ${raw(table.relation)} AS ${raw(ROW_ALIAS)} WHERE ${joinSql(where, ' AND ')} ORDER BY ${id} LIMIT ${bind(options.limit)}`;
+    const rows = await selectRows<Record<string, unknown>>(exec, query, this.#context(table, 'scanning', true));
+    return rows.map((row) => table.decode(row));
+  }
+
+  /** A keyset chunk of the entity's tombstones. */
+  async scanTombstones(
+    exec: MysqlExecutor,
+    spec: EntityTableSpec,
+    options: ScanOptions,
+  ): Promise<{ id: string; version: number }[]> {
+    assertScan(options, MAX_ID_BYTES);
+    const table = this.tables.resolve(spec);
+    const where = [sql`entity = ${bind(spec.entity)}`];
+    if (options.after !== null) where.push(sql`id > ${bind(options.after)}`);
+    if (options.upTo != null) where.push(sql`id <= ${bind(options.upTo)}`);
+    const query = sql`SELECT id, version FROM ${raw(this.tombstones)} WHERE ${joinSql(where, ' AND ')} ORDER BY id LIMIT ${bind(options.limit)}`;
+    const rows = await selectRows<{ id: string; version: unknown }>(
+      exec,
+      query,
+      this.#context(table, 'scanning tombstones of'),
+    );
+    return rows.map((row) => ({ id: row.id, version: toNumber(row.version) }));
+  }
+
+  /** The greatest live id and tombstone id of the entity. */
+  async lastIds(exec: MysqlExecutor, spec: EntityTableSpec): Promise<{ row: string | null; tombstone: string | null }> {
+    const table = this.tables.resolve(spec);
+    const query = sql`SELECT (SELECT MAX(id) FROM ${raw(table.relation)}) AS row_id, (SELECT MAX(id) FROM ${raw(this.tombstones)} WHERE entity = ${bind(spec.entity)}) AS tomb_id`;
+    const [row] = await selectRows<{ row_id: string | null; tomb_id: string | null }>(
+      exec,
+      query,
+      this.#context(table, 'scanning'),
+    );
+    return { row: row?.row_id ?? null, tombstone: row?.tomb_id ?? null };
   }
 
   async listVersions(exec: MysqlExecutor, spec: EntityTableSpec): Promise<{ id: string; version: number }[]> {

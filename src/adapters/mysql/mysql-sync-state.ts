@@ -1,6 +1,8 @@
 import type { DeadLetter, NewDeadLetter } from '../../contracts/dead-letter.js';
+import type { StateRecord } from '../../contracts/home-store.js';
 import type { LogPosition } from '../../contracts/log-position.js';
 import { type DeadLetterRow, deadLetterValues, toDeadLetter } from '../sql-shared/dead-letter-rows.js';
+import { toNumber } from '../sql-shared/row-values.js';
 import { assertName } from '../sql-shared/sql-arguments.js';
 import { loadSql, renderSql } from '../sql-shared/sql-template.js';
 import type { HomeNames } from './mysql-ddl.js';
@@ -13,7 +15,7 @@ const SET_CHECKPOINT = loadSql('set-checkpoint.sql', import.meta.url);
 const ADD_DEAD_LETTER = loadSql('add-dead-letter.sql', import.meta.url);
 const DEAD_LETTER_COLUMNS = 'id, consumer, event, attempts, error, failed_at';
 
-/** Consumer checkpoints and dead letters, kept in the home next to the outbox. */
+/** Consumer checkpoints, dead letters and durable state values, kept in the home next to the outbox. */
 export class MysqlSyncState {
   readonly #setCheckpoint: string;
   readonly #addDeadLetter: string;
@@ -70,5 +72,41 @@ export class MysqlSyncState {
 
   #context(action: string) {
     return { target: this.target, action };
+  }
+
+  async readState(exec: MysqlExecutor, key: string): Promise<StateRecord | null> {
+    assertName(key, 'key');
+    const query = sql`SELECT value, revision, updated_ms FROM ${raw(this.names.state)} WHERE \`key\` = ${bind(key)}`;
+    const rows = await selectRows<{ value: unknown; revision: unknown; updated_ms: unknown }>(
+      exec,
+      query,
+      this.#context('reading a state value'),
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      value: COLUMN_CODEC.decodeJson(row.value),
+      revision: toNumber(row.revision),
+      updatedAt: toNumber(row.updated_ms),
+    };
+  }
+
+  async writeState(exec: MysqlExecutor, key: string, value: unknown, expected: number | null): Promise<number | null> {
+    assertName(key, 'key');
+    const json = JSON.stringify(value);
+    const now = raw('CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)');
+    const table = raw(this.names.state);
+    const query =
+      expected === null
+        ? sql`INSERT IGNORE INTO ${table} (\`key\`, value, revision, updated_ms) VALUES (${bind(key)}, ${bind(json)}, 1, ${now})`
+        : sql`UPDATE ${table} SET value = ${bind(json)}, revision = revision + 1, updated_ms = ${now} WHERE \`key\` = ${bind(key)} AND revision = ${bind(expected)}`;
+    const { affectedRows } = await writeRows(exec, query, this.#context('writing a state value'));
+    return affectedRows === 1 ? (expected ?? 0) + 1 : null;
+  }
+
+  async deleteState(exec: MysqlExecutor, key: string): Promise<boolean> {
+    assertName(key, 'key');
+    const query = sql`DELETE FROM ${raw(this.names.state)} WHERE \`key\` = ${bind(key)}`;
+    return (await writeRows(exec, query, this.#context('deleting a state value'))).affectedRows > 0;
   }
 }

@@ -45,6 +45,12 @@ export function homeTableStatements(schema: string): string[] {
       position text NOT NULL,
       updated_at timestamptz
     )`,
+    `CREATE TABLE IF NOT EXISTS ${s}."_ps_state" (
+      key text PRIMARY KEY,
+      value jsonb NOT NULL,
+      revision bigint NOT NULL,
+      updated_at timestamptz NOT NULL
+    )`,
     `CREATE TABLE IF NOT EXISTS ${s}."_ps_dead_letters" (
       id bigserial PRIMARY KEY,
       consumer text NOT NULL,

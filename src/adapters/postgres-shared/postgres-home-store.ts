@@ -6,11 +6,14 @@ import type {
   FindOptions,
   HomeStore,
   HomeTransaction,
+  ScanOptions,
+  StateRecord,
   StoredRow,
 } from '../../contracts/home-store.js';
 import type { LogPosition } from '../../contracts/log-position.js';
 import { assertIdentifier, quoteIdent } from '../../runtime/identifier.js';
 import { toNumber } from '../sql-shared/row-values.js';
+import { assertScan } from '../sql-shared/sql-arguments.js';
 import { EntityTables } from './entity-table.js';
 import type { PgConnectionGuard } from './pg-executor.js';
 import { runQuery, toStoreError } from './pg-query.js';
@@ -62,6 +65,7 @@ export class PostgresHomeStore implements HomeStore {
   readonly #outbox: PostgresOutbox;
   readonly #state: PostgresSyncState;
   readonly #listTombstones: string;
+  readonly #schemaSql: string;
   /** With `routines`: the tables whose create-row function this home has ensured. */
   readonly #routines: Set<string> | null;
 
@@ -76,6 +80,7 @@ export class PostgresHomeStore implements HomeStore {
     this.#outbox = new PostgresOutbox(driver, this.#schema);
     this.#state = new PostgresSyncState(driver, this.#schema);
     this.#routines = options.routines === true ? new Set() : null;
+    this.#schemaSql = quoteIdent(this.#schema, 'schema');
     this.#listTombstones = `SELECT id, version FROM ${quoteIdent(this.#schema, 'schema')}."_ps_tombstones" WHERE entity = $1::text ORDER BY id`;
   }
 
@@ -172,6 +177,48 @@ export class PostgresHomeStore implements HomeStore {
       const rows = await runQuery<{ id: string; version: unknown }>(c, this.#listTombstones, [spec.entity], context);
       return rows.map((row) => ({ id: row.id, version: toNumber(row.version) }));
     });
+  }
+
+  scanRows(spec: EntityTableSpec, options: ScanOptions): Promise<StoredRow[]> {
+    return this.guard.run((c) => this.#rows.scan(c, spec, options));
+  }
+
+  scanTombstones(spec: EntityTableSpec, options: ScanOptions): Promise<{ id: string; version: number }[]> {
+    assertScan(options, POSTGRES_MAX_ID_BYTES);
+    this.#tables.resolve(spec);
+    const params: unknown[] = [spec.entity];
+    let where = 'entity = $1::text';
+    if (options.after !== null) where += ` AND id > $${params.push(options.after)}::text`;
+    if (options.upTo != null) where += ` AND id <= $${params.push(options.upTo)}::text`;
+    const sql = `SELECT id, version FROM ${this.#schemaSql}."_ps_tombstones" WHERE ${where} ORDER BY id LIMIT $${params.push(options.limit)}`;
+    const context = { driver: this.driver, action: `scanning ${spec.entity} tombstones` };
+    return this.guard.run(async (c) => {
+      const rows = await runQuery<{ id: string; version: unknown }>(c, sql, params, context);
+      return rows.map((row) => ({ id: row.id, version: toNumber(row.version) }));
+    });
+  }
+
+  lastIds(spec: EntityTableSpec): Promise<{ row: string | null; tombstone: string | null }> {
+    this.#tables.resolve(spec);
+    const sql = `SELECT max(id) AS id FROM ${this.#schemaSql}."_ps_tombstones" WHERE entity = $1::text`;
+    const context = { driver: this.driver, action: `scanning ${spec.entity} tombstones` };
+    return this.guard.run(async (c) => {
+      const row = await this.#rows.lastId(c, spec);
+      const [tomb] = await runQuery<{ id: string | null }>(c, sql, [spec.entity], context);
+      return { row, tombstone: tomb?.id ?? null };
+    });
+  }
+
+  readState(key: string): Promise<StateRecord | null> {
+    return this.guard.run((c) => this.#state.readState(c, key));
+  }
+
+  writeState(key: string, value: unknown, expectedRevision: number | null): Promise<number | null> {
+    return this.guard.run((c) => this.#state.writeState(c, key, value, expectedRevision));
+  }
+
+  deleteState(key: string): Promise<boolean> {
+    return this.guard.run((c) => this.#state.deleteState(c, key));
   }
 
   readOutbox(after: LogPosition | null, limit: number): Promise<ChangeEvent[]> {

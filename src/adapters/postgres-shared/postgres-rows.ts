@@ -1,10 +1,10 @@
 import type { FilterNode } from '../../contracts/filter-ast.js';
-import type { EntityTableSpec, FindOptions, NewRow, StoredRow } from '../../contracts/home-store.js';
+import type { EntityTableSpec, FindOptions, NewRow, ScanOptions, StoredRow } from '../../contracts/home-store.js';
 import { type LogPosition, outboxPosition } from '../../contracts/log-position.js';
 import { isPolystoreError } from '../../errors/index.js';
 import { recordExists, recordNotFound, versionConflict } from '../sql-shared/record-errors.js';
 import { type SqlValue, toNumber } from '../sql-shared/row-values.js';
-import { assertCount, assertId } from '../sql-shared/sql-arguments.js';
+import { assertCount, assertId, assertScan } from '../sql-shared/sql-arguments.js';
 import { compileFilter, compileOrderBy, SqlParams } from './compile-filter.js';
 import type { EntityTable, EntityTables } from './entity-table.js';
 import type { PgExecutor } from './pg-executor.js';
@@ -75,6 +75,32 @@ export class PostgresRows {
     const sql = `SELECT count(*) AS n FROM ${table.relation} WHERE ${compileFilter(table, filter, params)}`;
     const rows = await runQuery<{ n: unknown }>(exec, sql, params.values, this.#context(table, 'counting', true));
     return toNumber(rows[0]?.n ?? 0);
+  }
+
+  /** A keyset chunk: `id > after AND id <= upTo AND filter ORDER BY id LIMIT n`, served by the primary key. */
+  async scan(exec: PgExecutor, spec: EntityTableSpec, options: ScanOptions): Promise<StoredRow[]> {
+    assertScan(options, POSTGRES_MAX_ID_BYTES);
+    const table = this.tables.resolve(spec);
+    const params = new SqlParams();
+    const where = [compileFilter(table, options.filter ?? null, params)];
+    if (options.after !== null) where.push(`id > ${params.add(options.after)}::text`);
+    if (options.upTo != null) where.push(`id <= ${params.add(options.upTo)}::text`);
+    const sql = `SELECT ${table.selectList} FROM ${table.relation} WHERE ${where.join(' AND ')} ORDER BY id LIMIT ${params.add(options.limit)}`;
+    const rows = await runQuery<Record<string, unknown>>(
+      exec,
+      sql,
+      params.values,
+      this.#context(table, 'scanning', true),
+    );
+    return rows.map((row) => table.decode(row));
+  }
+
+  /** The greatest live id, or null. */
+  async lastId(exec: PgExecutor, spec: EntityTableSpec): Promise<string | null> {
+    const table = this.tables.resolve(spec);
+    const sql = `SELECT id FROM ${table.relation} ORDER BY id DESC LIMIT 1`;
+    const rows = await runQuery<{ id: string }>(exec, sql, [], this.#context(table, 'scanning'));
+    return rows[0]?.id ?? null;
   }
 
   async listVersions(exec: PgExecutor, spec: EntityTableSpec): Promise<{ id: string; version: number }[]> {

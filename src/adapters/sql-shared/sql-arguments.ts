@@ -64,3 +64,11 @@ export function assertName(value: unknown, field: string): asserts value is stri
     throw invalidArgument(`"${field}" must be a non-empty string`, field, `pass "${field}" as a string`);
   }
 }
+
+/** Asserts a keyset scan's bounds are ids the home can hold and its limit is positive. */
+export function assertScan(options: { after: unknown; upTo?: unknown; limit: unknown }, maxIdBytes: number): void {
+  if (options.after !== null) assertId(options.after, maxIdBytes);
+  if (options.upTo !== undefined && options.upTo !== null) assertId(options.upTo, maxIdBytes);
+  assertCount(options.limit, 'limit');
+  if (options.limit === 0) throw invalidArgument('"limit" must be at least 1', 'limit', 'pass a positive limit');
+}
