@@ -187,6 +187,14 @@ export interface HomeStore extends StoreLifecycle {
    * for (let rows; (rows = await home.scanRows(spec, { after, limit: 500 })).length > 0; after = rows.at(-1).id) use(rows);
    */
   scanRows(spec: EntityTableSpec, options: ScanOptions): Promise<StoredRow[]>;
+  /**
+   * `scanRows` reading each live row's id and version only: the consistency
+   * checker walks a home of any size in these chunks.
+   *
+   * @example
+   * const chunk = await home.scanVersions(spec, { after: lastSeenId, limit: 5000 }); // [{ id, version }, ...]
+   */
+  scanVersions(spec: EntityTableSpec, options: ScanOptions): Promise<{ id: string; version: number }[]>;
   /** One keyset chunk of tombstones (id and delete version), ordered by id. */
   scanTombstones(spec: EntityTableSpec, options: ScanOptions): Promise<{ id: string; version: number }[]>;
   /** The greatest live id and the greatest tombstone id (null when there are none): where a scan started now ends. */

@@ -74,6 +74,40 @@ export function describeHomeScanAndState(home: () => HomeStore, concurrent: bool
       expect(last.tombstone).toBe(tombs.at(-1));
     });
 
+    it('pages through ids and versions only, in the same chunks as the rows, filtered alike', async () => {
+      const spec = await seeded(ODD_IDS, ['ab', '%']);
+      for (const id of ['a', '日本', 'Z']) {
+        await home().transaction(async (tx) => tx.update(spec, id, { n: 100 }, (await tx.get(spec, id))!.version));
+      }
+      const expected = await home().listVersions(spec);
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 1, max: 6 }), async (limit) => {
+          const seen: { id: string; version: number }[] = [];
+          for (let after: string | null = null; ; ) {
+            const chunk = await home().scanVersions(spec, { after, limit });
+            const rows = await home().scanRows(spec, { after, limit });
+            expect(chunk).toEqual(rows.map((row) => ({ id: row.id, version: row.version })));
+            if (chunk.length === 0) break;
+            seen.push(...chunk);
+            after = chunk.at(-1)!.id;
+          }
+          expect(seen).toEqual(expected);
+        }),
+        { numRuns: 6 },
+      );
+      const updated = (await home().scanVersions(spec, { after: null, limit: 50 })).filter((r) => r.version === 2);
+      expect(updated.map((r) => r.id).sort()).toEqual(['Z', 'a', '日本']);
+      const bounded = await home().scanVersions(spec, { after: expected[1]!.id, upTo: expected[3]!.id, limit: 10 });
+      expect(bounded).toEqual(expected.slice(2, 4));
+      const filtered = await home().scanVersions(spec, {
+        after: null,
+        limit: 10,
+        filter: { kind: 'compare', path: ['n'], op: 'eq', value: 100 },
+      });
+      expect(filtered.map((r) => r.version)).toEqual([2, 2, 2]);
+      await expectCode(home().scanVersions(spec, { after: null, limit: 0 }), 'PS_ERR_INVALID_ARGUMENT');
+    });
+
     it('scans tombstones in chunks and filters rows', async () => {
       const spec = await seeded(['t1', 't2', 't3', 't4', 'live'], ['t1', 't2', 't3', 't4']);
       const chunks: string[][] = [];

@@ -169,6 +169,10 @@ export class MysqlHomeStore implements HomeStore {
     return this.#guard.run((s) => s.rows.scan(s.pool, spec, options));
   }
 
+  scanVersions(spec: EntityTableSpec, options: ScanOptions): Promise<{ id: string; version: number }[]> {
+    return this.#guard.run((s) => s.rows.scanVersions(s.pool, spec, options));
+  }
+
   scanTombstones(spec: EntityTableSpec, options: ScanOptions): Promise<{ id: string; version: number }[]> {
     return this.#guard.run((s) => s.rows.scanTombstones(s.pool, spec, options));
   }

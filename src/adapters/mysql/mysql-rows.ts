@@ -94,15 +94,31 @@ export class MysqlRows {
 
   /** A keyset chunk: `id > after AND id <= upTo AND filter ORDER BY id LIMIT n`, served by the primary key. */
   async scan(exec: MysqlExecutor, spec: EntityTableSpec, options: ScanOptions): Promise<StoredRow[]> {
-    assertScan(options, MAX_ID_BYTES);
     const table = this.tables.resolve(spec);
+    const rows = await this.#scanChunk<Record<string, unknown>>(exec, table, table.selectList, options);
+    return rows.map((row) => table.decode(row));
+  }
+
+  /** `scan` reading the id and version only: the consistency checker's walk. */
+  async scanVersions(
+    exec: MysqlExecutor,
+    spec: EntityTableSpec,
+    options: ScanOptions,
+  ): Promise<{ id: string; version: number }[]> {
+    const table = this.tables.resolve(spec);
+    const columns = `${ROW_ALIAS}.id AS id, ${ROW_ALIAS}._version AS _version`;
+    const rows = await this.#scanChunk<{ id: string; _version: unknown }>(exec, table, columns, options);
+    return rows.map((row) => ({ id: row.id, version: toNumber(row._version) }));
+  }
+
+  #scanChunk<R>(exec: MysqlExecutor, table: EntityTable, columns: string, options: ScanOptions): Promise<R[]> {
+    assertScan(options, MAX_ID_BYTES);
     const id = raw(`${ROW_ALIAS}.id`);
     const where = [compileFilter(table, options.filter ?? null)];
     if (options.after !== null) where.push(sql`${id} > ${bind(options.after)}`);
     if (options.upTo != null) where.push(sql`${id} <= ${bind(options.upTo)}`);
-    const query = sql`SELECT ${raw(table.selectList)} FROM ${raw(table.relation)} AS ${raw(ROW_ALIAS)} WHERE ${joinSql(where, ' AND ')} ORDER BY ${id} LIMIT ${bind(options.limit)}`;
-    const rows = await selectRows<Record<string, unknown>>(exec, query, this.#context(table, 'scanning', true));
-    return rows.map((row) => table.decode(row));
+    const query = sql`SELECT ${raw(columns)} FROM ${raw(table.relation)} AS ${raw(ROW_ALIAS)} WHERE ${joinSql(where, ' AND ')} ORDER BY ${id} LIMIT ${bind(options.limit)}`;
+    return selectRows<R>(exec, query, this.#context(table, 'scanning', true));
   }
 
   /** A keyset chunk of the entity's tombstones. */

@@ -183,6 +183,10 @@ export class PostgresHomeStore implements HomeStore {
     return this.guard.run((c) => this.#rows.scan(c, spec, options));
   }
 
+  scanVersions(spec: EntityTableSpec, options: ScanOptions): Promise<{ id: string; version: number }[]> {
+    return this.guard.run((c) => this.#rows.scanVersions(c, spec, options));
+  }
+
   scanTombstones(spec: EntityTableSpec, options: ScanOptions): Promise<{ id: string; version: number }[]> {
     assertScan(options, POSTGRES_MAX_ID_BYTES);
     this.#tables.resolve(spec);

@@ -79,20 +79,30 @@ export class PostgresRows {
 
   /** A keyset chunk: `id > after AND id <= upTo AND filter ORDER BY id LIMIT n`, served by the primary key. */
   async scan(exec: PgExecutor, spec: EntityTableSpec, options: ScanOptions): Promise<StoredRow[]> {
-    assertScan(options, POSTGRES_MAX_ID_BYTES);
     const table = this.tables.resolve(spec);
+    const rows = await this.#scanChunk<Record<string, unknown>>(exec, table, table.selectList, options);
+    return rows.map((row) => table.decode(row));
+  }
+
+  /** `scan` reading the id and version only: the consistency checker's walk. */
+  async scanVersions(
+    exec: PgExecutor,
+    spec: EntityTableSpec,
+    options: ScanOptions,
+  ): Promise<{ id: string; version: number }[]> {
+    const table = this.tables.resolve(spec);
+    const rows = await this.#scanChunk<{ id: string; _version: unknown }>(exec, table, 'id, _version', options);
+    return rows.map((row) => ({ id: row.id, version: toNumber(row._version) }));
+  }
+
+  async #scanChunk<R>(exec: PgExecutor, table: EntityTable, columns: string, options: ScanOptions): Promise<R[]> {
+    assertScan(options, POSTGRES_MAX_ID_BYTES);
     const params = new SqlParams();
     const where = [compileFilter(table, options.filter ?? null, params)];
     if (options.after !== null) where.push(`id > ${params.add(options.after)}::text`);
     if (options.upTo != null) where.push(`id <= ${params.add(options.upTo)}::text`);
-    const sql = `SELECT ${table.selectList} FROM ${table.relation} WHERE ${where.join(' AND ')} ORDER BY id LIMIT ${params.add(options.limit)}`;
-    const rows = await runQuery<Record<string, unknown>>(
-      exec,
-      sql,
-      params.values,
-      this.#context(table, 'scanning', true),
-    );
-    return rows.map((row) => table.decode(row));
+    const sql = `SELECT ${columns} FROM ${table.relation} WHERE ${where.join(' AND ')} ORDER BY id LIMIT ${params.add(options.limit)}`;
+    return runQuery<R>(exec, sql, params.values, this.#context(table, 'scanning', true));
   }
 
   /** The greatest live id, or null. */
