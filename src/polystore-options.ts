@@ -1,3 +1,4 @@
+import { readCheckSettings, type ViewCheckSettings } from './checker/check-settings.js';
 import type { HomeStore } from './contracts/home-store.js';
 import { PolystoreError } from './errors/index.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type EntityDef } from './model/define-entity.js';
@@ -23,6 +24,8 @@ export interface ResolvedConfig<E extends EntityDef, K extends KeyspaceDef> {
   /** Per entity: the longest id every store of the entity holds (home and view stores). */
   readonly maxIdBytes: ReadonlyMap<string, number>;
   readonly viewReads: BreakerOptions;
+  /** `check()` settings by view name, as configured (defaults are filled in per check). */
+  readonly checks: ReadonlyMap<string, ViewCheckSettings>;
   readonly logger: Logger;
 }
 
@@ -118,6 +121,7 @@ export function readConfig<E extends EntityDef, K extends KeyspaceDef>(
     limits: { maxPayloadBytes, maxDepth },
     maxIdBytes,
     viewReads,
+    checks: readCheckSettings(config.checks, names, 'checks', invalid),
     logger: config.logger ?? stderrLogger,
   };
 }

@@ -1,3 +1,11 @@
+import {
+  type DeepCheck,
+  readCheckSettings,
+  readDeep,
+  refuseArgument,
+  settingsFor,
+  type ViewCheckSettings,
+} from './checker/check-settings.js';
 import { checkConsistency, type ViewDrift } from './checker/consistency-checker.js';
 import type { AnalyticsStore } from './contracts/analytics-store.js';
 import type { EventLog } from './contracts/event-log.js';
@@ -7,7 +15,7 @@ import type { KeyValueStore } from './contracts/key-value-store.js';
 import type { LogPosition } from './contracts/log-position.js';
 import type { SearchStore } from './contracts/search-store.js';
 import type { ViewStoreBase } from './contracts/view-store.js';
-import { PolystoreError } from './errors/index.js';
+import { isPolystoreError, PolystoreError } from './errors/index.js';
 import type { EntityDef } from './model/define-entity.js';
 import type { KeyspaceDef } from './model/define-keyspace.js';
 import { type ResolvedConfig, readConfig } from './polystore-options.js';
@@ -56,6 +64,8 @@ export interface PolystoreConfig<E extends AnyEntity, K extends AnyKeyspace> {
    * A failed cache read is answered by the home; `search` fails fast.
    */
   readonly viewReads?: Partial<BreakerOptions>;
+  /** How `check()` judges each view: drift tolerance, how long to wait for lag, deep mode (see {@link ViewCheckSettings}). */
+  readonly checks?: readonly ViewCheckSettings[];
   readonly logger?: Logger;
 }
 
@@ -279,18 +289,57 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   }
 
   /**
-   * Compares every view (or the named ones) with the home id by id and version
-   * by version; `repair: true` writes the home's state of each drifted id.
+   * Compares every view (or the named ones) with the home, id by id and
+   * version by version, walking the home in chunks. Changes still in flight
+   * are not drift: ids that look drifted are checked again once the view has
+   * applied the home's outbox head, waiting up to `maxLagSeconds`; a view
+   * still behind is reported `lagging`. `deep` also compares stored content
+   * with the records projected again (key-value views). `checks` sets, for
+   * this call, what the config's `checks` set per view; each result says
+   * whether it is `ok`. `repair: true` writes the home's state of each
+   * drifted id (see `ViewDrift`).
+   *
+   * @example
+   * const results = await db.check({ checks: [{ view: 'products_cache', maxDriftRatio: 0.01 }], deep: { sample: 500 } });
+   * if (results.some((r) => !r.ok)) process.exitCode = 1;
    */
-  check(options: { views?: readonly string[]; repair?: boolean } = {}): Promise<ViewDrift[]> {
+  async check(
+    options: {
+      views?: readonly string[];
+      repair?: boolean;
+      checks?: readonly ViewCheckSettings[];
+      deep?: DeepCheck;
+    } = {},
+  ): Promise<ViewDrift[]> {
+    const known = new Set(this.#config.views.map(({ view }) => view.name));
+    const call = readCheckSettings(options.checks, known, 'checks', refuseArgument);
+    readDeep(options.deep, 'deep', refuseArgument);
     const targets = this.#config.views
       .filter(({ view }) => !options.views || options.views.includes(view.name))
       .map(({ view, store }) => ({
         view,
-        store: store as ViewStoreBase<unknown>,
+        store,
         entity: this.#config.entities.get(view.entity)!,
+        settings: settingsFor(this.#config.checks.get(view.name), call.get(view.name), options.deep),
       }));
-    return checkConsistency(this.#config.home, targets, { ...options, logger: this.#config.logger });
+    return checkConsistency(this.#config.home, targets, {
+      repair: options.repair,
+      logger: this.#config.logger,
+      progress: {
+        reached: (view, position, timeoutMs) =>
+          this.sync.waitFor(position, [view], timeoutMs).then(
+            () => true,
+            (err: unknown) => {
+              if (isPolystoreError(err, 'PS_ERR_CONSISTENCY_TIMEOUT')) return false;
+              throw err;
+            },
+          ),
+        lagMs: async (view) => {
+          const oldest = (await this.sync.progress(view)).oldestUnhandledAt;
+          return oldest === null ? 0 : Math.max(0, Date.now() - oldest);
+        },
+      },
+    });
   }
 
   #entityViews(entity: string): EntityViews {

@@ -1,9 +1,13 @@
-import type { HomeStore } from '../contracts/home-store.js';
-import type { VersionEntry, ViewStoreBase } from '../contracts/view-store.js';
-import type { EntityDef } from '../model/define-entity.js';
-import { jsonFormOfRow } from '../model/record-codec.js';
-import { describeError, type Logger, silentLogger } from '../runtime/logger.js';
-import type { ViewDef } from '../views/view-def.js';
+import type { HomeStore, StoredRow } from '../contracts/home-store.js';
+import { type Logger, silentLogger } from '../runtime/logger.js';
+import type { CheckSettings } from './check-settings.js';
+import { compareContent, contentUnreadable, IdSample } from './content-check.js';
+import { repairDrift } from './drift-repair.js';
+import { walkHome } from './home-walk.js';
+import { settleCandidates, type ViewProgress } from './settle-candidates.js';
+import type { CheckedView } from './view-entries.js';
+
+export type { ViewProgress } from './settle-candidates.js';
 
 export interface ViewDrift {
   readonly view: string;
@@ -14,100 +18,143 @@ export interface ViewDrift {
   readonly stale: number;
   /** Records the view holds (live) that the home no longer has. */
   readonly extra: number;
-  /** Records compared. */
+  /** Deep mode: entries at the home's version whose content differs from the record projected again (not repaired: see `check`). */
+  readonly changed: number;
+  /** Live home records walked. */
   readonly checked: number;
   /** Up to 20 ids of each kind, for a look. */
-  readonly sample: { readonly missing: string[]; readonly stale: string[]; readonly extra: string[] };
+  readonly sample: {
+    readonly missing: string[];
+    readonly stale: string[];
+    readonly extra: string[];
+    readonly changed: string[];
+  };
+  /** Ids that looked drifted while the check walked but were changes in flight: the view caught up with them. */
+  readonly inFlight: number;
+  /** The view did not apply the home's in-flight changes within `maxLagSeconds`: `unresolved` ids are not counted as drift. */
+  readonly lagging: boolean;
+  /** When lagging: the age in ms of the oldest event the view has not handled; otherwise null. */
+  readonly lagMs: number | null;
+  /** Ids that looked drifted and could not be settled because the view is lagging (0 unless lagging). */
+  readonly unresolved: number;
+  /** (missing + stale + extra + changed) / checked (checked counted as 1 when 0). */
+  readonly driftRatio: number;
+  /** The tolerance applied: `maxDriftRatio` and `maxLagSeconds` of the view's check settings. */
+  readonly maxDriftRatio: number;
+  readonly maxLagSeconds: number;
+  /** Deep mode: records compared by content, or why the store's content could not be read; null when not deep. */
+  readonly deep: { readonly compared: number; readonly skipped: string | null } | null;
+  /** Not lagging, and the drift ratio is within `maxDriftRatio`. */
+  readonly ok: boolean;
   /** Records written back by `repair` (0 unless repairing). */
   readonly repaired: number;
   /** Drifted records `repair` could not write because their projection throws (poison; fix the view's projection). */
   readonly unrepairable: number;
 }
 
-interface CheckTarget {
-  readonly view: ViewDef<unknown>;
-  readonly store: ViewStoreBase<unknown>;
-  readonly entity: EntityDef;
+export interface CheckTarget extends CheckedView {
+  readonly settings: CheckSettings;
 }
 
+export interface CheckRun {
+  /** The views' progress, from the sync engine (`Polystore.check` passes it). */
+  readonly progress: ViewProgress;
+  readonly repair?: boolean;
+  readonly logger?: Logger;
+  /** Home records per keyset chunk (default 5000). */
+  readonly chunkSize?: number;
+}
+
+const DEFAULT_CHUNK = 5000;
+/** Ids per home read when comparing a deep sample. */
+const SAMPLE_READ = 500;
+const SAMPLE_IDS = 20;
+
 /**
- * Compares every view with the home, id by id and version by version. With
- * `repair`, writes the home's current state of each drifted id to the view
- * (version-guarded, like any apply), which is also how a new view is backfilled.
+ * Compares each view with the home. The home is walked in keyset chunks
+ * (`scanVersions`; `scanRows` in deep mode), so its size does not bound the
+ * check; the view is listed whole (`listVersions`), which is what a check
+ * still holds in memory: one entry per view key. Ids that look drifted are
+ * then settled against the view's progress (settle-candidates.ts), so a
+ * write in flight is not drift, and a view that lags more than
+ * `maxLagSeconds` is reported `lagging` instead. Deep mode compares content
+ * where the store reads entries back by key. With `repair`, writes the home's
+ * state of exactly the drifted ids (drift-repair.ts); a content mismatch at
+ * the home's version cannot be written back version-guarded and is only
+ * reported (an update of the record, or a rebuild into an empty store, fixes it).
  */
 export async function checkConsistency(
   home: HomeStore,
   targets: readonly CheckTarget[],
-  options: { repair?: boolean; logger?: Logger } = {},
+  run: CheckRun,
 ): Promise<ViewDrift[]> {
-  const logger = options.logger ?? silentLogger;
-  const homeVersions = new Map<string, Map<string, number>>();
   const out: ViewDrift[] = [];
-  for (const { view, store, entity } of targets) {
-    let expected = homeVersions.get(entity.name);
-    if (!expected) {
-      expected = new Map((await home.listVersions(entity.table)).map((row) => [row.id, row.version]));
-      homeVersions.set(entity.name, expected);
-    }
-    const held = new Map<string, VersionEntry>((await store.listVersions(view.scope)).map((e) => [e.key, e]));
-    const missing: string[] = [];
-    const stale: string[] = [];
-    const extra: string[] = [];
-    for (const [id, version] of expected) {
-      const entry = held.get(id);
-      if (!entry) {
-        if (view.completeness === 'complete') missing.push(id);
-      } else if (entry.version < version) stale.push(id);
-    }
-    for (const [key, entry] of held) if (!entry.deleted && !expected.has(key)) extra.push(key);
-    const { repaired, unrepairable } = options.repair
-      ? await repair(home, { view, store, entity }, [...missing, ...stale], extra, held, logger)
-      : { repaired: 0, unrepairable: 0 };
-    out.push({
-      view: view.name,
-      entity: entity.name,
-      missing: missing.length,
-      stale: stale.length,
-      extra: extra.length,
-      checked: expected.size,
-      sample: { missing: missing.slice(0, 20), stale: stale.slice(0, 20), extra: extra.slice(0, 20) },
-      repaired,
-      unrepairable,
-    });
-  }
+  for (const target of targets) out.push(await checkView(home, target, run));
   return out;
 }
 
-async function repair(
-  home: HomeStore,
-  { view, store, entity }: CheckTarget,
-  behind: readonly string[],
-  extra: readonly string[],
-  held: ReadonlyMap<string, VersionEntry>,
-  logger: Logger,
-): Promise<{ repaired: number; unrepairable: number }> {
-  let repaired = 0;
-  let unrepairable = 0;
-  for (let i = 0; i < behind.length; i += 500) {
-    const rows = await home.getMany(entity.table, behind.slice(i, i + 500));
-    const changes = [];
-    for (const row of rows) {
-      try {
-        changes.push({ key: row.id, version: row.version, value: view.project(jsonFormOfRow(entity, row)) ?? null });
-      } catch (err) {
-        // One record whose projection throws must not stop the repair of the others.
-        unrepairable++;
-        logger.warn(
-          { view: view.name, error: describeError(err) },
-          'check --repair skipped a record whose projection throws',
+async function checkView(home: HomeStore, target: CheckTarget, run: CheckRun): Promise<ViewDrift> {
+  const { view, store, entity, settings } = target;
+  const limit = run.chunkSize ?? DEFAULT_CHUNK;
+  const held = new Map((await store.listVersions(view.scope)).map((entry) => [entry.key, entry]));
+  const skipped = settings.deep ? contentUnreadable(store) : null;
+  const deep = settings.deep && !skipped ? settings.deep : null;
+  let compared = 0;
+  const changed: string[] = [];
+  const compare = async (rows: readonly StoredRow[]) => {
+    const result = await compareContent(target, rows);
+    compared += result.compared;
+    changed.push(...result.changed);
+  };
+  const sample = deep?.sample ? new IdSample(deep.sample) : null;
+  const walk =
+    deep && !sample
+      ? await walkHome((after) => home.scanRows(entity.table, { after, limit }), held, view.completeness, compare)
+      : await walkHome(
+          (after) => home.scanVersions(entity.table, { after, limit }),
+          held,
+          view.completeness,
+          sample
+            ? async (chunk) => {
+                for (const { id } of chunk) sample.add(id);
+              }
+            : undefined,
         );
-      }
-    }
-    if (changes.length > 0) repaired += (await store.applyIfNewer(view.scope, changes)).applied;
-  }
-  // A live entry with no home row: its delete was lost. Tombstone it one version up.
-  const tombstones = extra.map((key) => ({ key, version: (held.get(key)?.version ?? 0) + 1, value: null }));
-  if (tombstones.length > 0) repaired += (await store.applyIfNewer(view.scope, tombstones)).applied;
-  await store.flush();
-  return { repaired, unrepairable };
+  for (let i = 0; sample && i < sample.ids.length; i += SAMPLE_READ)
+    await compare(await home.getMany(entity.table, sample.ids.slice(i, i + SAMPLE_READ)));
+
+  const settled = await settleCandidates(home, target, walk.candidates, run.progress, settings.maxLagSeconds * 1000);
+  const ids = { missing: [] as string[], stale: [] as string[], extra: [] as string[] };
+  for (const [id, { kind }] of settled.drift) ids[kind].push(id);
+  const { repaired, unrepairable } =
+    run.repair && settled.drift.size > 0
+      ? await repairDrift(home, target, settled.drift, run.logger ?? silentLogger)
+      : { repaired: 0, unrepairable: 0 };
+  const driftRatio = (settled.drift.size + changed.length) / Math.max(walk.checked, 1);
+  return {
+    view: view.name,
+    entity: entity.name,
+    missing: ids.missing.length,
+    stale: ids.stale.length,
+    extra: ids.extra.length,
+    changed: changed.length,
+    checked: walk.checked,
+    sample: {
+      missing: ids.missing.slice(0, SAMPLE_IDS),
+      stale: ids.stale.slice(0, SAMPLE_IDS),
+      extra: ids.extra.slice(0, SAMPLE_IDS),
+      changed: changed.slice(0, SAMPLE_IDS),
+    },
+    inFlight: settled.inFlight,
+    lagging: settled.lagging,
+    lagMs: settled.lagging ? await run.progress.lagMs(view.name) : null,
+    unresolved: settled.unresolved,
+    driftRatio,
+    maxDriftRatio: settings.maxDriftRatio,
+    maxLagSeconds: settings.maxLagSeconds,
+    deep: settings.deep ? { compared, skipped } : null,
+    ok: !settled.lagging && driftRatio <= settings.maxDriftRatio,
+    repaired,
+    unrepairable,
+  };
 }
