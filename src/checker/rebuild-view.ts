@@ -1,7 +1,7 @@
 import type { HomeStore } from '../contracts/home-store.js';
 import type { VersionedChange, ViewStoreBase } from '../contracts/view-store.js';
 import type { EntityDef } from '../model/define-entity.js';
-import { jsonFormOfRow } from '../model/record-codec.js';
+import { applyHomeRows, applyTombstones } from '../sync/backfill/reconcile-chunk.js';
 import type { ViewDef } from '../views/view-def.js';
 
 export interface RebuildTarget {
@@ -17,53 +17,55 @@ export interface RebuildResult {
   readonly unprojectable: number;
 }
 
-/** Changes per apply call. */
-const CHUNK = 500;
+/** Records per keyset chunk read from the home. */
+const CHUNK = 1000;
 
 /**
- * Brings a view that lost its data back to the home's state, with the same
- * version-guarded applies as a projector (so it may run while the projector
- * goes on): each live record the view lacks or holds at an older version, and
- * each deleted record's tombstone, so that an older event delivered late (a
- * redelivery after a lost ack) cannot bring a deleted record back into the now
- * empty view. A live entry the home has neither as a record nor as a
- * tombstone is tombstoned one version up, as `check --repair` does. The view
- * is flushed at the end.
+ * Brings a view that lost its data back to the home's state through the same
+ * chunk applies as a backfill (reconcile-chunk.ts), version-guarded, so it
+ * may run while the projector goes on: the home's live records in keyset
+ * chunks (a partial view, an invalidating cache, only refreshes what it
+ * holds), each deleted record's tombstone, so that an older event delivered
+ * late (a redelivery after a lost ack) cannot bring a deleted record back into
+ * the now empty view, and a tombstone one version up for each live entry the
+ * home has neither as a record nor as a tombstone. The view is flushed at the end.
  */
 export async function rebuildView(home: HomeStore, target: RebuildTarget): Promise<RebuildResult> {
   const { view, store, entity } = target;
   const held = new Map((await store.listVersions(view.scope)).map((e) => [e.key, e]));
-  const live = await home.listVersions(entity.table);
-  // A partial view (an invalidating cache) need not hold every record: only what it holds must be current.
-  const behind = live
-    .filter(({ id, version }) => {
-      const entry = held.get(id);
-      return entry ? entry.version < version : view.completeness === 'complete';
-    })
-    .map(({ id }) => id);
+  const known = new Set<string>();
   let written = 0;
   let unprojectable = 0;
-  for (let i = 0; i < behind.length; i += CHUNK) {
-    const changes: VersionedChange<unknown>[] = [];
-    for (const row of await home.getMany(entity.table, behind.slice(i, i + CHUNK))) {
-      try {
-        const value = view.project(jsonFormOfRow(entity, row));
-        changes.push({ key: row.id, version: row.version, value: value ?? null });
-      } catch {
-        unprojectable++;
-      }
-    }
-    written += (await store.applyIfNewer(view.scope, changes)).applied;
+  for (let after: string | null = null; ; ) {
+    const rows = await home.scanRows(entity.table, { after, limit: CHUNK });
+    if (rows.length === 0) break;
+    after = rows.at(-1)!.id;
+    for (const row of rows) known.add(row.id);
+    const behind = rows.filter((row) => {
+      const entry = held.get(row.id);
+      return entry ? entry.version < row.version : view.completeness === 'complete';
+    });
+    const outcome = await applyHomeRows(target, behind);
+    written += outcome.applied;
+    unprojectable += outcome.unprojectable;
   }
-  const tombstones = await home.listTombstones(entity.table);
-  const known = new Set([...live.map((r) => r.id), ...tombstones.map((t) => t.id)]);
-  const deletes: VersionedChange<unknown>[] = tombstones
-    .filter(({ id, version }) => (held.get(id)?.version ?? 0) < version)
-    .map(({ id, version }) => ({ key: id, version, value: null }));
+  for (let after: string | null = null; ; ) {
+    const tombstones = await home.scanTombstones(entity.table, { after, limit: CHUNK });
+    if (tombstones.length === 0) break;
+    after = tombstones.at(-1)!.id;
+    for (const { id } of tombstones) known.add(id);
+    written += (
+      await applyTombstones(
+        target,
+        tombstones.filter(({ id, version }) => (held.get(id)?.version ?? 0) < version),
+      )
+    ).applied;
+  }
+  const extras: VersionedChange<unknown>[] = [];
   for (const [key, entry] of held)
-    if (!entry.deleted && !known.has(key)) deletes.push({ key, version: entry.version + 1, value: null });
-  for (let i = 0; i < deletes.length; i += CHUNK)
-    written += (await store.applyIfNewer(view.scope, deletes.slice(i, i + CHUNK))).applied;
+    if (!entry.deleted && !known.has(key)) extras.push({ key, version: entry.version + 1, value: null });
+  for (let i = 0; i < extras.length; i += CHUNK)
+    written += (await store.applyIfNewer(view.scope, extras.slice(i, i + CHUNK))).applied;
   await store.flush();
   return { written, unprojectable };
 }

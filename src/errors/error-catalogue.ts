@@ -80,6 +80,10 @@ export const ERROR_CATALOGUE = {
     status: 400,
     summary: 'An argument to a Polystore call is malformed.',
   },
+  PS_ERR_BACKFILL_STATE: {
+    status: 409,
+    summary: 'A backfill cannot take this action in its state, or another worker holds its lease.',
+  },
   PS_ERR_TRANSACTION_CONFLICT: {
     status: 409,
     summary:

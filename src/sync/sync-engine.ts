@@ -9,6 +9,8 @@ import type { EntityDef } from '../model/define-entity.js';
 import type { Logger } from '../runtime/logger.js';
 import { wakeableSleep } from '../runtime/wakeable-sleep.js';
 import type { ViewDef } from '../views/view-def.js';
+import type { BackfillRecord } from './backfill/backfill-state.js';
+import { ViewBackfills } from './backfill/view-backfills.js';
 import { DataLossRecovery } from './data-loss-recovery.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { ProgressTracker } from './progress-tracker.js';
@@ -44,6 +46,8 @@ export interface SyncStats {
   readonly capture?: CaptureStats & { readonly name: string };
   /** Views whose store reported that it lost its data, being rebuilt from the home in this process. */
   readonly rebuilding: readonly string[];
+  /** Backfills running or paused (in any process), read from the home. */
+  readonly backfills: readonly BackfillRecord[];
 }
 
 export interface ReplayResult {
@@ -68,6 +72,12 @@ export class SyncEngine {
   readonly #relay: ChangeCapture | undefined;
   /** Rebuilds the views of a store that reports it lost its data (a Redis restarted empty). */
   readonly #recovery: DataLossRecovery;
+  /**
+   * Fills views from the home where the log cannot: new views on existing
+   * data, views behind the pruned outbox, requested backfills (durable,
+   * leased, resumable; see ViewBackfills).
+   */
+  readonly backfills: ViewBackfills;
   readonly #log: EventLog;
   readonly #options: ResolvedSyncOptions;
   readonly #tracker: ProgressTracker;
@@ -127,6 +137,15 @@ export class SyncEngine {
     }
     this.#recovery = new DataLossRecovery(home, views, retry, logger, (view) => this.#tracker.through(view));
     this.#tracker = new ProgressTracker(log, this.#relay, logger);
+    this.backfills = new ViewBackfills({
+      home,
+      targets: views,
+      inOrderLog: log.inOrder === true,
+      handledThrough: (view) => this.#tracker.through(view),
+      retry,
+      logger,
+      options: resolved.backfill,
+    });
   }
 
   get running(): boolean {
@@ -146,8 +165,10 @@ export class SyncEngine {
     try {
       if (this.#options.relay) await this.#relay?.start();
       if (this.#options.projectors) {
+        await this.backfills.plan();
         await Promise.all([...this.#projectors.values()].map((p) => p.start()));
         this.#recovery.start();
+        this.backfills.start();
       }
     } catch (err) {
       await this.stop().catch(() => undefined);
@@ -174,6 +195,7 @@ export class SyncEngine {
     }
     this.#running = false;
     clearInterval(this.#pruneTimer);
+    await this.backfills.stop();
     await this.#recovery.stop();
     // Before the capture stops: a watermark request must not reopen what it closes.
     await this.#tracker.close();
@@ -256,7 +278,9 @@ export class SyncEngine {
       this.#log.inOrder || names.length === 0 ? null : this.#tracker.progress(names[0]!).then((p) => p.head),
     ]);
     const target = maxPosition(maxPosition(head, logHead), this.#newestWrite);
+    const deadline = Date.now() + timeoutMs;
     if (target !== null) await this.waitFor(target, undefined, timeoutMs);
+    await this.#backfilled(names, deadline, timeoutMs);
     await this.#recovery.idle();
     await Promise.all([...this.#projectors.values()].map((p) => p.commit()));
   }
@@ -273,9 +297,13 @@ export class SyncEngine {
     );
     const capture = this.#running && this.#relay ? { name: this.#relay.name, ...this.#relay.stats() } : undefined;
     const rebuilding = this.#recovery.rebuilding;
-    return capture
-      ? { views, deadLetters: letters.length, head, capture, rebuilding }
-      : { views, deadLetters: letters.length, head, rebuilding };
+    const backfills = (
+      await Promise.all([...this.#projectors.keys()].map((view) => this.backfills.records.read(view)))
+    ).flatMap((stored) =>
+      stored && (stored.record.status === 'running' || stored.record.status === 'paused') ? [stored.record] : [],
+    );
+    const base = { views, deadLetters: letters.length, head, rebuilding, backfills };
+    return capture ? { ...base, capture } : base;
   }
 
   /**
@@ -348,7 +376,30 @@ export class SyncEngine {
       : await Promise.all([...this.#projectors.keys()].map((name) => this.home.getCheckpoint(name)));
     if (positions.length === 0 || positions.some((p) => p === null)) return 0;
     const oldest = (positions as LogPosition[]).sort()[0]!;
-    return this.home.pruneOutbox(oldest);
+    const pruned = await this.home.pruneOutbox(oldest);
+    // A view that had not passed it (one added later, or run by another config) must be backfilled.
+    if (pruned > 0) await this.backfills.advanceHorizon(oldest);
+    return pruned;
+  }
+
+  /** Waits until no running backfill of `names` is left (any process's), or throws PS_ERR_CONSISTENCY_TIMEOUT. */
+  async #backfilled(names: readonly string[], deadline: number, timeoutMs: number): Promise<void> {
+    for (;;) {
+      const active = await this.backfills.active(names);
+      if (active.length === 0) return;
+      if (Date.now() >= deadline) {
+        const behind = active.map((b) => b.view);
+        throw new PolystoreError(
+          'PS_ERR_CONSISTENCY_TIMEOUT',
+          `Views were still being backfilled after ${timeoutMs} ms (${behind.join(', ')})`,
+          {
+            fix: 'raise `timeoutMs`, or check `polystore status` for the backfill progress and a worker to run it',
+            details: { behind, timeoutMs },
+          },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   /** The views among `names` whose handled prefix is still before `position`. */

@@ -2,6 +2,21 @@ import type { ChangeCaptureFactory } from '../contracts/change-capture.js';
 import { invalidOption, resolveRetry } from '../runtime/retry-options.js';
 import type { RetryPolicy } from '../runtime/retry-policy.js';
 
+/** How backfills run; `sync.backfill` in the config. */
+export interface BackfillOptions {
+  /** How long a worker's claim lasts without progress before another takes over. Default 15 000 ms. */
+  readonly leaseMs?: number;
+  /** Time one chunk should take; chunk sizes adapt to it. Default 250 ms. */
+  readonly chunkBudgetMs?: number;
+  /** Smallest and largest chunk, in records. Defaults 100 and 5 000. */
+  readonly minChunk?: number;
+  readonly maxChunk?: number;
+  /** How often a worker looks for backfills to start or take over. Default 1 000 ms. */
+  readonly pollMs?: number;
+  /** Start backfills of new views and views behind the outbox's pruned horizon by themselves. Default true. */
+  readonly auto?: boolean;
+}
+
 export interface SyncOptions {
   /** Events fetched per batch, 1 to 100 000. Default: 500, or the store's own `batchSize` where it asks for more; set here, it applies to every view. */
   readonly batchSize?: number;
@@ -31,6 +46,8 @@ export interface SyncOptions {
   readonly projectors?: boolean;
   /** Delete outbox events every consumer has passed, every this many ms (default 30 000; 0 disables). */
   readonly pruneIntervalMs?: number;
+  /** How views are filled from the home (new views, views behind the pruned outbox, requested backfills). */
+  readonly backfill?: BackfillOptions;
 }
 
 export interface ResolvedSyncOptions {
@@ -42,6 +59,7 @@ export interface ResolvedSyncOptions {
   readonly relay: boolean;
   readonly projectors: boolean;
   readonly capture: ChangeCaptureFactory | undefined;
+  readonly backfill: Required<BackfillOptions>;
 }
 
 /** The largest batch: a fetch holds this many events in memory at once. */
@@ -82,6 +100,20 @@ export function resolveSyncOptions(options: SyncOptions): ResolvedSyncOptions {
     relay: flag(options.relay, 'sync.relay'),
     projectors: flag(options.projectors, 'sync.projectors'),
     capture: capture(options.capture),
+    backfill: backfillOptions(options.backfill ?? {}),
+  };
+}
+
+function backfillOptions(options: BackfillOptions): Required<BackfillOptions> {
+  const field = (name: string) => `sync.backfill.${name}`;
+  const maxChunk = integer(options.maxChunk, 5_000, field('maxChunk'), 1, MAX_BATCH_SIZE);
+  return {
+    leaseMs: integer(options.leaseMs, 15_000, field('leaseMs'), 100, MAX_INTERVAL_MS),
+    chunkBudgetMs: integer(options.chunkBudgetMs, 250, field('chunkBudgetMs'), 1, MAX_INTERVAL_MS),
+    minChunk: integer(options.minChunk, 100, field('minChunk'), 1, maxChunk, ' (at most maxChunk)'),
+    maxChunk,
+    pollMs: integer(options.pollMs, 1_000, field('pollMs'), 1, MAX_INTERVAL_MS),
+    auto: flag(options.auto, field('auto')),
   };
 }
 

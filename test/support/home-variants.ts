@@ -18,39 +18,46 @@ export interface HomeVariant {
   readonly server?: ServerKind;
   /** A home in a fresh namespace; `cleanup` closes nothing the caller closes and drops the namespace. */
   open(): Promise<{ home: HomeStore; cleanup: () => Promise<void> }>;
+  /**
+   * A fresh namespace that `home()` opens as many times as asked (one at a
+   * time for the embedded home): for tests that close an application and open
+   * another on the same data.
+   */
+  space(): Promise<{ home: () => HomeStore; cleanup: () => Promise<void> }>;
+}
+
+function variant(name: string, server: ServerKind | undefined, space: HomeVariant['space']): HomeVariant {
+  return {
+    name,
+    ...(server ? { server } : {}),
+    space,
+    async open() {
+      const { home, cleanup } = await space();
+      return { home: home(), cleanup };
+    },
+  };
 }
 
 export const HOME_VARIANTS: readonly HomeVariant[] = [
-  {
-    name: 'pglite',
-    async open() {
-      const dir = await freshPgliteDir();
-      return { home: pgliteHome({ dataDir: dir.path }), cleanup: () => dir.cleanup() };
-    },
-  },
-  {
-    name: 'postgres',
-    server: 'postgres',
-    async open() {
-      const schema = `test_${randomBytes(6).toString('hex')}`;
-      return {
-        home: postgresHome({ connectionString: SERVER_URLS.postgres, schema }),
-        cleanup: () => dropPostgresSchema(schema),
-      };
-    },
-  },
-  {
-    name: 'mariadb',
-    server: 'mysql',
-    async open() {
-      const database = `test_${randomBytes(6).toString('hex')}`;
-      await createMariaDatabase(database);
-      return {
-        home: mysqlHome({ uri: SERVER_URLS.mysql, database }),
-        cleanup: () => dropMariaDatabase(database),
-      };
-    },
-  },
+  variant('pglite', undefined, async () => {
+    const dir = await freshPgliteDir();
+    return { home: () => pgliteHome({ dataDir: dir.path }), cleanup: () => dir.cleanup() };
+  }),
+  variant('postgres', 'postgres', async () => {
+    const schema = `test_${randomBytes(6).toString('hex')}`;
+    return {
+      home: () => postgresHome({ connectionString: SERVER_URLS.postgres, schema }),
+      cleanup: () => dropPostgresSchema(schema),
+    };
+  }),
+  variant('mariadb', 'mysql', async () => {
+    const database = `test_${randomBytes(6).toString('hex')}`;
+    await createMariaDatabase(database);
+    return {
+      home: () => mysqlHome({ uri: SERVER_URLS.mysql, database }),
+      cleanup: () => dropMariaDatabase(database),
+    };
+  }),
 ];
 
 /**

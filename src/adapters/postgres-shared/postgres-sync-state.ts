@@ -38,7 +38,7 @@ export class PostgresSyncState {
     this.#addDeadLetter = renderSql(ADD_DEAD_LETTER, { schema: s });
     this.#listDeadLetters = `SELECT ${columns} FROM ${s}."_ps_dead_letters" d ORDER BY d.id`;
     this.#listConsumerDeadLetters = `SELECT ${columns} FROM ${s}."_ps_dead_letters" d WHERE d.consumer = $1::text ORDER BY d.id`;
-    this.#readState = `SELECT value, revision, (extract(epoch FROM updated_at) * 1000)::float8 AS updated_at FROM ${s}."_ps_state" WHERE key = $1::text`;
+    this.#readState = `SELECT value, revision, floor(extract(epoch FROM updated_at) * 1000)::float8 AS updated_at FROM ${s}."_ps_state" WHERE key = $1::text`;
     this.#insertState = `INSERT INTO ${s}."_ps_state" (key, value, revision, updated_at) VALUES ($1::text, $2::jsonb, 1, clock_timestamp()) ON CONFLICT (key) DO NOTHING RETURNING revision`;
     this.#updateState = `UPDATE ${s}."_ps_state" SET value = $2::jsonb, revision = revision + 1, updated_at = clock_timestamp() WHERE key = $1::text AND revision = $3::bigint RETURNING revision`;
     this.#deleteState = `DELETE FROM ${s}."_ps_state" WHERE key = $1::text RETURNING key`;

@@ -1,0 +1,276 @@
+import { randomUUID } from 'node:crypto';
+import type { FilterNode } from '../../contracts/filter-ast.js';
+import type { HomeStore } from '../../contracts/home-store.js';
+import type { LogPosition } from '../../contracts/log-position.js';
+import { PolystoreError } from '../../errors/index.js';
+import { describeError, type Logger } from '../../runtime/logger.js';
+import type { RetryPolicy } from '../../runtime/retry-policy.js';
+import { wakeableSleep } from '../../runtime/wakeable-sleep.js';
+import type { BackfillOptions } from '../sync-options.js';
+import { BackfillRecords } from './backfill-record-store.js';
+import { runBackfill } from './backfill-runner.js';
+import { type BackfillReason, type BackfillRecord, claimable, newBackfill } from './backfill-state.js';
+import type { ReconcileTarget } from './reconcile-chunk.js';
+
+interface Context {
+  readonly home: HomeStore;
+  readonly targets: readonly ReconcileTarget[];
+  /** Whether the projectors read the outbox itself (whose pruned horizon then bounds what they can see). */
+  readonly inOrderLog: boolean;
+  /** A view's durable handled prefix, from the log. */
+  readonly handledThrough: (view: string) => Promise<LogPosition | null>;
+  readonly retry: RetryPolicy;
+  readonly logger: Logger;
+  readonly options: Required<BackfillOptions>;
+}
+
+/**
+ * Keeps every view filled from the home when the log alone cannot: a view
+ * added to an application that already has data (its projector starts at the
+ * log's beginning, which no longer holds the older records once the outbox
+ * was pruned, or never held them on a broker started later), a view left
+ * behind the pruned horizon, and any backfill asked for by an operator.
+ *
+ * Each backfill is a record in the home (`BackfillRecord`), so its state and
+ * progress read the same from every process, and its work is leased: any
+ * worker running projectors takes over one whose worker died, from the saved
+ * cursor. While a view has a running backfill it is reported `backfilling`,
+ * never up to date.
+ */
+export class ViewBackfills {
+  readonly records: BackfillRecords;
+  readonly #owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  readonly #byView: ReadonlyMap<string, ReconcileTarget>;
+  readonly #running = new Map<string, Promise<void>>();
+  readonly #wakers = new Set<() => void>();
+  #abort: AbortController | undefined;
+  #loop: Promise<void> | undefined;
+
+  constructor(private readonly ctx: Context) {
+    this.records = new BackfillRecords(ctx.home);
+    this.#byView = new Map(ctx.targets.map((t) => [t.view.name, t]));
+  }
+
+  /**
+   * Records the backfills the views need, so that from now on every process
+   * reports them. Run before the projectors start: a view that never handled
+   * an event is told apart only then (once its projector reads the events
+   * left after a prune, its checkpoint no longer shows what it missed).
+   */
+  async plan(): Promise<void> {
+    if (this.ctx.options.auto) await this.#plan(false).catch((err: unknown) => this.#planFailed(err));
+  }
+
+  /** Looks for backfills to run or take over, at once and every `pollMs`. */
+  start(): void {
+    if (this.#abort) return;
+    const abort = new AbortController();
+    this.#abort = abort;
+    this.#loop = this.#watch(abort.signal);
+  }
+
+  /** Stops at the next chunk boundary of each running backfill (its lease then runs out, or is taken over). */
+  async stop(): Promise<void> {
+    const abort = this.#abort;
+    if (!abort) return;
+    this.#abort = undefined;
+    abort.abort();
+    for (const wake of [...this.#wakers]) wake();
+    await this.#loop;
+    await Promise.all(this.#running.values());
+  }
+
+  /** The view's backfill record (any process's), or null if it never had one. */
+  async status(view: string): Promise<BackfillRecord | null> {
+    this.#target(view);
+    return (await this.records.read(view))?.record ?? null;
+  }
+
+  /**
+   * Starts a backfill of the view from the home (replacing a finished or
+   * cancelled one), or returns the one running or paused. A worker running
+   * projectors picks it up; `run` does it in this process.
+   */
+  async request(view: string, options: { filter?: FilterNode | null } = {}): Promise<BackfillRecord> {
+    for (;;) {
+      const stored = await this.records.read(view);
+      if (stored && (stored.record.status === 'running' || stored.record.status === 'paused')) return stored.record;
+      const record = await this.#newRecord(view, 'requested', options.filter ?? null);
+      const put = await this.records.put(record, stored?.revision ?? null);
+      if (put) {
+        this.#wake();
+        return put.record;
+      }
+    }
+  }
+
+  pause(view: string): Promise<BackfillRecord | null> {
+    this.#target(view);
+    return this.records.update(view, () => ({ kind: 'pause' }));
+  }
+
+  async resume(view: string): Promise<BackfillRecord | null> {
+    this.#target(view);
+    const record = await this.records.update(view, () => ({ kind: 'resume' }));
+    this.#wake();
+    return record;
+  }
+
+  cancel(view: string): Promise<BackfillRecord | null> {
+    this.#target(view);
+    return this.records.update(view, () => ({ kind: 'cancel', now: Date.now() }));
+  }
+
+  /**
+   * Runs the view's backfill in this process until it ends or stops being
+   * this process's (paused, cancelled, taken over); the record as it ended.
+   */
+  async run(
+    view: string,
+    options: { onProgress?: (record: BackfillRecord) => void; signal?: AbortSignal } = {},
+  ): Promise<BackfillRecord | null> {
+    const target = this.#target(view);
+    const { leaseMs, chunkBudgetMs, minChunk, maxChunk } = this.ctx.options;
+    return runBackfill(this.ctx.home, this.records, target, {
+      owner: this.#owner,
+      leaseMs,
+      chunkBudgetMs,
+      minChunk,
+      maxChunk,
+      retry: this.ctx.retry,
+      logger: this.ctx.logger,
+      sleep: (ms) => this.#sleep(ms),
+      ...options,
+    });
+  }
+
+  /** The views (of `views`, default all) with a running backfill, read from the home. */
+  async active(views?: readonly string[]): Promise<BackfillRecord[]> {
+    const names = views ?? [...this.#byView.keys()];
+    const records = await Promise.all(names.map((view) => this.records.read(view)));
+    return records.flatMap((stored) => (stored?.record.status === 'running' ? [stored.record] : []));
+  }
+
+  /** Records the outbox's pruned horizon (after a prune), which tells which views must be backfilled. */
+  advanceHorizon(position: LogPosition): Promise<void> {
+    return this.records.advanceHorizon(position);
+  }
+
+  async #watch(signal: AbortSignal): Promise<void> {
+    for (let ticks = 1; !signal.aborted; ticks++) {
+      try {
+        // Planning reads the log's progress for every view: every tenth look is often enough.
+        // Projectors run meanwhile: only views left behind a later prune can be told apart now.
+        if (this.ctx.options.auto && ticks % 10 === 0)
+          await this.#plan(true).catch((err: unknown) => this.#planFailed(err));
+        await this.#takeUp(signal);
+      } catch (err) {
+        this.ctx.logger.warn({ error: describeError(err) }, 'looking for backfills failed');
+      }
+      await this.#sleep(this.ctx.options.pollMs);
+    }
+  }
+
+  #planFailed(err: unknown): void {
+    this.ctx.logger.warn({ error: describeError(err) }, 'could not tell which views need a backfill');
+  }
+
+  /**
+   * Starts a backfill for each complete view the log cannot fill (see
+   * {@link ViewBackfills}); `checkpointed`: only views that handled events
+   * before (a view's first events, read while projectors run, hide what it missed).
+   */
+  async #plan(checkpointed: boolean): Promise<void> {
+    const horizon = this.ctx.inOrderLog ? await this.records.horizon() : null;
+    for (const [view, target] of this.#byView) {
+      // A partial view (a TTL cache) is filled on reads; nothing to copy.
+      if (target.view.completeness !== 'complete') continue;
+      const stored = await this.records.read(view);
+      const status = stored?.record.status;
+      if (status === 'running' || status === 'paused') continue;
+      const through = await this.ctx.handledThrough(view);
+      if (checkpointed && through === null) continue;
+      let reason: BackfillReason;
+      if (this.ctx.inOrderLog) {
+        if (horizon === null || (through !== null && through >= horizon)) continue;
+        // Already backfilled (or cancelled by an operator) for this horizon.
+        if (stored && (stored.record.horizon ?? '') >= horizon) continue;
+        reason = through === null ? 'new-view' : 'pruned';
+      } else {
+        // A broker's stream starts where its capture started: a view that never handled
+        // an event may miss records written before, once. A finished backfill is not redone.
+        if (through !== null || stored) continue;
+        reason = 'new-view';
+      }
+      const last = await this.ctx.home.lastIds(target.entity.table);
+      if (last.row === null && last.tombstone === null) continue;
+      const record = await this.#newRecord(view, reason, null, horizon);
+      if (await this.records.put(record, stored?.revision ?? null)) {
+        this.ctx.logger.info({ view, reason, records: record.total }, 'backfilling a view from the home');
+      }
+    }
+  }
+
+  /** Runs each backfill of this process's views that is running and free (or whose worker's lease ran out). */
+  async #takeUp(signal: AbortSignal): Promise<void> {
+    for (const view of this.#byView.keys()) {
+      if (signal.aborted || this.#running.has(view)) continue;
+      const stored = await this.records.read(view);
+      if (!stored || !claimable(stored.record, this.#owner, Date.now())) continue;
+      const run = this.run(view, { signal })
+        .then(() => undefined)
+        .catch((err: unknown) => this.ctx.logger.warn({ view, error: describeError(err) }, 'backfill stopped'))
+        .finally(() => this.#running.delete(view));
+      this.#running.set(view, run);
+    }
+  }
+
+  async #newRecord(
+    view: string,
+    reason: BackfillReason,
+    filter: FilterNode | null,
+    horizon?: string | null,
+  ): Promise<BackfillRecord> {
+    const { entity } = this.#target(view);
+    const [last, total, pruned] = await Promise.all([
+      this.ctx.home.lastIds(entity.table),
+      this.ctx.home.count(entity.table, filter),
+      horizon === undefined && this.ctx.inOrderLog ? this.records.horizon() : Promise.resolve(horizon ?? null),
+    ]);
+    return newBackfill({
+      view,
+      entity: entity.name,
+      reason,
+      endRow: last.row,
+      endTombstone: last.tombstone,
+      filter,
+      horizon: pruned,
+      total,
+      now: Date.now(),
+    });
+  }
+
+  #target(view: string): ReconcileTarget {
+    const target = this.#byView.get(view);
+    if (!target) {
+      throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', `No view is named "${view}"`, {
+        field: 'view',
+        fix: `use one of ${[...this.#byView.keys()].join(', ')}`,
+      });
+    }
+    return target;
+  }
+
+  #wake(): void {
+    for (const wake of [...this.#wakers]) wake();
+  }
+
+  async #sleep(ms: number): Promise<void> {
+    let waker: (() => void) | undefined;
+    await wakeableSleep(ms, (wake) => {
+      waker = wake;
+      this.#wakers.add(wake);
+    });
+    if (waker) this.#wakers.delete(waker);
+  }
+}

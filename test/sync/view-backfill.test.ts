@@ -1,0 +1,199 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { lmdbStore } from '../../src/adapters/lmdb/index.js';
+import { oramaStore } from '../../src/adapters/orama/index.js';
+import type { HomeStore } from '../../src/contracts/home-store.js';
+import type { KeyValueStore } from '../../src/contracts/key-value-store.js';
+import { cacheView, createPolystore, searchView, silentLogger } from '../../src/index.js';
+import { clean, diffView, jsonFormOf, keyValueEntries, readHomeTruth } from '../support/e2e-compare.js';
+import { HOME_VARIANTS, type HomeVariant } from '../support/home-variants.js';
+import { items } from '../support/items-entity.js';
+import { describeWithServer } from '../support/servers.js';
+import { tempDir } from '../support/temp-dir.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
+});
+
+type Item = { id: string; name: string; qty: number; tags: string[] };
+/** The added view's projection: not the record as is, so content is compared, not only versions. */
+const summary = (record: Item) => ({ name: record.name.toUpperCase(), qty: record.qty, tagCount: record.tags.length });
+
+interface Shop {
+  readonly db: ReturnType<typeof open>;
+  readonly home: HomeStore;
+}
+
+/**
+ * The items model; `withCopy` adds the view `items_copy` (a second LMDB store,
+ * projecting a summary) and, on PGlite, a search view: views an application
+ * adds to data it already has.
+ */
+function open(home: HomeStore, dir: string, withCopy: boolean, backfill: Record<string, number> = {}) {
+  return createPolystore({
+    home,
+    stores: {
+      cache: lmdbStore({ path: join(dir, 'cache') }),
+      copy: lmdbStore({ path: join(dir, 'copy') }),
+      search: oramaStore({ path: join(dir, 'search') }),
+    },
+    entities: [items],
+    views: [
+      cacheView(items, { store: 'cache' }),
+      ...(withCopy
+        ? [
+            cacheView(items, { store: 'copy', name: 'items_copy', select: summary }),
+            searchView(items, { store: 'search', fields: { name: 'string', qty: 'number' }, searchable: ['name'] }),
+          ]
+        : []),
+    ],
+    sync: {
+      pollIntervalMs: 10,
+      flushIntervalMs: 20,
+      pruneIntervalMs: 0,
+      backfill: { pollMs: 20, minChunk: 25, maxChunk: 25, ...backfill },
+    },
+    logger: silentLogger,
+  });
+}
+
+/** 300 items, 60 updated, 40 deleted, every view caught up, then the outbox pruned: the log no longer has them. */
+async function seed(variant: HomeVariant, dir: string) {
+  const space = await variant.space();
+  cleanups.push(space.cleanup);
+  const db = open(space.home(), dir, false);
+  await db.ready();
+  const client = db.entity('items');
+  await client.createMany(
+    Array.from({ length: 300 }, (_, i) => ({
+      id: `it${String(i).padStart(3, '0')}`,
+      name: `item ${i}`,
+      qty: i,
+      tags: [],
+    })),
+  );
+  for (let i = 0; i < 60; i++) await client.update(`it${String(i * 5).padStart(3, '0')}`, { tags: ['a', 'b'] });
+  for (let i = 0; i < 40; i++) await client.delete(`it${String(i * 7 + 1).padStart(3, '0')}`);
+  await db.sync.catchUp(30_000);
+  expect(await db.sync.prune()).toBeGreaterThan(0);
+  await db.close();
+  return space;
+}
+
+async function expectCopyMatchesHome(shop: Shop): Promise<void> {
+  const truth = await readHomeTruth(shop.home, items);
+  const copy = shop.db.views.find((v) => v.view.name === 'items_copy')!.store as KeyValueStore;
+  const diff = diffView('items_copy', truth, await keyValueEntries(copy, 'items_copy'), (row) =>
+    summary(jsonFormOf(items, row) as Item),
+  );
+  expect(clean(diff) ? 'clean' : diff).toBe('clean');
+  // The search view holds every live record at its version, and no deleted one live.
+  const held = new Map(
+    (await shop.db.views.find((v) => v.view.name === 'items_search')!.store.listVersions('items_search')).map((e) => [
+      e.key,
+      e,
+    ]),
+  );
+  for (const [id, row] of truth.live)
+    expect({ id, version: held.get(id)?.version }).toEqual({ id, version: row.version });
+  for (const [id, entry] of held) if (!entry.deleted) expect(truth.live.has(id)).toBe(true);
+  const found = await shop.db.entity('items').search({ text: 'item', typoTolerance: 0, limit: 1 });
+  const named = [...truth.live.values()].filter((row) => String(row.data.name).startsWith('item ')).length;
+  expect(found.total).toBe(named);
+}
+
+/** Writes that race the backfill: updates of ids it has not reached yet, deletes, re-creates and new ids. */
+async function writeDuring(db: ReturnType<typeof open>, rounds: number): Promise<void> {
+  const client = db.entity('items');
+  for (let r = 0; r < rounds; r++) {
+    const id = `it${String(299 - r * 3).padStart(3, '0')}`;
+    const current = await client.get(id, { consistency: 'strong' });
+    if (current) await client.update(id, { qty: -r, name: `late ${r}` });
+    await client.create({ id: `new${r}`, name: `new ${r}`, qty: r, tags: ['n'] });
+    if (r % 4 === 0) await client.delete(`it${String(r * 7 + 2).padStart(3, '0')}`).catch(() => undefined);
+    if (r % 5 === 0)
+      await client.create({ id: `it${String(r * 7 + 1).padStart(3, '0')}`, name: 'back', qty: 1, tags: [] });
+  }
+}
+
+function describeBackfill(variant: HomeVariant): void {
+  it('fills a view added after the outbox was pruned, by content, while writes go on; reports it backfilling until done', async () => {
+    const dir = await tempDir();
+    cleanups.push(dir.cleanup);
+    const space = await seed(variant, dir.path);
+    const home = space.home();
+    const db = open(home, dir.path, true, { minChunk: 10, maxChunk: 10 });
+    cleanups.push(() => db.close());
+    await db.ready();
+    // Recorded before ready() returns: from then on every process reports the view backfilling, never up to date.
+    const first = (await db.sync.stats()).backfills.find((b) => b.view === 'items_copy');
+    expect(first).toMatchObject({ status: 'running', reason: 'new-view', entity: 'items', total: 260 });
+    await writeDuring(db, 30);
+    await db.sync.catchUp(60_000);
+    const done = await db.sync.backfills.status('items_copy');
+    expect(done).toMatchObject({ status: 'done', phase: 'tombstones', owner: null, unprojectable: 0 });
+    // Every record and tombstone that existed at the start was read once (the end was fixed at the start).
+    expect(done!.examined).toBeGreaterThanOrEqual(300);
+    expect(done!.examined).toBeLessThan(300 + 60);
+    expect((await db.sync.backfills.status('items_search'))?.status).toBe('done');
+    // The old view had handled everything before the prune: it needed no backfill.
+    expect(await db.sync.backfills.status('items_cache')).toBeNull();
+    await expectCopyMatchesHome({ db, home });
+    await db.close();
+
+    // Opened again, a finished backfill is not run again.
+    const again = open(space.home(), dir.path, true);
+    cleanups.push(() => again.close());
+    await again.ready();
+    await again.sync.catchUp(30_000);
+    expect(await again.sync.backfills.status('items_copy')).toMatchObject({
+      startedAt: done!.startedAt,
+      status: 'done',
+    });
+  }, 120_000);
+
+  it('pauses, reports paused, resumes from where it stopped, and cancels', async () => {
+    const dir = await tempDir();
+    cleanups.push(dir.cleanup);
+    const space = await seed(variant, dir.path);
+    const home = space.home();
+    // Slow chunks of 10: the pause lands mid-way.
+    const db = open(home, dir.path, true, { minChunk: 10, maxChunk: 10, pollMs: 50 });
+    cleanups.push(() => db.close());
+    await db.ready();
+    let record = await db.sync.backfills.status('items_copy');
+    for (let i = 0; i < 400 && !(record && record.examined > 0); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      record = await db.sync.backfills.status('items_copy');
+    }
+    const paused = await db.sync.backfills.pause('items_copy');
+    expect(paused).toMatchObject({ status: 'paused', owner: null });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const still = await db.sync.backfills.status('items_copy');
+    // Nothing moved while paused (a chunk in flight when the pause landed is not saved over it).
+    expect(still).toMatchObject({ status: 'paused', examined: paused!.examined, after: paused!.after });
+    expect(still!.examined).toBeLessThan(300);
+    expect((await db.sync.stats()).backfills.map((b) => [b.view, b.status])).toContainEqual(['items_copy', 'paused']);
+    await expect(db.sync.backfills.pause('items_copy')).resolves.toMatchObject({ status: 'paused' });
+    await db.sync.backfills.resume('items_copy');
+    await db.sync.catchUp(60_000);
+    const done = await db.sync.backfills.status('items_copy');
+    expect(done).toMatchObject({ status: 'done' });
+    // Resumed from the cursor: no chunk read twice beyond the one in flight at the pause.
+    expect(done!.examined).toBeLessThanOrEqual(300 + 10);
+    await expectCopyMatchesHome({ db, home });
+    await expect(db.sync.backfills.resume('items_copy')).rejects.toMatchObject({ code: 'PS_ERR_BACKFILL_STATE' });
+
+    // A requested backfill can be cancelled; a cancelled one is final.
+    await db.sync.backfills.request('items_copy');
+    const cancelled = await db.sync.backfills.cancel('items_copy');
+    expect(cancelled).toMatchObject({ status: 'cancelled', reason: 'requested' });
+    await expect(db.sync.backfills.pause('items_copy')).rejects.toMatchObject({ code: 'PS_ERR_BACKFILL_STATE' });
+    await expect(db.sync.backfills.status('nope')).rejects.toMatchObject({ code: 'PS_ERR_INVALID_ARGUMENT' });
+  }, 120_000);
+}
+
+describe('view backfill: pglite home', () => describeBackfill(HOME_VARIANTS[0]!));
+for (const variant of HOME_VARIANTS.slice(1))
+  await describeWithServer(variant.server!, `view backfill: ${variant.name} home`, () => describeBackfill(variant));
