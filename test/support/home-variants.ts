@@ -6,10 +6,13 @@ import { pgliteHome } from '../../src/adapters/pglite/index.js';
 import { postgresHome } from '../../src/adapters/postgres/index.js';
 import type { HomeStore } from '../../src/contracts/home-store.js';
 import { cacheView, createPolystore, type EntityDef, silentLogger } from '../../src/index.js';
+import { type HomeLocator, openHomeAt } from './home-locator.js';
 import { freshPgliteDir } from './pglite-template.js';
 import { createMariaDatabase, dropMariaDatabase, dropPostgresSchema } from './server-cleanup.js';
 import { SERVER_URLS, type ServerKind } from './servers-urls.js';
 import { tempDir } from './temp-dir.js';
+
+export { type HomeLocator, openHomeAt } from './home-locator.js';
 
 /** One home to run a suite against: embedded, or on a server in a namespace of its own. */
 export interface HomeVariant {
@@ -23,7 +26,7 @@ export interface HomeVariant {
    * time for the embedded home): for tests that close an application and open
    * another on the same data.
    */
-  space(): Promise<{ home: () => HomeStore; cleanup: () => Promise<void> }>;
+  space(): Promise<{ home: () => HomeStore; cleanup: () => Promise<void>; locator: HomeLocator }>;
 }
 
 function variant(name: string, server: ServerKind | undefined, space: HomeVariant['space']): HomeVariant {
@@ -41,22 +44,19 @@ function variant(name: string, server: ServerKind | undefined, space: HomeVarian
 export const HOME_VARIANTS: readonly HomeVariant[] = [
   variant('pglite', undefined, async () => {
     const dir = await freshPgliteDir();
-    return { home: () => pgliteHome({ dataDir: dir.path }), cleanup: () => dir.cleanup() };
+    const locator = { kind: 'pglite', dataDir: dir.path } as const;
+    return { home: () => openHomeAt(locator), cleanup: () => dir.cleanup(), locator };
   }),
   variant('postgres', 'postgres', async () => {
     const schema = `test_${randomBytes(6).toString('hex')}`;
-    return {
-      home: () => postgresHome({ connectionString: SERVER_URLS.postgres, schema }),
-      cleanup: () => dropPostgresSchema(schema),
-    };
+    const locator = { kind: 'postgres', schema } as const;
+    return { home: () => openHomeAt(locator), cleanup: () => dropPostgresSchema(schema), locator };
   }),
   variant('mariadb', 'mysql', async () => {
     const database = `test_${randomBytes(6).toString('hex')}`;
     await createMariaDatabase(database);
-    return {
-      home: () => mysqlHome({ uri: SERVER_URLS.mysql, database }),
-      cleanup: () => dropMariaDatabase(database),
-    };
+    const locator = { kind: 'mariadb', database } as const;
+    return { home: () => openHomeAt(locator), cleanup: () => dropMariaDatabase(database), locator };
   }),
 ];
 

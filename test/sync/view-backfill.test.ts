@@ -1,68 +1,27 @@
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lmdbStore } from '../../src/adapters/lmdb/index.js';
-import { oramaStore } from '../../src/adapters/orama/index.js';
-import type { HomeStore } from '../../src/contracts/home-store.js';
 import type { KeyValueStore } from '../../src/contracts/key-value-store.js';
-import { cacheView, createPolystore, searchView, silentLogger } from '../../src/index.js';
+import { type BackfillShop, type Item, openBackfillShop, summary } from '../support/backfill-shop.js';
 import { clean, diffView, jsonFormOf, keyValueEntries, readHomeTruth } from '../support/e2e-compare.js';
 import { HOME_VARIANTS, type HomeVariant } from '../support/home-variants.js';
 import { items } from '../support/items-entity.js';
 import { describeWithServer } from '../support/servers.js';
 import { tempDir } from '../support/temp-dir.js';
 
+const RUNNER = fileURLToPath(new URL('../fixtures/backfill-runner.ts', import.meta.url));
+
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
 });
 
-type Item = { id: string; name: string; qty: number; tags: string[] };
-/** The added view's projection: not the record as is, so content is compared, not only versions. */
-const summary = (record: Item) => ({ name: record.name.toUpperCase(), qty: record.qty, tagCount: record.tags.length });
-
-interface Shop {
-  readonly db: ReturnType<typeof open>;
-  readonly home: HomeStore;
-}
-
-/**
- * The items model; `withCopy` adds the view `items_copy` (a second LMDB store,
- * projecting a summary) and, on PGlite, a search view: views an application
- * adds to data it already has.
- */
-function open(home: HomeStore, dir: string, withCopy: boolean, backfill: Record<string, number> = {}) {
-  return createPolystore({
-    home,
-    stores: {
-      cache: lmdbStore({ path: join(dir, 'cache') }),
-      copy: lmdbStore({ path: join(dir, 'copy') }),
-      search: oramaStore({ path: join(dir, 'search') }),
-    },
-    entities: [items],
-    views: [
-      cacheView(items, { store: 'cache' }),
-      ...(withCopy
-        ? [
-            cacheView(items, { store: 'copy', name: 'items_copy', select: summary }),
-            searchView(items, { store: 'search', fields: { name: 'string', qty: 'number' }, searchable: ['name'] }),
-          ]
-        : []),
-    ],
-    sync: {
-      pollIntervalMs: 10,
-      flushIntervalMs: 20,
-      pruneIntervalMs: 0,
-      backfill: { pollMs: 20, minChunk: 25, maxChunk: 25, ...backfill },
-    },
-    logger: silentLogger,
-  });
-}
-
 /** 300 items, 60 updated, 40 deleted, every view caught up, then the outbox pruned: the log no longer has them. */
 async function seed(variant: HomeVariant, dir: string) {
   const space = await variant.space();
   cleanups.push(space.cleanup);
-  const db = open(space.home(), dir, false);
+  const db = openBackfillShop(space.home(), dir, false);
   await db.ready();
   const client = db.entity('items');
   await client.createMany(
@@ -81,7 +40,7 @@ async function seed(variant: HomeVariant, dir: string) {
   return space;
 }
 
-async function expectCopyMatchesHome(shop: Shop): Promise<void> {
+async function expectCopyMatchesHome(shop: BackfillShop): Promise<void> {
   const truth = await readHomeTruth(shop.home, items);
   const copy = shop.db.views.find((v) => v.view.name === 'items_copy')!.store as KeyValueStore;
   const diff = diffView('items_copy', truth, await keyValueEntries(copy, 'items_copy'), (row) =>
@@ -104,7 +63,7 @@ async function expectCopyMatchesHome(shop: Shop): Promise<void> {
 }
 
 /** Writes that race the backfill: updates of ids it has not reached yet, deletes, re-creates and new ids. */
-async function writeDuring(db: ReturnType<typeof open>, rounds: number): Promise<void> {
+async function writeDuring(db: ReturnType<typeof openBackfillShop>, rounds: number): Promise<void> {
   const client = db.entity('items');
   for (let r = 0; r < rounds; r++) {
     const id = `it${String(299 - r * 3).padStart(3, '0')}`;
@@ -123,7 +82,7 @@ function describeBackfill(variant: HomeVariant): void {
     cleanups.push(dir.cleanup);
     const space = await seed(variant, dir.path);
     const home = space.home();
-    const db = open(home, dir.path, true, { minChunk: 10, maxChunk: 10 });
+    const db = openBackfillShop(home, dir.path, true, { minChunk: 10, maxChunk: 10 });
     cleanups.push(() => db.close());
     await db.ready();
     // Recorded before ready() returns: from then on every process reports the view backfilling, never up to date.
@@ -143,7 +102,7 @@ function describeBackfill(variant: HomeVariant): void {
     await db.close();
 
     // Opened again, a finished backfill is not run again.
-    const again = open(space.home(), dir.path, true);
+    const again = openBackfillShop(space.home(), dir.path, true);
     cleanups.push(() => again.close());
     await again.ready();
     await again.sync.catchUp(30_000);
@@ -159,7 +118,7 @@ function describeBackfill(variant: HomeVariant): void {
     const space = await seed(variant, dir.path);
     const home = space.home();
     // Slow chunks of 10: the pause lands mid-way.
-    const db = open(home, dir.path, true, { minChunk: 10, maxChunk: 10, pollMs: 50 });
+    const db = openBackfillShop(home, dir.path, true, { minChunk: 10, maxChunk: 10, pollMs: 50 });
     cleanups.push(() => db.close());
     await db.ready();
     let record = await db.sync.backfills.status('items_copy');
@@ -192,6 +151,54 @@ function describeBackfill(variant: HomeVariant): void {
     await expect(db.sync.backfills.pause('items_copy')).rejects.toMatchObject({ code: 'PS_ERR_BACKFILL_STATE' });
     await expect(db.sync.backfills.status('nope')).rejects.toMatchObject({ code: 'PS_ERR_INVALID_ARGUMENT' });
   }, 120_000);
+
+  it('resumes a backfill whose process was killed (SIGKILL) from its saved cursor, and ends with the view equal to the home', async () => {
+    const dir = await tempDir();
+    cleanups.push(dir.cleanup);
+    const space = await seed(variant, dir.path);
+    const { lastSeen, finished } = await killMidway(JSON.stringify(space.locator), dir.path, 60);
+    expect(finished).toBe(false);
+    expect(lastSeen).toBeGreaterThanOrEqual(60);
+    const home = space.home();
+    // A worker takes it over once the dead process's lease (1 s) runs out.
+    const db = openBackfillShop(home, dir.path, true, { minChunk: 5, maxChunk: 5, leaseMs: 1000 });
+    cleanups.push(() => db.close());
+    await db.ready({ sync: false });
+    const left = await db.sync.backfills.status('items_copy');
+    expect(left).toMatchObject({ status: 'running', reason: 'requested', phase: 'rows' });
+    expect(left!.examined).toBeGreaterThanOrEqual(lastSeen);
+    expect(left!.examined).toBeLessThan(300);
+    await db.sync.start();
+    await db.sync.catchUp(60_000);
+    const done = await db.sync.backfills.status('items_copy');
+    expect(done).toMatchObject({ status: 'done', startedAt: left!.startedAt });
+    // Resumed, not restarted: each record and tombstone read once, give or take the chunk in flight at the kill.
+    expect(done!.examined).toBeGreaterThanOrEqual(300);
+    expect(done!.examined).toBeLessThanOrEqual(300 + 5);
+    expect(done!.owner).toBeNull();
+    await expectCopyMatchesHome({ db, home });
+  }, 120_000);
+}
+
+/** Runs the backfill in a child process and SIGKILLs it once it has saved `killAt` examined records. */
+async function killMidway(home: string, dir: string, killAt: number): Promise<{ lastSeen: number; finished: boolean }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', RUNNER, '--home', home, '--dir', dir, '--chunk', '5'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let lastSeen = 0;
+  let finished = false;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  for await (const line of createInterface({ input: child.stdout! })) {
+    if (line === 'done') finished = true;
+    const examined = Number(line.split(' ')[1]);
+    if (line.startsWith('progress ')) lastSeen = examined;
+    if (lastSeen >= killAt) {
+      child.kill('SIGKILL');
+      break;
+    }
+  }
+  await exited;
+  return { lastSeen, finished };
 }
 
 describe('view backfill: pglite home', () => describeBackfill(HOME_VARIANTS[0]!));
