@@ -1,15 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { lmdbStore } from '../../src/adapters/lmdb/index.js';
-import { mysqlHome } from '../../src/adapters/mysql/index.js';
-import { pgliteHome } from '../../src/adapters/pglite/index.js';
-import { postgresHome } from '../../src/adapters/postgres/index.js';
 import type { HomeStore } from '../../src/contracts/home-store.js';
 import { cacheView, createPolystore, type EntityDef, silentLogger } from '../../src/index.js';
 import { type HomeLocator, openHomeAt } from './home-locator.js';
 import { freshPgliteDir } from './pglite-template.js';
 import { createMariaDatabase, dropMariaDatabase, dropPostgresSchema } from './server-cleanup.js';
-import { SERVER_URLS, type ServerKind } from './servers-urls.js';
+import type { ServerKind } from './servers-urls.js';
 import { tempDir } from './temp-dir.js';
 
 export { type HomeLocator, openHomeAt } from './home-locator.js';
