@@ -1,7 +1,10 @@
 import { parseArgs } from 'node:util';
 import { isPolystoreError, redactSecrets } from '../errors/index.js';
+import type { BackfillRecord } from '../sync/backfill/backfill-state.js';
 import { BACKLOG_CAP } from '../sync/outbox-event-log.js';
+import { backfillCommand } from './backfill-command.js';
 import { type AnyPolystore, loadConfig } from './load-config.js';
+import { seconds } from './progress-line.js';
 
 const HELP = `polystore <command> [--config polystore.config.ts]
 
@@ -9,6 +12,11 @@ Commands:
   status              per view, read durably from any process: state, applied-through position,
                       backlog, lag (age of the oldest unhandled event), checkpoint age; dead letters
   check [--repair]    compare every view with the home id by id and version by version
+  backfill VIEW [--filter JSON] [--detach]
+                      fill a view from the home in resumable chunks, with progress (records/s, ETA);
+                      --detach records it for the workers instead of running it here
+  backfill VIEW --pause | --resume | --cancel
+                      act on the view's recorded backfill
   dlq list [--view V] list dead-lettered events
   dlq replay [--view V]
                       apply dead-lettered events again (version-guarded) and remove those that succeed
@@ -28,6 +36,11 @@ async function main(): Promise<number> {
       json: { type: 'boolean', default: false },
       repair: { type: 'boolean', default: false },
       view: { type: 'string' },
+      filter: { type: 'string' },
+      detach: { type: 'boolean', default: false },
+      pause: { type: 'boolean', default: false },
+      resume: { type: 'boolean', default: false },
+      cancel: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -59,6 +72,14 @@ async function main(): Promise<number> {
         );
         return values.repair || drift.every((d) => d.missing + d.stale + d.extra === 0) ? 0 : 1;
       }
+      case 'backfill':
+        return await backfillCommand(db, {
+          view: sub,
+          action: values.pause ? 'pause' : values.resume ? 'resume' : values.cancel ? 'cancel' : undefined,
+          filter: values.filter,
+          detach: values.detach,
+          json: values.json,
+        });
       case 'dlq': {
         if (sub === 'replay') {
           const result = await db.sync.replayDeadLetters(values.view);
@@ -120,6 +141,25 @@ async function cdc(
   return 0;
 }
 
+/** A backfill's progress for `status`: how far, how fast, how long left (rows counted at its start). */
+function backfillProgress(record: BackfillRecord, now: number) {
+  const elapsed = Math.max(1, now - record.startedAt);
+  const rate = (record.examined * 1000) / elapsed;
+  const left = Math.max(0, record.total - record.examined);
+  return {
+    status: record.status,
+    reason: record.reason,
+    phase: record.phase,
+    examined: record.examined,
+    total: record.total,
+    percent: record.total > 0 ? Math.min(100, Math.floor((record.examined / record.total) * 100)) : 0,
+    recordsPerSec: Math.round(rate),
+    etaMs: record.status === 'running' && rate > 0 ? Math.round((left / rate) * 1000) : null,
+    owner: record.owner,
+    error: record.error,
+  };
+}
+
 /**
  * Durable facts only, read from the log and the home, so that any process
  * (not just a worker) reports the same: this process's in-memory counters
@@ -128,12 +168,22 @@ async function cdc(
 async function status(db: AnyPolystore, print: (human: string, data: unknown) => void): Promise<number> {
   const stats = await db.sync.stats();
   const now = Date.now();
+  const backfills = new Map(stats.backfills.map((b) => [b.view, b]));
   const views = stats.views.map(({ view, progress }) => {
     const caughtUp = progress.head === null || (progress.through !== null && progress.through >= progress.head);
-    const state = caughtUp ? 'up-to-date' : 'behind';
+    const backfill = backfills.get(view);
+    // A view being filled from the home is never up to date, whatever its log position says.
+    const state = backfill
+      ? backfill.status === 'paused'
+        ? 'backfill-paused'
+        : 'backfilling'
+      : caughtUp
+        ? 'up-to-date'
+        : 'behind';
     return {
       view,
       state,
+      ...(backfill ? { backfill: backfillProgress(backfill, now) } : {}),
       applied: progress.through,
       backlog: progress.backlog,
       pending: progress.pending,
@@ -145,7 +195,10 @@ async function status(db: AnyPolystore, print: (human: string, data: unknown) =>
   const lines = views.map((v) => {
     const backlog = v.backlog === null ? '?' : v.backlog >= BACKLOG_CAP ? `${BACKLOG_CAP}+` : String(v.backlog);
     const age = v.checkpointAgeMs === null ? '' : `   checkpoint age ${seconds(v.checkpointAgeMs)}`;
-    return `${v.view.padEnd(20)} ${v.state.padEnd(11)} backlog ${backlog.padEnd(6)} lag ${seconds(v.lagMs).padEnd(8)} applied through ${v.applied ?? '-'}${age}`;
+    const filling = v.backfill
+      ? `   backfill ${v.backfill.examined}/${v.backfill.total} (${v.backfill.percent}%) ${v.backfill.recordsPerSec}/s${v.backfill.etaMs === null ? '' : ` ETA ${seconds(v.backfill.etaMs)}`}`
+      : '';
+    return `${v.view.padEnd(20)} ${v.state.padEnd(15)}${filling} backlog ${backlog.padEnd(6)} lag ${seconds(v.lagMs).padEnd(8)} applied through ${v.applied ?? '-'}${age}`;
   });
   const capture = await db.sync.capture?.admin
     ?.status()
@@ -161,10 +214,6 @@ async function status(db: AnyPolystore, print: (human: string, data: unknown) =>
     views: views.map((v, i) => ({ ...v, checkpoint: v.applied, progress: stats.views[i]!.progress })),
   });
   return 0;
-}
-
-function seconds(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 main().then(

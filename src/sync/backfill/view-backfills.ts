@@ -3,6 +3,7 @@ import type { FilterNode } from '../../contracts/filter-ast.js';
 import type { HomeStore } from '../../contracts/home-store.js';
 import type { LogPosition } from '../../contracts/log-position.js';
 import { PolystoreError } from '../../errors/index.js';
+import { parseFilter } from '../../model/parse-filter.js';
 import { describeError, type Logger } from '../../runtime/logger.js';
 import type { RetryPolicy } from '../../runtime/retry-policy.js';
 import { wakeableSleep } from '../../runtime/wakeable-sleep.js';
@@ -89,13 +90,19 @@ export class ViewBackfills {
   /**
    * Starts a backfill of the view from the home (replacing a finished or
    * cancelled one), or returns the one running or paused. A worker running
-   * projectors picks it up; `run` does it in this process.
+   * projectors picks it up; `run` does it in this process. `filter` (the
+   * entity's filter syntax, as `find` takes) limits it to the matching records.
+   *
+   * @example
+   * await db.sync.backfills.request('products_search', { filter: { category: 'audio' } });
+   * await db.sync.backfills.run('products_search', { onProgress: (r) => console.log(r.examined, r.total) });
    */
-  async request(view: string, options: { filter?: FilterNode | null } = {}): Promise<BackfillRecord> {
+  async request(view: string, options: { filter?: unknown } = {}): Promise<BackfillRecord> {
+    const filter = parseFilter(this.#target(view).entity, options.filter);
     for (;;) {
       const stored = await this.records.read(view);
       if (stored && (stored.record.status === 'running' || stored.record.status === 'paused')) return stored.record;
-      const record = await this.#newRecord(view, 'requested', options.filter ?? null);
+      const record = await this.#newRecord(view, 'requested', filter);
       const put = await this.records.put(record, stored?.revision ?? null);
       if (put) {
         this.#wake();
