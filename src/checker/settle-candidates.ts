@@ -4,6 +4,9 @@ import type { VersionEntry } from '../contracts/view-store.js';
 import { type DriftKind, homeVersionsOf, judge } from './home-walk.js';
 import { type CheckedView, entriesOf } from './view-entries.js';
 
+/** Pause before each round after the first: time for a committed write's event to settle in the outbox. */
+const SETTLE_PAUSE_MS = 250;
+
 /** What the checker learns from the sync engine about a view's progress. */
 export interface ViewProgress {
   /**
@@ -32,9 +35,12 @@ export interface Settled {
  * view has applied everything up to it, reads the view's entries, and reads
  * the home again. An id whose home state moved during the round is looked at
  * again next round; one the view now holds right is in flight; one still
- * wrong is drift once two rounds in a row find it so (the second round's
- * head covers a write that committed before the first read but had not
- * settled in the outbox yet). A view that does not pass a head in time is
+ * wrong is drift once two rounds in a row find it so against the same home
+ * version (the second round's head covers a write that was visible to the
+ * first round's read but had not settled in the outbox yet: on MariaDB an
+ * event settles only once its writer has unregistered after COMMIT, which
+ * under load took longer than a round; rounds after the first start
+ * `SETTLE_PAUSE_MS` apart). A view that does not pass a head in time is
  * lagging: its candidates stay unresolved, counted as neither. After
  * `maxLagMs`, ids that keep moving count as in flight.
  */
@@ -47,10 +53,12 @@ export async function settleCandidates(
 ): Promise<Settled> {
   const drift: Settled['drift'] = new Map();
   const deadline = Date.now() + maxLagMs;
-  const seenWrong = new Set<string>();
+  // Ids found wrong in the last round, with the home version they were wrong against.
+  const seenWrong = new Map<string, number | null>();
   let pending = candidates;
   let inFlight = 0;
-  while (pending.length > 0) {
+  for (let round = 0; pending.length > 0; round++) {
+    if (round > 0) await new Promise((resolve) => setTimeout(resolve, SETTLE_PAUSE_MS));
     const before = await homeVersionsOf(home, entity.table, pending);
     const head = await home.outboxHead();
     if (head !== null && !(await progress.reached(view.name, head, Math.max(0, deadline - Date.now()))))
@@ -68,9 +76,9 @@ export async function settleCandidates(
       const entry = entries.get(id) ?? null;
       const kind = judge(version, entry, view.completeness);
       if (kind === null) inFlight++;
-      else if (seenWrong.has(id)) drift.set(id, { kind, entry });
+      else if (seenWrong.has(id) && seenWrong.get(id) === version) drift.set(id, { kind, entry });
       else {
-        seenWrong.add(id);
+        seenWrong.set(id, version);
         next.push(id);
       }
     }

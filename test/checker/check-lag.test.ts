@@ -35,7 +35,13 @@ await describeOnEveryHome('check: lag is not drift', (variant) => {
     try {
       while (writing || checks < 3) {
         const [result] = await db.check();
-        expect(result, `check ${checks}`).toMatchObject({ missing: 0, stale: 0, extra: 0, lagging: false, ok: true });
+        expect(result, `check ${checks}: ${JSON.stringify(result)}`).toMatchObject({
+          missing: 0,
+          stale: 0,
+          extra: 0,
+          lagging: false,
+          ok: true,
+        });
         checks++;
         inFlight += result!.inFlight;
       }
