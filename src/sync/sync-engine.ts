@@ -7,22 +7,17 @@ import type { ViewStoreBase } from '../contracts/view-store.js';
 import { PolystoreError } from '../errors/index.js';
 import type { EntityDef } from '../model/define-entity.js';
 import type { Logger } from '../runtime/logger.js';
-import { wakeableSleep } from '../runtime/wakeable-sleep.js';
 import type { ViewDef } from '../views/view-def.js';
 import type { BackfillRecord } from './backfill/backfill-state.js';
 import { ViewBackfills } from './backfill/view-backfills.js';
 import { DataLossRecovery } from './data-loss-recovery.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { ProgressTracker } from './progress-tracker.js';
+import { ProgressWaiter } from './progress-waiter.js';
 import { Projector, type ProjectorStats } from './projector.js';
 import { MAX_BATCH_SIZE, type ResolvedSyncOptions, resolveSyncOptions, type SyncOptions } from './sync-options.js';
 
 export type { SyncOptions } from './sync-options.js';
-
-/** How often a read-your-writes wait polls durable progress (reads are shared by concurrent waits). */
-const PROGRESS_POLL_MS = 5;
-/** How often a wait that is still behind asks the capture for a new watermark. */
-const SETTLE_EVERY_MS = 100;
 
 /**
  * One view's stats. `checkpoint` and `progress` are durable, read from the
@@ -81,8 +76,8 @@ export class SyncEngine {
   readonly #log: EventLog;
   readonly #options: ResolvedSyncOptions;
   readonly #tracker: ProgressTracker;
-  /** Ends the naps of progress waits early: a projector here acknowledged. */
-  readonly #wakers = new Set<() => void>();
+  /** Read-your-writes and catch-up waits. */
+  readonly #waiter: ProgressWaiter;
   #running = false;
   #pruneTimer: NodeJS.Timeout | undefined;
   /** The newest write token committed through this process. */
@@ -130,13 +125,14 @@ export class SyncEngine {
           retry,
           logger,
           onCommit: () => {
-            for (const wake of this.#wakers) wake();
+            this.#waiter.wake();
           },
         }),
       );
     }
     this.#recovery = new DataLossRecovery(home, views, retry, logger, (view) => this.#tracker.through(view));
     this.#tracker = new ProgressTracker(log, this.#relay, logger);
+    this.#waiter = new ProgressWaiter(this.#tracker, this.#projectors, () => this.#exactHere());
     this.backfills = new ViewBackfills({
       home,
       targets: views,
@@ -228,37 +224,7 @@ export class SyncEngine {
   async waitFor(position: LogPosition, viewNames: readonly string[] | undefined, timeoutMs: number): Promise<void> {
     const names = viewNames ?? [...this.#projectors.keys()];
     for (const name of names) this.#projector(name);
-    const deadline = Date.now() + timeoutMs;
-    const abort = new AbortController();
-    try {
-      let waiting = await this.#behind(names, position);
-      let settledAt = Number.NEGATIVE_INFINITY;
-      while (waiting.length > 0) {
-        const now = Date.now();
-        const left = deadline - now;
-        if (left <= 0) {
-          throw new PolystoreError(
-            'PS_ERR_CONSISTENCY_TIMEOUT',
-            `Views did not apply the write within ${timeoutMs} ms (behind: ${waiting.join(', ')})`,
-            {
-              fix: "raise `timeoutMs`, check `polystore status` for a stalled projector, or read with consistency 'strong'",
-              details: { behind: waiting, timeoutMs },
-            },
-          );
-        }
-        if (now - settledAt >= SETTLE_EVERY_MS) {
-          // A CDC capture proves progress with WAL watermarks: ask for one now
-          // rather than waiting for its heartbeat (again later if still behind).
-          this.#tracker.settle();
-          settledAt = now;
-        }
-        await this.#nap(waiting, position, Math.min(left, SETTLE_EVERY_MS), abort.signal);
-        waiting = await this.#behind(waiting, position);
-      }
-    } finally {
-      // Removes this wait's waiters from the projectors: a timed-out wait leaves nothing behind.
-      abort.abort();
-    }
+    await this.#waiter.waitFor(position, names, timeoutMs);
   }
 
   /**
@@ -280,7 +246,7 @@ export class SyncEngine {
     const target = maxPosition(maxPosition(head, logHead), this.#newestWrite);
     const deadline = Date.now() + timeoutMs;
     if (target !== null) await this.waitFor(target, undefined, timeoutMs);
-    await this.#backfilled(names, deadline, timeoutMs);
+    await this.backfills.waitUntilDone(names, deadline, timeoutMs);
     await this.#recovery.idle();
     await Promise.all([...this.#projectors.values()].map((p) => p.commit()));
   }
@@ -382,65 +348,9 @@ export class SyncEngine {
     return pruned;
   }
 
-  /** Waits until no running backfill of `names` is left (any process's), or throws PS_ERR_CONSISTENCY_TIMEOUT. */
-  async #backfilled(names: readonly string[], deadline: number, timeoutMs: number): Promise<void> {
-    for (;;) {
-      const active = await this.backfills.active(names);
-      if (active.length === 0) return;
-      if (Date.now() >= deadline) {
-        const behind = active.map((b) => b.view);
-        throw new PolystoreError(
-          'PS_ERR_CONSISTENCY_TIMEOUT',
-          `Views were still being backfilled after ${timeoutMs} ms (${behind.join(', ')})`,
-          {
-            fix: 'raise `timeoutMs`, or check `polystore status` for the backfill progress and a worker to run it',
-            details: { behind, timeoutMs },
-          },
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
-  /** The views among `names` whose handled prefix is still before `position`. */
-  async #behind(names: readonly string[], position: LogPosition): Promise<string[]> {
-    const through = await Promise.all(
-      names.map((name) => (this.#exactHere() ? this.#projector(name).position : this.#tracker.through(name))),
-    );
-    return names.filter((_, i) => {
-      const at = through[i];
-      return at === null || at === undefined || at < position;
-    });
-  }
-
   /** True when this process's projectors read an in-order log: their positions are contiguous prefixes. */
   #exactHere(): boolean {
     return this.#running && this.#options.projectors && this.#log.inOrder === true;
-  }
-
-  /** Sleeps until a view here advances or acknowledges, or `ms` pass (progress elsewhere is polled). */
-  async #nap(names: readonly string[], position: LogPosition, ms: number, signal: AbortSignal): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-    });
-    if (this.#exactHere()) {
-      // Waiters live for this nap only: aborting removes them from the projectors.
-      const nap = new AbortController();
-      const stop = () => nap.abort();
-      signal.addEventListener('abort', stop, { once: true });
-      await Promise.race([Promise.all(names.map((n) => this.#projector(n).waitFor(position, nap.signal))), timeout]);
-      nap.abort();
-      signal.removeEventListener('abort', stop);
-    } else {
-      let wake: (() => void) | undefined;
-      await wakeableSleep(Math.min(ms, PROGRESS_POLL_MS), (w) => {
-        wake = w;
-        this.#wakers.add(w);
-      });
-      if (wake) this.#wakers.delete(wake);
-    }
-    clearTimeout(timer);
   }
 
   #projector(name: string): Projector {

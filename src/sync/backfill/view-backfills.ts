@@ -158,6 +158,26 @@ export class ViewBackfills {
     return records.flatMap((stored) => (stored?.record.status === 'running' ? [stored.record] : []));
   }
 
+  /** Waits until no running backfill of `names` is left (any process's), or throws PS_ERR_CONSISTENCY_TIMEOUT. */
+  async waitUntilDone(names: readonly string[], deadline: number, timeoutMs: number): Promise<void> {
+    for (;;) {
+      const active = await this.active(names);
+      if (active.length === 0) return;
+      if (Date.now() >= deadline) {
+        const behind = active.map((b) => b.view);
+        throw new PolystoreError(
+          'PS_ERR_CONSISTENCY_TIMEOUT',
+          `Views were still being backfilled after ${timeoutMs} ms (${behind.join(', ')})`,
+          {
+            fix: 'raise `timeoutMs`, or check `polystore status` for the backfill progress and a worker to run it',
+            details: { behind, timeoutMs },
+          },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   /** Records the outbox's pruned horizon (after a prune), which tells which views must be backfilled. */
   advanceHorizon(position: LogPosition): Promise<void> {
     return this.records.advanceHorizon(position);
