@@ -1,3 +1,4 @@
+export type { DeepCheck, ViewCheckSettings } from './checker/check-settings.js';
 export type { ViewDrift } from './checker/consistency-checker.js';
 export type * from './contracts/index.js';
 export * from './errors/index.js';
@@ -33,11 +34,19 @@ export type { BreakerOptions, BreakerState, BreakerStats } from './router/store-
 export type { PolystoreTransaction, TransactionEntity } from './router/transaction-client.js';
 export type { AnalyticsClient, GraphClient } from './router/view-query-client.js';
 export { type Logger, silentLogger, stderrLogger } from './runtime/logger.js';
+export type {
+  BackfillPhase,
+  BackfillReason,
+  BackfillRecord,
+  BackfillStatus,
+} from './sync/backfill/backfill-state.js';
+export type { ViewBackfills } from './sync/backfill/view-backfills.js';
 export { outboxEventLog } from './sync/outbox-event-log.js';
 export { OutboxRelay, type RelayStats } from './sync/outbox-relay.js';
 export type { ProjectorStats } from './sync/projector.js';
 export { type ProjectorSignal, type ProjectorStatus, transition, transitionTable } from './sync/projector-state.js';
 export { SyncEngine, type SyncOptions, type SyncStats } from './sync/sync-engine.js';
+export type { BackfillOptions } from './sync/sync-options.js';
 export { type AnalyticsViewOptions, analyticsView } from './views/analytics-view.js';
 export { type CacheViewOptions, cacheView } from './views/cache-view.js';
 export { type GraphViewOptions, graphView } from './views/graph-view.js';

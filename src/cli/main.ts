@@ -3,6 +3,7 @@ import { isPolystoreError, redactSecrets } from '../errors/index.js';
 import type { BackfillRecord } from '../sync/backfill/backfill-state.js';
 import { BACKLOG_CAP } from '../sync/outbox-event-log.js';
 import { backfillCommand } from './backfill-command.js';
+import { checkCommand } from './check-command.js';
 import { type AnyPolystore, loadConfig } from './load-config.js';
 import { seconds } from './progress-line.js';
 
@@ -11,7 +12,9 @@ const HELP = `polystore <command> [--config polystore.config.ts]
 Commands:
   status              per view, read durably from any process: state, applied-through position,
                       backlog, lag (age of the oldest unhandled event), checkpoint age; dead letters
-  check [--repair]    compare every view with the home id by id and version by version
+  check [--view V] [--repair] [--deep [--sample N]] [--max-drift-ratio R] [--max-lag-seconds S]
+                      compare views with the home by version (and content with --deep); changes still
+                      in flight are waited for, not counted as drift; exit 1 unless every view is ok
   backfill VIEW [--filter JSON] [--detach]
                       fill a view from the home in resumable chunks, with progress (records/s, ETA);
                       --detach records it for the workers instead of running it here
@@ -35,6 +38,10 @@ async function main(): Promise<number> {
       config: { type: 'string', default: process.env.POLYSTORE_CONFIG ?? 'polystore.config.ts' },
       json: { type: 'boolean', default: false },
       repair: { type: 'boolean', default: false },
+      deep: { type: 'boolean', default: false },
+      sample: { type: 'string' },
+      'max-drift-ratio': { type: 'string' },
+      'max-lag-seconds': { type: 'string' },
       view: { type: 'string' },
       filter: { type: 'string' },
       detach: { type: 'boolean', default: false },
@@ -59,19 +66,16 @@ async function main(): Promise<number> {
     switch (command) {
       case 'status':
         return await status(db, print);
-      case 'check': {
-        const drift = await db.check({ repair: values.repair });
-        print(
-          drift
-            .map(
-              (d) =>
-                `${d.view.padEnd(20)} missing ${d.missing}  stale ${d.stale}  extra ${d.extra}  of ${d.checked}${values.repair ? `  repaired ${d.repaired}` : ''}`,
-            )
-            .join('\n'),
-          drift,
-        );
-        return values.repair || drift.every((d) => d.missing + d.stale + d.extra === 0) ? 0 : 1;
-      }
+      case 'check':
+        return await checkCommand(db, {
+          view: values.view,
+          repair: values.repair,
+          deep: values.deep,
+          sample: values.sample,
+          maxDriftRatio: values['max-drift-ratio'],
+          maxLagSeconds: values['max-lag-seconds'],
+          json: values.json,
+        });
       case 'backfill':
         return await backfillCommand(db, {
           view: sub,

@@ -1,0 +1,78 @@
+import type { ViewCheckSettings } from '../checker/check-settings.js';
+import type { ViewDrift } from '../checker/consistency-checker.js';
+import { PolystoreError } from '../errors/index.js';
+import type { AnyPolystore } from './load-config.js';
+import { seconds } from './progress-line.js';
+
+export interface CheckCommandOptions {
+  readonly view: string | undefined;
+  readonly repair: boolean;
+  readonly deep: boolean;
+  /** With `deep`: compare this many records drawn at random instead of all. */
+  readonly sample: string | undefined;
+  readonly maxDriftRatio: string | undefined;
+  readonly maxLagSeconds: string | undefined;
+  readonly json: boolean;
+}
+
+/**
+ * `polystore check`: compares views with the home (lag is not drift; see
+ * `db.check`), one line per view, or one JSON object per line with `--json`.
+ * Exit code 0 when every view is ok (or `--repair` ran), 1 otherwise.
+ */
+export async function checkCommand(db: AnyPolystore, options: CheckCommandOptions): Promise<number> {
+  const views = options.view === undefined ? db.views.map((v) => v.view.name) : [options.view];
+  const sample = number(options.sample, 'sample');
+  const deep = options.deep ? (sample === undefined ? true : { sample }) : undefined;
+  const maxDriftRatio = number(options.maxDriftRatio, 'max-drift-ratio');
+  const maxLagSeconds = number(options.maxLagSeconds, 'max-lag-seconds');
+  const checks: ViewCheckSettings[] | undefined =
+    maxDriftRatio === undefined && maxLagSeconds === undefined
+      ? undefined
+      : views.map((view) => ({
+          view,
+          ...(maxDriftRatio === undefined ? {} : { maxDriftRatio }),
+          ...(maxLagSeconds === undefined ? {} : { maxLagSeconds }),
+        }));
+  const results = await db.check({
+    ...(options.view === undefined ? {} : { views }),
+    repair: options.repair,
+    ...(deep === undefined ? {} : { deep }),
+    ...(checks ? { checks } : {}),
+  });
+  process.stdout.write(
+    options.json
+      ? `${results.map((r) => JSON.stringify(r)).join('\n')}\n`
+      : `${results.map((r) => line(r, options.repair)).join('\n')}\n`,
+  );
+  return options.repair || results.every((r) => r.ok) ? 0 : 1;
+}
+
+function line(r: ViewDrift, repair: boolean): string {
+  const counts = `missing ${r.missing}  stale ${r.stale}  extra ${r.extra}  changed ${r.changed}  of ${r.checked}`;
+  const ratio = `drift ${(r.driftRatio * 100).toFixed(2)}%`;
+  const verdict = r.lagging
+    ? `LAGGING${r.lagMs === null ? '' : ` ${seconds(r.lagMs)}`} (${r.unresolved} unresolved)`
+    : r.ok
+      ? 'OK'
+      : 'DRIFT';
+  const deep = r.deep
+    ? r.deep.skipped
+      ? `  deep: skipped (${r.deep.skipped})`
+      : `  deep: ${r.deep.compared} compared`
+    : '';
+  const repaired = repair ? `  repaired ${r.repaired}${r.unrepairable ? ` (unrepairable ${r.unrepairable})` : ''}` : '';
+  return `${r.view.padEnd(20)} ${counts}  ${ratio}  in-flight ${r.inFlight}  ${verdict}${deep}${repaired}`;
+}
+
+function number(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed)) {
+    throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', `--${flag} must be a number`, {
+      field: flag,
+      fix: `pass a number, e.g. --${flag} ${flag === 'max-drift-ratio' ? '0.01' : '60'}`,
+    });
+  }
+  return parsed;
+}
