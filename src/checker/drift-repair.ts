@@ -1,7 +1,7 @@
 import type { HomeStore } from '../contracts/home-store.js';
 import type { VersionedChange } from '../contracts/view-store.js';
-import { jsonFormOfRow } from '../model/record-codec.js';
 import { describeError, type Logger } from '../runtime/logger.js';
+import { applyHomeRows } from '../sync/backfill/reconcile-chunk.js';
 import type { Settled } from './settle-candidates.js';
 import type { CheckedView } from './view-entries.js';
 
@@ -10,7 +10,8 @@ const CHUNK = 500;
 
 /**
  * Writes the home's current state of each drifted id to the view, and
- * nothing else, version-guarded like any apply (a projector running at the
+ * nothing else, through the chunk applies backfills and rebuilds use
+ * (reconcile-chunk.ts), version-guarded like any apply (a projector running at the
  * same time keeps the newest): missing and stale records projected at their
  * home version, and a live entry the home no longer has tombstoned one
  * version up (its delete was lost). A record whose projection throws is
@@ -30,21 +31,17 @@ export async function repairDrift(
   }
   let repaired = 0;
   let unrepairable = 0;
+  // One record whose projection throws must not stop the repair of the others.
+  const skipped = (err: unknown) =>
+    logger.warn(
+      { view: view.name, error: describeError(err) },
+      'check --repair skipped a record whose projection throws',
+    );
   for (let i = 0; i < behind.length; i += CHUNK) {
-    const changes: VersionedChange<unknown>[] = [];
-    for (const row of await home.getMany(entity.table, behind.slice(i, i + CHUNK))) {
-      try {
-        changes.push({ key: row.id, version: row.version, value: view.project(jsonFormOfRow(entity, row)) ?? null });
-      } catch (err) {
-        // One record whose projection throws must not stop the repair of the others.
-        unrepairable++;
-        logger.warn(
-          { view: view.name, error: describeError(err) },
-          'check --repair skipped a record whose projection throws',
-        );
-      }
-    }
-    if (changes.length > 0) repaired += (await store.applyIfNewer(view.scope, changes)).applied;
+    const rows = await home.getMany(entity.table, behind.slice(i, i + CHUNK));
+    const outcome = await applyHomeRows({ view, store, entity }, rows, skipped);
+    repaired += outcome.applied;
+    unrepairable += outcome.unprojectable;
   }
   for (let i = 0; i < tombstones.length; i += CHUNK)
     repaired += (await store.applyIfNewer(view.scope, tombstones.slice(i, i + CHUNK))).applied;

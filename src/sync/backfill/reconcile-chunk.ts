@@ -27,15 +27,20 @@ export interface ChunkOutcome {
  * into a view, and why they can run while projectors run: whichever writes a
  * key last, the newest version stays.
  */
-export async function applyHomeRows(target: ReconcileTarget, rows: readonly StoredRow[]): Promise<ChunkOutcome> {
+export async function applyHomeRows(
+  target: ReconcileTarget,
+  rows: readonly StoredRow[],
+  onUnprojectable?: (error: unknown) => void,
+): Promise<ChunkOutcome> {
   const { view, store, entity } = target;
   const changes: VersionedChange<unknown>[] = [];
   let unprojectable = 0;
   for (const row of rows) {
     try {
       changes.push({ key: row.id, version: row.version, value: view.project(jsonFormOfRow(entity, row)) ?? null });
-    } catch {
+    } catch (err) {
       unprojectable++;
+      onUnprojectable?.(err);
     }
   }
   const applied = changes.length > 0 ? (await store.applyIfNewer(view.scope, changes)).applied : 0;
