@@ -72,6 +72,12 @@ export interface ViewStoreBase<V> extends StoreLifecycle {
   /** Makes earlier applies durable (required when `durability` is `on-flush`). */
   flush(): Promise<void>;
   /**
+   * Removes every entry of `scope` (an index, a key prefix), durably: what a
+   * zero-downtime rebuild does to the generation it replaced. Present on the
+   * stores whose views can be rebuilt beside themselves (key-value, search).
+   */
+  dropScope?(scope: string): Promise<void>;
+  /**
    * Present on stores whose server can lose every entry on its own (Redis
    * without persistence: a restart empties it). Starts watching for such a
    * loss and calls `listener` for each one found, at once when one is already

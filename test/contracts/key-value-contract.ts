@@ -306,6 +306,26 @@ export function describeKeyValueContract(name: string, make: () => Promise<KeyVa
       expect(await store.listVersions(uniqueName('empty'))).toEqual([]);
     });
 
+    it('drops every entry of one scope, tombstones included, and nothing of a scope whose name extends it', async () => {
+      const other = `${scope}x`;
+      const many = Array.from({ length: 2500 }, (_, i) => ({ key: `k${i}`, version: 1, value: { i } }));
+      await store.applyIfNewer(scope, [...many, { key: 'gone', version: 2, value: null }]);
+      await store.applyIfNewer(other, [{ key: 'k1', version: 3, value: 'kept' }]);
+      await store.set(key('plain'), 'kept too');
+      await store.dropScope!(scope);
+      await store.flush();
+      expect(await store.listVersions(scope)).toEqual([]);
+      expect(await store.getVersioned(scope, 'k1')).toBeNull();
+      expect(await store.getVersioned(other, 'k1')).toEqual({ version: 3, value: 'kept' });
+      expect(await store.get(key('plain'))).toBe('kept too');
+      // The scope is empty, not blocked: any version applies again (no tombstone is left).
+      expect(await store.applyIfNewer(scope, [{ key: 'gone', version: 1, value: 'back' }])).toEqual({
+        applied: 1,
+        skipped: 0,
+      });
+      await store.dropScope!(uniqueName('never-written'));
+    });
+
     it('expires versioned entries and tombstones with the scope TTL', async () => {
       const lasting = `${scope}_lasting`;
       store.setScopeTtl(scope, TTL_MS);

@@ -342,6 +342,28 @@ export function describeSearchContract(name: string, make: () => Promise<SearchC
       }
     });
 
+    it('drops an index with its documents and versions; another index is untouched, and the name can be ensured anew', async () => {
+      const other = { ...spec, index: `${spec.index}x` };
+      await store.ensureIndex(other);
+      await store.applyIfNewer(spec.index, changes(1, ['p1', 'p2']));
+      await store.applyIfNewer(other.index, changes(1, ['p3']));
+      await store.flush();
+      await store.dropScope!(spec.index);
+      await store.ensureIndex(spec);
+      expect(await store.listVersions(spec.index)).toEqual([]);
+      expect(await sortedIds({})).toEqual([]);
+      expect(await store.search(other.index, { limit: 10 })).toMatchObject({ total: 1 });
+      if (ctx.reopen) {
+        await store.close();
+        store = await ctx.reopen();
+        await store.ensureIndex(spec);
+        await store.ensureIndex(other);
+        // Dropped on disk too: a reopened store does not load it back.
+        expect(await store.listVersions(spec.index)).toEqual([]);
+        expect((await store.listVersions(other.index)).map((v) => v.key)).toEqual(['p3']);
+      }
+    });
+
     it('keeps the state of the last flush through a reopen', async (testCtx) => {
       if (!ctx.reopen) return testCtx.skip();
       await store.applyIfNewer(spec.index, changes(1, ['p1', 'p2', 'p3']));

@@ -115,6 +115,21 @@ class LmdbKeyValueStore implements KeyValueStore {
     });
   }
 
+  async dropScope(scope: string): Promise<void> {
+    assertScope(scope);
+    await this.#write('drop a scope', async ({ kv }) => {
+      // One write transaction per thousand keys: a large scope does not hold the writer for long.
+      for (;;) {
+        const keys = Array.from(kv.getRange({ ...scopeRange(scope), limit: 1000 }), (entry) => entry.key);
+        if (keys.length === 0) return;
+        await kv.transaction(() => {
+          for (const key of keys) kv.removeSync(key);
+        });
+      }
+    });
+    this.#scopeTtl.delete(scope);
+  }
+
   async del(key: string): Promise<boolean> {
     assertKey(key);
     return this.#write('delete a key', ({ kv }) =>

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import type { AnyOrama } from '@orama/orama';
 import type {
   SearchDocument,
@@ -14,7 +14,7 @@ import { importDriver } from '../../runtime/import-driver.js';
 import { type Logger, stderrLogger } from '../../runtime/logger.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
 import { IndexJournal } from './orama-index-journal.js';
-import type { JournalEntry, KeyVersion } from './orama-journal.mjs';
+import { baseFile, type JournalEntry, journalFile, type KeyVersion, listJournals } from './orama-journal.mjs';
 import { type CompiledQuery, compileQuery, countFacets } from './orama-query.js';
 import { checkSpec, type OramaDocument, oramaSchema, sameSpec, toOramaDocuments } from './orama-schema.js';
 
@@ -201,6 +201,21 @@ class OramaSearchStore implements SearchStore {
           fix: 'the cause holds the engine message',
         });
       }
+    });
+  }
+
+  /** Forgets the index and deletes its files (base snapshot and journals). */
+  async dropScope(index: string): Promise<void> {
+    await this.#flushing;
+    await this.#guard.run(async ({ indexes }) => {
+      const state = indexes.get(index);
+      indexes.delete(index);
+      await state?.journal?.close();
+      const path = this.settings.path;
+      if (path === undefined) return;
+      for (const generation of await listJournals(path, index))
+        await rm(journalFile(path, index, generation), { force: true });
+      await rm(baseFile(path, index), { force: true });
     });
   }
 

@@ -127,6 +127,21 @@ class RedisKeyValueStore implements KeyValueStore {
     );
   }
 
+  async dropScope(scope: string): Promise<void> {
+    assertScope(scope);
+    await this.#call('dropping a scope', async ({ client, clientPrefix }) => {
+      const pattern = `${escapeGlob(`${clientPrefix}${this.#entryKey(scope, '')}`)}*`;
+      let cursor = '0';
+      do {
+        const [next, found] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT);
+        cursor = next;
+        // ioredis adds its own keyPrefix to command keys, while SCAN replies carry it already.
+        if (found.length > 0) await client.unlink(...found.map((key) => key.slice(clientPrefix.length)));
+      } while (cursor !== '0');
+    });
+    this.#scopeTtl.delete(scope);
+  }
+
   async del(key: string): Promise<boolean> {
     assertKey(key);
     return this.#call('deleting a key', async ({ client }) => (await client.unlink(this.#prefix + key)) > 0);
