@@ -40,6 +40,19 @@ export interface Profile {
   };
   /** S10: the e-commerce demo's data set multiplier. */
   readonly s10: { readonly scale: number };
+  /**
+   * P5: a backfill of `records` into a Redis view against a raw copy, `rounds`
+   * of each, under updates at `loadShare` of the rate closed-loop updates
+   * reach in `rateProbeMs`; `idleMs` of the same updates with no copy running
+   * give the freshness baseline (per round).
+   */
+  readonly p5: {
+    readonly records: number;
+    readonly rounds: number;
+    readonly rateProbeMs: number;
+    readonly idleMs: number;
+    readonly loadShare: number;
+  };
 }
 
 export const QUICK: Profile = {
@@ -53,6 +66,7 @@ export const QUICK: Profile = {
   p4: { records: 1000, getsPerRound: 1000 },
   p11: { events: 2000, batchSize: 500, flatEvents: 1000, flatSmall: 10_000, flatBig: 100_000, flatBigGraph: 40_000 },
   s10: { scale: 1 },
+  p5: { records: 20_000, rounds: 1, rateProbeMs: 1000, idleMs: 2000, loadShare: 0.5 },
 };
 
 export const FULL: Profile = {
@@ -66,4 +80,5 @@ export const FULL: Profile = {
   p4: { records: 5000, getsPerRound: 3000 },
   p11: { events: 5000, batchSize: 500, flatEvents: 1000, flatSmall: 10_000, flatBig: 1_000_000, flatBigGraph: 200_000 },
   s10: { scale: 10 },
+  p5: { records: 200_000, rounds: 2, rateProbeMs: 2000, idleMs: 8000, loadShare: 0.5 },
 };

@@ -87,7 +87,64 @@ export interface ScaleRun {
   readonly met: boolean;
 }
 
-export type ResultRow = Comparison | Freshness | ScaleRun;
+/** One way of copying the records into Redis, measured over its rounds. */
+export interface CopySide {
+  /** Median of `roundRates`. */
+  readonly recordsPerSec: number;
+  readonly roundRates: readonly number[];
+  /** Where the time went, in ms summed over the rounds (see BackfillBreakdown, RawCopy). */
+  readonly breakdownMs: Readonly<Record<string, number>>;
+}
+
+/**
+ * A backfill of a view while live writes run, against a raw copy of the same
+ * records, and the live writes' freshness while each runs and while neither does.
+ */
+export interface BackfillRun {
+  readonly id: string;
+  readonly title: string;
+  readonly kind: 'backfill';
+  readonly records: number;
+  readonly backfill: CopySide & {
+    /** Records per chunk, and each chunk's time (from one saved chunk to the next). */
+    readonly chunkSizes: Summary;
+    readonly chunkMs: Summary;
+    /** Home scans the backfills made (one per chunk read). */
+    readonly scans: number;
+  };
+  readonly raw: CopySide & { readonly chunkSize: number };
+  /** backfill records/s over raw records/s. */
+  readonly rawRatio: number;
+  readonly live: {
+    /** Closed-loop updates per second at concurrency 1, measured before the rounds. */
+    readonly maxRatePerSec: number;
+    readonly offeredRatePerSec: number;
+    readonly baseline: LiveFreshnessReport;
+    readonly duringBackfill: LiveFreshnessReport;
+    readonly duringRaw: LiveFreshnessReport;
+  };
+  /** Live p99 during the backfill over the baseline's, over all rounds. */
+  readonly liveP99Ratio: number;
+  /** The same ratio in each round (a check against one noisy phase). */
+  readonly liveP99RatioPerRound: readonly number[];
+  readonly targets: { readonly recordsPerSec: Target; readonly rawRatio: Target; readonly liveP99Ratio: Target };
+  readonly metBy: { readonly recordsPerSec: boolean; readonly rawRatio: boolean; readonly liveP99Ratio: boolean };
+  readonly met: boolean;
+}
+
+/** Commit-to-visible times of the live updates made during one kind of phase. */
+export interface LiveFreshnessReport {
+  readonly latencyMs: Summary;
+  /** Writes never seen in the view before the deadline. */
+  readonly missing: number;
+  readonly issued: number;
+  /** p99 of how late updates started against their schedule. */
+  readonly startLagP99Ms: number;
+  /** The process's event-loop delay (the worst p99 and max of the phase's runs): time the live path waited behind other work. */
+  readonly loopDelayMs: { readonly p99: number; readonly max: number };
+}
+
+export type ResultRow = Comparison | Freshness | ScaleRun | BackfillRun;
 
 export function compare(
   id: string,
@@ -130,12 +187,16 @@ export function isComparison(row: ResultRow): row is Comparison {
   return 'ratio' in row;
 }
 
+export function isBackfillRun(row: ResultRow): row is BackfillRun {
+  return 'kind' in row && row.kind === 'backfill';
+}
+
 export function isScaleRun(row: ResultRow): row is ScaleRun {
   return 'kind' in row && row.kind === 'scale';
 }
 
 export function isFreshness(row: ResultRow): row is Freshness {
-  return !isComparison(row) && !isScaleRun(row);
+  return !isComparison(row) && !('kind' in row);
 }
 
 /** The stdout table: workload, ours, raw, ratio, target, met. */
@@ -161,6 +222,18 @@ export function formatTable(rows: readonly ResultRow[]): string {
         '-',
         '-',
         `${row.target.op} ${row.target.value} ms`,
+        row.met ? 'yes' : 'MISSED',
+      ];
+    }
+    if (isBackfillRun(row)) {
+      const { baseline, duringBackfill } = row.live;
+      const mark = (met: boolean) => (met ? '' : ' MISSED');
+      return [
+        `${row.id} ${row.title}`,
+        `${fmt(row.backfill.recordsPerSec)} records/s${mark(row.metBy.recordsPerSec)}; live p50 ${fmt(duringBackfill.latencyMs.p50)} p99 ${fmt(duringBackfill.latencyMs.p99)} ms`,
+        `${fmt(row.raw.recordsPerSec)} records/s; live without a copy p50 ${fmt(baseline.latencyMs.p50)} p99 ${fmt(baseline.latencyMs.p99)} ms`,
+        `${fmt(row.rawRatio)}${mark(row.metBy.rawRatio)}; live p99 ${fmt(row.liveP99Ratio)}x${mark(row.metBy.liveP99Ratio)}`,
+        `${row.targets.recordsPerSec.op} ${row.targets.recordsPerSec.value}/s, ${row.targets.rawRatio.op} ${row.targets.rawRatio.value}, p99 ${row.targets.liveP99Ratio.op} ${row.targets.liveP99Ratio.value}x`,
         row.met ? 'yes' : 'MISSED',
       ];
     }

@@ -1,4 +1,12 @@
-import { type Comparison, type Freshness, isComparison, isFreshness, isScaleRun, type ResultRow } from './report.js';
+import {
+  type Comparison,
+  type Freshness,
+  isBackfillRun,
+  isComparison,
+  isFreshness,
+  isScaleRun,
+  type ResultRow,
+} from './report.js';
 
 /**
  * The headline figures of latest.json. Each is null when its workload did not
@@ -9,6 +17,10 @@ import { type Comparison, type Freshness, isComparison, isFreshness, isScaleRun,
  * the worst per view kind; `scale10CatchUpMs` the time from the last write of the
  * e-commerce demo's load until every view caught up (S10, when it ran at
  * scale 10; a --quick run at a smaller scale reports null).
+ * `p5BackfillRecordsPerSec` is the backfill's rate into the Redis view under
+ * live updates, `p5BackfillRatio` that rate over a raw copy's, and
+ * `p5LiveFreshnessP99Ratio` the live updates' p99 freshness during the
+ * backfill over their p99 with no copy running.
  */
 export function summarize(rows: readonly ResultRow[]) {
   const comparisons = rows.filter(isComparison);
@@ -27,6 +39,7 @@ export function summarize(rows: readonly ResultRow[]) {
   const views = [...new Set(freshness.map((f) => f.view))];
   const modes = [...new Set(freshness.map((f) => f.id.split('.').slice(0, 2).join('.')))];
   const byId = (id: string): Comparison | undefined => comparisons.find((c) => c.id === id);
+  const backfill = rows.filter(isBackfillRun)[0];
   return {
     p1WriteRatio: ratio('P1.create.'),
     p1WriteRatioSequential: byId('P1.create.c1')?.ratio ?? null,
@@ -44,6 +57,9 @@ export function summarize(rows: readonly ResultRow[]) {
     p11AnalyticsProjectorRatio: ratio('P11.analytics.'),
     /** The worst kind: time into the big view over time into the small one. */
     p11FlatnessRatio: worstRatio('P11.flat.'),
+    p5BackfillRecordsPerSec: backfill?.backfill.recordsPerSec ?? null,
+    p5BackfillRatio: backfill?.rawRatio ?? null,
+    p5LiveFreshnessP99Ratio: backfill?.liveP99Ratio ?? null,
     scale10CatchUpMs: rows.filter(isScaleRun).find((row) => row.scale === 10)?.catchUpMs ?? null,
     embedded: {
       e1WriteRatio: ratio('E1.create.'),
