@@ -27,6 +27,8 @@ export interface ResolvedConfig<E extends EntityDef, K extends KeyspaceDef> {
   /** `check()` settings by view name, as configured (defaults are filled in per check). */
   readonly checks: ReadonlyMap<string, ViewCheckSettings>;
   readonly logger: Logger;
+  /** `schema.apply`: whether `ready()` alters existing tables (`auto`) or leaves that to `polystore migrate` (`manual`). */
+  readonly schemaApply: 'auto' | 'manual';
 }
 
 /**
@@ -106,6 +108,13 @@ export function readConfig<E extends EntityDef, K extends KeyspaceDef>(
     ),
     cooldownMs: positiveInteger(reads.cooldownMs, DEFAULT_BREAKER.cooldownMs, 'viewReads.cooldownMs'),
   };
+  const schemaApply = config.schema?.apply ?? 'auto';
+  if (schemaApply !== 'auto' && schemaApply !== 'manual')
+    throw invalid(
+      'schema.apply must be "auto" or "manual"',
+      'schema.apply',
+      'pass "auto" (ready() applies additive changes) or "manual" (polystore migrate --apply does), or leave it out',
+    );
   const autoStart = config.sync?.autoStart;
   if (autoStart !== undefined && typeof autoStart !== 'boolean')
     throw invalid('sync.autoStart must be true or false', 'sync.autoStart', 'pass a boolean, or leave it out');
@@ -123,6 +132,7 @@ export function readConfig<E extends EntityDef, K extends KeyspaceDef>(
     viewReads,
     checks: readCheckSettings(config.checks, names, 'checks', invalid),
     logger: config.logger ?? stderrLogger,
+    schemaApply,
   };
 }
 

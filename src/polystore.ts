@@ -28,6 +28,7 @@ import { PolystoreTransaction, type TransactionEntity } from './router/transacti
 import { AnalyticsClient, GraphClient } from './router/view-query-client.js';
 import { WriteScope } from './router/write-scope.js';
 import type { Logger } from './runtime/logger.js';
+import { type EntitySchemaStatus, readSchemaStatus } from './schema-status.js';
 import { outboxEventLog } from './sync/outbox-event-log.js';
 import { SyncEngine, type SyncOptions } from './sync/sync-engine.js';
 import type { CacheViewDef } from './views/cache-view.js';
@@ -67,6 +68,14 @@ export interface PolystoreConfig<E extends AnyEntity, K extends AnyKeyspace> {
   /** How `check()` judges each view: drift tolerance, how long to wait for lag, deep mode (see {@link ViewCheckSettings}). */
   readonly checks?: readonly ViewCheckSettings[];
   readonly logger?: Logger;
+  /**
+   * How entity tables follow their declarations. `apply: 'auto'` (default):
+   * `ready()` applies additive changes. `'manual'`: `ready()` creates missing
+   * tables but fails with `PS_ERR_SCHEMA_PENDING` while an existing one
+   * differs; `polystore migrate --apply` (or `schemaStatus({ apply: true })`)
+   * applies the changes.
+   */
+  readonly schema?: { readonly apply?: 'auto' | 'manual' };
 }
 
 type RecordOf<E> = E extends EntityDef<string, infer T, unknown> ? T : never;
@@ -159,7 +168,10 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     this.#ready ??= (async () => {
       const { home, stores, entities, views, autoStart } = this.#config;
       await home.ready();
-      await home.ensureSchema([...entities.values()].map((e) => e.table));
+      await home.ensureSchema(
+        [...entities.values()].map((e) => e.table),
+        { apply: this.#config.schemaApply },
+      );
       await Promise.all(Object.values(stores).map((store) => store.ready()));
       for (const { view, store } of views) await view.prepare(store as ViewStoreBase<unknown>);
       if ((options.sync ?? autoStart) !== false) await this.sync.start();
@@ -168,6 +180,23 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       throw err;
     });
     return this.#ready;
+  }
+
+  /**
+   * Each entity's schema in the home: the recorded version, whether the table
+   * matches the declaration, and what `ready()` would apply (the SQL) or
+   * refuse (with the expand/contract steps). Changes nothing, unless `apply`
+   * is true: then the additive changes are applied first, as `ready()` does
+   * in auto mode, and the new versions recorded (`polystore migrate --apply`);
+   * a breaking change refuses it with `PS_ERR_SCHEMA_CHANGE`.
+   *
+   * @example
+   * for (const s of await db.schemaStatus()) console.log(s.entity, s.version, s.matches, s.pending.statements);
+   */
+  schemaStatus(options: { apply?: boolean } = {}): Promise<EntitySchemaStatus[]> {
+    if (this.#closing) return Promise.reject(closedError());
+    const specs = [...this.#config.entities.values()].map((e) => e.table);
+    return readSchemaStatus(this.#config.home, specs, options.apply === true);
   }
 
   /**

@@ -24,6 +24,75 @@ export interface EntityTableSpec {
   readonly columns: readonly ColumnSpec[];
 }
 
+/**
+ * The version of an entity's table shape recorded in the home (state key
+ * `schema/<entity>`): it goes up by one each time `ensureSchema` brings the
+ * table to a declaration whose shape differs from the recorded one.
+ */
+export interface SchemaVersion {
+  readonly version: number;
+  /** A stable hash of the declared storage and columns (column order aside). */
+  readonly fingerprint: string;
+  readonly columns: readonly ColumnSpec[];
+  /** Milliseconds since the epoch. */
+  readonly appliedAt: number;
+}
+
+/** An additive change of one column: a new nullable column, NOT NULL dropped, or a type widened (integer to double). */
+export type ColumnChange =
+  | { readonly kind: 'add'; readonly column: ColumnSpec }
+  | { readonly kind: 'relax'; readonly column: ColumnSpec }
+  | { readonly kind: 'widen'; readonly column: ColumnSpec; readonly from: ColumnType };
+
+/** A change the home refuses to make by itself, with the expand/contract steps that reach it safely. */
+export interface BreakingChange {
+  readonly field: string;
+  /** What changed, e.g. `"age" changes type from integer to text`. */
+  readonly change: string;
+  readonly steps: readonly string[];
+}
+
+/** What `ensureSchema` would do to one entity's table now (`planSchema`). */
+export interface SchemaPlan {
+  readonly entity: string;
+  readonly table: string;
+  /** False when the table does not exist yet: `ensureSchema` creates it as declared. */
+  readonly exists: boolean;
+  /** The fingerprint of the declaration (see SchemaVersion). */
+  readonly fingerprint: string;
+  /** The version recorded in the home, null before the first `ensureSchema` that knew the entity. */
+  readonly recorded: SchemaVersion | null;
+  /** The additive changes `ensureSchema` applies (auto mode). */
+  readonly changes: readonly ColumnChange[];
+  /** The statements that apply `changes`, in order. */
+  readonly statements: readonly string[];
+  /** The changes `ensureSchema` refuses with `PS_ERR_SCHEMA_CHANGE`. */
+  readonly breaking: readonly BreakingChange[];
+}
+
+/** What `ensureSchema` did to one entity. */
+export interface AppliedSchema {
+  readonly entity: string;
+  readonly table: string;
+  /** True when the table was created by this call. */
+  readonly created: boolean;
+  readonly changes: readonly ColumnChange[];
+  readonly statements: readonly string[];
+  /** The version recorded now, and the one before (null: none was recorded). */
+  readonly version: SchemaVersion;
+  readonly previousVersion: number | null;
+}
+
+export interface EnsureSchemaOptions {
+  /**
+   * `auto` (default): apply the additive changes of existing tables. `manual`:
+   * create missing tables only; an existing table that differs from its
+   * declaration fails with `PS_ERR_SCHEMA_PENDING` (additive changes) or
+   * `PS_ERR_SCHEMA_CHANGE` (breaking ones), and nothing is altered.
+   */
+  readonly apply?: 'auto' | 'manual';
+}
+
 /** A record as the home holds it. `data` includes the id field. */
 export interface StoredRow {
   readonly id: string;
@@ -161,8 +230,26 @@ export interface HomeStore extends StoreLifecycle {
   readonly maxIdBytes?: number;
   /** Deepest JSON nesting a record may have in this home (JSON depth: a record of scalars is 2), when limited. */
   readonly maxJsonDepth?: number;
-  /** Creates tables (if absent) for the entities and Polystore's own tables. */
-  ensureSchema(specs: readonly EntityTableSpec[]): Promise<void>;
+  /**
+   * Creates tables (if absent) for the entities and Polystore's own tables,
+   * brings existing entity tables to their declared columns (see
+   * `EnsureSchemaOptions`) and records each entity's schema version, under a
+   * lock that serialises concurrent callers: processes starting together
+   * with the same new declaration apply it and bump its version once. A
+   * breaking change of any entity refuses the whole call before anything is
+   * altered (`PS_ERR_SCHEMA_CHANGE`).
+   */
+  ensureSchema(specs: readonly EntityTableSpec[], options?: EnsureSchemaOptions): Promise<AppliedSchema[]>;
+  /**
+   * What `ensureSchema(specs)` would do now, per entity, without changing
+   * anything: the additive changes with their statements, the breaking ones
+   * with their expand/contract steps, and the recorded version.
+   *
+   * @example
+   * const plans = await home.planSchema([usersTable]);
+   * for (const plan of plans) console.log(plan.entity, plan.recorded?.version, plan.statements, plan.breaking);
+   */
+  planSchema(specs: readonly EntityTableSpec[]): Promise<SchemaPlan[]>;
   /** Runs `fn` in one transaction; rolls back if it throws. */
   transaction<R>(fn: (tx: HomeTransaction) => Promise<R>): Promise<R>;
   get(spec: EntityTableSpec, id: string): Promise<StoredRow | null>;

@@ -48,6 +48,11 @@ export const ERROR_CATALOGUE = {
     status: 409,
     summary: 'An entity schema changed in a way the home cannot apply without losing or rejecting data.',
   },
+  PS_ERR_SCHEMA_PENDING: {
+    status: 409,
+    summary:
+      'An entity table differs from its declaration by additive changes that schema.apply "manual" leaves to `polystore migrate --apply`.',
+  },
   PS_ERR_STORE_UNAVAILABLE: {
     status: 503,
     summary: 'A store could not be reached or failed to open.',

@@ -2,11 +2,14 @@ import type { ChangeEvent } from '../../contracts/change-event.js';
 import type { DeadLetter, NewDeadLetter } from '../../contracts/dead-letter.js';
 import type { FilterNode } from '../../contracts/filter-ast.js';
 import type {
+  AppliedSchema,
+  EnsureSchemaOptions,
   EntityTableSpec,
   FindOptions,
   HomeStore,
   HomeTransaction,
   ScanOptions,
+  SchemaPlan,
   StateRecord,
   StoredRow,
 } from '../../contracts/home-store.js';
@@ -15,6 +18,8 @@ import { PolystoreError } from '../../errors/index.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
 import { validateSpec } from '../sql-shared/entity-spec.js';
 import { toNumber } from '../sql-shared/row-values.js';
+import { planTables, refuseChanges } from '../sql-shared/schema-change.js';
+import { recordSchemaVersions, type StateAccess } from '../sql-shared/schema-version.js';
 import {
   createDatabaseSql,
   entityTableStatement,
@@ -22,11 +27,11 @@ import {
   MAX_ID_BYTES,
   schemaLockName,
 } from './mysql-ddl.js';
-import type { MysqlPoolConnection } from './mysql-driver.js';
+import type { MysqlExecutor, MysqlPoolConnection } from './mysql-driver.js';
 import { MysqlHomeTransaction } from './mysql-home-transaction.js';
 import type { ResolvedMysqlOptions } from './mysql-options.js';
 import { type StatementContext, selectRows, toStoreError } from './mysql-query.js';
-import { evolveTables } from './mysql-schema-change.js';
+import { mysqlCatalogue } from './mysql-schema-change.js';
 import { checkout, type MysqlSession, openSession } from './mysql-session.js';
 import { bind, sql } from './mysql-sql.js';
 
@@ -61,13 +66,12 @@ export class MysqlHomeStore implements HomeStore {
     return this.#guard.close();
   }
 
-  async ensureSchema(specs: readonly EntityTableSpec[]): Promise<void> {
+  async ensureSchema(specs: readonly EntityTableSpec[], options: EnsureSchemaOptions = {}): Promise<AppliedSchema[]> {
     for (const spec of specs) validateSpec(spec);
-    await this.#guard.run(async (s) => {
+    return this.#guard.run(async (s) => {
       const context = { target: s.target, action: 'creating tables' };
-      const statements = [...homeTableStatements(s.names), ...specs.map((spec) => entityTableStatement(s.names, spec))];
       const lock = schemaLockName(s.database);
-      await withConnection(s, context, async (connection) => {
+      return withConnection(s, context, async (connection) => {
         const [row] = await selectRows<{ locked: unknown }>(
           connection,
           sql`SELECT GET_LOCK(${bind(lock)}, ${bind(SCHEMA_LOCK_SECONDS)}) AS locked`,
@@ -88,14 +92,31 @@ export class MysqlHomeStore implements HomeStore {
           context,
         );
         if (found.length === 0) await textStatement(connection, createDatabaseSql(s.names), context);
+        for (const statement of homeTableStatements(s.names)) await textStatement(connection, statement, context);
+        const state = stateOn(s, connection);
+        // Every plan is made, and any refusal thrown, before the first table is created or altered.
+        const plans = await planTables(specs, mysqlCatalogue(connection, s.names, s.database, context), state);
+        refuseChanges(plans, options.apply ?? 'auto');
+        const statements = [
+          ...specs.map((spec) => entityTableStatement(s.names, spec)),
+          ...plans.flatMap((plan) => plan.statements),
+        ];
         for (const statement of statements) await textStatement(connection, statement, context);
-        await evolveTables(connection, s.names, s.database, specs, context, (statement) =>
-          textStatement(connection, statement, context),
-        );
+        const applied = await recordSchemaVersions(state, specs, plans);
         await assertMemoryEngine(connection, s, context);
         // On failure the connection is destroyed instead, which frees the lock too.
         await selectRows(connection, sql`SELECT RELEASE_LOCK(${bind(lock)}) AS released`, context);
+        return applied;
       });
+    });
+  }
+
+  planSchema(specs: readonly EntityTableSpec[]): Promise<SchemaPlan[]> {
+    for (const spec of specs) validateSpec(spec);
+    return this.#guard.run(async (s) => {
+      const context = { target: s.target, action: 'planning schema changes' };
+      const catalogue = mysqlCatalogue(s.pool, s.names, s.database, context);
+      return planTables(specs, catalogue, stateOn(s, s.pool), { stateMayBeMissing: true });
     });
   }
 
@@ -224,6 +245,14 @@ export class MysqlHomeStore implements HomeStore {
   removeDeadLetter(id: string): Promise<boolean> {
     return this.#guard.run((s) => s.state.removeDeadLetter(s.pool, id));
   }
+}
+
+/** State values read and written on `exec` (the connection holding the schema lock, or the pool). */
+function stateOn(session: MysqlSession, exec: MysqlExecutor): StateAccess {
+  return {
+    readState: (key) => session.state.readState(exec, key),
+    writeState: (key, value, expected) => session.state.writeState(exec, key, value, expected),
+  };
 }
 
 async function withConnection<R>(

@@ -1,7 +1,7 @@
-import type { ColumnSpec, ColumnType, EntityTableSpec } from '../../contracts/home-store.js';
-import { type ExistingColumn, planSchemaChange, type SchemaChange } from '../sql-shared/schema-change.js';
+import type { ColumnChange, ColumnSpec, ColumnType, EntityTableSpec } from '../../contracts/home-store.js';
+import type { ExistingColumn, TableCatalogue } from '../sql-shared/schema-change.js';
 import type { HomeNames } from './mysql-ddl.js';
-import type { MysqlPoolConnection } from './mysql-driver.js';
+import type { MysqlExecutor } from './mysql-driver.js';
 import { type StatementContext, selectRows } from './mysql-query.js';
 import { SQL_TYPES } from './mysql-row-codec.js';
 import { bind, quoteId, sql } from './mysql-sql.js';
@@ -16,57 +16,64 @@ const CATALOG_TYPES: Readonly<Record<string, ColumnType>> = {
 };
 
 /**
- * Brings the relational entity tables to their declared columns (see
- * planSchemaChange). MariaDB commits each DDL statement by itself, so every
- * table's plan is made, and any breaking change refused, before the first
- * `ALTER`; the changes it then applies are additive and idempotent, so a
- * failure part-way is completed by the next `ensureSchema`.
+ * The live tables of the home's database, read on `exec`. MariaDB commits
+ * each DDL statement by itself, so `ensureSchema` makes every table's plan,
+ * and refuses any breaking change, before the first `ALTER`; the statements
+ * are additive and idempotent, so a failure part-way is completed by the
+ * next `ensureSchema`.
  */
-export async function evolveTables(
-  connection: MysqlPoolConnection,
+export function mysqlCatalogue(
+  exec: MysqlExecutor,
   names: HomeNames,
   database: string,
-  specs: readonly EntityTableSpec[],
   context: StatementContext,
-  run: (statement: string) => Promise<void>,
-): Promise<void> {
-  const plans: [EntityTableSpec, SchemaChange][] = [];
-  for (const spec of specs) {
-    if (spec.storage === 'document') continue;
-    plans.push([
-      spec,
-      planSchemaChange(spec.entity, await readColumns(connection, database, spec, context), spec.columns),
-    ]);
+): TableCatalogue {
+  return {
+    columns: (table) => readColumns(exec, database, table, context),
+    statements: (spec, changes) => alterStatements(names, spec, changes),
+  };
+}
+
+/**
+ * New optional fields become nullable columns; a column made optional or
+ * widened (integer to double) is redefined once with its declared type and
+ * nullability (`MODIFY` copies the table).
+ */
+function alterStatements(names: HomeNames, spec: EntityTableSpec, changes: readonly ColumnChange[]): string[] {
+  const relation = `${names.database}.${quoteId(spec.table, 'table')}`;
+  const statements: string[] = [];
+  const modified = new Set<string>();
+  for (const { kind, column } of changes) {
+    if (kind === 'add') statements.push(`ALTER TABLE ${relation} ADD COLUMN IF NOT EXISTS ${definition(column)}`);
+    else if (!modified.has(column.name)) {
+      modified.add(column.name);
+      statements.push(`ALTER TABLE ${relation} MODIFY COLUMN ${definition(column)}`);
+    }
   }
-  for (const [spec, change] of plans) {
-    const relation = `${names.database}.${quoteId(spec.table, 'table')}`;
-    for (const column of change.add)
-      await run(`ALTER TABLE ${relation} ADD COLUMN IF NOT EXISTS ${definition(column)}`);
-    for (const column of change.relax) await run(`ALTER TABLE ${relation} MODIFY COLUMN ${definition(column)}`);
-  }
+  return statements;
 }
 
 function definition(column: ColumnSpec): string {
-  return `${quoteId(column.name, 'column')} ${SQL_TYPES[column.type]} NULL`;
+  return `${quoteId(column.name, 'column')} ${SQL_TYPES[column.type]} ${column.nullable ? 'NULL' : 'NOT NULL'}`;
 }
 
-/** A JSON column is a LONGTEXT with a `json_valid` check named after it. */
+/** The columns of `table` (none when it does not exist). A JSON column is a LONGTEXT with a `json_valid` check named after it. */
 async function readColumns(
-  connection: MysqlPoolConnection,
+  exec: MysqlExecutor,
   database: string,
-  spec: EntityTableSpec,
+  table: string,
   context: StatementContext,
 ): Promise<ExistingColumn[]> {
   const rows = await selectRows<{ name: string; type: string; nullable: string }>(
-    connection,
+    exec,
     sql`SELECT COLUMN_NAME AS name, DATA_TYPE AS type, IS_NULLABLE AS nullable FROM information_schema.COLUMNS
-      WHERE TABLE_SCHEMA = ${bind(database)} AND TABLE_NAME = ${bind(spec.table)}`,
+      WHERE TABLE_SCHEMA = ${bind(database)} AND TABLE_NAME = ${bind(table)}`,
     context,
   );
   const checks = await selectRows<{ name: string; clause: string }>(
-    connection,
+    exec,
     sql`SELECT CONSTRAINT_NAME AS name, CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS
-      WHERE CONSTRAINT_SCHEMA = ${bind(database)} AND TABLE_NAME = ${bind(spec.table)}`,
+      WHERE CONSTRAINT_SCHEMA = ${bind(database)} AND TABLE_NAME = ${bind(table)}`,
     context,
   );
   const json = new Set(checks.filter((c) => /json_valid/i.test(c.clause)).map((c) => c.name));

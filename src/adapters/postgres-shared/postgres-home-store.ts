@@ -2,20 +2,25 @@ import type { ChangeEvent } from '../../contracts/change-event.js';
 import type { DeadLetter, NewDeadLetter } from '../../contracts/dead-letter.js';
 import type { FilterNode } from '../../contracts/filter-ast.js';
 import type {
+  AppliedSchema,
+  EnsureSchemaOptions,
   EntityTableSpec,
   FindOptions,
   HomeStore,
   HomeTransaction,
   ScanOptions,
+  SchemaPlan,
   StateRecord,
   StoredRow,
 } from '../../contracts/home-store.js';
 import type { LogPosition } from '../../contracts/log-position.js';
 import { assertIdentifier, quoteIdent } from '../../runtime/identifier.js';
 import { toNumber } from '../sql-shared/row-values.js';
+import { planTables, refuseChanges } from '../sql-shared/schema-change.js';
+import { recordSchemaVersions, type StateAccess } from '../sql-shared/schema-version.js';
 import { assertScan } from '../sql-shared/sql-arguments.js';
 import { EntityTables } from './entity-table.js';
-import type { PgConnectionGuard } from './pg-executor.js';
+import type { PgConnectionGuard, PgExecutor } from './pg-executor.js';
 import { runQuery, toStoreError } from './pg-query.js';
 import {
   createSchemaSql,
@@ -27,7 +32,7 @@ import {
 import { PostgresHomeTransaction } from './postgres-home-transaction.js';
 import { PostgresOutbox } from './postgres-outbox.js';
 import { PostgresRows } from './postgres-rows.js';
-import { evolveTable } from './postgres-schema-change.js';
+import { postgresCatalogue } from './postgres-schema-change.js';
 import { PostgresSyncState } from './postgres-sync-state.js';
 
 export interface PostgresHomeOptions {
@@ -92,19 +97,16 @@ export class PostgresHomeStore implements HomeStore {
     return this.guard.close();
   }
 
-  async ensureSchema(specs: readonly EntityTableSpec[]): Promise<void> {
+  async ensureSchema(specs: readonly EntityTableSpec[], options: EnsureSchemaOptions = {}): Promise<AppliedSchema[]> {
     for (const spec of specs) this.#tables.resolve(spec);
     const context = { driver: this.driver, action: 'creating tables' };
-    const statements = [
-      ...homeTableStatements(this.#schema),
-      ...specs.flatMap((spec) => entityTableStatements(this.#schema, spec)),
-    ];
+    const tables = specs.flatMap((spec) => entityTableStatements(this.#schema, spec));
     // After the tables reach their declared columns: the routines insert every column.
     const routines = this.#routines
       ? specs.flatMap((spec) => [this.#tables.resolve(spec).routineSql, this.#tables.resolve(spec).batchRoutineSql])
       : [];
     try {
-      await this.guard.run((connection) =>
+      const applied = await this.guard.run((connection) =>
         connection.transaction(async (tx) => {
           await runQuery(tx, SCHEMA_LOCK_SQL, [], context);
           // Only create the schema when absent: CREATE SCHEMA IF NOT EXISTS still needs
@@ -116,15 +118,40 @@ export class PostgresHomeStore implements HomeStore {
             context,
           );
           if (found.length === 0) await runQuery(tx, createSchemaSql(this.#schema), [], context);
-          for (const sql of statements) await runQuery(tx, sql, [], context);
-          for (const spec of specs) await evolveTable(tx, this.#schema, spec, context);
-          for (const sql of routines) await runQuery(tx, sql, [], context);
+          for (const sql of homeTableStatements(this.#schema)) await runQuery(tx, sql, [], context);
+          const state = this.#stateOn(tx);
+          const plans = await planTables(specs, postgresCatalogue(tx, this.#schema, context), state);
+          refuseChanges(plans, options.apply ?? 'auto');
+          for (const sql of [...tables, ...plans.flatMap((plan) => plan.statements), ...routines])
+            await runQuery(tx, sql, [], context);
+          return recordSchemaVersions(state, specs, plans);
         }),
       );
       for (const spec of specs) this.#routines?.add(spec.table);
+      return applied;
     } catch (err) {
       throw toStoreError(err, context);
     }
+  }
+
+  async planSchema(specs: readonly EntityTableSpec[]): Promise<SchemaPlan[]> {
+    for (const spec of specs) this.#tables.resolve(spec);
+    const context = { driver: this.driver, action: 'planning schema changes' };
+    try {
+      return await this.guard.run((c) =>
+        planTables(specs, postgresCatalogue(c, this.#schema, context), this.#stateOn(c), { stateMayBeMissing: true }),
+      );
+    } catch (err) {
+      throw toStoreError(err, context);
+    }
+  }
+
+  /** State values read and written on `exec` (the schema transaction, or a plain connection). */
+  #stateOn(exec: PgExecutor): StateAccess {
+    return {
+      readState: (key) => this.#state.readState(exec, key),
+      writeState: (key, value, expected) => this.#state.writeState(exec, key, value, expected),
+    };
   }
 
   async transaction<R>(fn: (tx: HomeTransaction) => Promise<R>): Promise<R> {

@@ -1,6 +1,6 @@
-import type { ColumnType, EntityTableSpec } from '../../contracts/home-store.js';
+import type { ColumnChange, ColumnType, EntityTableSpec } from '../../contracts/home-store.js';
 import { quoteIdent } from '../../runtime/identifier.js';
-import { type ExistingColumn, planSchemaChange } from '../sql-shared/schema-change.js';
+import type { ExistingColumn, TableCatalogue } from '../sql-shared/schema-change.js';
 import type { PgExecutor } from './pg-executor.js';
 import { runQuery, type StatementContext } from './pg-query.js';
 import { SQL_TYPES } from './row-codec.js';
@@ -16,48 +16,46 @@ const CATALOG_TYPES: Readonly<Record<string, ColumnType>> = {
 };
 
 /**
- * Brings a relational entity table to its declared columns inside the
- * caller's schema transaction (PostgreSQL DDL is transactional, so a refused
- * or failed change leaves the table as it was): new optional fields become
- * nullable columns, required fields made optional lose NOT NULL; any other
- * change throws `PS_ERR_SCHEMA_CHANGE` (see planSchemaChange).
+ * The live tables of the home's schema, read on `exec`: `ensureSchema` plans
+ * with it inside its schema transaction and runs the statements there
+ * (PostgreSQL DDL is transactional, so a refused or failed change leaves
+ * every table as it was); `planSchema` on a plain connection.
  */
-export async function evolveTable(
-  tx: PgExecutor,
+export function postgresCatalogue(exec: PgExecutor, schema: string, context: StatementContext): TableCatalogue {
+  return {
+    columns: (table) => readColumns(exec, schema, table, context),
+    statements: (spec, changes) => alterStatements(schema, spec, changes),
+  };
+}
+
+/**
+ * New optional fields become nullable columns, required fields made optional
+ * lose NOT NULL, integers widened to doubles change type in place (the
+ * table is rewritten under an exclusive lock).
+ */
+function alterStatements(schema: string, spec: EntityTableSpec, changes: readonly ColumnChange[]): string[] {
+  const relation = `${quoteIdent(schema, 'schema')}.${quoteIdent(spec.table, 'table')}`;
+  return changes.map(({ kind, column }) => {
+    const name = quoteIdent(column.name, 'column');
+    if (kind === 'add') return `ALTER TABLE ${relation} ADD COLUMN IF NOT EXISTS ${name} ${SQL_TYPES[column.type]}`;
+    if (kind === 'relax') return `ALTER TABLE ${relation} ALTER COLUMN ${name} DROP NOT NULL`;
+    return `ALTER TABLE ${relation} ALTER COLUMN ${name} TYPE ${SQL_TYPES[column.type]}`;
+  });
+}
+
+/** The columns of `table` (none when it does not exist). */
+async function readColumns(
+  exec: PgExecutor,
   schema: string,
-  spec: EntityTableSpec,
+  table: string,
   context: StatementContext,
-): Promise<void> {
-  if (spec.storage === 'document') return;
+): Promise<ExistingColumn[]> {
   const rows = await runQuery<{ name: string; udt: string; nullable: string }>(
-    tx,
+    exec,
     `SELECT column_name AS name, udt_name AS udt, is_nullable AS nullable FROM information_schema.columns
       WHERE table_schema = $1::text AND table_name = $2::text`,
-    [schema, spec.table],
+    [schema, table],
     context,
   );
-  const existing: ExistingColumn[] = rows.map((row) => ({
-    name: row.name,
-    type: CATALOG_TYPES[row.udt],
-    nullable: row.nullable === 'YES',
-  }));
-  const change = planSchemaChange(spec.entity, existing, spec.columns);
-  const relation = `${quoteIdent(schema, 'schema')}.${quoteIdent(spec.table, 'table')}`;
-  for (const column of change.add) {
-    const name = quoteIdent(column.name, 'column');
-    await runQuery(
-      tx,
-      `ALTER TABLE ${relation} ADD COLUMN IF NOT EXISTS ${name} ${SQL_TYPES[column.type]}`,
-      [],
-      context,
-    );
-  }
-  for (const column of change.relax) {
-    await runQuery(
-      tx,
-      `ALTER TABLE ${relation} ALTER COLUMN ${quoteIdent(column.name, 'column')} DROP NOT NULL`,
-      [],
-      context,
-    );
-  }
+  return rows.map((row) => ({ name: row.name, type: CATALOG_TYPES[row.udt], nullable: row.nullable === 'YES' }));
 }
