@@ -5,6 +5,7 @@ import { BACKLOG_CAP } from '../sync/outbox-event-log.js';
 import { backfillCommand } from './backfill-command.js';
 import { checkCommand } from './check-command.js';
 import { type AnyPolystore, loadConfig } from './load-config.js';
+import { migrateCommand } from './migrate-command.js';
 import { seconds } from './progress-line.js';
 
 const HELP = `polystore <command> [--config polystore.config.ts]
@@ -20,6 +21,10 @@ Commands:
                       --detach records it for the workers instead of running it here
   backfill VIEW --pause | --resume | --cancel
                       act on the view's recorded backfill
+  migrate --plan | --apply
+                      per entity: the recorded schema version and the changes ready() would make
+                      (the SQL) or refuse (with expand/contract steps); --apply applies the additive
+                      ones and records the new versions; exit 1 when a change is breaking
   dlq list [--view V] list dead-lettered events
   dlq replay [--view V]
                       apply dead-lettered events again (version-guarded) and remove those that succeed
@@ -48,6 +53,8 @@ async function main(): Promise<number> {
       pause: { type: 'boolean', default: false },
       resume: { type: 'boolean', default: false },
       cancel: { type: 'boolean', default: false },
+      plan: { type: 'boolean', default: false },
+      apply: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -60,6 +67,9 @@ async function main(): Promise<number> {
     process.stdout.write(values.json ? `${JSON.stringify(data)}\n` : `${human}\n`);
   const db = await loadConfig(values.config);
   try {
+    // Before ready(): with schema.apply "manual", ready() refuses the very changes migrate applies.
+    if (command === 'migrate')
+      return await migrateCommand(db, { plan: values.plan, apply: values.apply, json: values.json });
     // `cdc` reaches the slot without the views; `create` needs the home's outbox table first.
     if (command !== 'cdc' || (sub === 'create' && db.sync.capture?.admin))
       await db.ready({ sync: command === 'worker' });
