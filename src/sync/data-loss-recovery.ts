@@ -27,8 +27,8 @@ export class DataLossRecovery {
 
   /**
    * `handledThrough` reads a view's durable progress: a store whose views never
-   * handled anything (a new key prefix) lost nothing, and its first build from
-   * the home is reported as such, not as a data loss.
+   * handled anything (a new key prefix) lost nothing; it is recorded as built
+   * and left to the projectors and backfills, not reported as a data loss.
    */
   constructor(
     private readonly home: HomeStore,
@@ -87,13 +87,19 @@ export class DataLossRecovery {
     const views = targets.map((t) => t.view.name);
     const progress = await Promise.all(views.map((view) => this.handledThrough(view).catch(() => undefined)));
     if (progress.every((through) => through === null)) {
-      this.logger.info({ views, store: store.driver }, 'a new view store: building its views from the home');
-    } else {
-      this.logger.warn(
-        { views, store: store.driver, loss: loss.id },
-        'a view store lost its data; rebuilding its views from the home',
+      // Nothing was lost: the views' projectors fill them from the log, and a backfill (planned when
+      // sync starts) copies what the log no longer holds. Copying here as well would do it twice.
+      const recorded = await loss.rebuilt().catch(() => false);
+      this.logger.info(
+        { views, store: store.driver, recorded },
+        'a new view store: its views are filled by their projectors and backfills',
       );
+      return;
     }
+    this.logger.warn(
+      { views, store: store.driver, loss: loss.id },
+      'a view store lost its data; rebuilding its views from the home',
+    );
     for (let attempt = 1; !this.#stopped; attempt++) {
       try {
         let written = 0;

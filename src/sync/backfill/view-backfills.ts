@@ -137,6 +137,31 @@ export class ViewBackfills {
     options: { onProgress?: (record: BackfillRecord) => void; signal?: AbortSignal } = {},
   ): Promise<BackfillRecord | null> {
     const target = this.#target(view);
+    // This process's worker may be running it already: wait for that run instead of a second one beside it.
+    const running = this.#running.get(view);
+    if (running) {
+      await running;
+      return this.status(view);
+    }
+    const run = this.#runHere(target, options);
+    this.#running.set(
+      view,
+      run.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    try {
+      return await run;
+    } finally {
+      this.#running.delete(view);
+    }
+  }
+
+  #runHere(
+    target: ReconcileTarget,
+    options: { onProgress?: (record: BackfillRecord) => void; signal?: AbortSignal },
+  ): Promise<BackfillRecord | null> {
     const { leaseMs, chunkBudgetMs, minChunk, maxChunk } = this.ctx.options;
     return runBackfill(this.ctx.home, this.records, target, {
       owner: this.#owner,
@@ -244,7 +269,7 @@ export class ViewBackfills {
       if (signal.aborted || this.#running.has(view)) continue;
       const stored = await this.records.read(view);
       if (!stored || !claimable(stored.record, this.#owner, Date.now())) continue;
-      const run = this.run(view, { signal })
+      const run = this.#runHere(this.#target(view), { signal })
         .then(() => undefined)
         .catch((err: unknown) => this.ctx.logger.warn({ view, error: describeError(err) }, 'backfill stopped'))
         .finally(() => this.#running.delete(view));
