@@ -30,7 +30,11 @@ import { WriteScope } from './router/write-scope.js';
 import type { Logger } from './runtime/logger.js';
 import { type EntitySchemaStatus, readSchemaStatus } from './schema-status.js';
 import { outboxEventLog } from './sync/outbox-event-log.js';
+import type { GenerationState } from './sync/rebuild/view-generations.js';
+import { ViewRebuilds } from './sync/rebuild/view-rebuilds.js';
+import type { RebuildOutcome, RebuildStep } from './sync/rebuild/zero-downtime-rebuild.js';
 import { SyncEngine, type SyncOptions } from './sync/sync-engine.js';
+import { resolveSyncOptions } from './sync/sync-options.js';
 import type { CacheViewDef } from './views/cache-view.js';
 import type { SearchViewDef } from './views/search-view.js';
 import type { ViewDef } from './views/view-def.js';
@@ -112,6 +116,8 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   /** The sync engine: start/stop projectors, catch up, stats, dead letters. */
   readonly sync: SyncEngine;
   readonly #config: ResolvedConfig<E, K>;
+  /** View generations: where each view is read and written, and zero-downtime rebuilds. */
+  readonly #rebuilds: ViewRebuilds<ViewStore>;
   readonly #writers = new Map<string, EntityWriter<unknown, unknown>>();
   readonly #breakers = new Map<ViewStore, StoreBreaker>();
   readonly #clients = new Map<string, unknown>();
@@ -121,14 +127,23 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   #closing: Promise<void> | undefined;
 
   constructor(config: PolystoreConfig<E, K>) {
-    this.#config = readConfig(config);
+    const declared = readConfig(config);
+    this.#rebuilds = new ViewRebuilds(
+      declared.home,
+      declared.views,
+      declared.entities,
+      resolveSyncOptions(config.sync ?? {}),
+      declared.logger,
+    );
+    // Every reader, the checker and the sync engine see each view in its active generation.
+    this.#config = { ...declared, views: this.#rebuilds.views };
     const { home, views, logger } = this.#config;
     this.sync = new SyncEngine(
       home,
       config.log ?? outboxEventLog(home),
       views.map(({ view, store }) => ({
         view,
-        store: store as ViewStoreBase<unknown>,
+        store: this.#rebuilds.writeStore(view.name, store as ViewStoreBase<unknown>),
         entity: this.#config.entities.get(view.entity)!,
       })),
       config.sync ?? {},
@@ -166,14 +181,15 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   ready(options: { sync?: boolean } = {}): Promise<void> {
     if (this.#closing) return Promise.reject(closedError());
     this.#ready ??= (async () => {
-      const { home, stores, entities, views, autoStart } = this.#config;
+      const { home, stores, entities, autoStart } = this.#config;
       await home.ready();
       await home.ensureSchema(
         [...entities.values()].map((e) => e.table),
         { apply: this.#config.schemaApply },
       );
       await Promise.all(Object.values(stores).map((store) => store.ready()));
-      for (const { view, store } of views) await view.prepare(store as ViewStoreBase<unknown>);
+      // Before projectors start: a view mid-rebuild is written to both its generations from the first event.
+      await this.#rebuilds.prepare();
       if ((options.sync ?? autoStart) !== false) await this.sync.start();
     })().catch((err: unknown) => {
       this.#ready = undefined;
@@ -216,6 +232,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
         }
       };
       await attempt(() => this.sync.stop());
+      this.#rebuilds.stop();
       await Promise.all(Object.values(this.#config.stores).map((store) => attempt(() => store.close())));
       // A broker log opened its own connection; the outbox log has nothing to close.
       const log = this.#config.log as { close?: () => Promise<void> } | undefined;
@@ -354,21 +371,70 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     return checkConsistency(this.#config.home, targets, {
       repair: options.repair,
       logger: this.#config.logger,
-      progress: {
-        reached: (view, position, timeoutMs) =>
-          this.sync.waitFor(position, [view], timeoutMs).then(
-            () => true,
-            (err: unknown) => {
-              if (isPolystoreError(err, 'PS_ERR_CONSISTENCY_TIMEOUT')) return false;
-              throw err;
-            },
-          ),
-        lagMs: async (view) => {
-          const oldest = (await this.sync.progress(view)).oldestUnhandledAt;
-          return oldest === null ? 0 : Math.max(0, Date.now() - oldest);
+      progress: this.#viewProgress(),
+    });
+  }
+
+  /**
+   * Rebuilds a view beside itself with no read error and no downtime: a new
+   * generation (a new key prefix or index) takes every write, is filled from
+   * the home, caught up, checked and repaired, then reads switch to it and
+   * the old one is dropped. The view's projector must run (here or in a
+   * worker). Run again after a crash, it resumes where it stopped. Key-value
+   * and search views; other views refill in place (`db.sync.backfills`).
+   *
+   * @example
+   * const { from, to } = await db.rebuild('products_search', (step) => console.log(step.step));
+   */
+  rebuild(view: string, onProgress?: (step: RebuildStep) => void): Promise<RebuildOutcome> {
+    const progress = this.#viewProgress();
+    return this.#rebuilds.rebuild(
+      view,
+      {
+        catchUp: async (name) => {
+          const head = await this.#config.home.outboxHead();
+          if (head !== null) await this.sync.waitFor(head, [name], this.#config.readTimeoutMs * 6);
+        },
+        verify: async (declared, scope) => {
+          const target = {
+            view: { ...declared, scope },
+            store: this.#config.views.find((v) => v.view.name === declared.name)!.store,
+            entity: this.#config.entities.get(declared.entity)!,
+            settings: settingsFor(this.#config.checks.get(declared.name), undefined, undefined),
+          };
+          const home = this.#config.home;
+          const logger = this.#config.logger;
+          const [first] = await checkConsistency(home, [target], { repair: true, logger, progress });
+          if (first!.ok) return { ok: true, repaired: first!.repaired };
+          const [again] = await checkConsistency(home, [target], { logger, progress });
+          return { ok: again!.ok, repaired: first!.repaired };
         },
       },
-    });
+      onProgress,
+    );
+  }
+
+  /** A view's generations as this process last read them (`active`, `building`, `retiring`). */
+  generations(view: string): GenerationState {
+    return this.#rebuilds.state(view);
+  }
+
+  /** How the checker waits for a view's progress. */
+  #viewProgress() {
+    return {
+      reached: (view: string, position: LogPosition, timeoutMs: number) =>
+        this.sync.waitFor(position, [view], timeoutMs).then(
+          () => true,
+          (err: unknown) => {
+            if (isPolystoreError(err, 'PS_ERR_CONSISTENCY_TIMEOUT')) return false;
+            throw err;
+          },
+        ),
+      lagMs: async (view: string) => {
+        const oldest = (await this.sync.progress(view)).oldestUnhandledAt;
+        return oldest === null ? 0 : Math.max(0, Date.now() - oldest);
+      },
+    };
   }
 
   #entityViews(entity: string): EntityViews {

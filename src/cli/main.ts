@@ -7,6 +7,7 @@ import { checkCommand } from './check-command.js';
 import { type AnyPolystore, loadConfig } from './load-config.js';
 import { migrateCommand } from './migrate-command.js';
 import { seconds } from './progress-line.js';
+import { rebuildCommand } from './rebuild-command.js';
 
 const HELP = `polystore <command> [--config polystore.config.ts]
 
@@ -25,6 +26,8 @@ Commands:
                       per entity: the recorded schema version and the changes ready() would make
                       (the SQL) or refuse (with expand/contract steps); --apply applies the additive
                       ones and records the new versions; exit 1 when a change is breaking
+  rebuild VIEW        rebuild a key-value or search view beside itself and switch reads to it
+                      (no downtime); runs the projectors here meanwhile; resumes after a crash
   dlq list [--view V] list dead-lettered events
   dlq replay [--view V]
                       apply dead-lettered events again (version-guarded) and remove those that succeed
@@ -72,7 +75,8 @@ async function main(): Promise<number> {
       return await migrateCommand(db, { plan: values.plan, apply: values.apply, json: values.json });
     // `cdc` reaches the slot without the views; `create` needs the home's outbox table first.
     if (command !== 'cdc' || (sub === 'create' && db.sync.capture?.admin))
-      await db.ready({ sync: command === 'worker' });
+      // A rebuild catches its new generation up through the projectors: they run here meanwhile.
+      await db.ready({ sync: command === 'worker' || command === 'rebuild' });
     switch (command) {
       case 'status':
         return await status(db, print);
@@ -111,6 +115,8 @@ async function main(): Promise<number> {
       }
       case 'cdc':
         return await cdc(db, sub, print);
+      case 'rebuild':
+        return await rebuildCommand(db, sub, values.json);
       case 'worker':
         process.stderr.write('polystore worker running; Ctrl-C to stop\n');
         await new Promise<void>((resolve) => {
@@ -194,9 +200,11 @@ async function status(db: AnyPolystore, print: (human: string, data: unknown) =>
       : caughtUp
         ? 'up-to-date'
         : 'behind';
+    const generation = db.generations(view);
     return {
       view,
-      state,
+      state: generation.building === null ? state : `rebuilding`,
+      generation,
       ...(backfill ? { backfill: backfillProgress(backfill, now) } : {}),
       applied: progress.through,
       backlog: progress.backlog,
@@ -212,7 +220,12 @@ async function status(db: AnyPolystore, print: (human: string, data: unknown) =>
     const filling = v.backfill
       ? `   backfill ${v.backfill.examined}/${v.backfill.total} (${v.backfill.percent}%) ${v.backfill.recordsPerSec}/s${v.backfill.etaMs === null ? '' : ` ETA ${seconds(v.backfill.etaMs)}`}`
       : '';
-    return `${v.view.padEnd(20)} ${v.state.padEnd(15)}${filling} backlog ${backlog.padEnd(6)} lag ${seconds(v.lagMs).padEnd(8)} applied through ${v.applied ?? '-'}${age}`;
+    const { active, building } = v.generation;
+    const gen =
+      active === 0 && building === null
+        ? ''
+        : `   generation ${active}${building === null ? '' : ` (building ${building})`}`;
+    return `${v.view.padEnd(20)} ${v.state.padEnd(15)}${filling}${gen} backlog ${backlog.padEnd(6)} lag ${seconds(v.lagMs).padEnd(8)} applied through ${v.applied ?? '-'}${age}`;
   });
   const capture = await db.sync.capture?.admin
     ?.status()

@@ -43,8 +43,11 @@ export function cacheView<E extends EntityDef>(entity: E, options: CacheViewOpti
     // Write-through: every change stores the new record; a delete leaves a
     // tombstone so an older cache fill cannot bring the record back.
     project: (record) => (select ? select(record) : record),
-    prepare: async (store: ViewStoreBase<unknown>) => {
-      (store as KeyValueStore).setScopeTtl(assertIdentifier(options.prefix ?? name, 'cache prefix'), options.ttlMs);
+    prepare: async (store: ViewStoreBase<unknown>, scope?: string) => {
+      (store as KeyValueStore).setScopeTtl(
+        scope ?? assertIdentifier(options.prefix ?? name, 'cache prefix'),
+        options.ttlMs,
+      );
     },
   };
 }

@@ -42,8 +42,12 @@ export function searchView<E extends EntityDef>(entity: E, options: SearchViewOp
     scope: index,
     completeness: 'complete',
     project: (record) => (build ? build(record) : pick(record, fields)),
-    prepare: (store: ViewStoreBase<SearchDocument>) =>
-      (store as SearchStore).ensureIndex({ index, fields: options.fields, searchable: options.searchable }),
+    prepare: (store: ViewStoreBase<SearchDocument>, scope?: string) =>
+      (store as SearchStore).ensureIndex({
+        index: scope ?? index,
+        fields: options.fields,
+        searchable: options.searchable,
+      }),
   };
 }
 

@@ -23,7 +23,11 @@ export interface ViewDef<V = unknown> {
    */
   project(record: Record<string, unknown>): V | null;
   /** Creates the index, schema or table the view needs. Idempotent. */
-  prepare(store: ViewStoreBase<V>): Promise<void>;
+  /**
+   * Creates what the view needs in its store (an index, a scope TTL), in
+   * `scope` when given (a generation being rebuilt), else in its own scope.
+   */
+  prepare(store: ViewStoreBase<V>, scope?: string): Promise<void>;
   /** `complete`: every live record must be present. `partial`: absence is not drift (an invalidating cache). */
   readonly completeness: 'complete' | 'partial';
 }

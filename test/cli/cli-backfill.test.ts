@@ -72,6 +72,16 @@ describe('polystore backfill', () => {
     expect(await viewState()).toMatchObject({ state: 'up-to-date' });
   });
 
+  it('rebuilds a view beside itself and reports the generation reads moved to', async () => {
+    const rebuilt = await cli('rebuild', 'items_cache');
+    expect(rebuilt.code).toBe(0);
+    expect(rebuilt.stdout).toContain('items_cache: switched 1');
+    expect(rebuilt.stdout).toContain('reads moved from generation 0 to 1 (120 copied, 0 repaired)');
+    expect(await viewState()).toMatchObject({ state: 'up-to-date', generation: { active: 1, building: null } });
+    expect((await cli('status')).stdout).toMatch(/items_cache +up-to-date +generation 1 backlog/);
+    expect((await cli('check')).stdout).toMatch(/items_cache .* of 120 .* OK/);
+  });
+
   it('refuses a bad filter or view with a coded error, and backfills only matching records with a filter', async () => {
     const bad = await cli('backfill', 'items_cache', '--filter', '{nope');
     expect(bad.code).toBe(1);
