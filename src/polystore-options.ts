@@ -4,7 +4,7 @@ import { PolystoreError } from './errors/index.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type EntityDef } from './model/define-entity.js';
 import type { KeyspaceDef } from './model/define-keyspace.js';
 import { DEFAULT_MAX_DEPTH, type RecordLimits } from './model/validate-record.js';
-import type { PolystoreConfig, ViewStore } from './polystore.js';
+import type { PolystoreConfig, ViewStore } from './polystore-config.js';
 import { DEFAULT_MAX_ID_BYTES } from './router/record-ids.js';
 import { type BreakerOptions, DEFAULT_BREAKER } from './router/store-breaker.js';
 import { type Logger, stderrLogger } from './runtime/logger.js';

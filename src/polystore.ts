@@ -1,86 +1,37 @@
-import {
-  type DeepCheck,
-  readCheckSettings,
-  readDeep,
-  refuseArgument,
-  settingsFor,
-  type ViewCheckSettings,
-} from './checker/check-settings.js';
-import { checkConsistency, type ViewDrift } from './checker/consistency-checker.js';
+import type { DeepCheck, ViewCheckSettings } from './checker/check-settings.js';
+import type { ViewDrift } from './checker/consistency-checker.js';
+import { ViewMaintenance } from './checker/view-maintenance.js';
 import type { AnalyticsStore } from './contracts/analytics-store.js';
-import type { EventLog } from './contracts/event-log.js';
 import type { GraphStore } from './contracts/graph-store.js';
-import type { HomeStore } from './contracts/home-store.js';
 import type { KeyValueStore } from './contracts/key-value-store.js';
 import type { LogPosition } from './contracts/log-position.js';
 import type { SearchStore } from './contracts/search-store.js';
 import type { ViewStoreBase } from './contracts/view-store.js';
-import { isPolystoreError, PolystoreError } from './errors/index.js';
+import { PolystoreError } from './errors/index.js';
 import type { EntityDef } from './model/define-entity.js';
 import type { KeyspaceDef } from './model/define-keyspace.js';
+import type { AnyEntity, AnyKeyspace, PolystoreConfig, ViewStore } from './polystore-config.js';
 import { type ResolvedConfig, readConfig } from './polystore-options.js';
 import { EntityClient, type EntityViews } from './router/entity-client.js';
 import { EntityWriter } from './router/entity-writes.js';
 import { KeyspaceClient } from './router/keyspace-client.js';
 import type { RouterContext } from './router/router-context.js';
-import { type BreakerOptions, type BreakerStats, StoreBreaker } from './router/store-breaker.js';
+import { type BreakerStats, StoreBreaker } from './router/store-breaker.js';
 import { PolystoreTransaction, type TransactionEntity } from './router/transaction-client.js';
 import { AnalyticsClient, GraphClient } from './router/view-query-client.js';
 import { WriteScope } from './router/write-scope.js';
-import type { Logger } from './runtime/logger.js';
 import { type EntitySchemaStatus, readSchemaStatus } from './schema-status.js';
 import { outboxEventLog } from './sync/outbox-event-log.js';
 import type { GenerationState } from './sync/rebuild/view-generations.js';
 import { ViewRebuilds } from './sync/rebuild/view-rebuilds.js';
 import type { RebuildOutcome, RebuildStep } from './sync/rebuild/zero-downtime-rebuild.js';
-import { SyncEngine, type SyncOptions } from './sync/sync-engine.js';
+import { SyncEngine } from './sync/sync-engine.js';
 import { resolveSyncOptions } from './sync/sync-options.js';
 import type { CacheViewDef } from './views/cache-view.js';
 import type { SearchViewDef } from './views/search-view.js';
 import type { ViewDef } from './views/view-def.js';
 
-export type ViewStore = KeyValueStore | SearchStore | GraphStore | AnalyticsStore;
-
-// biome-ignore lint/suspicious/noExplicitAny: entity record types vary per entity; inference recovers each one
-type AnyEntity = EntityDef<string, any>;
-// biome-ignore lint/suspicious/noExplicitAny: as above, for keyspaces
-type AnyKeyspace = KeyspaceDef<string, any>;
-
-export interface PolystoreConfig<E extends AnyEntity, K extends AnyKeyspace> {
-  /** The system of record. */
-  readonly home: HomeStore;
-  /** View stores by name; views and keyspaces refer to these names. */
-  readonly stores?: Readonly<Record<string, ViewStore>>;
-  readonly entities: readonly E[];
-  readonly keyspaces?: readonly K[];
-  readonly views?: readonly ViewDef<unknown>[];
-  /** The event log between home and projectors (default: the home's outbox). */
-  readonly log?: EventLog;
-  /** `autoStart` (default true) runs the projectors in this process after `ready()`. */
-  readonly sync?: SyncOptions & { readonly autoStart?: boolean };
-  /** Largest record in bytes (default 1 MiB). */
-  readonly maxPayloadBytes?: number;
-  /** Default read-your-writes timeout in ms (default 5000). */
-  readonly readTimeoutMs?: number;
-  /**
-   * How reads treat a view store that keeps failing (a circuit breaker per
-   * store): `failureThreshold` (default 3) failed calls in a row send reads
-   * around the store for `cooldownMs` (default 5000), then one call probes it.
-   * A failed cache read is answered by the home; `search` fails fast.
-   */
-  readonly viewReads?: Partial<BreakerOptions>;
-  /** How `check()` judges each view: drift tolerance, how long to wait for lag, deep mode (see {@link ViewCheckSettings}). */
-  readonly checks?: readonly ViewCheckSettings[];
-  readonly logger?: Logger;
-  /**
-   * How entity tables follow their declarations. `apply: 'auto'` (default):
-   * `ready()` applies additive changes. `'manual'`: `ready()` creates missing
-   * tables but fails with `PS_ERR_SCHEMA_PENDING` while an existing one
-   * differs; `polystore migrate --apply` (or `schemaStatus({ apply: true })`)
-   * applies the changes.
-   */
-  readonly schema?: { readonly apply?: 'auto' | 'manual' };
-}
+export type { PolystoreConfig, ViewStore } from './polystore-config.js';
 
 type RecordOf<E> = E extends EntityDef<string, infer T, unknown> ? T : never;
 type InputOf<E> = E extends EntityDef<string, unknown, infer In> ? In : never;
@@ -118,6 +69,8 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   readonly #config: ResolvedConfig<E, K>;
   /** View generations: where each view is read and written, and zero-downtime rebuilds. */
   readonly #rebuilds: ViewRebuilds<ViewStore>;
+  /** `check()` and `rebuild()`: the checker and rebuilds over the configured views. */
+  readonly #maintenance: ViewMaintenance;
   readonly #writers = new Map<string, EntityWriter<unknown, unknown>>();
   readonly #breakers = new Map<ViewStore, StoreBreaker>();
   readonly #clients = new Map<string, unknown>();
@@ -159,6 +112,16 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
         new EntityWriter(entity, { ...this.#config.limits, maxIdBytes: this.#config.maxIdBytes.get(name)! }),
       );
     }
+    this.#maintenance = new ViewMaintenance({
+      home,
+      sync: this.sync,
+      views: this.#config.views,
+      entities: this.#config.entities,
+      checks: this.#config.checks,
+      rebuilds: this.#rebuilds,
+      readTimeoutMs: this.#config.readTimeoutMs,
+      logger,
+    });
     this.#ctx = {
       home,
       sync: this.sync,
@@ -357,22 +320,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       deep?: DeepCheck;
     } = {},
   ): Promise<ViewDrift[]> {
-    const known = new Set(this.#config.views.map(({ view }) => view.name));
-    const call = readCheckSettings(options.checks, known, 'checks', refuseArgument);
-    readDeep(options.deep, 'deep', refuseArgument);
-    const targets = this.#config.views
-      .filter(({ view }) => !options.views || options.views.includes(view.name))
-      .map(({ view, store }) => ({
-        view,
-        store,
-        entity: this.#config.entities.get(view.entity)!,
-        settings: settingsFor(this.#config.checks.get(view.name), call.get(view.name), options.deep),
-      }));
-    return checkConsistency(this.#config.home, targets, {
-      repair: options.repair,
-      logger: this.#config.logger,
-      progress: this.#viewProgress(),
-    });
+    return this.#maintenance.check(options);
   }
 
   /**
@@ -387,54 +335,12 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
    * const { from, to } = await db.rebuild('products_search', (step) => console.log(step.step));
    */
   rebuild(view: string, onProgress?: (step: RebuildStep) => void): Promise<RebuildOutcome> {
-    const progress = this.#viewProgress();
-    return this.#rebuilds.rebuild(
-      view,
-      {
-        catchUp: async (name) => {
-          const head = await this.#config.home.outboxHead();
-          if (head !== null) await this.sync.waitFor(head, [name], this.#config.readTimeoutMs * 6);
-        },
-        verify: async (declared, scope) => {
-          const target = {
-            view: { ...declared, scope },
-            store: this.#config.views.find((v) => v.view.name === declared.name)!.store,
-            entity: this.#config.entities.get(declared.entity)!,
-            settings: settingsFor(this.#config.checks.get(declared.name), undefined, undefined),
-          };
-          const home = this.#config.home;
-          const logger = this.#config.logger;
-          const [first] = await checkConsistency(home, [target], { repair: true, logger, progress });
-          if (first!.ok) return { ok: true, repaired: first!.repaired };
-          const [again] = await checkConsistency(home, [target], { logger, progress });
-          return { ok: again!.ok, repaired: first!.repaired };
-        },
-      },
-      onProgress,
-    );
+    return this.#maintenance.rebuild(view, onProgress);
   }
 
   /** A view's generations as this process last read them (`active`, `building`, `retiring`). */
   generations(view: string): GenerationState {
     return this.#rebuilds.state(view);
-  }
-
-  /** How the checker waits for a view's progress. */
-  #viewProgress() {
-    return {
-      reached: (view: string, position: LogPosition, timeoutMs: number) =>
-        this.sync.waitFor(position, [view], timeoutMs).then(
-          () => true,
-          (err: unknown) => {
-            if (isPolystoreError(err, 'PS_ERR_CONSISTENCY_TIMEOUT')) return false;
-            throw err;
-          },
-        ),
-      lagMs: async (view: string) => {
-        const oldest = (await this.sync.progress(view)).oldestUnhandledAt;
-        return oldest === null ? 0 : Math.max(0, Date.now() - oldest);
-      },
-    };
   }
 
   #entityViews(entity: string): EntityViews {

@@ -1,0 +1,112 @@
+import type { HomeStore } from '../contracts/home-store.js';
+import type { LogPosition } from '../contracts/log-position.js';
+import { isPolystoreError } from '../errors/index.js';
+import type { EntityDef } from '../model/define-entity.js';
+import type { ViewStore } from '../polystore-config.js';
+import type { Logger } from '../runtime/logger.js';
+import type { ViewRebuilds } from '../sync/rebuild/view-rebuilds.js';
+import type { RebuildOutcome, RebuildStep } from '../sync/rebuild/zero-downtime-rebuild.js';
+import type { SyncEngine } from '../sync/sync-engine.js';
+import type { ViewDef } from '../views/view-def.js';
+import {
+  type DeepCheck,
+  readCheckSettings,
+  readDeep,
+  refuseArgument,
+  settingsFor,
+  type ViewCheckSettings,
+} from './check-settings.js';
+import { checkConsistency, type ViewDrift } from './consistency-checker.js';
+import type { ViewProgress } from './settle-candidates.js';
+
+interface MaintenanceContext {
+  readonly home: HomeStore;
+  readonly sync: SyncEngine;
+  /** The views as readers see them (their scope follows the active generation). */
+  readonly views: readonly { readonly view: ViewDef<unknown>; readonly store: ViewStore }[];
+  readonly entities: ReadonlyMap<string, EntityDef>;
+  /** The config's check settings by view. */
+  readonly checks: ReadonlyMap<string, ViewCheckSettings>;
+  readonly rebuilds: ViewRebuilds<ViewStore>;
+  readonly readTimeoutMs: number;
+  readonly logger: Logger;
+}
+
+/** `db.check()` and `db.rebuild()`: the checker and zero-downtime rebuilds over the configured views. */
+export class ViewMaintenance {
+  constructor(private readonly ctx: MaintenanceContext) {}
+
+  check(
+    options: {
+      views?: readonly string[];
+      repair?: boolean;
+      checks?: readonly ViewCheckSettings[];
+      deep?: DeepCheck;
+    } = {},
+  ): Promise<ViewDrift[]> {
+    const { views, entities, checks } = this.ctx;
+    const known = new Set(views.map(({ view }) => view.name));
+    const call = readCheckSettings(options.checks, known, 'checks', refuseArgument);
+    readDeep(options.deep, 'deep', refuseArgument);
+    const targets = views
+      .filter(({ view }) => !options.views || options.views.includes(view.name))
+      .map(({ view, store }) => ({
+        view,
+        store,
+        entity: entities.get(view.entity)!,
+        settings: settingsFor(checks.get(view.name), call.get(view.name), options.deep),
+      }));
+    return checkConsistency(this.ctx.home, targets, {
+      repair: options.repair,
+      logger: this.ctx.logger,
+      progress: this.#progress(),
+    });
+  }
+
+  rebuild(view: string, onProgress?: (step: RebuildStep) => void): Promise<RebuildOutcome> {
+    const { home, sync, views, entities, checks, logger, readTimeoutMs } = this.ctx;
+    const progress = this.#progress();
+    return this.ctx.rebuilds.rebuild(
+      view,
+      {
+        catchUp: async (name) => {
+          const head = await home.outboxHead();
+          if (head !== null) await sync.waitFor(head, [name], readTimeoutMs * 6);
+        },
+        // The new generation is checked (and repaired) before reads switch to it.
+        verify: async (declared, scope) => {
+          const target = {
+            view: { ...declared, scope },
+            store: views.find((v) => v.view.name === declared.name)!.store,
+            entity: entities.get(declared.entity)!,
+            settings: settingsFor(checks.get(declared.name), undefined, undefined),
+          };
+          const [first] = await checkConsistency(home, [target], { repair: true, logger, progress });
+          if (first!.ok) return { ok: true, repaired: first!.repaired };
+          const [again] = await checkConsistency(home, [target], { logger, progress });
+          return { ok: again!.ok, repaired: first!.repaired };
+        },
+      },
+      onProgress,
+    );
+  }
+
+  /** How the checker waits for a view's durable progress (any process's projector). */
+  #progress(): ViewProgress {
+    const { sync } = this.ctx;
+    return {
+      reached: (view: string, position: LogPosition, timeoutMs: number) =>
+        sync.waitFor(position, [view], timeoutMs).then(
+          () => true,
+          (err: unknown) => {
+            if (isPolystoreError(err, 'PS_ERR_CONSISTENCY_TIMEOUT')) return false;
+            throw err;
+          },
+        ),
+      lagMs: async (view: string) => {
+        const oldest = (await sync.progress(view)).oldestUnhandledAt;
+        return oldest === null ? 0 : Math.max(0, Date.now() - oldest);
+      },
+    };
+  }
+}

@@ -1,0 +1,56 @@
+import type { ViewCheckSettings } from './checker/check-settings.js';
+import type { AnalyticsStore } from './contracts/analytics-store.js';
+import type { EventLog } from './contracts/event-log.js';
+import type { GraphStore } from './contracts/graph-store.js';
+import type { HomeStore } from './contracts/home-store.js';
+import type { KeyValueStore } from './contracts/key-value-store.js';
+import type { SearchStore } from './contracts/search-store.js';
+import type { EntityDef } from './model/define-entity.js';
+import type { KeyspaceDef } from './model/define-keyspace.js';
+import type { BreakerOptions } from './router/store-breaker.js';
+import type { Logger } from './runtime/logger.js';
+import type { SyncOptions } from './sync/sync-engine.js';
+import type { ViewDef } from './views/view-def.js';
+
+export type ViewStore = KeyValueStore | SearchStore | GraphStore | AnalyticsStore;
+
+// biome-ignore lint/suspicious/noExplicitAny: entity record types vary per entity; inference recovers each one
+export type AnyEntity = EntityDef<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: as above, for keyspaces
+export type AnyKeyspace = KeyspaceDef<string, any>;
+
+export interface PolystoreConfig<E extends AnyEntity, K extends AnyKeyspace> {
+  /** The system of record. */
+  readonly home: HomeStore;
+  /** View stores by name; views and keyspaces refer to these names. */
+  readonly stores?: Readonly<Record<string, ViewStore>>;
+  readonly entities: readonly E[];
+  readonly keyspaces?: readonly K[];
+  readonly views?: readonly ViewDef<unknown>[];
+  /** The event log between home and projectors (default: the home's outbox). */
+  readonly log?: EventLog;
+  /** `autoStart` (default true) runs the projectors in this process after `ready()`. */
+  readonly sync?: SyncOptions & { readonly autoStart?: boolean };
+  /** Largest record in bytes (default 1 MiB). */
+  readonly maxPayloadBytes?: number;
+  /** Default read-your-writes timeout in ms (default 5000). */
+  readonly readTimeoutMs?: number;
+  /**
+   * How reads treat a view store that keeps failing (a circuit breaker per
+   * store): `failureThreshold` (default 3) failed calls in a row send reads
+   * around the store for `cooldownMs` (default 5000), then one call probes it.
+   * A failed cache read is answered by the home; `search` fails fast.
+   */
+  readonly viewReads?: Partial<BreakerOptions>;
+  /** How `check()` judges each view: drift tolerance, how long to wait for lag, deep mode (see {@link ViewCheckSettings}). */
+  readonly checks?: readonly ViewCheckSettings[];
+  readonly logger?: Logger;
+  /**
+   * How entity tables follow their declarations. `apply: 'auto'` (default):
+   * `ready()` applies additive changes. `'manual'`: `ready()` creates missing
+   * tables but fails with `PS_ERR_SCHEMA_PENDING` while an existing one
+   * differs; `polystore migrate --apply` (or `schemaStatus({ apply: true })`)
+   * applies the changes.
+   */
+  readonly schema?: { readonly apply?: 'auto' | 'manual' };
+}
