@@ -34,6 +34,7 @@ export type { BreakerOptions, BreakerState, BreakerStats } from './router/store-
 export type { PolystoreTransaction, TransactionEntity } from './router/transaction-client.js';
 export type { AnalyticsClient, GraphClient } from './router/view-query-client.js';
 export { type Logger, silentLogger, stderrLogger } from './runtime/logger.js';
+export type { EntitySchemaStatus } from './schema-status.js';
 export type {
   BackfillPhase,
   BackfillReason,
@@ -45,6 +46,8 @@ export { outboxEventLog } from './sync/outbox-event-log.js';
 export { OutboxRelay, type RelayStats } from './sync/outbox-relay.js';
 export type { ProjectorStats } from './sync/projector.js';
 export { type ProjectorSignal, type ProjectorStatus, transition, transitionTable } from './sync/projector-state.js';
+export type { GenerationState } from './sync/rebuild/view-generations.js';
+export type { RebuildOutcome, RebuildStep } from './sync/rebuild/zero-downtime-rebuild.js';
 export { SyncEngine, type SyncOptions, type SyncStats } from './sync/sync-engine.js';
 export type { BackfillOptions } from './sync/sync-options.js';
 export { type AnalyticsViewOptions, analyticsView } from './views/analytics-view.js';
