@@ -1,4 +1,4 @@
-import type { DeepCheck, ViewCheckSettings } from './checker/check-settings.js';
+import type { CheckOptions } from './checker/check-settings.js';
 import type { ViewDrift } from './checker/consistency-checker.js';
 import { ViewMaintenance } from './checker/view-maintenance.js';
 import type { AnalyticsStore } from './contracts/analytics-store.js';
@@ -312,14 +312,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
    * const results = await db.check({ checks: [{ view: 'products_cache', maxDriftRatio: 0.01 }], deep: { sample: 500 } });
    * if (results.some((r) => !r.ok)) process.exitCode = 1;
    */
-  async check(
-    options: {
-      views?: readonly string[];
-      repair?: boolean;
-      checks?: readonly ViewCheckSettings[];
-      deep?: DeepCheck;
-    } = {},
-  ): Promise<ViewDrift[]> {
+  async check(options: CheckOptions = {}): Promise<ViewDrift[]> {
     return this.#maintenance.check(options);
   }
 

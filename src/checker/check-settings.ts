@@ -24,6 +24,18 @@ export interface ViewCheckSettings {
 
 export type DeepCheck = boolean | { readonly sample: number };
 
+/** What one `db.check()` call checks and how (see `Polystore.check`). */
+export interface CheckOptions {
+  /** Only these views (default: all). */
+  readonly views?: readonly string[];
+  /** Write the home's state of each drifted record. */
+  readonly repair?: boolean;
+  /** Per-view settings for this call, over the config's `checks`. */
+  readonly checks?: readonly ViewCheckSettings[];
+  /** Compare content too, for every view of this call. */
+  readonly deep?: DeepCheck;
+}
+
 /** One view's settings with every default filled in; `deep.sample` null compares every record. */
 export interface CheckSettings {
   readonly maxDriftRatio: number;

@@ -1,14 +1,9 @@
 import type { HomeStore } from '../contracts/home-store.js';
-import type { VersionedChange, ViewStoreBase } from '../contracts/view-store.js';
-import type { EntityDef } from '../model/define-entity.js';
-import { applyHomeRows, applyTombstones } from '../sync/backfill/reconcile-chunk.js';
-import type { ViewDef } from '../views/view-def.js';
+import type { VersionedChange } from '../contracts/view-store.js';
+import { applyHomeRows, applyTombstones, type ReconcileTarget } from '../sync/backfill/reconcile-chunk.js';
 
-export interface RebuildTarget {
-  readonly view: ViewDef<unknown>;
-  readonly store: ViewStoreBase<unknown>;
-  readonly entity: EntityDef;
-}
+/** A view with its store and entity (the same target a backfill writes to). */
+export type RebuildTarget = ReconcileTarget;
 
 export interface RebuildResult {
   /** Entries written (records and tombstones). */

@@ -9,7 +9,7 @@ import type { RebuildOutcome, RebuildStep } from '../sync/rebuild/zero-downtime-
 import type { SyncEngine } from '../sync/sync-engine.js';
 import type { ViewDef } from '../views/view-def.js';
 import {
-  type DeepCheck,
+  type CheckOptions,
   readCheckSettings,
   readDeep,
   refuseArgument,
@@ -36,14 +36,7 @@ interface MaintenanceContext {
 export class ViewMaintenance {
   constructor(private readonly ctx: MaintenanceContext) {}
 
-  check(
-    options: {
-      views?: readonly string[];
-      repair?: boolean;
-      checks?: readonly ViewCheckSettings[];
-      deep?: DeepCheck;
-    } = {},
-  ): Promise<ViewDrift[]> {
+  check(options: CheckOptions = {}): Promise<ViewDrift[]> {
     const { views, entities, checks } = this.ctx;
     const known = new Set(views.map(({ view }) => view.name));
     const call = readCheckSettings(options.checks, known, 'checks', refuseArgument);

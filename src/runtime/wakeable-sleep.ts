@@ -17,3 +17,30 @@ export function wakeableSleep(ms: number, onWake: (wake: () => void) => void): P
     onWake(done);
   });
 }
+
+/**
+ * Sleeps any number of loops share, all ended at once by `wakeAll()` (a stop,
+ * or new work): the wake functions of sleeps in progress, kept only while
+ * they sleep.
+ *
+ * @example
+ * const naps = new SharedNaps();
+ * await naps.sleep(pollMs); // in a loop
+ * naps.wakeAll();           // on stop
+ */
+export class SharedNaps {
+  readonly #wakers = new Set<() => void>();
+
+  async sleep(ms: number): Promise<void> {
+    let waker: (() => void) | undefined;
+    await wakeableSleep(ms, (wake) => {
+      waker = wake;
+      this.#wakers.add(wake);
+    });
+    if (waker) this.#wakers.delete(waker);
+  }
+
+  wakeAll(): void {
+    for (const wake of [...this.#wakers]) wake();
+  }
+}

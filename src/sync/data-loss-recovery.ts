@@ -4,7 +4,7 @@ import type { LogPosition } from '../contracts/log-position.js';
 import type { DataLoss, ViewStoreBase } from '../contracts/view-store.js';
 import { describeError, type Logger } from '../runtime/logger.js';
 import { backoffDelay, type RetryPolicy } from '../runtime/retry-policy.js';
-import { wakeableSleep } from '../runtime/wakeable-sleep.js';
+import { SharedNaps } from '../runtime/wakeable-sleep.js';
 
 /**
  * Answers a store's report that it lost its data (`onDataLoss`, e.g. a Redis
@@ -23,7 +23,7 @@ export class DataLossRecovery {
   readonly #queues = new Map<ViewStoreBase<unknown>, Promise<void>>();
   readonly #waiting = new Set<string>();
   #stopped = true;
-  readonly #wakers = new Set<() => void>();
+  readonly #naps = new SharedNaps();
 
   /**
    * `handledThrough` reads a view's durable progress: a store whose views never
@@ -62,7 +62,7 @@ export class DataLossRecovery {
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
-    for (const wake of [...this.#wakers]) wake();
+    this.#naps.wakeAll();
     await Promise.all(this.#queues.values());
   }
 
@@ -113,17 +113,8 @@ export class DataLossRecovery {
           { views: targets.map((t) => t.view.name), loss: loss.id, attempt, error: describeError(err) },
           'rebuilding views after a data loss failed, retrying',
         );
-        await this.#sleep(backoffDelay(this.retry, Math.min(attempt, 8)));
+        await this.#naps.sleep(backoffDelay(this.retry, Math.min(attempt, 8)));
       }
     }
-  }
-
-  async #sleep(ms: number): Promise<void> {
-    let waker: (() => void) | undefined;
-    await wakeableSleep(ms, (wake) => {
-      waker = wake;
-      this.#wakers.add(wake);
-    });
-    if (waker) this.#wakers.delete(waker);
   }
 }

@@ -1,25 +1,16 @@
-import { execFile } from 'node:child_process';
 import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import configure from '../fixtures/items.config.js';
+import { runCli } from '../support/cli-runner.js';
 import { freshPgliteDir } from '../support/pglite-template.js';
 import { tempDir } from '../support/temp-dir.js';
 
-const run = promisify(execFile);
-const BIN = new URL('../../bin/polystore.mjs', import.meta.url).pathname;
 const CONFIG = new URL('../fixtures/items.config.ts', import.meta.url).pathname;
 
 describe('polystore backfill', () => {
   let dir: { path: string; cleanup: () => Promise<void> };
-  const cli = (...args: string[]) =>
-    run(process.execPath, [BIN, ...args, '--config', CONFIG], {
-      env: { ...process.env, POLYSTORE_TEST_DIR: dir.path },
-    }).then(
-      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-    );
+  const cli = (...args: string[]) => runCli(CONFIG, args, { POLYSTORE_TEST_DIR: dir.path });
   const viewState = async () => {
     const status = await cli('status', '--json');
     expect(status.code).toBe(0);

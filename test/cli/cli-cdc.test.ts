@@ -1,27 +1,19 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
 import { cleanBrokerShop } from '../support/broker-shop.js';
+import { runCli } from '../support/cli-runner.js';
 import { describeWithServer, SERVER_URLS } from '../support/servers.js';
 
-const run = promisify(execFile);
-const BIN = new URL('../../bin/polystore.mjs', import.meta.url).pathname;
 const CONFIG = new URL('../fixtures/broker.config.ts', import.meta.url).pathname;
 const EMBEDDED = new URL('../fixtures/items.config.ts', import.meta.url).pathname;
 const id = randomUUID().replaceAll('-', '').slice(0, 12);
 const dir = await mkdtemp(join(tmpdir(), 'polystore-cli-cdc-'));
 
 function cli(config: string, ...args: string[]) {
-  return run(process.execPath, [BIN, ...args, '--config', config], {
-    env: { ...process.env, POLYSTORE_TEST_ID: id, POLYSTORE_TEST_DIR: dir },
-  }).then(
-    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
+  return runCli(config, args, { POLYSTORE_TEST_ID: id, POLYSTORE_TEST_DIR: dir });
 }
 
 afterAll(async () => {

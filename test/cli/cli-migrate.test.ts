@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isPolystoreError, type PolystoreError } from '../../src/index.js';
 import { type PeopleVersion, peopleDb } from '../fixtures/people-schemas.js';
+import { runCli } from '../support/cli-runner.js';
 import { HOME_VARIANTS, type HomeVariant } from '../support/home-variants.js';
 import { describeWithServer } from '../support/servers.js';
 
-const run = promisify(execFile);
-const BIN = new URL('../../bin/polystore.mjs', import.meta.url).pathname;
 const CONFIG = new URL('../fixtures/people-migrate.config.ts', import.meta.url).pathname;
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -23,12 +20,7 @@ function migrateCases(variant: HomeVariant) {
     cleanups.push(space.cleanup);
     /** `polystore ... --config people-migrate.config.ts` with `people` declared as `version`, schema.apply "manual". */
     const cli = (version: PeopleVersion, ...args: string[]) =>
-      run(process.execPath, [BIN, ...args, '--config', CONFIG], {
-        env: { ...process.env, POLYSTORE_TEST_HOME: JSON.stringify(space.locator), POLYSTORE_TEST_PEOPLE: version },
-      }).then(
-        (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-      );
+      runCli(CONFIG, args, { POLYSTORE_TEST_HOME: JSON.stringify(space.locator), POLYSTORE_TEST_PEOPLE: version });
     const seed = peopleDb(space.home(), 'v1', 'manual');
     await seed.ready();
     await seed.entity('people').create({ id: 'p1', name: 'Ada', age: 36 });

@@ -1,26 +1,17 @@
-import { execFile } from 'node:child_process';
 import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyValueStore } from '../../src/contracts/key-value-store.js';
 import configure from '../fixtures/items.config.js';
+import { runCli } from '../support/cli-runner.js';
 import { freshPgliteDir } from '../support/pglite-template.js';
 import { tempDir } from '../support/temp-dir.js';
 
-const run = promisify(execFile);
-const BIN = new URL('../../bin/polystore.mjs', import.meta.url).pathname;
 const CONFIG = new URL('../fixtures/items.config.ts', import.meta.url).pathname;
 
 describe('polystore CLI', () => {
   let dir: { path: string; cleanup: () => Promise<void> };
-  const cli = (...args: string[]) =>
-    run(process.execPath, [BIN, ...args, '--config', CONFIG], {
-      env: { ...process.env, POLYSTORE_TEST_DIR: dir.path },
-    }).then(
-      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-    );
+  const cli = (...args: string[]) => runCli(CONFIG, args, { POLYSTORE_TEST_DIR: dir.path });
 
   beforeAll(async () => {
     dir = await tempDir();
@@ -78,10 +69,8 @@ describe('polystore CLI', () => {
   });
 
   it('explains a bad config with a coded error and exit 1', async () => {
-    const result = await run(process.execPath, [BIN, 'status', '--config', '/nonexistent/config.ts']).catch(
-      (e: { code: number; stderr: string }) => e,
-    );
-    expect(result).toMatchObject({ code: 1 });
-    expect((result as { stderr: string }).stderr).toContain('PS_ERR_INVALID_CONFIG');
+    const result = await runCli('/nonexistent/config.ts', ['status']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('PS_ERR_INVALID_CONFIG');
   });
 });

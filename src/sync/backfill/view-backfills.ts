@@ -6,7 +6,7 @@ import { PolystoreError } from '../../errors/index.js';
 import { parseFilter } from '../../model/parse-filter.js';
 import { describeError, type Logger } from '../../runtime/logger.js';
 import type { RetryPolicy } from '../../runtime/retry-policy.js';
-import { wakeableSleep } from '../../runtime/wakeable-sleep.js';
+import { SharedNaps } from '../../runtime/wakeable-sleep.js';
 import type { BackfillOptions } from '../sync-options.js';
 import { BackfillRecords } from './backfill-record-store.js';
 import { runBackfill } from './backfill-runner.js';
@@ -43,7 +43,7 @@ export class ViewBackfills {
   readonly #owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
   readonly #byView: ReadonlyMap<string, ReconcileTarget>;
   readonly #running = new Map<string, Promise<void>>();
-  readonly #wakers = new Set<() => void>();
+  readonly #naps = new SharedNaps();
   #abort: AbortController | undefined;
   #loop: Promise<void> | undefined;
 
@@ -76,7 +76,7 @@ export class ViewBackfills {
     if (!abort) return;
     this.#abort = undefined;
     abort.abort();
-    for (const wake of [...this.#wakers]) wake();
+    this.#naps.wakeAll();
     await this.#loop;
     await Promise.all(this.#running.values());
   }
@@ -171,7 +171,7 @@ export class ViewBackfills {
       maxChunk,
       retry: this.ctx.retry,
       logger: this.ctx.logger,
-      sleep: (ms) => this.#sleep(ms),
+      sleep: (ms) => this.#naps.sleep(ms),
       ...options,
     });
   }
@@ -219,7 +219,7 @@ export class ViewBackfills {
       } catch (err) {
         this.ctx.logger.warn({ error: describeError(err) }, 'looking for backfills failed');
       }
-      await this.#sleep(this.ctx.options.pollMs);
+      await this.#naps.sleep(this.ctx.options.pollMs);
     }
   }
 
@@ -314,15 +314,6 @@ export class ViewBackfills {
   }
 
   #wake(): void {
-    for (const wake of [...this.#wakers]) wake();
-  }
-
-  async #sleep(ms: number): Promise<void> {
-    let waker: (() => void) | undefined;
-    await wakeableSleep(ms, (wake) => {
-      waker = wake;
-      this.#wakers.add(wake);
-    });
-    if (waker) this.#wakers.delete(waker);
+    this.#naps.wakeAll();
   }
 }
