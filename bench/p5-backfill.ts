@@ -20,7 +20,7 @@ const TARGETS = {
   liveP99Ratio: { op: '<=', value: 2 },
 } as const;
 const SEED_BATCH = 1000;
-/** The raw copy reads as many rows per SELECT as the backfill's largest chunk (`sync.backfill.maxChunk`'s default). */
+/** Rows per SELECT of the raw copy: what a copy written by hand would read at once. */
 const RAW_CHUNK = 5000;
 /** A bound on a load that a copy stops; no copy here comes near it. */
 const MAX_LOAD_MS = 10 * 60_000;

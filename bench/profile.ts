@@ -53,6 +53,8 @@ export interface Profile {
     readonly idleMs: number;
     readonly loadShare: number;
   };
+  /** P6: records of the entity checked (home and Redis view seeded directly). */
+  readonly p6: { readonly records: number };
 }
 
 export const QUICK: Profile = {
@@ -67,6 +69,7 @@ export const QUICK: Profile = {
   p11: { events: 2000, batchSize: 500, flatEvents: 1000, flatSmall: 10_000, flatBig: 100_000, flatBigGraph: 40_000 },
   s10: { scale: 1 },
   p5: { records: 20_000, rounds: 1, rateProbeMs: 1000, idleMs: 2000, loadShare: 0.5 },
+  p6: { records: 20_000 },
 };
 
 export const FULL: Profile = {
@@ -81,4 +84,5 @@ export const FULL: Profile = {
   p11: { events: 5000, batchSize: 500, flatEvents: 1000, flatSmall: 10_000, flatBig: 1_000_000, flatBigGraph: 200_000 },
   s10: { scale: 10 },
   p5: { records: 200_000, rounds: 2, rateProbeMs: 2000, idleMs: 8000, loadShare: 0.5 },
+  p6: { records: 1_000_000 },
 };

@@ -144,7 +144,31 @@ export interface LiveFreshnessReport {
   readonly loopDelayMs: { readonly p99: number; readonly max: number };
 }
 
-export type ResultRow = Comparison | Freshness | ScaleRun | BackfillRun;
+/** A check of a large view with no drift, against a raw version scan, then with one drifted id. */
+export interface CheckRun {
+  readonly id: string;
+  readonly title: string;
+  readonly kind: 'check';
+  readonly records: number;
+  /** `db.check()` of the view with no drift. */
+  readonly checkMs: number;
+  /** `SELECT id, _version ... ORDER BY id` of the same table, through `pg`. */
+  readonly rawScanMs: number;
+  /** checkMs over rawScanMs. */
+  readonly rawRatio: number;
+  /** The check after one view entry was deleted, and whether it named that id. */
+  readonly driftMs: number;
+  readonly driftFound: boolean;
+  /** Ids read from the home and the view to find it. */
+  readonly idsMoved: number;
+  /** Parts of a check timed alone: listing the view's entries, walking the home's versions in 5000-id chunks. */
+  readonly breakdownMs: { readonly viewList: number; readonly homeWalk: number };
+  readonly targets: { readonly checkSeconds: Target; readonly idsMoved: Target };
+  readonly metBy: { readonly checkSeconds: boolean; readonly idsMoved: boolean };
+  readonly met: boolean;
+}
+
+export type ResultRow = Comparison | Freshness | ScaleRun | BackfillRun | CheckRun;
 
 export function compare(
   id: string,
@@ -191,6 +215,10 @@ export function isBackfillRun(row: ResultRow): row is BackfillRun {
   return 'kind' in row && row.kind === 'backfill';
 }
 
+export function isCheckRun(row: ResultRow): row is CheckRun {
+  return 'kind' in row && row.kind === 'check';
+}
+
 export function isScaleRun(row: ResultRow): row is ScaleRun {
   return 'kind' in row && row.kind === 'scale';
 }
@@ -222,6 +250,17 @@ export function formatTable(rows: readonly ResultRow[]): string {
         '-',
         '-',
         `${row.target.op} ${row.target.value} ms`,
+        row.met ? 'yes' : 'MISSED',
+      ];
+    }
+    if (isCheckRun(row)) {
+      const mark = (met: boolean) => (met ? '' : ' MISSED');
+      return [
+        `${row.id} ${row.title}`,
+        `${fmt(row.checkMs / 1000)} s${mark(row.metBy.checkSeconds)} (alone: view list ${fmt(row.breakdownMs.viewList / 1000)} s, home walk ${fmt(row.breakdownMs.homeWalk / 1000)} s); one drifted id ${row.driftFound ? 'found' : 'NOT found'} in ${fmt(row.driftMs / 1000)} s, ${row.idsMoved} ids moved${mark(row.metBy.idsMoved)}`,
+        `${fmt(row.rawScanMs / 1000)} s`,
+        `${fmt(row.rawRatio)}x the raw scan`,
+        `${row.targets.checkSeconds.op} ${row.targets.checkSeconds.value} s, ${row.targets.idsMoved.op} ${row.targets.idsMoved.value} ids`,
         row.met ? 'yes' : 'MISSED',
       ];
     }

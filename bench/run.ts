@@ -14,6 +14,7 @@ import { e2Freshness, p2Freshness } from './p2-modes.js';
 import { e3LmdbProjector, p3RedisProjector } from './p3-projector.js';
 import { e4LmdbCacheGet, p4RedisCacheGet } from './p4-cache-get.js';
 import { p5Backfill } from './p5-backfill.js';
+import { p6Check } from './p6-check.js';
 import { p11Flatness } from './p11-flatness.js';
 import { p11Projectors } from './p11-projector.js';
 import { FULL, type Profile, QUICK } from './profile.js';
@@ -52,6 +53,12 @@ const WORKLOADS: readonly Workload[] = [
     title: 'backfill into a Redis view under live updates, against a raw copy (PostgreSQL, Redis)',
     needs: ['postgres', 'redis'],
     run: (p) => p5Backfill(p),
+  },
+  {
+    id: 'P6',
+    title: 'check of a large view with no drift and with one drifted id (PostgreSQL, Redis)',
+    needs: ['postgres', 'redis'],
+    run: (p) => p6Check(p),
   },
   { id: 'E1', title: 'write path (PGlite)', needs: [], run: (p) => e1PgliteWritePath(p) },
   { id: 'E2', title: 'freshness (PGlite, LMDB, Orama)', needs: [], run: (p) => e2Freshness(p) },
@@ -95,7 +102,7 @@ function parseFlags(argv: readonly string[]): { quick: boolean; json: boolean; o
     if (arg === '--quick') quick = true;
     else if (arg === '--json') json = true;
     else if (arg.startsWith('--only=')) only = new Set(arg.slice(7).toUpperCase().split(',').filter(Boolean));
-    else throw new Error(`unknown flag ${arg}; use --quick, --only=P1,P2,P3,P4,P5,E1,E2,E3,E4,P11,S10 or --json`);
+    else throw new Error(`unknown flag ${arg}; use --quick, --only=P1,P2,P3,P4,P5,P6,E1,E2,E3,E4,P11,S10 or --json`);
   }
   const unknown = [...(only ?? [])].filter((id) => !WORKLOADS.some((w) => w.id === id));
   if (unknown.length > 0) throw new Error(`--only names unknown workloads: ${unknown.join(', ')}`);

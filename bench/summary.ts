@@ -2,6 +2,7 @@ import {
   type Comparison,
   type Freshness,
   isBackfillRun,
+  isCheckRun,
   isComparison,
   isFreshness,
   isScaleRun,
@@ -40,6 +41,7 @@ export function summarize(rows: readonly ResultRow[]) {
   const modes = [...new Set(freshness.map((f) => f.id.split('.').slice(0, 2).join('.')))];
   const byId = (id: string): Comparison | undefined => comparisons.find((c) => c.id === id);
   const backfill = rows.filter(isBackfillRun)[0];
+  const check = rows.filter(isCheckRun)[0];
   return {
     p1WriteRatio: ratio('P1.create.'),
     p1WriteRatioSequential: byId('P1.create.c1')?.ratio ?? null,
@@ -60,6 +62,10 @@ export function summarize(rows: readonly ResultRow[]) {
     p5BackfillRecordsPerSec: backfill?.backfill.recordsPerSec ?? null,
     p5BackfillRatio: backfill?.rawRatio ?? null,
     p5LiveFreshnessP99Ratio: backfill?.liveP99Ratio ?? null,
+    p6CheckSeconds1M: check && check.records >= 1_000_000 ? check.checkMs / 1000 : null,
+    p6CheckSeconds: check ? check.checkMs / 1000 : null,
+    p6CheckRecords: check?.records ?? null,
+    p6DriftIdsMoved: check?.driftFound ? check.idsMoved : null,
     scale10CatchUpMs: rows.filter(isScaleRun).find((row) => row.scale === 10)?.catchUpMs ?? null,
     embedded: {
       e1WriteRatio: ratio('E1.create.'),

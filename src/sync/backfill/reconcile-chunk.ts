@@ -43,8 +43,28 @@ export async function applyHomeRows(
       onUnprojectable?.(err);
     }
   }
-  const applied = changes.length > 0 ? (await store.applyIfNewer(view.scope, changes)).applied : 0;
-  return { applied, unprojectable };
+  return { applied: await applySliced(store, view.scope, changes), unprojectable };
+}
+
+/**
+ * Changes per store call. A store may run a call as one atomic step (a
+ * Redis script): live applies of the projectors wait behind it, so a copy's
+ * calls are kept short and the event loop is given back between them (in
+ * bench P5, calls of 1 000 raised the live p99 from 5 to 45 ms).
+ */
+const APPLY_SLICE = 200;
+
+async function applySliced(
+  store: ViewStoreBase<unknown>,
+  scope: string,
+  changes: readonly VersionedChange<unknown>[],
+): Promise<number> {
+  let applied = 0;
+  for (let i = 0; i < changes.length; i += APPLY_SLICE) {
+    if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+    applied += (await store.applyIfNewer(scope, changes.slice(i, i + APPLY_SLICE))).applied;
+  }
+  return applied;
 }
 
 /**
@@ -58,5 +78,5 @@ export async function applyTombstones(
 ): Promise<ChunkOutcome> {
   if (tombstones.length === 0) return { applied: 0, unprojectable: 0 };
   const changes = tombstones.map(({ id, version }) => ({ key: id, version, value: null }));
-  return { applied: (await target.store.applyIfNewer(target.view.scope, changes)).applied, unprojectable: 0 };
+  return { applied: await applySliced(target.store, target.view.scope, changes), unprojectable: 0 };
 }
