@@ -11,6 +11,7 @@ import { describeWithServer } from '../support/servers.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const RUNNER = fileURLToPath(new URL('../fixtures/backfill-runner.ts', import.meta.url));
+const REBUILDER = fileURLToPath(new URL('../fixtures/rebuild-runner.ts', import.meta.url));
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -178,20 +179,63 @@ function describeBackfill(variant: HomeVariant): void {
     expect(done!.owner).toBeNull();
     await expectCopyMatchesHome({ db, home });
   }, 120_000);
+
+  it('resumes a rebuild whose process was killed (SIGKILL) mid-copy: reads stayed on the old generation, the new one ends equal to the home', async () => {
+    const dir = await tempDir();
+    cleanups.push(dir.cleanup);
+    const space = await seed(variant, dir.path);
+    const { lastSeen, finished } = await killMidway(JSON.stringify(space.locator), dir.path, 60, REBUILDER, 'copied');
+    expect(finished).toBe(false);
+    const home = space.home();
+    const db = openBackfillShop(home, dir.path, false, { minChunk: 5, maxChunk: 5, leaseMs: 1000 });
+    cleanups.push(() => db.close());
+    await db.ready();
+    // Reads are still on generation 0; writes go to both until the rebuild is resumed.
+    expect(db.generations('items_cache')).toMatchObject({ active: 0, building: 1 });
+    expect(await db.entity('items').get('it003')).toMatchObject({ name: 'item 3' });
+    await db.entity('items').update('it003', { name: 'changed while stopped' });
+    const outcome = await db.rebuild('items_cache');
+    expect(outcome).toMatchObject({ from: 0, to: 1 });
+    // Resumed from the saved cursor, not started again: the rest of the 300 records and tombstones, give or take a chunk.
+    expect(outcome.examined).toBeGreaterThanOrEqual(300);
+    expect(outcome.examined).toBeLessThanOrEqual(300 + 5);
+    expect(lastSeen).toBeGreaterThanOrEqual(60);
+    expect(db.generations('items_cache')).toMatchObject({ active: 1, building: null, retiring: null, dropping: null });
+    await db.sync.catchUp(30_000);
+    const truth = await readHomeTruth(home, items);
+    const { view, store } = db.views.find((v) => v.view.name === 'items_cache')!;
+    const diff = diffView(
+      'items_cache_g1',
+      truth,
+      await keyValueEntries(store as KeyValueStore, 'items_cache_g1'),
+      (row) => view.project(jsonFormOf(items, row)),
+    );
+    expect(clean(diff) ? 'clean' : diff).toBe('clean');
+    expect(await db.entity('items').get('it003')).toMatchObject({ name: 'changed while stopped' });
+  }, 120_000);
 }
 
-/** Runs the backfill in a child process and SIGKILLs it once it has saved `killAt` examined records. */
-async function killMidway(home: string, dir: string, killAt: number): Promise<{ lastSeen: number; finished: boolean }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', RUNNER, '--home', home, '--dir', dir, '--chunk', '5'], {
+/**
+ * Runs `fixture` (a backfill or a rebuild) in a child process and SIGKILLs it
+ * once it has saved `killAt` examined records (lines `<word> <examined>`).
+ */
+async function killMidway(
+  home: string,
+  dir: string,
+  killAt: number,
+  fixture = RUNNER,
+  word = 'progress',
+): Promise<{ lastSeen: number; finished: boolean }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, '--home', home, '--dir', dir, '--chunk', '5'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let lastSeen = 0;
   let finished = false;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   for await (const line of createInterface({ input: child.stdout! })) {
-    if (line === 'done') finished = true;
+    if (line === 'done' || line.startsWith('rebuilt ')) finished = true;
     const examined = Number(line.split(' ')[1]);
-    if (line.startsWith('progress ')) lastSeen = examined;
+    if (line.startsWith(`${word} `)) lastSeen = examined;
     if (lastSeen >= killAt) {
       child.kill('SIGKILL');
       break;
