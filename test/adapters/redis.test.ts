@@ -302,7 +302,9 @@ await describeWithServer('redis', 'redis store', () => {
     let sawMarker = false;
     monitor.on('monitor', (_time: string, args: string[]) => {
       if (args[1] === marker) sawMarker = true;
-      if (/^eval(sha)?$/i.test(args[0] ?? '') && args.some((arg) => arg.startsWith(ctx.keyPrefix))) scripts.push(args);
+      // Apply scripts only: listVersions' script (list-headers.lua) takes no keys.
+      const applyScript = /^eval(sha)?$/i.test(args[0] ?? '') && args[2] !== '0';
+      if (applyScript && args.some((arg) => arg.startsWith(ctx.keyPrefix))) scripts.push(args);
     });
     try {
       const changes: VersionedChange<unknown>[] = Array.from({ length: 2000 }, (_, i) => ({

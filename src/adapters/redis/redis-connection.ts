@@ -9,11 +9,13 @@ const lua = (file: string) => readFileSync(new URL(`./${file}`, import.meta.url)
 const APPLY_IF_NEWER_LUA = lua('apply-if-newer.lua');
 const BEGIN_REBUILD_LUA = lua('begin-rebuild.lua');
 const FINISH_REBUILD_LUA = lua('finish-rebuild.lua');
+const LIST_HEADERS_LUA = lua('list-headers.lua');
 
 /** The names the scripts are registered under with `defineCommand`. */
 export const APPLY_COMMAND = 'polystoreApplyIfNewer';
 export const BEGIN_REBUILD_COMMAND = 'polystoreBeginRebuild';
 export const FINISH_REBUILD_COMMAND = 'polystoreFinishRebuild';
+export const LIST_HEADERS_COMMAND = 'polystoreListHeaders';
 
 /** Arguments of a script command: key count, keys, then its other arguments. */
 type ScriptArgs = (string | number)[];
@@ -25,7 +27,14 @@ export type WithApplyCommand<T> = T & {
   [APPLY_COMMAND](...args: ScriptArgs): T extends RedisLike ? Promise<ApplyReply> : T;
   [BEGIN_REBUILD_COMMAND](...args: ScriptArgs): Promise<string>;
   [FINISH_REBUILD_COMMAND](...args: ScriptArgs): Promise<string>;
+  /** list-headers.lua, its reply as buffers: `[next cursor, packed keys and headers]`. */
+  [LIST_HEADERS_BUFFER](...args: ScriptArgs): Promise<[Buffer, Buffer]>;
 };
+
+/** ioredis adds a `…Buffer` variant of each defined command, whose reply keeps bytes as they are. */
+const LIST_HEADERS_BUFFER = `${LIST_HEADERS_COMMAND}Buffer` as const;
+
+export { LIST_HEADERS_BUFFER };
 
 export interface RedisConnection {
   readonly client: WithApplyCommand<RedisLike>;
@@ -78,6 +87,7 @@ function withCommand(client: RedisLike): WithApplyCommand<RedisLike> {
   client.defineCommand(APPLY_COMMAND, { lua: APPLY_IF_NEWER_LUA });
   client.defineCommand(BEGIN_REBUILD_COMMAND, { lua: BEGIN_REBUILD_LUA });
   client.defineCommand(FINISH_REBUILD_COMMAND, { lua: FINISH_REBUILD_LUA });
+  client.defineCommand(LIST_HEADERS_COMMAND, { lua: LIST_HEADERS_LUA, numberOfKeys: 0 });
   return client as WithApplyCommand<RedisLike>;
 }
 

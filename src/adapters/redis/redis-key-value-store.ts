@@ -7,6 +7,7 @@ import {
   type ApplyReply,
   BEGIN_REBUILD_COMMAND,
   FINISH_REBUILD_COMMAND,
+  LIST_HEADERS_BUFFER,
   openConnection,
   type RedisConnection,
   toStoreError,
@@ -207,32 +208,27 @@ class RedisKeyValueStore implements KeyValueStore {
   }
 
   /**
-   * SCANs the scope (never KEYS) and reads the first bytes of each entry with
-   * one pipelined GETRANGE per SCAN page. Entries written or expiring during the
+   * SCANs the scope (never KEYS) and reads the first bytes of each entry, one
+   * SCAN page per script call (list-headers.lua) whose reply packs the page's
+   * keys and headers into one string. Entries written or expiring during the
    * scan may or may not be listed (SCAN's guarantee); SCAN duplicates are merged.
    */
   async listVersions(scope: string): Promise<VersionEntry[]> {
     assertScope(scope);
     return this.#call('listing versions', async ({ client, clientPrefix }) => {
-      const scopePrefix = `${clientPrefix}${this.#entryKey(scope, '')}`;
-      const pattern = `${escapeGlob(scopePrefix)}*`;
+      const scopePrefix = Buffer.from(`${clientPrefix}${this.#entryKey(scope, '')}`);
+      const pattern = `${escapeGlob(scopePrefix.toString())}*`;
       const entries = new Map<string, VersionEntry>();
       let cursor = '0';
       do {
-        const [next, found] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT);
-        cursor = next;
-        if (found.length === 0) continue;
-        const pipeline = client.pipeline();
-        // ioredis adds its own keyPrefix to command keys, while SCAN replies carry it already.
-        for (const key of found) pipeline.getrange(key.slice(clientPrefix.length), 0, HEADER_BYTES - 1);
-        const heads = (await pipeline.exec()) ?? [];
-        found.forEach((key, index) => {
-          const [error, head] = heads[index] ?? [null, ''];
-          // A key of another type under the prefix is not one of ours: skip it like a plain value.
-          if (error && !error.message.startsWith('WRONGTYPE')) throw error;
-          const header = error ? undefined : decodeHeader(String(head));
-          if (header) entries.set(key, { key: key.slice(scopePrefix.length), ...header });
-        });
+        const [next, packed] = await client[LIST_HEADERS_BUFFER](cursor, pattern, SCAN_COUNT, HEADER_BYTES);
+        cursor = next.toString();
+        for (const { key, head } of unpackHeaders(packed)) {
+          const header = decodeHeader(head);
+          if (!header) continue;
+          const name = key.subarray(scopePrefix.length).toString();
+          entries.set(name, { key: name, ...header });
+        }
       } while (cursor !== '0');
       return [...entries.values()];
     });
@@ -311,4 +307,20 @@ function versionedOf<T>(decoded: Decoded): Versioned<T> | null {
  */
 export function redisStore(options?: RedisStoreOptions): KeyValueStore {
   return new RedisKeyValueStore(options);
+}
+
+/** Splits list-headers.lua's packed page: `<n>:<key><m>:<header>` repeated, lengths in bytes. */
+function* unpackHeaders(packed: Buffer): Generator<{ key: Buffer; head: string }> {
+  let at = 0;
+  const field = (): Buffer => {
+    const colon = packed.indexOf(0x3a, at);
+    const length = Number(packed.toString('latin1', at, colon));
+    const start = colon + 1;
+    at = start + length;
+    return packed.subarray(start, at);
+  };
+  while (at < packed.length) {
+    const key = field();
+    yield { key, head: field().toString() };
+  }
 }
