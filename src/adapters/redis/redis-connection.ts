@@ -16,6 +16,8 @@ export const APPLY_COMMAND = 'polystoreApplyIfNewer';
 export const BEGIN_REBUILD_COMMAND = 'polystoreBeginRebuild';
 export const FINISH_REBUILD_COMMAND = 'polystoreFinishRebuild';
 export const LIST_HEADERS_COMMAND = 'polystoreListHeaders';
+/** ioredis adds a `…Buffer` variant of each defined command, whose reply keeps bytes as they are. */
+export const LIST_HEADERS_BUFFER = `${LIST_HEADERS_COMMAND}Buffer` as const;
 
 /** Arguments of a script command: key count, keys, then its other arguments. */
 type ScriptArgs = (string | number)[];
@@ -30,11 +32,6 @@ export type WithApplyCommand<T> = T & {
   /** list-headers.lua, its reply as buffers: `[next cursor, packed keys and headers]`. */
   [LIST_HEADERS_BUFFER](...args: ScriptArgs): Promise<[Buffer, Buffer]>;
 };
-
-/** ioredis adds a `…Buffer` variant of each defined command, whose reply keeps bytes as they are. */
-const LIST_HEADERS_BUFFER = `${LIST_HEADERS_COMMAND}Buffer` as const;
-
-export { LIST_HEADERS_BUFFER };
 
 export interface RedisConnection {
   readonly client: WithApplyCommand<RedisLike>;
