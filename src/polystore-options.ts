@@ -8,6 +8,7 @@ import type { PolystoreConfig, ViewStore } from './polystore-config.js';
 import { DEFAULT_MAX_ID_BYTES } from './router/record-ids.js';
 import { type BreakerOptions, DEFAULT_BREAKER } from './router/store-breaker.js';
 import { type Logger, stderrLogger } from './runtime/logger.js';
+import { generationScope, MAX_GENERATION } from './sync/rebuild/view-generations.js';
 import type { ViewDef } from './views/view-def.js';
 
 /** A configuration checked once, with every default filled in and what it implies derived. */
@@ -95,7 +96,9 @@ export function readConfig<E extends EntityDef, K extends KeyspaceDef>(
   for (const name of entities.keys()) {
     let limit = home.maxIdBytes ?? DEFAULT_MAX_ID_BYTES;
     for (const { view, store } of views) {
-      if (view.entity === name && store.maxKeyBytes) limit = Math.min(limit, store.maxKeyBytes(view.scope));
+      // Measured in the longest generation scope, so that a rebuild never meets a key too long for its scope.
+      if (view.entity === name && store.maxKeyBytes)
+        limit = Math.min(limit, store.maxKeyBytes(generationScope(view.scope, MAX_GENERATION)));
     }
     maxIdBytes.set(name, limit);
   }

@@ -20,6 +20,13 @@ export interface GenerationState {
 
 export const FIRST_GENERATION: GenerationState = { active: 0, building: null, retiring: null, dropping: null };
 
+/**
+ * The last generation a view can be rebuilt into. Key limits are checked
+ * against its scope (the longest), so an id a view holds today fits every
+ * generation it can be rebuilt into.
+ */
+export const MAX_GENERATION = 9999;
+
 /** The scope generation `n` of a view whose own scope is `scope` lives in. */
 export function generationScope(scope: string, n: number): string {
   return n === 0 ? scope : `${scope}_g${n}`;

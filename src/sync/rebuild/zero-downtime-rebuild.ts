@@ -7,7 +7,7 @@ import type { ViewDef } from '../../views/view-def.js';
 import { type BackfillRecords, backfillKey } from '../backfill/backfill-record-store.js';
 import { type BackfillRunOptions, runBackfill } from '../backfill/backfill-runner.js';
 import { type BackfillRecord, newBackfill } from '../backfill/backfill-state.js';
-import { type GenerationState, generationScope, type ViewGenerations } from './view-generations.js';
+import { type GenerationState, generationScope, MAX_GENERATION, type ViewGenerations } from './view-generations.js';
 
 /** One step of a rebuild, for progress displays and logs. */
 export type RebuildStep =
@@ -78,6 +78,16 @@ export async function rebuildBeside(ctx: RebuildContext): Promise<RebuildOutcome
   let target = state.building;
   if (target === null) {
     target = from + 1;
+    if (target > MAX_GENERATION) {
+      throw new PolystoreError(
+        'PS_ERR_INVALID_ARGUMENT',
+        `The view "${view.name}" was rebuilt ${from} times, the most`,
+        {
+          field: 'view',
+          fix: `refill it in place with polystore backfill ${view.name}`,
+        },
+      );
+    }
     const next = { active: from, building: target, retiring: null, dropping: null };
     if (!(await generations.write(view.name, next, revision))) throw moved(view.name);
     ({ state, revision } = await generations.read(view.name));
