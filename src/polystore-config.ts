@@ -44,6 +44,12 @@ export interface PolystoreConfig<E extends AnyEntity, K extends AnyKeyspace> {
   readonly viewReads?: Partial<BreakerOptions>;
   /** How `check()` judges each view: drift tolerance, how long to wait for lag, deep mode (see {@link ViewCheckSettings}). */
   readonly checks?: readonly ViewCheckSettings[];
+  /**
+   * Runs `check()` every this many ms (at least 1000) in one process of those
+   * running projectors, recording each view's result in the home for
+   * `polystore status` and `db.lastCheck(view)`. Default: no scheduled checks.
+   */
+  readonly checkEveryMs?: number;
   readonly logger?: Logger;
   /**
    * How entity tables follow their declarations. `apply: 'auto'` (default):

@@ -27,6 +27,7 @@ export interface ResolvedConfig<E extends EntityDef, K extends KeyspaceDef> {
   readonly viewReads: BreakerOptions;
   /** `check()` settings by view name, as configured (defaults are filled in per check). */
   readonly checks: ReadonlyMap<string, ViewCheckSettings>;
+  readonly checkEveryMs: number | undefined;
   readonly logger: Logger;
   /** `schema.apply`: whether `ready()` alters existing tables (`auto`) or leaves that to `polystore migrate` (`manual`). */
   readonly schemaApply: 'auto' | 'manual';
@@ -134,6 +135,7 @@ export function readConfig<E extends EntityDef, K extends KeyspaceDef>(
     maxIdBytes,
     viewReads,
     checks: readCheckSettings(config.checks, names, 'checks', invalid),
+    checkEveryMs: config.checkEveryMs === undefined ? undefined : atLeast(config.checkEveryMs, 1000, 'checkEveryMs'),
     logger: config.logger ?? stderrLogger,
     schemaApply,
   };
@@ -153,4 +155,14 @@ function positiveInteger(value: number | undefined, fallback: number, field: str
 
 function invalid(message: string, field: string, fix: string): PolystoreError {
   return new PolystoreError('PS_ERR_INVALID_CONFIG', message, { field, fix });
+}
+
+function atLeast(value: number, min: number, field: string): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new PolystoreError('PS_ERR_INVALID_CONFIG', `${field} must be an integer of at least ${min}`, {
+      field,
+      fix: `set ${field} to a whole number of milliseconds, ${min} or more`,
+    });
+  }
+  return value;
 }

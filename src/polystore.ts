@@ -1,3 +1,4 @@
+import type { ScheduledCheck } from './checker/check-schedule.js';
 import type { CheckOptions } from './checker/check-settings.js';
 import type { ViewDrift } from './checker/consistency-checker.js';
 import { ViewMaintenance } from './checker/view-maintenance.js';
@@ -120,6 +121,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       checks: this.#config.checks,
       rebuilds: this.#rebuilds,
       readTimeoutMs: this.#config.readTimeoutMs,
+      checkEveryMs: this.#config.checkEveryMs,
       logger,
     });
     this.#ctx = {
@@ -153,7 +155,10 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       await Promise.all(Object.values(stores).map((store) => store.ready()));
       // Before projectors start: a view mid-rebuild is written to both its generations from the first event.
       await this.#rebuilds.prepare();
-      if ((options.sync ?? autoStart) !== false) await this.sync.start();
+      if ((options.sync ?? autoStart) !== false) {
+        await this.sync.start();
+        if (this.sync.running) this.#maintenance.startSchedule();
+      }
     })().catch((err: unknown) => {
       this.#ready = undefined;
       throw err;
@@ -194,6 +199,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
           failures.push(err);
         }
       };
+      await attempt(() => this.#maintenance.stopSchedule());
       await attempt(() => this.sync.stop());
       this.#rebuilds.stop();
       await Promise.all(Object.values(this.#config.stores).map((store) => attempt(() => store.close())));
@@ -329,6 +335,11 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
    */
   rebuild(view: string, onProgress?: (step: RebuildStep) => void): Promise<RebuildOutcome> {
     return this.#maintenance.rebuild(view, onProgress);
+  }
+
+  /** The last scheduled check of `view` (see `checkEveryMs`), recorded by whichever process ran it; null if none. */
+  lastCheck(view: string): Promise<ScheduledCheck | null> {
+    return this.#maintenance.lastCheck(view);
   }
 
   /** A view's generations as this process last read them (`active`, `building`, `retiring`). */

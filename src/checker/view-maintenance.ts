@@ -1,6 +1,6 @@
 import type { HomeStore } from '../contracts/home-store.js';
 import type { LogPosition } from '../contracts/log-position.js';
-import { isPolystoreError } from '../errors/index.js';
+import { isPolystoreError, PolystoreError } from '../errors/index.js';
 import type { EntityDef } from '../model/define-entity.js';
 import type { ViewStore } from '../polystore-config.js';
 import type { Logger } from '../runtime/logger.js';
@@ -8,6 +8,7 @@ import type { ViewRebuilds } from '../sync/rebuild/view-rebuilds.js';
 import type { RebuildOutcome, RebuildStep } from '../sync/rebuild/zero-downtime-rebuild.js';
 import type { SyncEngine } from '../sync/sync-engine.js';
 import type { ViewDef } from '../views/view-def.js';
+import { CheckSchedule, type ScheduledCheck } from './check-schedule.js';
 import {
   type CheckOptions,
   readCheckSettings,
@@ -29,12 +30,41 @@ interface MaintenanceContext {
   readonly checks: ReadonlyMap<string, ViewCheckSettings>;
   readonly rebuilds: ViewRebuilds<ViewStore>;
   readonly readTimeoutMs: number;
+  /** Run `check()` every this many ms in one process running projectors (`checkEveryMs`); undefined: never. */
+  readonly checkEveryMs: number | undefined;
   readonly logger: Logger;
 }
 
 /** `db.check()` and `db.rebuild()`: the checker and zero-downtime rebuilds over the configured views. */
 export class ViewMaintenance {
-  constructor(private readonly ctx: MaintenanceContext) {}
+  readonly #schedule: CheckSchedule | undefined;
+
+  constructor(private readonly ctx: MaintenanceContext) {
+    this.#schedule =
+      ctx.checkEveryMs === undefined
+        ? undefined
+        : new CheckSchedule(ctx.home, () => this.check(), ctx.checkEveryMs, ctx.logger);
+  }
+
+  /** Starts the scheduled checks, if configured (in a process running projectors). */
+  startSchedule(): void {
+    this.#schedule?.start();
+  }
+
+  stopSchedule(): Promise<void> {
+    return this.#schedule?.stop() ?? Promise.resolve();
+  }
+
+  /** The last scheduled check of `view` (any process's), or null. */
+  async lastCheck(view: string): Promise<ScheduledCheck | null> {
+    if (!this.ctx.views.some((v) => v.view.name === view)) {
+      throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', `No view is named "${view}"`, {
+        field: 'view',
+        fix: `use one of ${this.ctx.views.map((v) => v.view.name).join(', ')}`,
+      });
+    }
+    return (this.#schedule ?? new CheckSchedule(this.ctx.home, () => this.check(), 1, this.ctx.logger)).last(view);
+  }
 
   check(options: CheckOptions = {}): Promise<ViewDrift[]> {
     const { views, entities, checks } = this.ctx;

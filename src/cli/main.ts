@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { ScheduledCheck } from '../checker/check-schedule.js';
 import { isPolystoreError, redactSecrets } from '../errors/index.js';
 import type { BackfillRecord } from '../sync/backfill/backfill-state.js';
 import { BACKLOG_CAP } from '../sync/outbox-event-log.js';
@@ -161,6 +162,13 @@ async function cdc(
   return 0;
 }
 
+/** The last scheduled check of a view for `status` (null: none recorded). */
+function checkSummary(last: ScheduledCheck | null, now: number) {
+  if (!last) return null;
+  const { ok, lagging, driftRatio, missing, stale, extra, changed, checked } = last.result;
+  return { ageMs: Math.max(0, now - last.checkedAt), ok, lagging, driftRatio, missing, stale, extra, changed, checked };
+}
+
 /** A backfill's progress for `status`: how far, how fast, how long left (rows counted at its start). */
 function backfillProgress(record: BackfillRecord, now: number) {
   const elapsed = Math.max(1, now - record.startedAt);
@@ -189,6 +197,9 @@ async function status(db: AnyPolystore, print: (human: string, data: unknown) =>
   const stats = await db.sync.stats();
   const now = Date.now();
   const backfills = new Map(stats.backfills.map((b) => [b.view, b]));
+  const checks = new Map(
+    await Promise.all(stats.views.map(async ({ view }) => [view, await db.lastCheck(view)] as const)),
+  );
   const views = stats.views.map(({ view, progress }) => {
     const caughtUp = progress.head === null || (progress.through !== null && progress.through >= progress.head);
     const backfill = backfills.get(view);
@@ -205,6 +216,7 @@ async function status(db: AnyPolystore, print: (human: string, data: unknown) =>
       view,
       state: generation.building === null ? state : `rebuilding`,
       generation,
+      lastCheck: checkSummary(checks.get(view) ?? null, now),
       ...(backfill ? { backfill: backfillProgress(backfill, now) } : {}),
       applied: progress.through,
       backlog: progress.backlog,
@@ -225,7 +237,10 @@ async function status(db: AnyPolystore, print: (human: string, data: unknown) =>
       active === 0 && building === null
         ? ''
         : `   generation ${active}${building === null ? '' : ` (building ${building})`}`;
-    return `${v.view.padEnd(20)} ${v.state.padEnd(15)}${filling}${gen} backlog ${backlog.padEnd(6)} lag ${seconds(v.lagMs).padEnd(8)} applied through ${v.applied ?? '-'}${age}`;
+    const checked = v.lastCheck
+      ? `   last check ${seconds(v.lastCheck.ageMs)} ago: ${v.lastCheck.ok ? 'ok' : v.lastCheck.lagging ? 'lagging' : `drift ${(v.lastCheck.driftRatio * 100).toFixed(2)}%`}`
+      : '';
+    return `${v.view.padEnd(20)} ${v.state.padEnd(15)}${filling}${gen}${checked} backlog ${backlog.padEnd(6)} lag ${seconds(v.lagMs).padEnd(8)} applied through ${v.applied ?? '-'}${age}`;
   });
   const capture = await db.sync.capture?.admin
     ?.status()

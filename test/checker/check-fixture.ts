@@ -3,6 +3,7 @@ import { describe } from 'vitest';
 import { lmdbStore } from '../../src/adapters/lmdb/index.js';
 import { oramaStore } from '../../src/adapters/orama/index.js';
 import type { ViewCheckSettings } from '../../src/checker/check-settings.js';
+import type { HomeStore } from '../../src/contracts/home-store.js';
 import type { KeyValueStore } from '../../src/contracts/key-value-store.js';
 import { cacheView, createPolystore, PolystoreError, searchView, silentLogger } from '../../src/index.js';
 import { HOME_VARIANTS, type HomeVariant, openOnHome } from '../support/home-variants.js';
@@ -21,12 +22,16 @@ export interface CheckWorldOptions {
   /** What the cache projection stores (default: the record). */
   readonly select?: (record: Record<string, unknown>) => Record<string, unknown>;
   readonly checks?: readonly ViewCheckSettings[];
+  /** Scheduled checks every this many ms. */
+  readonly checkEveryMs?: number;
 }
 
 /** A Polystore on a fresh home of `variant` with an LMDB cache view of `items` (and optionally a search view). */
 export async function openCheckWorld(variant: HomeVariant, options: CheckWorldOptions = {}) {
   let cache: KeyValueStore | undefined;
+  let homeStore: HomeStore | undefined;
   const { db, cleanup } = await openOnHome(variant, (home, dir) => {
+    homeStore = home;
     cache = lmdbStore({ path: join(dir, 'cache') });
     return createPolystore({
       home,
@@ -46,11 +51,12 @@ export async function openCheckWorld(variant: HomeVariant, options: CheckWorldOp
           : []),
       ],
       ...(options.checks ? { checks: options.checks } : {}),
+      ...(options.checkEveryMs ? { checkEveryMs: options.checkEveryMs } : {}),
       sync: { pollIntervalMs: 10, flushIntervalMs: 50, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } },
       logger: silentLogger,
     });
   });
-  return { db, cache: cache!, cleanup };
+  return { db, cache: cache!, home: homeStore!, cleanup };
 }
 
 export type CheckWorld = Awaited<ReturnType<typeof openCheckWorld>>;
