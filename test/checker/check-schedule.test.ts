@@ -2,6 +2,7 @@ import { afterEach, expect, it } from 'vitest';
 import { CheckSchedule } from '../../src/checker/check-schedule.js';
 import { silentLogger } from '../../src/index.js';
 import type { HomeVariant } from '../support/home-variants.js';
+import { items } from '../support/items-entity.js';
 import { until } from '../support/until.js';
 import { CACHE, describeOnEveryHome, dropEntry, openCheckWorld } from './check-fixture.js';
 
@@ -59,4 +60,18 @@ await describeOnEveryHome('scheduled checks', (variant) => {
     expect(runs).toBe(2);
     expect(await first.last(CACHE)).toMatchObject({ result: { ok: true } });
   });
+});
+
+it('refuses a schedule shorter than a second, naming checkEveryMs', async () => {
+  const { pgliteHome } = await import('../../src/adapters/pglite/index.js');
+  const { createPolystore } = await import('../../src/index.js');
+  for (const checkEveryMs of [10, 1500.5, Number.NaN]) {
+    let error: unknown;
+    try {
+      createPolystore({ home: pgliteHome({}), entities: [items], checkEveryMs, logger: silentLogger });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toMatchObject({ code: 'PS_ERR_INVALID_CONFIG', field: 'checkEveryMs' });
+  }
 });
