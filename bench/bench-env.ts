@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redactSecrets } from '../src/errors/index.js';
+import { deleteRedisKeys, dropPostgresSchema } from '../test/support/server-cleanup.js';
 import { SERVER_URLS } from '../test/support/servers-urls.js';
 
 export { SERVER_URLS, serverReachable } from '../test/support/servers-urls.js';
@@ -17,6 +18,16 @@ export function describeServer(kind: ServerKind): string {
 /** A short random id for schema, key prefix and stream names of one run. */
 export function runId(): string {
   return randomUUID().replaceAll('-', '').slice(0, 10);
+}
+
+/** A fresh PostgreSQL schema and Redis key prefix for one workload; `cleanups` drops the schema and deletes the keys. */
+export function serverNamespace(cleanups: Cleanups): { schema: string; prefix: string } {
+  const id = runId();
+  const schema = `bench_${id}`;
+  const prefix = `bench_${id}:`;
+  cleanups.add('drop schema', () => dropPostgresSchema(schema));
+  cleanups.add('delete redis keys', () => deleteRedisKeys(prefix));
+  return { schema, prefix };
 }
 
 /**

@@ -5,7 +5,7 @@ import { pgliteHome } from '../src/adapters/pglite/index.js';
 import { postgresHome } from '../src/adapters/postgres/index.js';
 import { redisStore } from '../src/adapters/redis/index.js';
 import { createPolystore, type EntityClient, type HomeStore, type KeyValueStore, silentLogger } from '../src/index.js';
-import { Cleanups, deleteKeys, dropSchema, runId, SERVER_URLS, tempDir } from './bench-env.js';
+import { Cleanups, SERVER_URLS, serverNamespace, tempDir } from './bench-env.js';
 import { type BenchItem, benchCacheView, benchItems, makeItems } from './bench-model.js';
 import { closedLoop, interleave } from './harness.js';
 import type { Profile } from './profile.js';
@@ -25,11 +25,7 @@ type RawGet = (id: string) => Promise<unknown> | unknown;
 export async function p4RedisCacheGet(profile: Profile): Promise<Comparison[]> {
   const cleanups = new Cleanups();
   try {
-    const id = runId();
-    const schema = `bench_${id}`;
-    const prefix = `bench_${id}:`;
-    cleanups.add('drop schema', () => dropSchema(schema));
-    cleanups.add('delete redis keys', () => deleteKeys(prefix));
+    const { schema, prefix } = serverNamespace(cleanups);
     const cache = redisStore({ url: SERVER_URLS.redis, keyPrefix: prefix });
     const home = postgresHome({ connectionString: SERVER_URLS.postgres, schema });
     const client = await openCachedClient(home, cache, profile, cleanups);

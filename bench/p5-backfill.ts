@@ -4,7 +4,7 @@ import { redisStore } from '../src/adapters/redis/index.js';
 import { createPolystore, type HomeStore, type KeyValueStore, silentLogger } from '../src/index.js';
 import type { BackfillRecord } from '../src/sync/backfill/backfill-state.js';
 import { type BackfillBreakdown, BackfillTimings } from './backfill-timings.js';
-import { Cleanups, deleteKeys, dropSchema, runId, SERVER_URLS, sleep } from './bench-env.js';
+import { Cleanups, deleteKeys, SERVER_URLS, serverNamespace, sleep } from './bench-env.js';
 import { benchCacheView, benchItem, benchItems } from './bench-model.js';
 import { type CommittedWrite, freshnessOf, LiveUpdates, untilVisible } from './live-updates.js';
 import type { OpenLoopResult } from './open-loop.js';
@@ -53,11 +53,7 @@ interface PhaseLoad {
 export async function p5Backfill(profile: Profile): Promise<BackfillRun[]> {
   const cleanups = new Cleanups();
   try {
-    const id = runId();
-    const schema = `bench_${id}`;
-    const prefix = `bench_${id}:`;
-    cleanups.add('drop schema', () => dropSchema(schema));
-    cleanups.add('delete redis keys', () => deleteKeys(prefix));
+    const { schema, prefix } = serverNamespace(cleanups);
     const { records, rounds } = profile.p5;
     const ids = Array.from({ length: records }, (_, i) => `r${String(i).padStart(7, '0')}`);
     await firstBuild(schema, prefix);

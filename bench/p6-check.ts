@@ -1,7 +1,7 @@
 import { postgresHome } from '../src/adapters/postgres/index.js';
 import { redisStore } from '../src/adapters/redis/index.js';
 import { createPolystore, silentLogger } from '../src/index.js';
-import { Cleanups, deleteKeys, dropSchema, runId, SERVER_URLS } from './bench-env.js';
+import { Cleanups, SERVER_URLS, serverNamespace } from './bench-env.js';
 import { benchCacheView, benchItem, benchItems } from './bench-model.js';
 import type { Profile } from './profile.js';
 import type { CheckRun } from './report.js';
@@ -25,11 +25,7 @@ const VIEW = benchCacheView.name;
 export async function p6Check(profile: Profile): Promise<CheckRun[]> {
   const cleanups = new Cleanups();
   try {
-    const id = runId();
-    const schema = `bench_${id}`;
-    const prefix = `bench_${id}:`;
-    cleanups.add('drop schema', () => dropSchema(schema));
-    cleanups.add('delete redis keys', () => deleteKeys(prefix));
+    const { schema, prefix } = serverNamespace(cleanups);
     const { records } = profile.p6;
     const home = postgresHome({ connectionString: SERVER_URLS.postgres, schema });
     const db = createPolystore({

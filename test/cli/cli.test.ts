@@ -1,11 +1,7 @@
-import { cp } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyValueStore } from '../../src/contracts/key-value-store.js';
 import configure from '../fixtures/items.config.js';
-import { runCli } from '../support/cli-runner.js';
-import { freshPgliteDir } from '../support/pglite-template.js';
-import { tempDir } from '../support/temp-dir.js';
+import { itemsConfigDir, runCli } from '../support/cli-runner.js';
 
 const CONFIG = new URL('../fixtures/items.config.ts', import.meta.url).pathname;
 
@@ -14,11 +10,7 @@ describe('polystore CLI', () => {
   const cli = (...args: string[]) => runCli(CONFIG, args, { POLYSTORE_TEST_DIR: dir.path });
 
   beforeAll(async () => {
-    dir = await tempDir();
-    const home = await freshPgliteDir();
-    await cp(home.path, join(dir.path, 'home'), { recursive: true });
-    await home.cleanup();
-    process.env.POLYSTORE_TEST_DIR = dir.path;
+    dir = await itemsConfigDir();
     const db = configure();
     await db.ready();
     for (let i = 0; i < 20; i++) await db.entity('items').create({ id: `i${i}`, name: `item ${i}`, qty: i, tags: [] });

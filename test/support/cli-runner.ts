@@ -1,5 +1,9 @@
 import { execFile } from 'node:child_process';
+import { cp } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freshPgliteDir } from './pglite-template.js';
+import { tempDir } from './temp-dir.js';
 
 const run = promisify(execFile);
 /** The CLI binary as users run it (`npx polystore`). */
@@ -21,4 +25,18 @@ export function runCli(config: string, args: readonly string[], env: Record<stri
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );
+}
+
+/**
+ * A temporary directory for the items config (test/fixtures/items.config.ts),
+ * holding a fresh PGlite home at `home/`, and set as POLYSTORE_TEST_DIR for
+ * this process too, so `configure()` opens the same stores as the CLI.
+ */
+export async function itemsConfigDir(): Promise<{ path: string; cleanup: () => Promise<void> }> {
+  const dir = await tempDir();
+  const home = await freshPgliteDir();
+  await cp(home.path, join(dir.path, 'home'), { recursive: true });
+  await home.cleanup();
+  process.env.POLYSTORE_TEST_DIR = dir.path;
+  return dir;
 }
