@@ -1,12 +1,13 @@
 import type { HomeStore } from '../contracts/home-store.js';
 import type { LogPosition } from '../contracts/log-position.js';
-import { isPolystoreError, PolystoreError } from '../errors/index.js';
+import { isPolystoreError } from '../errors/index.js';
 import type { EntityDef } from '../model/define-entity.js';
 import type { ViewStore } from '../polystore-config.js';
 import type { Logger } from '../runtime/logger.js';
 import type { ViewRebuilds } from '../sync/rebuild/view-rebuilds.js';
 import type { RebuildOutcome, RebuildStep } from '../sync/rebuild/zero-downtime-rebuild.js';
 import type { SyncEngine } from '../sync/sync-engine.js';
+import { unknownView } from '../views/unknown-view.js';
 import type { ViewDef } from '../views/view-def.js';
 import { CheckSchedule, type ScheduledCheck } from './check-schedule.js';
 import {
@@ -57,12 +58,8 @@ export class ViewMaintenance {
 
   /** The last scheduled check of `view` (any process's), or null. */
   async lastCheck(view: string): Promise<ScheduledCheck | null> {
-    if (!this.ctx.views.some((v) => v.view.name === view)) {
-      throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', `No view is named "${view}"`, {
-        field: 'view',
-        fix: `use one of ${this.ctx.views.map((v) => v.view.name).join(', ')}`,
-      });
-    }
+    const names = this.ctx.views.map((v) => v.view.name);
+    if (!names.includes(view)) throw unknownView(view, names);
     return (this.#schedule ?? new CheckSchedule(this.ctx.home, () => this.check(), 1, this.ctx.logger)).last(view);
   }
 

@@ -7,6 +7,7 @@ import type { ViewStoreBase } from '../contracts/view-store.js';
 import { PolystoreError } from '../errors/index.js';
 import type { EntityDef } from '../model/define-entity.js';
 import type { Logger } from '../runtime/logger.js';
+import { unknownView } from '../views/unknown-view.js';
 import type { ViewDef } from '../views/view-def.js';
 import type { BackfillRecord } from './backfill/backfill-state.js';
 import { ViewBackfills } from './backfill/view-backfills.js';
@@ -355,12 +356,7 @@ export class SyncEngine {
 
   #projector(name: string): Projector {
     const projector = this.#projectors.get(name);
-    if (!projector) {
-      throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', `No view is named "${name}"`, {
-        field: 'view',
-        fix: `use one of ${[...this.#projectors.keys()].join(', ')}`,
-      });
-    }
+    if (!projector) throw unknownView(name, this.#projectors.keys());
     return projector;
   }
 }

@@ -7,6 +7,7 @@ import { parseFilter } from '../../model/parse-filter.js';
 import { describeError, type Logger } from '../../runtime/logger.js';
 import type { RetryPolicy } from '../../runtime/retry-policy.js';
 import { SharedNaps } from '../../runtime/wakeable-sleep.js';
+import { unknownView } from '../../views/unknown-view.js';
 import type { BackfillOptions } from '../sync-options.js';
 import { BackfillRecords } from './backfill-record-store.js';
 import { runBackfill } from './backfill-runner.js';
@@ -304,12 +305,7 @@ export class ViewBackfills {
 
   #target(view: string): ReconcileTarget {
     const target = this.#byView.get(view);
-    if (!target) {
-      throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', `No view is named "${view}"`, {
-        field: 'view',
-        fix: `use one of ${[...this.#byView.keys()].join(', ')}`,
-      });
-    }
+    if (!target) throw unknownView(view, this.#byView.keys());
     return target;
   }
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { HomeStore } from '../../contracts/home-store.js';
 import type { ViewStoreBase } from '../../contracts/view-store.js';
-import { PolystoreError } from '../../errors/index.js';
 import type { EntityDef } from '../../model/define-entity.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { RetryPolicy } from '../../runtime/retry-policy.js';
+import { unknownView } from '../../views/unknown-view.js';
 import type { ViewDef } from '../../views/view-def.js';
 import { BackfillRecords } from '../backfill/backfill-record-store.js';
 import type { BackfillOptions } from '../sync-options.js';
@@ -90,12 +90,7 @@ export class ViewRebuilds<S extends { readonly driver: string }> {
    */
   async rebuild(view: string, hooks: RebuildHooks, onProgress?: (step: RebuildStep) => void): Promise<RebuildOutcome> {
     const declared = this.#declared.get(view);
-    if (!declared) {
-      throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', `No view is named "${view}"`, {
-        field: 'view',
-        fix: `use one of ${[...this.#declared.keys()].join(', ')}`,
-      });
-    }
+    if (!declared) throw unknownView(view, this.#declared.keys());
     const { leaseMs, chunkBudgetMs, minChunk, maxChunk } = this.sync.backfill;
     const store = declared.store as unknown as ViewStoreBase<unknown>;
     return rebuildBeside({
