@@ -1,7 +1,7 @@
 import { PolystoreError } from '../errors/index.js';
 import type { BackfillRecord } from '../sync/backfill/backfill-state.js';
 import type { AnyPolystore } from './load-config.js';
-import { ProgressLine } from './progress-line.js';
+import { ProgressLine, type ProgressStep } from './progress-line.js';
 
 export interface BackfillCommandOptions {
   readonly view: string | undefined;
@@ -12,6 +12,11 @@ export interface BackfillCommandOptions {
   /** Record the backfill for the workers and return, instead of running it here. */
   readonly detach: boolean;
   readonly json: boolean;
+}
+
+/** A backfill record as a progress display shows it: records read of those counted at its start, since it started. */
+export function backfillStep(label: string, record: BackfillRecord): ProgressStep {
+  return { label, done: record.examined, total: record.total, elapsedMs: Date.now() - record.startedAt };
 }
 
 /**
@@ -58,12 +63,7 @@ export async function backfillCommand(db: AnyPolystore, options: BackfillCommand
     return 0;
   }
   const progress = new ProgressLine(process.stdout, options.json);
-  const step = (record: BackfillRecord) => ({
-    label: `${view} ${record.phase}`,
-    done: record.examined,
-    total: record.total,
-    elapsedMs: Date.now() - record.startedAt,
-  });
+  const step = (record: BackfillRecord) => backfillStep(`${view} ${record.phase}`, record);
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once('SIGINT', stop);

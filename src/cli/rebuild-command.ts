@@ -1,5 +1,6 @@
 import { PolystoreError } from '../errors/index.js';
 import type { RebuildStep } from '../sync/rebuild/zero-downtime-rebuild.js';
+import { backfillStep } from './backfill-command.js';
 import type { AnyPolystore } from './load-config.js';
 import { ProgressLine } from './progress-line.js';
 
@@ -21,13 +22,7 @@ export async function rebuildCommand(db: AnyPolystore, view: string | undefined,
   const say = (line: string, data: unknown) => process.stdout.write(json ? `${JSON.stringify(data)}\n` : `${line}\n`);
   const onProgress = (step: RebuildStep) => {
     if (step.step === 'copying') {
-      const { record } = step;
-      progress.update({
-        label: `${view} copy`,
-        done: record.examined,
-        total: record.total,
-        elapsedMs: Date.now() - record.startedAt,
-      });
+      progress.update(backfillStep(`${view} copy`, step.record));
       return;
     }
     progress.end();
