@@ -16,6 +16,12 @@ function resultKey(view: string): string {
   return `check/${view}`;
 }
 
+/** The last scheduled check of `view` recorded in the home (by any process), or null. */
+export async function readLastCheck(home: HomeStore, view: string): Promise<ScheduledCheck | null> {
+  const stored = await home.readState(resultKey(view));
+  return stored ? (stored.value as ScheduledCheck) : null;
+}
+
 /**
  * Runs `db.check()` every `everyMs` in one process of the deployment at a
  * time (a lease in the home, held while checks run and renewed by each), and
@@ -67,12 +73,6 @@ export class CheckSchedule {
       await this.home.writeState(key, record, stored?.revision ?? null);
     }
     return true;
-  }
-
-  /** The last scheduled check of `view`, or null. */
-  async last(view: string): Promise<ScheduledCheck | null> {
-    const stored = await this.home.readState(resultKey(view));
-    return stored ? (stored.value as ScheduledCheck) : null;
   }
 
   /** Takes or renews the lease for two intervals (a holder that died is replaced after them). */

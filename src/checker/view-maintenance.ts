@@ -9,7 +9,7 @@ import type { RebuildOutcome, RebuildStep } from '../sync/rebuild/zero-downtime-
 import type { SyncEngine } from '../sync/sync-engine.js';
 import { unknownView } from '../views/unknown-view.js';
 import type { ViewDef } from '../views/view-def.js';
-import { CheckSchedule, type ScheduledCheck } from './check-schedule.js';
+import { CheckSchedule, readLastCheck, type ScheduledCheck } from './check-schedule.js';
 import {
   type CheckOptions,
   readCheckSettings,
@@ -60,7 +60,7 @@ export class ViewMaintenance {
   async lastCheck(view: string): Promise<ScheduledCheck | null> {
     const names = this.ctx.views.map((v) => v.view.name);
     if (!names.includes(view)) throw unknownView(view, names);
-    return (this.#schedule ?? new CheckSchedule(this.ctx.home, () => this.check(), 1, this.ctx.logger)).last(view);
+    return readLastCheck(this.ctx.home, view);
   }
 
   check(options: CheckOptions = {}): Promise<ViewDrift[]> {

@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { CheckSchedule } from '../../src/checker/check-schedule.js';
+import { CheckSchedule, readLastCheck } from '../../src/checker/check-schedule.js';
 import { silentLogger } from '../../src/index.js';
 import type { HomeVariant } from '../support/home-variants.js';
 import { items } from '../support/items-entity.js';
@@ -58,7 +58,7 @@ await describeOnEveryHome('scheduled checks', (variant) => {
     expect(await second.runOnce()).toBe(false);
     expect(await first.runOnce()).toBe(true);
     expect(runs).toBe(2);
-    expect(await first.last(CACHE)).toMatchObject({ result: { ok: true } });
+    expect(await readLastCheck(home, CACHE)).toMatchObject({ result: { ok: true } });
   });
 });
 
