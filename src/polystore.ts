@@ -69,7 +69,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   readonly sync: SyncEngine;
   readonly #config: ResolvedConfig<E, K>;
   /** View generations: where each view is read and written, and zero-downtime rebuilds. */
-  readonly #rebuilds: ViewRebuilds<ViewStore>;
+  readonly #rebuilds: ViewRebuilds;
   /** `check()` and `rebuild()`: the checker and rebuilds over the configured views. */
   readonly #maintenance: ViewMaintenance;
   readonly #writers = new Map<string, EntityWriter<unknown, unknown>>();

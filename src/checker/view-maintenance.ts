@@ -29,7 +29,7 @@ interface MaintenanceContext {
   readonly entities: ReadonlyMap<string, EntityDef>;
   /** The config's check settings by view. */
   readonly checks: ReadonlyMap<string, ViewCheckSettings>;
-  readonly rebuilds: ViewRebuilds<ViewStore>;
+  readonly rebuilds: ViewRebuilds;
   readonly readTimeoutMs: number;
   /** Run `check()` every this many ms in one process running projectors (`checkEveryMs`); undefined: never. */
   readonly checkEveryMs: number | undefined;

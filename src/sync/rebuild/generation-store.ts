@@ -44,10 +44,6 @@ export class GenerationStore<V> implements ViewStoreBase<V> {
     return this.store.batchSize;
   }
 
-  maxKeyBytes(scope: string): number {
-    return this.store.maxKeyBytes?.(scope) ?? Number.POSITIVE_INFINITY;
-  }
-
   ready(): Promise<void> {
     return this.store.ready();
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { HomeStore } from '../../contracts/home-store.js';
 import type { ViewStoreBase } from '../../contracts/view-store.js';
 import type { EntityDef } from '../../model/define-entity.js';
+import type { ViewStore } from '../../polystore-config.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { RetryPolicy } from '../../runtime/retry-policy.js';
 import { unknownView } from '../../views/unknown-view.js';
@@ -15,9 +16,9 @@ import { type RebuildOutcome, type RebuildStep, rebuildBeside } from './zero-dow
 /** How often every process reads the views' generations (a switch reaches all processes within it). */
 const REFRESH_MS = 1_000;
 
-interface Declared<S> {
+interface Declared {
   readonly view: ViewDef<unknown>;
-  readonly store: S;
+  readonly store: ViewStore;
 }
 
 /** What a rebuild needs from the rest of Polystore: the sync engine's wait and the checker. */
@@ -34,16 +35,16 @@ export interface RebuildHooks {
  * generation taking writes), and `rebuild`, which builds a new generation
  * beside the active one and switches reads to it (zero-downtime-rebuild.ts).
  */
-export class ViewRebuilds<S extends { readonly driver: string }> {
+export class ViewRebuilds {
   readonly generations: ViewGenerations;
   /** The declared views with generation-following scopes, for the router, checker and sync engine. */
-  readonly views: readonly Declared<S>[];
-  readonly #declared: ReadonlyMap<string, Declared<S>>;
+  readonly views: readonly Declared[];
+  readonly #declared: ReadonlyMap<string, Declared>;
   readonly #owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
 
   constructor(
     private readonly home: HomeStore,
-    declared: readonly Declared<S>[],
+    declared: readonly Declared[],
     private readonly entities: ReadonlyMap<string, EntityDef>,
     private readonly sync: { readonly backfill: Required<BackfillOptions>; readonly retry: RetryPolicy },
     private readonly logger: Logger,
@@ -68,7 +69,7 @@ export class ViewRebuilds<S extends { readonly driver: string }> {
     await this.generations.refresh();
     for (const { view, store } of this.#declared.values()) {
       for (const scope of this.generations.writeScopes(view.name))
-        await view.prepare(store as unknown as ViewStoreBase<unknown>, scope);
+        await view.prepare(store as ViewStoreBase<unknown>, scope);
     }
     this.generations.start();
   }
@@ -92,7 +93,7 @@ export class ViewRebuilds<S extends { readonly driver: string }> {
     const declared = this.#declared.get(view);
     if (!declared) throw unknownView(view, this.#declared.keys());
     const { leaseMs, chunkBudgetMs, minChunk, maxChunk } = this.sync.backfill;
-    const store = declared.store as unknown as ViewStoreBase<unknown>;
+    const store = declared.store as ViewStoreBase<unknown>;
     return rebuildBeside({
       home: this.home,
       generations: this.generations,
