@@ -53,13 +53,12 @@ export class GenerationStore<V> implements ViewStoreBase<V> {
   }
 
   async applyIfNewer(scope: string, changes: readonly VersionedChange<V>[]): Promise<ApplyResult> {
-    const [active, ...others] = this.generations.writeScopes(this.view);
-    if (scope !== active || others.length === 0) return this.store.applyIfNewer(scope, changes);
-    const [result] = await Promise.all([
-      this.store.applyIfNewer(active, changes),
-      ...others.map((other) => this.store.applyIfNewer(other, changes)),
-    ]);
-    return result;
+    const scopes = this.generations.writeScopes(this.view);
+    // Outside a rebuild (one generation): straight through, nothing allocated on the projector's path.
+    if (scopes.length === 1 || scope !== scopes[0]) return this.store.applyIfNewer(scope, changes);
+    // The active generation's result first.
+    const [result] = await Promise.all(scopes.map((each) => this.store.applyIfNewer(each, changes)));
+    return result!;
   }
 
   listVersions(scope: string): Promise<VersionEntry[]> {

@@ -44,7 +44,8 @@ function stateKey(view: string): string {
  * a switch made elsewhere reaches this process within `refreshMs`.
  */
 export class ViewGenerations {
-  readonly #states = new Map<string, GenerationState>();
+  /** Per view: its state as last read, and the read and write scopes that follow from it (read on every call). */
+  readonly #routes = new Map<string, { state: GenerationState; read: string; writes: readonly string[] }>();
   readonly #scopes: ReadonlyMap<string, string>;
   #timer: NodeJS.Timeout | undefined;
 
@@ -55,23 +56,22 @@ export class ViewGenerations {
     private readonly logger: Logger,
   ) {
     this.#scopes = new Map(views.map((view) => [view.name, view.scope]));
+    for (const view of this.#scopes.keys()) this.#use(view, FIRST_GENERATION);
   }
 
   /** The state as last read here (the first generation before any read). */
   state(view: string): GenerationState {
-    return this.#states.get(view) ?? FIRST_GENERATION;
+    return this.#routes.get(view)?.state ?? FIRST_GENERATION;
   }
 
   /** Where reads of the view go now. */
   readScope(view: string): string {
-    return generationScope(this.#scopes.get(view)!, this.state(view).active);
+    return this.#routes.get(view)!.read;
   }
 
   /** Every scope a write to the view goes to now: active first, then building and retiring ones. */
-  writeScopes(view: string): string[] {
-    const { active, building, retiring } = this.state(view);
-    const scope = this.#scopes.get(view)!;
-    return [active, building, retiring].flatMap((n) => (n === null ? [] : [generationScope(scope, n)]));
+  writeScopes(view: string): readonly string[] {
+    return this.#routes.get(view)!.writes;
   }
 
   /** Reads every view's state from the home. */
@@ -79,7 +79,7 @@ export class ViewGenerations {
     await Promise.all(
       [...this.#scopes.keys()].map(async (view) => {
         const stored = await this.home.readState(stateKey(view));
-        this.#states.set(view, stored ? (stored.value as GenerationState) : FIRST_GENERATION);
+        this.#use(view, stored ? (stored.value as GenerationState) : FIRST_GENERATION);
       }),
     );
   }
@@ -96,8 +96,15 @@ export class ViewGenerations {
   async write(view: string, next: GenerationState, revision: number | null): Promise<boolean> {
     const written = await this.home.writeState(stateKey(view), next, revision);
     if (written === null) return false;
-    this.#states.set(view, next);
+    this.#use(view, next);
     return true;
+  }
+
+  #use(view: string, state: GenerationState): void {
+    const scope = this.#scopes.get(view)!;
+    const { active, building, retiring } = state;
+    const writes = [active, building, retiring].flatMap((n) => (n === null ? [] : [generationScope(scope, n)]));
+    this.#routes.set(view, { state, read: writes[0]!, writes });
   }
 
   /** Refreshes every `refreshMs` until `stop()`. */
