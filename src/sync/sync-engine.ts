@@ -264,11 +264,7 @@ export class SyncEngine {
     );
     const capture = this.#running && this.#relay ? { name: this.#relay.name, ...this.#relay.stats() } : undefined;
     const rebuilding = this.#recovery.rebuilding;
-    const backfills = (
-      await Promise.all([...this.#projectors.keys()].map((view) => this.backfills.records.read(view)))
-    ).flatMap((stored) =>
-      stored && (stored.record.status === 'running' || stored.record.status === 'paused') ? [stored.record] : [],
-    );
+    const backfills = await this.backfills.unfinished();
     const base = { views, deadLetters: letters.length, head, rebuilding, backfills };
     return capture ? { ...base, capture } : base;
   }

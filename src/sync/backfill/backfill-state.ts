@@ -115,6 +115,11 @@ export function newBackfill(init: {
   };
 }
 
+/** Running or paused: the view is still being filled (status reports it; a new request returns it). */
+export function isUnfinished(record: BackfillRecord): boolean {
+  return record.status === 'running' || record.status === 'paused';
+}
+
 /** Whether `owner` may work on the backfill at `now`: it is running and unleased, leased to it, or its lease ran out. */
 export function claimable(record: BackfillRecord, owner: string, now: number): boolean {
   return record.status === 'running' && (record.owner === null || record.owner === owner || record.leaseUntil <= now);

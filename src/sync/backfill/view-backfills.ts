@@ -11,7 +11,7 @@ import { unknownView } from '../../views/unknown-view.js';
 import type { BackfillOptions } from '../sync-options.js';
 import { BackfillRecords } from './backfill-record-store.js';
 import { runBackfill } from './backfill-runner.js';
-import { type BackfillReason, type BackfillRecord, claimable, newBackfill } from './backfill-state.js';
+import { type BackfillReason, type BackfillRecord, claimable, isUnfinished, newBackfill } from './backfill-state.js';
 import type { ReconcileTarget } from './reconcile-chunk.js';
 
 interface Context {
@@ -102,7 +102,7 @@ export class ViewBackfills {
     const filter = parseFilter(this.#target(view).entity, options.filter);
     for (;;) {
       const stored = await this.records.read(view);
-      if (stored && (stored.record.status === 'running' || stored.record.status === 'paused')) return stored.record;
+      if (stored && isUnfinished(stored.record)) return stored.record;
       const record = await this.#newRecord(view, 'requested', filter);
       const put = await this.records.put(record, stored?.revision ?? null);
       if (put) {
@@ -177,11 +177,20 @@ export class ViewBackfills {
     });
   }
 
-  /** The views (of `views`, default all) with a running backfill, read from the home. */
+  /** The backfills of `views` (default all) that are running, read from the home. */
   async active(views?: readonly string[]): Promise<BackfillRecord[]> {
+    return (await this.#recorded(views)).filter((record) => record.status === 'running');
+  }
+
+  /** The backfills of `views` (default all) that are running or paused, read from the home. */
+  async unfinished(views?: readonly string[]): Promise<BackfillRecord[]> {
+    return (await this.#recorded(views)).filter(isUnfinished);
+  }
+
+  async #recorded(views: readonly string[] | undefined): Promise<BackfillRecord[]> {
     const names = views ?? [...this.#byView.keys()];
     const records = await Promise.all(names.map((view) => this.records.read(view)));
-    return records.flatMap((stored) => (stored?.record.status === 'running' ? [stored.record] : []));
+    return records.flatMap((stored) => (stored ? [stored.record] : []));
   }
 
   /** Waits until no running backfill of `names` is left (any process's), or throws PS_ERR_CONSISTENCY_TIMEOUT. */
@@ -239,8 +248,7 @@ export class ViewBackfills {
       // A partial view (a TTL cache) is filled on reads; nothing to copy.
       if (target.view.completeness !== 'complete') continue;
       const stored = await this.records.read(view);
-      const status = stored?.record.status;
-      if (status === 'running' || status === 'paused') continue;
+      if (stored && isUnfinished(stored.record)) continue;
       const through = await this.ctx.handledThrough(view);
       if (checkpointed && through === null) continue;
       let reason: BackfillReason;
