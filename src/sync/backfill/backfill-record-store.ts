@@ -1,5 +1,13 @@
+import type { FilterNode } from '../../contracts/filter-ast.js';
 import type { HomeStore } from '../../contracts/home-store.js';
-import { type BackfillEvent, type BackfillRecord, transition } from './backfill-state.js';
+import type { EntityDef } from '../../model/define-entity.js';
+import {
+  type BackfillEvent,
+  type BackfillReason,
+  type BackfillRecord,
+  newBackfill,
+  transition,
+} from './backfill-state.js';
 
 /** The home key of a view's backfill record. */
 export function backfillKey(view: string): string {
@@ -8,6 +16,27 @@ export function backfillKey(view: string): string {
 
 /** The home key of the outbox's pruned horizon: every event at or before it may be gone. */
 export const PRUNED_HORIZON_KEY = 'outbox/pruned-through';
+
+/**
+ * A new backfill of `entity` into `view`, bounded by the home as it is now:
+ * its greatest live and deleted ids end the scan, and the records matching
+ * `filter` are its total.
+ */
+export async function startingBackfill(
+  home: HomeStore,
+  init: { view: string; entity: EntityDef; reason: BackfillReason; filter: FilterNode | null; horizon: string | null },
+): Promise<BackfillRecord> {
+  const { entity, ...rest } = init;
+  const [last, total] = await Promise.all([home.lastIds(entity.table), home.count(entity.table, init.filter)]);
+  return newBackfill({
+    ...rest,
+    entity: entity.name,
+    endRow: last.row,
+    endTombstone: last.tombstone,
+    total,
+    now: Date.now(),
+  });
+}
 
 export interface StoredBackfill {
   readonly record: BackfillRecord;

@@ -9,9 +9,9 @@ import type { RetryPolicy } from '../../runtime/retry-policy.js';
 import { SharedNaps } from '../../runtime/wakeable-sleep.js';
 import { unknownView } from '../../views/unknown-view.js';
 import type { BackfillOptions } from '../sync-options.js';
-import { BackfillRecords } from './backfill-record-store.js';
+import { BackfillRecords, startingBackfill } from './backfill-record-store.js';
 import { runBackfill } from './backfill-runner.js';
-import { type BackfillReason, type BackfillRecord, claimable, isUnfinished, newBackfill } from './backfill-state.js';
+import { type BackfillReason, type BackfillRecord, claimable, isUnfinished } from './backfill-state.js';
 import type { ReconcileTarget } from './reconcile-chunk.js';
 
 interface Context {
@@ -293,22 +293,9 @@ export class ViewBackfills {
     horizon?: string | null,
   ): Promise<BackfillRecord> {
     const { entity } = this.#target(view);
-    const [last, total, pruned] = await Promise.all([
-      this.ctx.home.lastIds(entity.table),
-      this.ctx.home.count(entity.table, filter),
-      horizon === undefined && this.ctx.inOrderLog ? this.records.horizon() : Promise.resolve(horizon ?? null),
-    ]);
-    return newBackfill({
-      view,
-      entity: entity.name,
-      reason,
-      endRow: last.row,
-      endTombstone: last.tombstone,
-      filter,
-      horizon: pruned,
-      total,
-      now: Date.now(),
-    });
+    const known = horizon !== undefined || !this.ctx.inOrderLog;
+    const pruned = known ? (horizon ?? null) : await this.records.horizon();
+    return startingBackfill(this.ctx.home, { view, entity, reason, filter, horizon: pruned });
   }
 
   #target(view: string): ReconcileTarget {

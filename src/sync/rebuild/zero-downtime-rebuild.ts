@@ -4,9 +4,9 @@ import { PolystoreError } from '../../errors/index.js';
 import type { EntityDef } from '../../model/define-entity.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { ViewDef } from '../../views/view-def.js';
-import { type BackfillRecords, backfillKey } from '../backfill/backfill-record-store.js';
+import { type BackfillRecords, backfillKey, startingBackfill } from '../backfill/backfill-record-store.js';
 import { type BackfillRunOptions, runBackfill } from '../backfill/backfill-runner.js';
-import { type BackfillRecord, newBackfill } from '../backfill/backfill-state.js';
+import type { BackfillRecord } from '../backfill/backfill-state.js';
 import { type GenerationState, generationScope, MAX_GENERATION, type ViewGenerations } from './view-generations.js';
 
 /** One step of a rebuild, for progress displays and logs. */
@@ -127,17 +127,12 @@ async function copyFromHome(ctx: RebuildContext, scope: string, n: number): Prom
   const { home, records, entity } = ctx;
   const name = copyName(ctx.view.name, n);
   if (!(await records.read(name))) {
-    const [last, total] = await Promise.all([home.lastIds(entity.table), home.count(entity.table, null)]);
-    const record = newBackfill({
+    const record = await startingBackfill(home, {
       view: name,
-      entity: entity.name,
+      entity,
       reason: 'requested',
-      endRow: last.row,
-      endTombstone: last.tombstone,
       filter: null,
       horizon: null,
-      total,
-      now: Date.now(),
     });
     await records.put(record, null);
   }
