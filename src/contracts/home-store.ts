@@ -300,6 +300,46 @@ export interface HomeStore extends StoreLifecycle {
   /** Removes a key (any revision); true when it existed. */
   deleteState(key: string): Promise<boolean>;
 
+  /**
+   * Where this home is, without secrets (no password, no user): what an error
+   * names when writes to a moved home are refused, e.g.
+   * `postgres 127.0.0.1:5432/app (schema shop)` or `pglite ./data/home`.
+   */
+  readonly location: string;
+  /**
+   * Writes rows exactly as another home holds them, versions included, each
+   * only when its version is newer than both the row and the tombstone this
+   * home holds for its id (a newer row clears an older tombstone): copying a
+   * home into this one (`moveHome`, `polystore import`) in any order and any
+   * number of times ends with the newest state of every id. No outbox event
+   * is written. Returns how many rows were written.
+   *
+   * @example
+   * await target.restoreRows(spec, await source.scanRows(spec, { after: null, limit: 1000 }));
+   */
+  restoreRows(spec: EntityTableSpec, rows: readonly StoredRow[]): Promise<number>;
+  /**
+   * Records deletes exactly as another home holds them: each tombstone is kept
+   * when its version is newer than the row and the tombstone this home holds
+   * (an older row goes). The counterpart of `restoreRows`; returns how many
+   * tombstones were written.
+   */
+  restoreTombstones(spec: EntityTableSpec, tombstones: readonly { id: string; version: number }[]): Promise<number>;
+  /**
+   * Refuses every later write to the entity tables of `specs` and to the
+   * outbox with `PS_ERR_HOME_MOVED` naming `movedTo`, once the writes already
+   * in flight have ended (they keep their outcome). Returns the position of
+   * the last outbox event written before the fence (settled or not yet), null
+   * when the outbox is empty: everything a copy must still read. Idempotent.
+   */
+  fenceWrites(specs: readonly EntityTableSpec[], movedTo: string): Promise<LogPosition | null>;
+  /** Removes the fence of `fenceWrites` (a move that was given up); idempotent. */
+  liftFence(specs: readonly EntityTableSpec[]): Promise<void>;
+  /** Every consumer checkpoint kept in this home, by consumer name. */
+  listCheckpoints(): Promise<{ consumer: string; position: LogPosition }[]>;
+  /** The state values whose key starts with `prefix`, in key order. */
+  listState(prefix: string): Promise<{ key: string; record: StateRecord }[]>;
+
   /** Events after `after` (exclusive) whose transactions have settled, in log order. */
   readOutbox(after: LogPosition | null, limit: number): Promise<ChangeEvent[]>;
   /** Position of the newest settled event, or null when the outbox is empty. */

@@ -57,6 +57,15 @@ export const ERROR_CATALOGUE = {
     status: 503,
     summary: 'A store could not be reached or failed to open.',
   },
+  PS_ERR_HOME_MOVED: {
+    status: 410,
+    summary: 'The home was moved to another database: it refuses writes; the message names the new home.',
+  },
+  PS_ERR_HOME_MOVE: {
+    status: 409,
+    summary:
+      'A home cannot be moved as asked: the target holds other data, a backfill or rebuild is unfinished, or the copy did not verify.',
+  },
   PS_ERR_STORE_CLOSED: {
     status: 503,
     summary: 'A store was used after close().',

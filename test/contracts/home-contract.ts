@@ -15,6 +15,7 @@ import {
 } from './home-contract-support.js';
 import { describeFusedBatch } from './home-fused-batch.js';
 import { describeHomeIds } from './home-ids.js';
+import { describeHomeMove } from './home-move.js';
 import { describeHomeRacers } from './home-racers.js';
 import { describeHomeScanAndState } from './home-scan-state.js';
 
@@ -640,6 +641,7 @@ export function describeHomeContract(name: string, make: MakeHome, capabilities:
     describeHomeIds(() => home, capabilities);
     describeHomeRacers(() => home, capabilities);
     describeHomeScanAndState(() => home, capabilities.concurrentTransactions === true);
+    describeHomeMove(() => home, capabilities.concurrentTransactions === true);
   });
 }
 

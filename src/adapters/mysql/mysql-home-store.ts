@@ -28,11 +28,12 @@ import {
   schemaLockName,
 } from './mysql-ddl.js';
 import type { MysqlExecutor, MysqlPoolConnection } from './mysql-driver.js';
+import { MysqlHomeMove } from './mysql-home-move.js';
 import { MysqlHomeTransaction } from './mysql-home-transaction.js';
 import type { ResolvedMysqlOptions } from './mysql-options.js';
-import { type StatementContext, selectRows, toStoreError } from './mysql-query.js';
+import { type StatementContext, selectRows } from './mysql-query.js';
 import { mysqlCatalogue } from './mysql-schema-change.js';
-import { checkout, type MysqlSession, openSession } from './mysql-session.js';
+import { checkout, type MysqlSession, openSession, textStatement, withConnection } from './mysql-session.js';
 import { bind, sql } from './mysql-sql.js';
 
 /** How long `ensureSchema` waits for another process creating the same schema. */
@@ -49,6 +50,8 @@ export class MysqlHomeStore implements HomeStore {
   /** MariaDB's JSON functions refuse documents nested deeper than 32 levels (JSON_VALID, JSON_DEPTH). */
   readonly maxJsonDepth = 32;
   readonly #guard: RuntimeGuard<MysqlSession>;
+  readonly #move: MysqlHomeMove;
+  readonly location: string;
 
   constructor(options: ResolvedMysqlOptions) {
     this.#guard = new RuntimeGuard<MysqlSession>(
@@ -56,6 +59,8 @@ export class MysqlHomeStore implements HomeStore {
       () => openSession(options),
       (session) => session.close(),
     );
+    this.#move = new MysqlHomeMove(() => this.#guard.client());
+    this.location = `mysql ${options.target}`;
   }
 
   async ready(): Promise<void> {
@@ -214,6 +219,32 @@ export class MysqlHomeStore implements HomeStore {
     return this.#guard.run((s) => s.state.deleteState(s.pool, key));
   }
 
+  restoreRows(spec: EntityTableSpec, rows: readonly StoredRow[]): Promise<number> {
+    return this.#move.restoreRows(spec, rows);
+  }
+
+  restoreTombstones(spec: EntityTableSpec, tombstones: readonly { id: string; version: number }[]): Promise<number> {
+    return this.#move.restoreTombstones(spec, tombstones);
+  }
+
+  fenceWrites(specs: readonly EntityTableSpec[], movedTo: string): Promise<LogPosition | null> {
+    for (const spec of specs) validateSpec(spec);
+    return this.#move.fence(specs, movedTo);
+  }
+
+  liftFence(specs: readonly EntityTableSpec[]): Promise<void> {
+    for (const spec of specs) validateSpec(spec);
+    return this.#move.liftFence(specs);
+  }
+
+  listCheckpoints(): Promise<{ consumer: string; position: LogPosition }[]> {
+    return this.#move.listCheckpoints();
+  }
+
+  listState(prefix: string): Promise<{ key: string; record: StateRecord }[]> {
+    return this.#move.listState(prefix);
+  }
+
   readOutbox(after: LogPosition | null, limit: number): Promise<ChangeEvent[]> {
     return this.#guard.run((s) => s.outbox.read(s.pool, after, limit));
   }
@@ -255,24 +286,6 @@ function stateOn(session: MysqlSession, exec: MysqlExecutor): StateAccess {
   };
 }
 
-async function withConnection<R>(
-  session: MysqlSession,
-  context: StatementContext,
-  fn: (connection: MysqlPoolConnection) => Promise<R>,
-): Promise<R> {
-  const connection = await checkout(session, context.action);
-  let reusable = true;
-  try {
-    return await fn(connection);
-  } catch (err) {
-    reusable = false;
-    throw err;
-  } finally {
-    if (reusable) connection.release();
-    else connection.destroy();
-  }
-}
-
 /**
  * The outbox order rests on the writers table being MEMORY (locked whole per
  * statement, changes visible at once). A server without NO_ENGINE_SUBSTITUTION
@@ -297,19 +310,6 @@ async function assertMemoryEngine(
         fix: 'allow the MEMORY engine (check enforce_storage_engine and disabled_storage_engines), drop _ps_outbox_writers and run ensureSchema() again',
       },
     );
-  }
-}
-
-/** Transaction control and DDL: no parameters, text protocol. */
-async function textStatement(
-  connection: MysqlPoolConnection,
-  statement: string,
-  context: StatementContext,
-): Promise<void> {
-  try {
-    await connection.query(statement);
-  } catch (err) {
-    throw toStoreError(err, context);
   }
 }
 

@@ -1,5 +1,6 @@
 import { type ErrorCode, isPolystoreError, type PolystoreError, wrapStoreError } from '../../errors/index.js';
 import { stringProp } from '../sql-shared/driver-error.js';
+import { homeMoved } from '../sql-shared/home-moved.js';
 import { type MysqlExecutor, type MysqlWriteResult, statement } from './mysql-driver.js';
 import type { SqlFragment } from './mysql-sql.js';
 
@@ -37,6 +38,8 @@ export async function writeRows(
   }
 }
 
+/** How the fence triggers of a moved home start their message (mysql-home-move.ts). */
+const HOME_MOVED_PREFIX = 'PS_ERR_HOME_MOVED ';
 /** Error numbers (MariaDB numbering) of values a column or function rejected. */
 const DATA_ERRORS: ReadonlySet<number> = new Set([1264, 1292, 1366, 1367, 1406, 1690, 4025]);
 /** Failures after which InnoDB has rolled back the whole transaction, not just the statement. */
@@ -81,6 +84,10 @@ export function toStoreError(err: unknown, context: StatementContext): Polystore
         fix: 'check that the server is running, reachable and accepts these credentials; the call can be retried',
       },
     );
+  }
+  const message = stringProp(err, 'sqlMessage') ?? stringProp(err, 'message') ?? '';
+  if (errno === 1644 && message.startsWith(HOME_MOVED_PREFIX)) {
+    return homeMoved(err, message.slice(HOME_MOVED_PREFIX.length));
   }
   if (errno === 1062) {
     return wrapStoreError(err, 'PS_ERR_ALREADY_EXISTS', `A unique key is already taken ${where}`, { details });

@@ -6,7 +6,7 @@ import { type MysqlPool, type MysqlPoolConnection, statement } from './mysql-dri
 import { EntityTables } from './mysql-entity-table.js';
 import type { ResolvedMysqlOptions } from './mysql-options.js';
 import { MysqlOutbox } from './mysql-outbox.js';
-import { toStoreError } from './mysql-query.js';
+import { type StatementContext, toStoreError } from './mysql-query.js';
 import { MysqlRows } from './mysql-rows.js';
 import { MysqlSyncState } from './mysql-sync-state.js';
 
@@ -133,5 +133,37 @@ export async function checkout(session: MysqlSession, action: string): Promise<M
     return await session.pool.getConnection();
   } catch (err) {
     throw toStoreError(err, { target: session.target, action });
+  }
+}
+
+/** Runs `fn` on a connection of its own; a connection that failed is closed, not reused. */
+export async function withConnection<R>(
+  session: MysqlSession,
+  context: StatementContext,
+  fn: (connection: MysqlPoolConnection) => Promise<R>,
+): Promise<R> {
+  const connection = await checkout(session, context.action);
+  let reusable = true;
+  try {
+    return await fn(connection);
+  } catch (err) {
+    reusable = false;
+    throw err;
+  } finally {
+    if (reusable) connection.release();
+    else connection.destroy();
+  }
+}
+
+/** Transaction control and DDL: no parameters, text protocol. */
+export async function textStatement(
+  connection: MysqlPoolConnection,
+  statement: string,
+  context: StatementContext,
+): Promise<void> {
+  try {
+    await connection.query(statement);
+  } catch (err) {
+    throw toStoreError(err, context);
   }
 }

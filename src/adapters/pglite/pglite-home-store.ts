@@ -50,6 +50,7 @@ export function pgliteHome(options: PgliteHomeOptions = {}): HomeStore {
     schema: options.schema ?? 'public',
     // PGlite plans every statement afresh: a function's plans are cached for the session.
     routines: true,
+    location: injected ? 'pglite (an instance the application opened)' : `pglite ${dataDir}`,
   });
 }
 

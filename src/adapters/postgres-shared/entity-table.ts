@@ -16,6 +16,8 @@ const SETTLE_CREATED_ROWS = loadSql('settle-created-rows.sql', import.meta.url);
 const CREATE_ROWS_ROUTINE = loadSql('create-rows-routine.sql', import.meta.url);
 const CREATE_ROWS = loadSql('create-rows.sql', import.meta.url);
 const CURRENT_VERSION = loadSql('current-version.sql', import.meta.url);
+const RESTORE_ROWS = loadSql('restore-rows.sql', import.meta.url);
+const RESTORE_TOMBSTONES = loadSql('restore-tombstones.sql', import.meta.url);
 
 /**
  * Everything the home needs to read and write one entity's table, derived
@@ -28,7 +30,9 @@ const CURRENT_VERSION = loadSql('current-version.sql', import.meta.url);
  * do the same for batches: the ids and entity of `insertManySql`, the event
  * payloads as $3 (null: no events) and the column arrays from $4.
  * `currentVersionSql` tells "absent" from "changed since" after an update or
- * delete matched nothing.
+ * delete matched nothing. `restoreSql` (restore-rows.sql) takes the ids, the
+ * versions and the entity, then the column arrays from $4;
+ * `restoreTombstonesSql` (restore-tombstones.sql) the ids, versions and entity.
  */
 export type EntityTable = SqlEntityTable & {
   readonly insertManySql: string;
@@ -38,6 +42,8 @@ export type EntityTable = SqlEntityTable & {
   readonly createSql: string;
   readonly batchRoutineSql: string;
   readonly createManySql: string;
+  readonly restoreSql: string;
+  readonly restoreTombstonesSql: string;
 };
 
 /** Resolves specs to {@link EntityTable}s in one schema, validating each spec once. */
@@ -56,6 +62,7 @@ function buildEntityTable(schema: string, spec: EntityTableSpec): EntityTable {
     deleteSql: renderSql(DELETE_ROW, fragments),
     settleSql: renderSql(SETTLE_CREATED_ROWS, fragments),
     currentVersionSql: renderSql(CURRENT_VERSION, fragments),
+    restoreTombstonesSql: renderSql(RESTORE_TOMBSTONES, fragments),
   };
 
   const routine = quoteIdent(routineName(spec.table), 'routine');
@@ -66,6 +73,7 @@ function buildEntityTable(schema: string, spec: EntityTableSpec): EntityTable {
       selectList: 'id, _version, doc',
       insertSql: renderSql(INSERT_ROW, { ...fragments, columns: ', doc', values: ', $3::jsonb' }),
       ...insertMany(batch, [', doc'], ['jsonb'], true),
+      restoreSql: restoreRows(fragments, [', doc'], ['jsonb'], ['doc'], true),
       updateSql: renderSql(UPDATE_ROW, { ...fragments, assignments: 'doc = $3::jsonb' }),
       ...createRow(fragments, routine, [', doc'], ['jsonb']),
     };
@@ -91,6 +99,12 @@ function buildEntityTable(schema: string, spec: EntityTableSpec): EntityTable {
       batch,
       names.map((n) => `, ${n}`),
       spec.columns.map((c) => SQL_TYPES[c.type]),
+    ),
+    restoreSql: restoreRows(
+      fragments,
+      names.map((n) => `, ${n}`),
+      spec.columns.map((c) => SQL_TYPES[c.type]),
+      names,
     ),
     updateSql: renderSql(UPDATE_ROW, {
       ...fragments,
@@ -137,20 +151,14 @@ function insertMany(
   documents = false,
 ): { insertManySql: string; batchRoutineSql: string; createManySql: string } {
   const paramType = documents ? 'jsonb' : 'text[]';
-  // The column fragments for parameters from `from` ($3 for the statement, $4 for the function).
-  const fragmentsFrom = (from: number) => {
-    const at = types.map((_, i) => i + from);
-    const source = (n: number) => (documents ? `jsonb_array_elements($${n}::jsonb)` : `unnest($${n}::text[])`);
-    return {
-      columns: columns.join(''),
-      sources: at.map((n) => `, ${source(n)}`).join(''),
-      aliases: at.map((n) => `, c${n}`).join(''),
-      values: at.map((n, i) => `, u.c${n}::${types[i]}`).join(''),
-    };
-  };
+  const fragmentsFrom = (from: number) => columnFragments(columns, types, from, documents);
   const routineAt = types.map((_, i) => i + 4);
   return {
-    insertManySql: renderSql(INSERT_ROWS, { schema: fragments.schema, table: fragments.table, ...fragmentsFrom(3) }),
+    insertManySql: renderSql(INSERT_ROWS, {
+      schema: fragments.schema,
+      table: fragments.table,
+      ...columnFragments(columns, types, 3, documents),
+    }),
     batchRoutineSql: renderSql(CREATE_ROWS_ROUTINE, {
       ...fragments,
       argTypes: routineAt.map(() => `, ${paramType}`).join(''),
@@ -162,4 +170,35 @@ function insertMany(
       arrays: routineAt.map((n) => `, $${n}::${paramType}`).join(''),
     }),
   };
+}
+
+/**
+ * The column fragments of insert-rows.sql and its kin for parameters from
+ * `from` ($3 for the statement, $4 for the function and restore-rows.sql):
+ * each column a text array, or a document's doc column one JSON array.
+ */
+function columnFragments(columns: string[], types: string[], from: number, documents: boolean) {
+  const at = types.map((_, i) => i + from);
+  const source = (n: number) => (documents ? `jsonb_array_elements($${n}::jsonb)` : `unnest($${n}::text[])`);
+  return {
+    columns: columns.join(''),
+    sources: at.map((n) => `, ${source(n)}`).join(''),
+    aliases: at.map((n) => `, c${n}`).join(''),
+    values: at.map((n, i) => `, u.c${n}::${types[i]}`).join(''),
+  };
+}
+
+/** restore-rows.sql for columns `columns` (each `, "name"`, quoted `names`) of SQL types `types`, from $4. */
+function restoreRows(
+  fragments: { schema: string; table: string },
+  columns: string[],
+  types: string[],
+  names: string[],
+  documents = false,
+): string {
+  return renderSql(RESTORE_ROWS, {
+    ...fragments,
+    ...columnFragments(columns, types, 4, documents),
+    assignments: names.map((n) => `, ${n} = EXCLUDED.${n}`).join(''),
+  });
 }

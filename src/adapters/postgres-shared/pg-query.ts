@@ -1,5 +1,6 @@
 import { type ErrorCode, isPolystoreError, type PolystoreError, wrapStoreError } from '../../errors/index.js';
 import { stringProp } from '../sql-shared/driver-error.js';
+import { homeMoved } from '../sql-shared/home-moved.js';
 import type { PgExecutor } from './pg-executor.js';
 
 /** What a statement is doing, for error messages: `inserting a users row`. Never holds values. */
@@ -9,6 +10,9 @@ export interface StatementContext {
   /** The code for data exceptions (SQLSTATE class 22): bad record values, or bad filter values. */
   readonly dataError?: 'PS_ERR_VALIDATION' | 'PS_ERR_INVALID_FILTER';
 }
+
+/** What the triggers of a fenced home raise (fence-writes.sql). */
+const HOME_MOVED_SQLSTATE = 'PSHM1';
 
 /** Runs one statement and turns a driver error into a coded error (the driver error stays the cause). */
 export async function runQuery<R>(
@@ -33,6 +37,7 @@ export function toStoreError(err: unknown, context: StatementContext): Polystore
   const sqlstate = stringProp(err, 'code');
   const where = `while ${context.action}`;
   const details = sqlstate ? { sqlstate } : {};
+  if (sqlstate === HOME_MOVED_SQLSTATE) return homeMoved(err, stringProp(err, 'message') ?? 'another home');
   if (sqlstate === '23502') {
     const column = stringProp(err, 'column');
     return wrapStoreError(err, 'PS_ERR_VALIDATION', `A required field is missing ${where}`, {

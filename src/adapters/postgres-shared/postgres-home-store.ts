@@ -29,6 +29,7 @@ import {
   POSTGRES_MAX_ID_BYTES,
   SCHEMA_LOCK_SQL,
 } from './postgres-ddl.js';
+import { PostgresHomeMove } from './postgres-home-move.js';
 import { PostgresHomeTransaction } from './postgres-home-transaction.js';
 import { PostgresOutbox } from './postgres-outbox.js';
 import { PostgresRows } from './postgres-rows.js';
@@ -45,6 +46,8 @@ export interface PostgresHomeOptions {
    * and no re-planning on engines without a prepared-statement cache (PGlite).
    */
   readonly routines?: boolean;
+  /** Where the home is, without secrets (`HomeStore.location`). Default: the driver and the schema. */
+  readonly location?: string;
 }
 
 /**
@@ -64,7 +67,9 @@ export interface PostgresHomeOptions {
  */
 export class PostgresHomeStore implements HomeStore {
   readonly maxIdBytes = POSTGRES_MAX_ID_BYTES;
+  readonly location: string;
   readonly #schema: string;
+  readonly #move: PostgresHomeMove;
   readonly #tables: EntityTables;
   readonly #rows: PostgresRows;
   readonly #outbox: PostgresOutbox;
@@ -85,6 +90,8 @@ export class PostgresHomeStore implements HomeStore {
     this.#outbox = new PostgresOutbox(driver, this.#schema);
     this.#state = new PostgresSyncState(driver, this.#schema);
     this.#routines = options.routines === true ? new Set() : null;
+    this.#move = new PostgresHomeMove(driver, guard, this.#tables, this.#schema);
+    this.location = `${options.location ?? driver} (schema ${this.#schema})`;
     this.#schemaSql = quoteIdent(this.#schema, 'schema');
     this.#listTombstones = `SELECT id, version FROM ${quoteIdent(this.#schema, 'schema')}."_ps_tombstones" WHERE entity = $1::text ORDER BY id`;
   }
@@ -250,6 +257,30 @@ export class PostgresHomeStore implements HomeStore {
 
   deleteState(key: string): Promise<boolean> {
     return this.guard.run((c) => this.#state.deleteState(c, key));
+  }
+
+  restoreRows(spec: EntityTableSpec, rows: readonly StoredRow[]): Promise<number> {
+    return this.#move.restoreRows(spec, rows);
+  }
+
+  restoreTombstones(spec: EntityTableSpec, tombstones: readonly { id: string; version: number }[]): Promise<number> {
+    return this.#move.restoreTombstones(spec, tombstones);
+  }
+
+  fenceWrites(specs: readonly EntityTableSpec[], movedTo: string): Promise<LogPosition | null> {
+    return this.#move.fence(specs, movedTo);
+  }
+
+  liftFence(specs: readonly EntityTableSpec[]): Promise<void> {
+    return this.#move.liftFence(specs);
+  }
+
+  listCheckpoints(): Promise<{ consumer: string; position: LogPosition }[]> {
+    return this.#move.listCheckpoints();
+  }
+
+  listState(prefix: string): Promise<{ key: string; record: StateRecord }[]> {
+    return this.#move.listState(prefix);
   }
 
   readOutbox(after: LogPosition | null, limit: number): Promise<ChangeEvent[]> {

@@ -237,13 +237,7 @@ export class PostgresRows {
     for (const row of rows) assertId(row.id, POSTGRES_MAX_ID_BYTES);
     if (rows.length === 0) return null;
     const table = this.tables.resolve(spec);
-    const encoded = rows.map((row) => table.encode(row.id, row.data));
-    // A document's doc column goes as one JSON array of the documents (insert-rows.sql).
-    const columns =
-      spec.storage === 'document'
-        ? [jsonArray(encoded.map((values) => values[0] as string))]
-        : encoded[0]!.map((_, c) => encoded.map((values) => asText(values[c]!)));
-    return { table, ids: rows.map((row) => row.id), columns, encoded };
+    return { table, ids: rows.map((row) => row.id), ...columnArrays(table, rows) };
   }
 
   async #insertBatch<R>(exec: PgExecutor, table: EntityTable, sql: string, params: unknown[]): Promise<R[]> {
@@ -344,6 +338,23 @@ export class PostgresRows {
       ...(filterValues ? { dataError: 'PS_ERR_INVALID_FILTER' as const } : {}),
     };
   }
+}
+
+/**
+ * `rows` encoded for the batch statements (insert-rows.sql and its kin): one
+ * text array per column, a document's doc column as one JSON array of the
+ * documents; `encoded` holds each row's column values.
+ */
+export function columnArrays(
+  table: EntityTable,
+  rows: readonly NewRow[],
+): { columns: (string | (string | null)[])[]; encoded: SqlValue[][] } {
+  const encoded = rows.map((row) => table.encode(row.id, row.data));
+  const columns =
+    table.spec.storage === 'document'
+      ? [jsonArray(encoded.map((values) => values[0] as string))]
+      : table.spec.columns.map((_, c) => encoded.map((values) => asText(values[c]!)));
+  return { columns, encoded };
 }
 
 /** JSON texts as the text of one JSON array. */

@@ -41,7 +41,11 @@ export function postgresHome(options: PostgresHomeOptions = {}): HomeStore {
     (connection) => connection.close(),
   );
   // Creates go through the per-table create-row function: one round trip for row, tombstone and event.
-  return new PostgresHomeStore('postgres', guard, { schema: resolved.schema, routines: true });
+  return new PostgresHomeStore('postgres', guard, {
+    schema: resolved.schema,
+    routines: true,
+    location: `postgres ${resolved.target.description}`,
+  });
 }
 
 async function openConnection(resolved: ResolvedPostgresOptions): Promise<PgPoolConnection> {
