@@ -4,22 +4,26 @@ import type { ViewDrift } from './checker/consistency-checker.js';
 import { ViewMaintenance } from './checker/view-maintenance.js';
 import type { AnalyticsStore } from './contracts/analytics-store.js';
 import type { GraphStore } from './contracts/graph-store.js';
+import type { HomeStore } from './contracts/home-store.js';
 import type { KeyValueStore } from './contracts/key-value-store.js';
 import type { LogPosition } from './contracts/log-position.js';
-import type { SearchStore } from './contracts/search-store.js';
 import type { ViewStoreBase } from './contracts/view-store.js';
 import { PolystoreError } from './errors/index.js';
+import { type MovableHome, movableHome } from './home-move/movable-home.js';
+import type { MoveHomeOptions, MoveOutcome } from './home-move/move-home.js';
+import { moveOwnHome } from './home-move/move-own-home.js';
 import type { EntityDef } from './model/define-entity.js';
 import type { KeyspaceDef } from './model/define-keyspace.js';
 import type { AnyEntity, AnyKeyspace, PolystoreConfig, ViewStore } from './polystore-config.js';
 import { type ResolvedConfig, readConfig } from './polystore-options.js';
-import { EntityClient, type EntityViews } from './router/entity-client.js';
+import { EntityClient } from './router/entity-client.js';
 import { EntityWriter } from './router/entity-writes.js';
 import { KeyspaceClient } from './router/keyspace-client.js';
 import type { RouterContext } from './router/router-context.js';
 import { type BreakerStats, StoreBreaker } from './router/store-breaker.js';
 import { PolystoreTransaction, type TransactionEntity } from './router/transaction-client.js';
 import { AnalyticsClient, GraphClient } from './router/view-query-client.js';
+import { closedError, entityViews, storeOfKind, unknownEntity, viewNamesOn } from './router/view-routes.js';
 import { WriteScope } from './router/write-scope.js';
 import { type EntitySchemaStatus, readSchemaStatus } from './schema-status.js';
 import { outboxEventLog } from './sync/outbox-event-log.js';
@@ -28,8 +32,6 @@ import { ViewRebuilds } from './sync/rebuild/view-rebuilds.js';
 import type { RebuildOutcome, RebuildStep } from './sync/rebuild/zero-downtime-rebuild.js';
 import { SyncEngine } from './sync/sync-engine.js';
 import { resolveSyncOptions } from './sync/sync-options.js';
-import type { CacheViewDef } from './views/cache-view.js';
-import type { SearchViewDef } from './views/search-view.js';
 import type { ViewDef } from './views/view-def.js';
 
 export type { PolystoreConfig, ViewStore } from './polystore-config.js';
@@ -76,12 +78,16 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   readonly #breakers = new Map<ViewStore, StoreBreaker>();
   readonly #clients = new Map<string, unknown>();
   readonly #ctx: RouterContext;
+  /** The home every part holds: the configured one until `moveHome` switches it. */
+  readonly #home: MovableHome;
   #lastWrite: LogPosition | null = null;
   #ready: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(config: PolystoreConfig<E, K>) {
-    const declared = readConfig(config);
+    const configured = readConfig(config);
+    this.#home = movableHome(configured.home);
+    const declared = { ...configured, home: this.#home.home };
     this.#rebuilds = new ViewRebuilds(
       declared.home,
       declared.views,
@@ -207,6 +213,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       const log = this.#config.log as { close?: () => Promise<void> } | undefined;
       if (log?.close) await attempt(() => log.close!());
       await attempt(() => this.#config.home.close());
+      for (const home of this.#home.retired) await attempt(() => home.close());
       if (failures.length > 0) throw failures[0];
     })();
     return this.#closing;
@@ -217,7 +224,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     return this.#client(`entity:${name}`, () => {
       const writer = this.#writers.get(name);
       if (!writer) throw unknownEntity(name, [...this.#writers.keys()]);
-      return new EntityClient(writer, this.#entityViews(name), this.#ctx);
+      return new EntityClient(writer, entityViews(this.#config.views, this.#breakers, name), this.#ctx);
     }) as EntityClient<RecordOf<EntityNamed<E, N>>, InputOf<EntityNamed<E, N>>>;
   }
 
@@ -273,7 +280,12 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   graph(store: string): GraphClient {
     return this.#client(
       `graph:${store}`,
-      () => new GraphClient(this.#storeOfKind(store, 'graph') as GraphStore, this.#viewsOn(store), this.#ctx),
+      () =>
+        new GraphClient(
+          storeOfKind(this.#config.stores, store, 'graph') as GraphStore,
+          viewNamesOn(this.#config.views, store),
+          this.#ctx,
+        ),
     );
   }
 
@@ -282,7 +294,11 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     return this.#client(
       `analytics:${store}`,
       () =>
-        new AnalyticsClient(this.#storeOfKind(store, 'analytics') as AnalyticsStore, this.#viewsOn(store), this.#ctx),
+        new AnalyticsClient(
+          storeOfKind(this.#config.stores, store, 'analytics') as AnalyticsStore,
+          viewNamesOn(this.#config.views, store),
+          this.#ctx,
+        ),
     );
   }
 
@@ -337,6 +353,43 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     return this.#maintenance.rebuild(view, onProgress);
   }
 
+  /**
+   * Moves this application's system of record to `target` (another home:
+   * PGlite to PostgreSQL, MariaDB to PostgreSQL, and back) while it keeps
+   * taking writes: copied in chunks with versions and tombstones, caught up
+   * through the outbox, verified by content, then cut over. This instance's
+   * writes wait during the cutover (`writesPausedMs`) and then go to the
+   * target; its projectors go on from their checkpoints there, so views need
+   * no rebuild. Any other process still writing to the old home gets
+   * `PS_ERR_HOME_MOVED` naming the target. Refused with `PS_ERR_HOME_MOVE`
+   * when the target holds other data or a backfill or rebuild is unfinished.
+   *
+   * @example
+   * const outcome = await db.moveHome(postgresHome({ connectionString: process.env.DATABASE_URL, schema: 'shop' }), {
+   *   onProgress: (p) => console.log(p.step, p.copied, p.events),
+   * });
+   * console.log(`moved ${outcome.rows} rows; writes paused ${outcome.writesPausedMs} ms`);
+   */
+  async moveHome(target: HomeStore, options: MoveHomeOptions = {}): Promise<MoveOutcome> {
+    if (this.#closing) throw closedError();
+    await this.ready({ sync: this.sync.running });
+    return moveOwnHome(
+      {
+        movable: this.#home,
+        specs: [...this.#config.entities.values()].map((e) => e.table),
+        sync: this.sync,
+        schedules: { stop: () => this.#maintenance.stopSchedule(), start: () => this.#maintenance.startSchedule() },
+        refreshGenerations: () => this.#rebuilds.prepare(),
+        setLastWrite: (position) => {
+          this.#lastWrite = position;
+        },
+        logger: this.#config.logger,
+      },
+      target,
+      options,
+    );
+  }
+
   /** The last scheduled check of `view` (see `checkEveryMs`), recorded by whichever process ran it; null if none. */
   lastCheck(view: string): Promise<ScheduledCheck | null> {
     return this.#maintenance.lastCheck(view);
@@ -347,33 +400,6 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     return this.#rebuilds.state(view);
   }
 
-  #entityViews(entity: string): EntityViews {
-    const mine = this.#config.views.filter(({ view }) => view.entity === entity);
-    const route = <V, S>(found: { view: ViewDef<unknown>; store: ViewStore } | undefined) =>
-      found && { view: found.view as V, store: found.store as S, breaker: this.#breakers.get(found.store)! };
-    const cache = route<CacheViewDef, KeyValueStore>(
-      mine.find(({ view }) => view.kind === 'cache' && (view as CacheViewDef).wholeRecords),
-    );
-    const search = route<SearchViewDef, SearchStore>(mine.find(({ view }) => view.kind === 'search'));
-    return { ...(cache ? { cache } : {}), ...(search ? { search } : {}) };
-  }
-
-  #viewsOn(store: string): string[] {
-    return this.#config.views.filter(({ view }) => view.store === store).map(({ view }) => view.name);
-  }
-
-  #storeOfKind(name: string, kind: ViewStore['kind']): ViewStore {
-    const store = this.#config.stores[name];
-    if (!store || store.kind !== kind) {
-      throw new PolystoreError(
-        'PS_ERR_INVALID_CONFIG',
-        store ? `The store "${name}" is a ${store.kind} store, not a ${kind} store` : `No store is named "${name}"`,
-        { field: 'stores', fix: `name a ${kind} store from \`stores\`` },
-      );
-    }
-    return store;
-  }
-
   #client<C>(key: string, make: () => C): C {
     let client = this.#clients.get(key) as C | undefined;
     if (!client) {
@@ -382,17 +408,4 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     }
     return client;
   }
-}
-
-function unknownEntity(name: unknown, known: readonly string[]): PolystoreError {
-  return new PolystoreError('PS_ERR_UNKNOWN_ENTITY', `No entity is named "${String(name).slice(0, 64)}"`, {
-    field: 'entity',
-    fix: `use one of ${known.join(', ')}`,
-  });
-}
-
-function closedError(): PolystoreError {
-  return new PolystoreError('PS_ERR_STORE_CLOSED', 'This Polystore was closed', {
-    fix: 'create a new Polystore with createPolystore()',
-  });
 }

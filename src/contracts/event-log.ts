@@ -30,6 +30,12 @@ export interface EventLog {
   progress(name: string): Promise<ConsumerProgress>;
   /** `progress(name).through` alone, at the least cost: what a read-your-writes wait polls. */
   handledThrough(name: string): Promise<LogPosition | null>;
+  /**
+   * Forgets whatever the log cached from the home (a log that reads the home's
+   * outbox): the home under it was replaced (`Polystore.moveHome`). Called
+   * while no consumer is open.
+   */
+  reset?(): void;
 }
 
 /** A durable consumer's progress as the log records it (see {@link EventLog.progress}). */

@@ -4,6 +4,9 @@ import type { FilterNode } from './filter-ast.js';
 import type { LogPosition } from './log-position.js';
 import type { StoreLifecycle } from './view-store.js';
 
+/** The state key where a fenced home keeps `{ movedTo, at }` (see `HomeStore.fenceWrites`). */
+export const HOME_MOVED_KEY = 'home/moved';
+
 /** SQL-independent column types a relational entity maps its fields to. */
 export type ColumnType = 'text' | 'integer' | 'double' | 'boolean' | 'timestamp' | 'json';
 
@@ -330,7 +333,8 @@ export interface HomeStore extends StoreLifecycle {
    * outbox with `PS_ERR_HOME_MOVED` naming `movedTo`, once the writes already
    * in flight have ended (they keep their outcome). Returns the position of
    * the last outbox event written before the fence (settled or not yet), null
-   * when the outbox is empty: everything a copy must still read. Idempotent.
+   * when the outbox is empty: everything a copy must still read. Keeps
+   * `{ movedTo, at }` under the state key `HOME_MOVED_KEY`. Idempotent.
    */
   fenceWrites(specs: readonly EntityTableSpec[], movedTo: string): Promise<LogPosition | null>;
   /** Removes the fence of `fenceWrites` (a move that was given up); idempotent. */

@@ -17,11 +17,14 @@ export const BACKLOG_CAP = 10_000;
  * const consumer = await log.consumer('products_search');
  */
 export function outboxEventLog(home: HomeStore): EventLog {
-  const reader = new SharedOutboxReader(home);
+  let reader = new SharedOutboxReader(home);
   return {
     name: 'outbox',
     inOrder: true,
     handledThrough: (name: string) => home.getCheckpoint(name),
+    reset() {
+      reader = new SharedOutboxReader(home);
+    },
     async progress(name: string): Promise<ConsumerProgress> {
       // The checkpoint only moves forward over events read in order: a contiguous prefix.
       const [through, head] = await Promise.all([home.getCheckpoint(name), home.outboxHead()]);

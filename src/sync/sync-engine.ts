@@ -12,6 +12,7 @@ import type { ViewDef } from '../views/view-def.js';
 import type { BackfillRecord } from './backfill/backfill-state.js';
 import { ViewBackfills } from './backfill/view-backfills.js';
 import { DataLossRecovery } from './data-loss-recovery.js';
+import { outboxHold } from './outbox-hold.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { ProgressTracker } from './progress-tracker.js';
 import { ProgressWaiter } from './progress-waiter.js';
@@ -330,7 +331,18 @@ export class SyncEngine {
     return { replayed, failed };
   }
 
-  /** Deletes outbox events that every view has durably passed. */
+  /**
+   * The home under this engine was replaced (`Polystore.moveHome`), while it
+   * was stopped: forget positions of the old home (this process's newest
+   * write, what the outbox log cached). The next `start()` reads every
+   * checkpoint from the new home.
+   */
+  homeMoved(): void {
+    this.#newestWrite = null;
+    this.#log.reset?.();
+  }
+
+  /** Deletes outbox events that every view has durably passed (and that no home move still reads). */
   async prune(): Promise<number> {
     // With a broker, the capture is the outbox's only reader: prune what it published.
     const relay = this.#relay;
@@ -338,7 +350,10 @@ export class SyncEngine {
       ? [await relay.prunablePosition()]
       : await Promise.all([...this.#projectors.keys()].map((name) => this.home.getCheckpoint(name)));
     if (positions.length === 0 || positions.some((p) => p === null)) return 0;
-    const oldest = (positions as LogPosition[]).sort()[0]!;
+    // A home move reading the outbox keeps what it has not read (all of it before it starts).
+    const hold = await outboxHold(this.home);
+    if (hold === null) return 0;
+    const oldest = [...(positions as LogPosition[]), ...(hold === undefined ? [] : [hold])].sort()[0]!;
     const pruned = await this.home.pruneOutbox(oldest);
     // A view that had not passed it (one added later, or run by another config) must be backfilled.
     if (pruned > 0) await this.backfills.advanceHorizon(oldest);

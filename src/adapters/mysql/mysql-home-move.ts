@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EntityTableSpec, StateRecord, StoredRow } from '../../contracts/home-store.js';
+import { type EntityTableSpec, HOME_MOVED_KEY, type StateRecord, type StoredRow } from '../../contracts/home-store.js';
 import { type LogPosition, outboxPosition } from '../../contracts/log-position.js';
 import { newestPerId } from '../sql-shared/restore-batch.js';
 import { toNumber } from '../sql-shared/row-values.js';
@@ -13,8 +13,6 @@ import { bind, joinSql, quoteId, raw, repeatGroup, sql } from './mysql-sql.js';
 
 /** Rows per restore step: their ids are bound twice (rows, tombstones) and their columns once. */
 const ROWS_PER_STEP = 200;
-/** The state key naming where a fenced home moved (read by the fence triggers). */
-const MOVED_KEY = 'home/moved';
 /** MESSAGE_TEXT of SIGNAL holds at most 128 characters. */
 const MESSAGE_PREFIX = 'PS_ERR_HOME_MOVED ';
 const FENCED_EVENTS = ['INSERT', 'UPDATE', 'DELETE'] as const;
@@ -91,13 +89,13 @@ export class MysqlHomeMove {
     const now = raw('CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)');
     await writeRows(
       s.pool,
-      sql`INSERT INTO ${raw(s.names.state)} (\`key\`, value, revision, updated_ms) VALUES (${bind(MOVED_KEY)}, ${bind(value)}, 1, ${now})
+      sql`INSERT INTO ${raw(s.names.state)} (\`key\`, value, revision, updated_ms) VALUES (${bind(HOME_MOVED_KEY)}, ${bind(value)}, 1, ${now})
         ON DUPLICATE KEY UPDATE value = VALUES(value), revision = revision + 1, updated_ms = VALUES(updated_ms)`,
       context,
     );
     const body = `BEGIN
       DECLARE moved VARCHAR(512) DEFAULT 'another home';
-      SELECT JSON_VALUE(value, '$.movedTo') INTO moved FROM ${s.names.state} WHERE \`key\` = '${MOVED_KEY}';
+      SELECT JSON_VALUE(value, '$.movedTo') INTO moved FROM ${s.names.state} WHERE \`key\` = '${HOME_MOVED_KEY}';
       SET moved = SUBSTRING(CONCAT('${MESSAGE_PREFIX}', moved), 1, 128);
       SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = moved;
     END`;
@@ -128,7 +126,7 @@ export class MysqlHomeMove {
         for (const event of FENCED_EVENTS)
           await textStatement(connection, `DROP TRIGGER IF EXISTS ${trigger(event)}`, context);
     });
-    await writeRows(s.pool, sql`DELETE FROM ${raw(s.names.state)} WHERE \`key\` = ${bind(MOVED_KEY)}`, context);
+    await writeRows(s.pool, sql`DELETE FROM ${raw(s.names.state)} WHERE \`key\` = ${bind(HOME_MOVED_KEY)}`, context);
   }
 
   async listCheckpoints(): Promise<{ consumer: string; position: LogPosition }[]> {

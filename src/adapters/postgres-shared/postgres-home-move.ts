@@ -1,4 +1,4 @@
-import type { EntityTableSpec, StateRecord, StoredRow } from '../../contracts/home-store.js';
+import { type EntityTableSpec, HOME_MOVED_KEY, type StateRecord, type StoredRow } from '../../contracts/home-store.js';
 import { type LogPosition, outboxPosition } from '../../contracts/log-position.js';
 import { quoteIdent } from '../../runtime/identifier.js';
 import { newestPerId } from '../sql-shared/restore-batch.js';
@@ -14,8 +14,6 @@ import { columnArrays } from './postgres-rows.js';
 const FENCE_FUNCTION = loadSql('fence-writes.sql', import.meta.url);
 /** The trigger each fenced table gets (one name: a table has at most one). */
 const FENCE_TRIGGER = '"_ps_moved"';
-/** The state key naming where a fenced home moved (read by fence-writes.sql). */
-export const MOVED_KEY = 'home/moved';
 
 /**
  * What moving a home needs of a PostgreSQL-family home: version-preserving
@@ -77,7 +75,7 @@ export class PostgresHomeMove {
           tx,
           `INSERT INTO ${state} (key, value, revision, updated_at) VALUES ($1::text, $2::jsonb, 1, clock_timestamp())
            ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, revision = ${state}.revision + 1, updated_at = clock_timestamp()`,
-          [MOVED_KEY, value],
+          [HOME_MOVED_KEY, value],
           context,
         );
         await runQuery(tx, renderSql(FENCE_FUNCTION, { schema: this.#schema }), [], context);
@@ -93,7 +91,8 @@ export class PostgresHomeMove {
         return (
           await runQuery<{ tx_id: string; seq: string }>(
             tx,
-            `SELECT tx_id::text AS tx_id, seq::text AS seq FROM ${this.#schema}."_ps_outbox" ORDER BY tx_id DESC, seq DESC LIMIT 1`,
+            // Qualified: the text aliases would otherwise win in ORDER BY and sort '999' after '1000'.
+            `SELECT o.tx_id::text AS tx_id, o.seq::text AS seq FROM ${this.#schema}."_ps_outbox" o ORDER BY o.tx_id DESC, o.seq DESC LIMIT 1`,
             [],
             context,
           )
@@ -110,7 +109,7 @@ export class PostgresHomeMove {
       connection.transaction(async (tx) => {
         for (const relation of relations)
           await runQuery(tx, `DROP TRIGGER IF EXISTS ${FENCE_TRIGGER} ON ${relation}`, [], context);
-        await runQuery(tx, `DELETE FROM ${this.#schema}."_ps_state" WHERE key = $1::text`, [MOVED_KEY], context);
+        await runQuery(tx, `DELETE FROM ${this.#schema}."_ps_state" WHERE key = $1::text`, [HOME_MOVED_KEY], context);
       }),
     );
   }
