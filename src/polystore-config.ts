@@ -8,6 +8,7 @@ import type { SearchStore } from './contracts/search-store.js';
 import type { EntityDef } from './model/define-entity.js';
 import type { KeyspaceDef } from './model/define-keyspace.js';
 import type { BreakerOptions } from './router/store-breaker.js';
+import type { TransactionEntity } from './router/transaction-client.js';
 import type { Logger } from './runtime/logger.js';
 import type { SyncOptions } from './sync/sync-engine.js';
 import type { ViewDef } from './views/view-def.js';
@@ -60,3 +61,14 @@ export interface PolystoreConfig<E extends AnyEntity, K extends AnyKeyspace> {
    */
   readonly schema?: { readonly apply?: 'auto' | 'manual' };
 }
+
+export type RecordOf<E> = E extends EntityDef<string, infer T, unknown> ? T : never;
+export type InputOf<E> = E extends EntityDef<string, unknown, infer In> ? In : never;
+export type ValueOf<K> = K extends KeyspaceDef<string, infer T> ? T : never;
+export type EntityNamed<E extends AnyEntity, N> = Extract<E, { name: N }>;
+export type KeyspaceNamed<K extends AnyKeyspace, N> = Extract<K, { name: N }>;
+
+/** The typed writes of every entity inside `db.transaction`, by entity name. */
+export type TransactionClients<E extends AnyEntity> = {
+  [N in E['name']]: TransactionEntity<RecordOf<EntityNamed<E, N>>, InputOf<EntityNamed<E, N>>>;
+};

@@ -8,23 +8,40 @@ import type { HomeStore } from './contracts/home-store.js';
 import type { KeyValueStore } from './contracts/key-value-store.js';
 import type { LogPosition } from './contracts/log-position.js';
 import type { ViewStoreBase } from './contracts/view-store.js';
-import { PolystoreError } from './errors/index.js';
+import { type DumpManifest, exportHome, importHome } from './home-move/home-dump.js';
 import { type MovableHome, movableHome } from './home-move/movable-home.js';
 import type { MoveHomeOptions, MoveOutcome } from './home-move/move-home.js';
 import { moveOwnHome } from './home-move/move-own-home.js';
-import type { EntityDef } from './model/define-entity.js';
-import type { KeyspaceDef } from './model/define-keyspace.js';
-import type { AnyEntity, AnyKeyspace, PolystoreConfig, ViewStore } from './polystore-config.js';
+import type {
+  AnyEntity,
+  AnyKeyspace,
+  EntityNamed,
+  InputOf,
+  KeyspaceNamed,
+  PolystoreConfig,
+  RecordOf,
+  TransactionClients,
+  ValueOf,
+  ViewStore,
+} from './polystore-config.js';
 import { type ResolvedConfig, readConfig } from './polystore-options.js';
 import { EntityClient } from './router/entity-client.js';
 import { EntityWriter } from './router/entity-writes.js';
 import { KeyspaceClient } from './router/keyspace-client.js';
 import type { RouterContext } from './router/router-context.js';
 import { type BreakerStats, StoreBreaker } from './router/store-breaker.js';
-import { PolystoreTransaction, type TransactionEntity } from './router/transaction-client.js';
+import { PolystoreTransaction } from './router/transaction-client.js';
 import { AnalyticsClient, GraphClient } from './router/view-query-client.js';
-import { closedError, entityViews, storeOfKind, unknownEntity, viewNamesOn } from './router/view-routes.js';
+import {
+  closedError,
+  entityViews,
+  storeOfKind,
+  unknownEntity,
+  unknownKeyspace,
+  viewNamesOn,
+} from './router/view-routes.js';
 import { WriteScope } from './router/write-scope.js';
+import { closeInOrder } from './runtime/close-in-order.js';
 import { type EntitySchemaStatus, readSchemaStatus } from './schema-status.js';
 import { outboxEventLog } from './sync/outbox-event-log.js';
 import type { GenerationState } from './sync/rebuild/view-generations.js';
@@ -34,18 +51,7 @@ import { SyncEngine } from './sync/sync-engine.js';
 import { resolveSyncOptions } from './sync/sync-options.js';
 import type { ViewDef } from './views/view-def.js';
 
-export type { PolystoreConfig, ViewStore } from './polystore-config.js';
-
-type RecordOf<E> = E extends EntityDef<string, infer T, unknown> ? T : never;
-type InputOf<E> = E extends EntityDef<string, unknown, infer In> ? In : never;
-type ValueOf<K> = K extends KeyspaceDef<string, infer T> ? T : never;
-type EntityNamed<E extends AnyEntity, N> = Extract<E, { name: N }>;
-type KeyspaceNamed<K extends AnyKeyspace, N> = Extract<K, { name: N }>;
-
-/** The typed writes of every entity inside `db.transaction`, by entity name. */
-export type TransactionClients<E extends AnyEntity> = {
-  [N in E['name']]: TransactionEntity<RecordOf<EntityNamed<E, N>>, InputOf<EntityNamed<E, N>>>;
-};
+export type { PolystoreConfig, TransactionClients, ViewStore } from './polystore-config.js';
 
 /**
  * Creates a Polystore instance. Nothing is opened until `ready()`.
@@ -197,24 +203,17 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await this.#ready?.catch(() => undefined);
-      const failures: unknown[] = [];
-      const attempt = async (fn: () => Promise<void>) => {
-        try {
-          await fn();
-        } catch (err) {
-          failures.push(err);
-        }
-      };
-      await attempt(() => this.#maintenance.stopSchedule());
-      await attempt(() => this.sync.stop());
-      this.#rebuilds.stop();
-      await Promise.all(Object.values(this.#config.stores).map((store) => attempt(() => store.close())));
-      // A broker log opened its own connection; the outbox log has nothing to close.
-      const log = this.#config.log as { close?: () => Promise<void> } | undefined;
-      if (log?.close) await attempt(() => log.close!());
-      await attempt(() => this.#config.home.close());
-      for (const home of this.#home.retired) await attempt(() => home.close());
-      if (failures.length > 0) throw failures[0];
+      await closeInOrder([
+        () => this.#maintenance.stopSchedule(),
+        () => this.sync.stop(),
+        async () => this.#rebuilds.stop(),
+        // Every store closes, whichever fails.
+        ...Object.values(this.#config.stores).map((store) => () => store.close()),
+        // A broker log opened its own connection; the outbox log has nothing to close.
+        async () => (this.#config.log as { close?: () => Promise<void> } | undefined)?.close?.(),
+        () => this.#config.home.close(),
+        ...this.#home.retired.map((home) => () => home.close()),
+      ]);
     })();
     return this.#closing;
   }
@@ -263,11 +262,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   keyspace<N extends K['name']>(name: N): KeyspaceClient<ValueOf<KeyspaceNamed<K, N>>> {
     return this.#client(`keyspace:${name}`, () => {
       const def = this.#config.keyspaces.find((k) => k.name === name);
-      if (!def)
-        throw new PolystoreError('PS_ERR_UNKNOWN_ENTITY', `No keyspace is named "${String(name).slice(0, 64)}"`, {
-          field: 'keyspace',
-          fix: 'declare it in `keyspaces`',
-        });
+      if (!def) throw unknownKeyspace(name);
       return new KeyspaceClient(
         def,
         this.#config.stores[def.store] as KeyValueStore,
@@ -376,7 +371,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     return moveOwnHome(
       {
         movable: this.#home,
-        specs: [...this.#config.entities.values()].map((e) => e.table),
+        specs: this.#specs(),
         sync: this.sync,
         schedules: { stop: () => this.#maintenance.stopSchedule(), start: () => this.#maintenance.startSchedule() },
         refreshGenerations: () => this.#rebuilds.prepare(),
@@ -388,6 +383,33 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       target,
       options,
     );
+  }
+
+  /**
+   * Writes every entity's live rows and tombstones, with their versions, to
+   * `<dir>/<entity>.ndjson` and a `manifest.json` (dump and restore; see
+   * `importHome`). A keyset walk of the live home, not a snapshot.
+   *
+   * @example
+   * const { entities } = await db.exportHome('./dump');
+   */
+  async exportHome(dir: string): Promise<DumpManifest> {
+    await this.ready({ sync: this.sync.running });
+    return exportHome(this.#config.home, this.#specs(), dir);
+  }
+
+  /**
+   * Restores a dump of `exportHome` into this home with its versions (the
+   * newer version of each id wins). Writes no outbox events: fill the views
+   * afterwards with `db.sync.backfills.request(view)` or `polystore backfill`.
+   */
+  async importHome(dir: string): Promise<{ entity: string; rows: number; tombstones: number }[]> {
+    await this.ready({ sync: this.sync.running });
+    return importHome(this.#config.home, this.#specs(), dir);
+  }
+
+  #specs() {
+    return [...this.#config.entities.values()].map((e) => e.table);
   }
 
   /** The last scheduled check of `view` (see `checkEveryMs`), recorded by whichever process ran it; null if none. */

@@ -5,8 +5,10 @@ import type { BackfillRecord } from '../sync/backfill/backfill-state.js';
 import { BACKLOG_CAP } from '../sync/outbox-event-log.js';
 import { backfillCommand } from './backfill-command.js';
 import { checkCommand } from './check-command.js';
+import { dumpCommand } from './dump-command.js';
 import { type AnyPolystore, loadConfig } from './load-config.js';
 import { migrateCommand } from './migrate-command.js';
+import { migrateHomeCommand } from './migrate-home-command.js';
 import { seconds } from './progress-line.js';
 import { rebuildCommand } from './rebuild-command.js';
 
@@ -27,6 +29,11 @@ Commands:
                       per entity: the recorded schema version and the changes ready() would make
                       (the SQL) or refuse (with expand/contract steps); --apply applies the additive
                       ones and records the new versions; exit 1 when a change is breaking
+  migrate-home --to URL [--to-schema NAME]
+                      move the home (postgres://..., mysql://..., pglite:DIR) while applications write:
+                      copy, catch up, verify, cut over; old-home writers get PS_ERR_HOME_MOVED
+  export --out DIR    every entity's rows and tombstones, with versions, as NDJSON files
+  import --in DIR     restore such a dump into the home (the newer version of each id wins)
   rebuild VIEW        rebuild a key-value or search view beside itself and switch reads to it
                       (no downtime); runs the projectors here meanwhile; resumes after a crash
   dlq list [--view V] list dead-lettered events
@@ -59,6 +66,10 @@ async function main(): Promise<number> {
       cancel: { type: 'boolean', default: false },
       plan: { type: 'boolean', default: false },
       apply: { type: 'boolean', default: false },
+      to: { type: 'string' },
+      'to-schema': { type: 'string' },
+      out: { type: 'string' },
+      in: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -118,6 +129,12 @@ async function main(): Promise<number> {
         return await cdc(db, sub, print);
       case 'rebuild':
         return await rebuildCommand(db, sub, values.json);
+      case 'migrate-home':
+        return await migrateHomeCommand(db, { to: values.to, toSchema: values['to-schema'], json: values.json });
+      case 'export':
+        return await dumpCommand(db, 'export', { dir: values.out, json: values.json });
+      case 'import':
+        return await dumpCommand(db, 'import', { dir: values.in, json: values.json });
       case 'worker':
         process.stderr.write('polystore worker running; Ctrl-C to stop\n');
         await new Promise<void>((resolve) => {

@@ -329,16 +329,19 @@ export interface HomeStore extends StoreLifecycle {
    */
   restoreTombstones(spec: EntityTableSpec, tombstones: readonly { id: string; version: number }[]): Promise<number>;
   /**
-   * Refuses every later write to the entity tables of `specs` and to the
-   * outbox with `PS_ERR_HOME_MOVED` naming `movedTo`, once the writes already
-   * in flight have ended (they keep their outcome). Returns the position of
-   * the last outbox event written before the fence (settled or not yet), null
-   * when the outbox is empty: everything a copy must still read. Keeps
-   * `{ movedTo, at }` under the state key `HOME_MOVED_KEY`. Idempotent.
+   * Refuses every later append to the outbox, and with it every Polystore
+   * write (each appends its events in its own transaction, which then rolls
+   * back whole), with `PS_ERR_HOME_MOVED` naming `movedTo`, once the
+   * transactions that already appended have ended (they keep their
+   * outcome). Only the outbox is locked, so it cannot deadlock with a
+   * writer holding entity rows. Returns the position of the last outbox
+   * event written before the fence (settled or not yet), null when the
+   * outbox is empty: everything a copy must still read. Keeps `{ movedTo, at }`
+   * under the state key `HOME_MOVED_KEY`. Idempotent.
    */
-  fenceWrites(specs: readonly EntityTableSpec[], movedTo: string): Promise<LogPosition | null>;
+  fenceWrites(movedTo: string): Promise<LogPosition | null>;
   /** Removes the fence of `fenceWrites` (a move that was given up); idempotent. */
-  liftFence(specs: readonly EntityTableSpec[]): Promise<void>;
+  liftFence(): Promise<void>;
   /** Every consumer checkpoint kept in this home, by consumer name. */
   listCheckpoints(): Promise<{ consumer: string; position: LogPosition }[]>;
   /** The state values whose key starts with `prefix`, in key order. */

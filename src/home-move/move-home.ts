@@ -148,7 +148,7 @@ export async function moveHome(
   let cutover = false;
   try {
     report('fencing');
-    const last = await source.fenceWrites(specs, target.location);
+    const last = await source.fenceWrites(target.location);
     fencedAt = Date.now();
     report('final-catch-up');
     const deadline = fencedAt + (options.settleTimeoutMs ?? 30_000);
@@ -186,7 +186,7 @@ export async function moveHome(
     };
   } catch (err) {
     if (!cutover) {
-      await source.liftFence(specs).catch(() => undefined);
+      await source.liftFence().catch(() => undefined);
       await hooks.onAbort?.();
     }
     throw err;

@@ -60,3 +60,10 @@ export function closedError(): PolystoreError {
     fix: 'create a new Polystore with createPolystore()',
   });
 }
+
+export function unknownKeyspace(name: unknown): PolystoreError {
+  return new PolystoreError('PS_ERR_UNKNOWN_ENTITY', `No keyspace is named "${String(name).slice(0, 64)}"`, {
+    field: 'keyspace',
+    fix: 'declare it in `keyspaces`',
+  });
+}

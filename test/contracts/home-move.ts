@@ -100,7 +100,7 @@ export function describeHomeMove(home: () => HomeStore, concurrent: boolean): vo
       );
     });
 
-    it('fences writes with PS_ERR_HOME_MOVED naming the new home, and lifts the fence', async () => {
+    it('fences outbox appends (so every write) with PS_ERR_HOME_MOVED naming the new home, and lifts the fence', async () => {
       const spec = documentSpec();
       await home().ensureSchema([spec]);
       await home().transaction(async (tx) => {
@@ -108,16 +108,22 @@ export function describeHomeMove(home: () => HomeStore, concurrent: boolean): vo
         await tx.appendOutbox({ entity: spec.entity, key: 'k1', version, op: 'create', payload: { id: 'k1' } });
       });
       const last = await home().outboxHead();
-      const fencedAt = await home().fenceWrites([spec], 'postgres postgres://127.0.0.1:5432/next (schema app)');
+      const fencedAt = await home().fenceWrites('postgres postgres://127.0.0.1:5432/next (schema app)');
       expect(fencedAt).toBe(last);
+      // Every Polystore write appends its events in its own transaction: refused there, it rolls back whole.
+      const event = (key: string, version: number, op: 'create' | 'update' | 'delete') =>
+        ({ entity: spec.entity, key, version, op, payload: op === 'delete' ? null : { id: key } }) as const;
       for (const write of [
-        () => home().transaction((tx) => tx.insert(spec, 'k2', { n: 2 })),
-        () => home().transaction((tx) => tx.update(spec, 'k1', { n: 3 }, 1)),
-        () => home().transaction((tx) => tx.delete(spec, 'k1')),
         () =>
-          home().transaction((tx) =>
-            tx.appendOutbox({ entity: spec.entity, key: 'k9', version: 1, op: 'create', payload: {} }),
+          home().transaction(async (tx) =>
+            tx.appendOutbox(event('k2', await tx.insert(spec, 'k2', { n: 2 }), 'create')),
           ),
+        () =>
+          home().transaction(async (tx) =>
+            tx.appendOutbox(event('k1', await tx.update(spec, 'k1', { n: 3 }, 1), 'update')),
+          ),
+        () => home().transaction(async (tx) => tx.appendOutbox(event('k1', await tx.delete(spec, 'k1'), 'delete'))),
+        () => home().transaction((tx) => tx.appendOutbox(event('k9', 1, 'create'))),
       ]) {
         const err = await expectCode(write(), 'PS_ERR_HOME_MOVED');
         expect(err.message).toContain('postgres://127.0.0.1:5432/next');
@@ -125,9 +131,9 @@ export function describeHomeMove(home: () => HomeStore, concurrent: boolean): vo
       expect((await home().get(spec, 'k1'))?.version).toBe(1);
       expect(await home().get(spec, 'k2')).toBeNull();
       // Idempotent, then lifted: writes work again.
-      expect(await home().fenceWrites([spec], 'elsewhere')).toBe(last);
-      await home().liftFence([spec]);
-      await home().liftFence([spec]);
+      expect(await home().fenceWrites('elsewhere')).toBe(last);
+      await home().liftFence();
+      await home().liftFence();
       expect(await home().transaction((tx) => tx.update(spec, 'k1', { n: 3 }, 1))).toBe(2);
       expect(await home().readState('home/moved')).toBeNull();
     });
@@ -157,7 +163,7 @@ export function describeHomeMove(home: () => HomeStore, concurrent: boolean): vo
         return position;
       });
       await inside;
-      const fence = home().fenceWrites([spec], 'the next home');
+      const fence = home().fenceWrites('the next home');
       let fenced = false;
       void fence.then(() => {
         fenced = true;
@@ -171,10 +177,12 @@ export function describeHomeMove(home: () => HomeStore, concurrent: boolean): vo
       expect(comparePositions(fencedAt!, position)).toBeGreaterThanOrEqual(0);
       expect((await home().get(spec, 'early'))?.version).toBe(1);
       await expectCode(
-        home().transaction((tx) => tx.insert(spec, 'late', { n: 1 })),
+        home().transaction((tx) =>
+          tx.appendOutbox({ entity: spec.entity, key: 'late', version: 1, op: 'create', payload: {} }),
+        ),
         'PS_ERR_HOME_MOVED',
       );
-      await home().liftFence([spec]);
+      await home().liftFence();
     });
 
     it('lists checkpoints and state values by prefix', async () => {

@@ -164,7 +164,10 @@ function describeMove(from: HomeVariant, to: HomeVariant): void {
     const old = source.home();
     cleanups.push(() => old.close());
     const refused = await old
-      .transaction((tx) => tx.insert(items.table, 'late', { id: 'late', name: 'x', qty: 1, tags: [] }))
+      .transaction(async (tx) => {
+        const version = await tx.insert(items.table, 'late', { id: 'late', name: 'x', qty: 1, tags: [] });
+        await tx.appendOutbox({ entity: 'items', key: 'late', version, op: 'create', payload: { id: 'late' } });
+      })
       .then(
         () => null,
         (err: unknown) => err,
@@ -172,6 +175,7 @@ function describeMove(from: HomeVariant, to: HomeVariant): void {
     expect(isPolystoreError(refused, 'PS_ERR_HOME_MOVED')).toBe(true);
     expect((refused as Error).message).toContain(newHome.location);
     expect((refused as Error).message).not.toMatch(/password|secret/);
+    expect(await old.get(items.table, 'late')).toBeNull();
   });
 }
 

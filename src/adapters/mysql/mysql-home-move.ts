@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { type EntityTableSpec, HOME_MOVED_KEY, type StateRecord, type StoredRow } from '../../contracts/home-store.js';
 import { type LogPosition, outboxPosition } from '../../contracts/log-position.js';
 import { newestPerId } from '../sql-shared/restore-batch.js';
@@ -13,15 +12,16 @@ import { bind, joinSql, quoteId, raw, repeatGroup, sql } from './mysql-sql.js';
 
 /** Rows per restore step: their ids are bound twice (rows, tombstones) and their columns once. */
 const ROWS_PER_STEP = 200;
+/** Longest the fence waits for the transactions that used the outbox to end (then the move fails, unfenced). */
+const FENCE_LOCK_TIMEOUT_S = 10;
 /** MESSAGE_TEXT of SIGNAL holds at most 128 characters. */
 const MESSAGE_PREFIX = 'PS_ERR_HOME_MOVED ';
-const FENCED_EVENTS = ['INSERT', 'UPDATE', 'DELETE'] as const;
 
 /**
  * What moving a home needs of the MariaDB home: version-preserving restores
  * (rows and tombstones read under row locks, the newer ones written in one
- * transaction per step), the write fence (three row triggers per table that
- * SIGNAL the new home's location), and listings of checkpoints and state.
+ * transaction per step), the write fence (a row trigger on the outbox that
+ * SIGNALs the new home's location), and listings of checkpoints and state.
  */
 export class MysqlHomeMove {
   constructor(private readonly session: () => Promise<MysqlSession>) {}
@@ -77,12 +77,12 @@ export class MysqlHomeMove {
   }
 
   /**
-   * Records where the home moved, then creates the refusing triggers. CREATE
+   * Records where the home moved, then creates the refusing trigger. CREATE
    * TRIGGER waits for the metadata lock of every transaction that has used
-   * the table, so once the last one returns no earlier write is still open,
-   * and the newest outbox row read after them is the last one there will be.
+   * the outbox, so once it returns no earlier write is still open, and the
+   * newest outbox row read after it is the last one there will be.
    */
-  async fence(specs: readonly EntityTableSpec[], movedTo: string): Promise<LogPosition | null> {
+  async fence(movedTo: string): Promise<LogPosition | null> {
     const s = await this.session();
     const context = { target: s.target, action: 'fencing writes' };
     const value = JSON.stringify({ movedTo, at: Date.now() });
@@ -100,14 +100,16 @@ export class MysqlHomeMove {
       SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = moved;
     END`;
     await withConnection(s, context, async (connection) => {
-      for (const { relation, trigger } of this.#fenced(s, specs)) {
-        for (const event of FENCED_EVENTS) {
-          await textStatement(
-            connection,
-            `CREATE OR REPLACE TRIGGER ${trigger(event)} BEFORE ${event} ON ${relation} FOR EACH ROW ${body}`,
-            context,
-          );
-        }
+      // Writes queue behind the trigger's metadata lock while it waits: bound that wait (a transaction left open).
+      await textStatement(connection, `SET SESSION lock_wait_timeout = ${FENCE_LOCK_TIMEOUT_S}`, context);
+      try {
+        await textStatement(
+          connection,
+          `CREATE OR REPLACE TRIGGER ${fenceTrigger(s)} BEFORE INSERT ON ${s.names.outbox} FOR EACH ROW ${body}`,
+          context,
+        );
+      } finally {
+        await textStatement(connection, 'SET SESSION lock_wait_timeout = DEFAULT', context);
       }
     });
     const [last] = await selectRows<{ tx_no: unknown; seq: unknown }>(
@@ -118,13 +120,11 @@ export class MysqlHomeMove {
     return last ? outboxPosition(String(last.tx_no), String(last.seq)) : null;
   }
 
-  async liftFence(specs: readonly EntityTableSpec[]): Promise<void> {
+  async liftFence(): Promise<void> {
     const s = await this.session();
     const context = { target: s.target, action: 'lifting the write fence' };
     await withConnection(s, context, async (connection) => {
-      for (const { trigger } of this.#fenced(s, specs))
-        for (const event of FENCED_EVENTS)
-          await textStatement(connection, `DROP TRIGGER IF EXISTS ${trigger(event)}`, context);
+      await textStatement(connection, `DROP TRIGGER IF EXISTS ${fenceTrigger(s)}`, context);
     });
     await writeRows(s.pool, sql`DELETE FROM ${raw(s.names.state)} WHERE \`key\` = ${bind(HOME_MOVED_KEY)}`, context);
   }
@@ -206,21 +206,6 @@ export class MysqlHomeMove {
     );
   }
 
-  /** The outbox and each entity table, with its fence triggers' names (64 characters at most: hashed). */
-  #fenced(s: MysqlSession, specs: readonly EntityTableSpec[]) {
-    const tables = [
-      { relation: s.names.outbox, name: '_ps_outbox' },
-      ...specs.map((spec) => ({ relation: s.tables.resolve(spec).relation, name: spec.table })),
-    ];
-    return tables.map(({ relation, name }) => {
-      const hash = createHash('sha1').update(name).digest('hex').slice(0, 16);
-      return {
-        relation,
-        trigger: (event: string) => `${s.names.database}.${quoteId(`_ps_moved_${hash}_${event[0]!.toLowerCase()}`)}`,
-      };
-    });
-  }
-
   async #inTransaction<R>(
     s: MysqlSession,
     action: string,
@@ -239,4 +224,9 @@ export class MysqlHomeMove {
       }
     });
   }
+}
+
+/** The outbox's fence trigger (triggers are named per database). */
+function fenceTrigger(s: MysqlSession): string {
+  return `${s.names.database}.${quoteId('_ps_moved_outbox')}`;
 }

@@ -60,7 +60,7 @@ export class MysqlHomeStore implements HomeStore {
       (session) => session.close(),
     );
     this.#move = new MysqlHomeMove(() => this.#guard.client());
-    this.location = `mysql ${options.target}`;
+    this.location = `mysql ${options.target}${options.database ? ` (database ${options.database})` : ''}`;
   }
 
   async ready(): Promise<void> {
@@ -227,14 +227,12 @@ export class MysqlHomeStore implements HomeStore {
     return this.#move.restoreTombstones(spec, tombstones);
   }
 
-  fenceWrites(specs: readonly EntityTableSpec[], movedTo: string): Promise<LogPosition | null> {
-    for (const spec of specs) validateSpec(spec);
-    return this.#move.fence(specs, movedTo);
+  fenceWrites(movedTo: string): Promise<LogPosition | null> {
+    return this.#move.fence(movedTo);
   }
 
-  liftFence(specs: readonly EntityTableSpec[]): Promise<void> {
-    for (const spec of specs) validateSpec(spec);
-    return this.#move.liftFence(specs);
+  liftFence(): Promise<void> {
+    return this.#move.liftFence();
   }
 
   listCheckpoints(): Promise<{ consumer: string; position: LogPosition }[]> {

@@ -12,6 +12,8 @@ import { POSTGRES_MAX_ID_BYTES } from './postgres-ddl.js';
 import { columnArrays } from './postgres-rows.js';
 
 const FENCE_FUNCTION = loadSql('fence-writes.sql', import.meta.url);
+/** Longest the fence waits for the transactions that appended to the outbox to end (then the move fails, unfenced). */
+export const FENCE_LOCK_TIMEOUT_S = 10;
 /** The trigger each fenced table gets (one name: a table has at most one). */
 const FENCE_TRIGGER = '"_ps_moved"';
 
@@ -23,6 +25,7 @@ const FENCE_TRIGGER = '"_ps_moved"';
  */
 export class PostgresHomeMove {
   readonly #schema: string;
+  readonly #outbox: string;
 
   constructor(
     private readonly driver: string,
@@ -31,6 +34,7 @@ export class PostgresHomeMove {
     schema: string,
   ) {
     this.#schema = quoteIdent(schema, 'schema');
+    this.#outbox = `${this.#schema}."_ps_outbox"`;
   }
 
   async restoreRows(spec: EntityTableSpec, rows: readonly StoredRow[]): Promise<number> {
@@ -59,13 +63,12 @@ export class PostgresHomeMove {
 
   /**
    * In one transaction: records where the home moved, creates the refusing
-   * function and a trigger on the outbox and each entity table. CREATE
-   * TRIGGER takes a lock that waits for every transaction that has written
-   * to the table, so once it commits no earlier write is still open, and the
-   * newest outbox row read after it is the last one there will be.
+   * function and a statement trigger on the outbox. CREATE TRIGGER takes a
+   * lock that waits for every transaction that has appended to the outbox,
+   * so once it commits no earlier write is still open, and the newest outbox
+   * row read after it is the last one there will be.
    */
-  async fence(specs: readonly EntityTableSpec[], movedTo: string): Promise<LogPosition | null> {
-    const relations = this.#fenced(specs);
+  async fence(movedTo: string): Promise<LogPosition | null> {
     const context = { driver: this.driver, action: 'fencing writes' };
     const state = `${this.#schema}."_ps_state"`;
     const value = JSON.stringify({ movedTo, at: Date.now() });
@@ -78,21 +81,21 @@ export class PostgresHomeMove {
           [HOME_MOVED_KEY, value],
           context,
         );
+        // Writes queue behind the trigger's lock while it waits: bound that wait (a transaction left open elsewhere).
+        await runQuery(tx, `SET LOCAL lock_timeout = '${FENCE_LOCK_TIMEOUT_S}s'`, [], context);
         await runQuery(tx, renderSql(FENCE_FUNCTION, { schema: this.#schema }), [], context);
-        for (const relation of relations) {
-          await runQuery(
-            tx,
-            `CREATE OR REPLACE TRIGGER ${FENCE_TRIGGER} BEFORE INSERT OR UPDATE OR DELETE ON ${relation}
-             FOR EACH STATEMENT EXECUTE FUNCTION ${this.#schema}."_ps_refuse_moved"()`,
-            [],
-            context,
-          );
-        }
+        await runQuery(
+          tx,
+          `CREATE OR REPLACE TRIGGER ${FENCE_TRIGGER} BEFORE INSERT ON ${this.#outbox}
+           FOR EACH STATEMENT EXECUTE FUNCTION ${this.#schema}."_ps_refuse_moved"()`,
+          [],
+          context,
+        );
         return (
           await runQuery<{ tx_id: string; seq: string }>(
             tx,
             // Qualified: the text aliases would otherwise win in ORDER BY and sort '999' after '1000'.
-            `SELECT o.tx_id::text AS tx_id, o.seq::text AS seq FROM ${this.#schema}."_ps_outbox" o ORDER BY o.tx_id DESC, o.seq DESC LIMIT 1`,
+            `SELECT o.tx_id::text AS tx_id, o.seq::text AS seq FROM ${this.#outbox} o ORDER BY o.tx_id DESC, o.seq DESC LIMIT 1`,
             [],
             context,
           )
@@ -102,13 +105,11 @@ export class PostgresHomeMove {
     return row ? outboxPosition(row.tx_id, row.seq) : null;
   }
 
-  async liftFence(specs: readonly EntityTableSpec[]): Promise<void> {
-    const relations = this.#fenced(specs);
+  async liftFence(): Promise<void> {
     const context = { driver: this.driver, action: 'lifting the write fence' };
     await this.guard.run((connection) =>
       connection.transaction(async (tx) => {
-        for (const relation of relations)
-          await runQuery(tx, `DROP TRIGGER IF EXISTS ${FENCE_TRIGGER} ON ${relation}`, [], context);
+        await runQuery(tx, `DROP TRIGGER IF EXISTS ${FENCE_TRIGGER} ON ${this.#outbox}`, [], context);
         await runQuery(tx, `DELETE FROM ${this.#schema}."_ps_state" WHERE key = $1::text`, [HOME_MOVED_KEY], context);
       }),
     );
@@ -132,9 +133,5 @@ export class PostgresHomeMove {
       key: row.key,
       record: { value: row.value, revision: toNumber(row.revision), updatedAt: toNumber(row.updated_at) },
     }));
-  }
-
-  #fenced(specs: readonly EntityTableSpec[]): string[] {
-    return [`${this.#schema}."_ps_outbox"`, ...specs.map((spec) => this.tables.resolve(spec).relation)];
   }
 }

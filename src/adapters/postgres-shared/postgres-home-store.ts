@@ -267,12 +267,12 @@ export class PostgresHomeStore implements HomeStore {
     return this.#move.restoreTombstones(spec, tombstones);
   }
 
-  fenceWrites(specs: readonly EntityTableSpec[], movedTo: string): Promise<LogPosition | null> {
-    return this.#move.fence(specs, movedTo);
+  fenceWrites(movedTo: string): Promise<LogPosition | null> {
+    return this.#move.fence(movedTo);
   }
 
-  liftFence(specs: readonly EntityTableSpec[]): Promise<void> {
-    return this.#move.liftFence(specs);
+  liftFence(): Promise<void> {
+    return this.#move.liftFence();
   }
 
   listCheckpoints(): Promise<{ consumer: string; position: LogPosition }[]> {
