@@ -12,6 +12,8 @@ export interface DemoArgs {
   readonly size: SeedSize;
   /** The schema/database, key prefix and stream the demo uses on servers. */
   readonly namespace: string;
+  /** Move the home there (a PostgreSQL or MariaDB URL) after seeding, while the shop writes. */
+  readonly moveHomeTo: string | null;
 }
 
 const SMALL: SeedSize = { users: 200, products: 400, orders: 1000 };
@@ -51,6 +53,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoArgs {
     scale,
     size: values.small ? SMALL : scaledSize(DEFAULT_SIZE, scale),
     namespace,
+    moveHomeTo: values['move-home-to'] ?? null,
   };
 }
 
@@ -60,6 +63,9 @@ export const DEMO_USAGE = `npm run demo -- [--json] [--scale N | --small] [--nam
   --namespace X   schema, key prefix and stream on servers (default ${SHOP_NAMESPACE})
   --data-dir DIR  where the embedded stores keep their files (default ./.polystore/demo)
   --keep          keep what an earlier run left (no reset)
+  --move-home-to URL
+                  after seeding, move the home to URL (postgres://... gets the schema X of --namespace)
+                  while the shop keeps writing; every view must still match the (new) home
   --json          one JSON object on stdout`;
 
 function parse(argv: readonly string[]) {
@@ -73,6 +79,7 @@ function parse(argv: readonly string[]) {
       keep: { type: 'boolean', default: false },
       scale: { type: 'string' },
       namespace: { type: 'string' },
+      'move-home-to': { type: 'string' },
     },
   });
 }

@@ -6,12 +6,14 @@
  *   npm run demo -- --json       one JSON object
  *   npm run demo -- --data-dir ./somewhere --small
  *   npm run demo -- --scale 10   ten times the data; ends with the growth figures
+ *   npm run demo -- --move-home-to postgres://localhost/test   moves the embedded home while writing
  *   npm run demo -- --help       every flag
  */
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type CatchUp, measureCatchUp, memoryNowMb, peakRssMb } from './catch-up.js';
 import { DEMO_USAGE, parseDemoArgs } from './demo-args.js';
+import { moveShopHome } from './move-home.js';
 import { createProgress } from './progress.js';
 import { BOUGHT_TOGETHER, CATEGORY_RECOMMENDATIONS, REVENUE_BY_CATEGORY, REVENUE_BY_DAY } from './queries.js';
 import { resetServers } from './reset-servers.js';
@@ -45,6 +47,9 @@ async function main(): Promise<void> {
   if (!args.keep) {
     await rm(dataDir, { recursive: true, force: true });
     await resetServers(servers, args.namespace);
+    // The schema a PostgreSQL home moves into is the namespace's too.
+    if (args.moveHomeTo && /^postgres(ql)?:/i.test(args.moveHomeTo))
+      await resetServers({ postgres: args.moveHomeTo }, args.namespace);
   }
   const progress = createProgress(!args.json);
   const onServers = (['postgres', 'mysql', 'redis', 'nats'] as const).filter((name) => servers[name]);
@@ -73,6 +78,13 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
   const seedMs = seedEnd - seedStart;
   const caught = await measureCatchUp(db, seedStart, seedEnd, CATCH_UP_TIMEOUT_MS);
   const { catchUpMs } = caught;
+  const moved = args.moveHomeTo ? await moveShopHome(db, args.moveHomeTo, args.namespace, size) : null;
+  if (moved) {
+    await db.sync.catchUp(CATCH_UP_TIMEOUT_MS);
+    say(
+      `Moved the home ${moved.from} -> ${moved.to}: ${moved.rows} rows while writing (${moved.writesDuring} writes during the move, ${moved.writesAfter} after); writes paused ${moved.writesPausedMs} ms`,
+    );
+  }
   if (!args.json) {
     // Noted before the reads and the consistency check, which take a while at large scales.
     const rates = caught.views.map((v) => `${v.view} ${Math.round(v.eventsPerSec)}/s`).join(', ');
@@ -163,6 +175,7 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
     consistency: Object.fromEntries(
       consistency.map((c) => [c.view, { missing: c.missing, stale: c.stale, extra: c.extra }]),
     ),
+    ...(moved ? { move: moved } : {}),
     timings: { seedMs: Math.round(seedMs), catchUpMs: Math.round(catchUpMs), totalMs: Math.round(elapsedMs), writes },
     scale: scaleReport(caught, writes, seedMs, elapsedMs),
   };

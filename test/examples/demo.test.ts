@@ -23,19 +23,31 @@ interface DemoReport {
   readYourWrites: { wrote: number; read: number };
   sync: { capture: string; applied: Record<string, number>; dlq: number; lagP50Ms: number; lagP99Ms: number };
   consistency: Record<string, { missing: number; stale: number; extra: number }>;
+  move?: {
+    from: string;
+    to: string;
+    rows: number;
+    writesDuring: number;
+    writesAfter: number;
+    repairedAfterFence: number;
+  };
 }
 
 /**
  * Runs the demo as a user would (small data set, JSON output) and returns its
  * report. Its own namespace on the servers, so runs elsewhere do not collide.
  */
-async function demo(env: Record<string, string>, namespace = uniqueName('demo')): Promise<DemoReport> {
+async function demo(
+  env: Record<string, string>,
+  namespace = uniqueName('demo'),
+  extra: readonly string[] = [],
+): Promise<DemoReport> {
   const dir = await tempDir('polystore-demo-');
   cleanups.push(dir.cleanup);
   const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('POLYSTORE_')));
   const { stdout } = await run(
     process.execPath,
-    ['--import', 'tsx', MAIN, '--small', '--json', '--data-dir', dir.path, '--namespace', namespace],
+    ['--import', 'tsx', MAIN, '--small', '--json', '--data-dir', dir.path, '--namespace', namespace, ...extra],
     {
       env: { ...base, ...env },
       maxBuffer: 16 * 1024 * 1024,
@@ -101,5 +113,20 @@ await describeWithServer(['postgres', 'redis', 'nats'], 'the demo on servers', (
     expectConverged(report);
     expect(report.sync.capture).toBe('cdc');
     expect(await cdcSlotStatus(shopCdcTarget(SERVER_URLS.postgres, namespace))).toMatchObject({ exists: false });
+  }, 180_000);
+});
+
+await describeWithServer(['postgres'], 'the embedded demo moving its home', () => {
+  it('moves its PGlite home to PostgreSQL while it writes, and every view matches the new home', async () => {
+    const namespace = uniqueName('demo');
+    cleanups.push(() => resetServers({ postgres: SERVER_URLS.postgres }, namespace));
+    const report = await demo({}, namespace, ['--move-home-to', SERVER_URLS.postgres]);
+    expectConverged(report);
+    expect(report.move).toMatchObject({ repairedAfterFence: 0 });
+    expect(report.move!.from).toMatch(/^pglite /);
+    expect(report.move!.to).toContain(`schema ${namespace}`);
+    expect(report.move!.rows).toBeGreaterThan(1000);
+    expect(report.move!.writesDuring).toBeGreaterThan(0);
+    expect(report.move!.writesAfter).toBeGreaterThan(0);
   }, 180_000);
 });

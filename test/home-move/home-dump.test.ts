@@ -55,7 +55,10 @@ describe('polystore export and import (dump and restore)', () => {
     expect(JSON.parse(again.stdout)).toEqual([{ entity: 'items', rows: 0, tombstones: 0 }]);
 
     const [from, to] = [source.home(), target.home()];
-    cleanups.push(() => from.close(), () => to.close());
+    cleanups.push(
+      () => from.close(),
+      () => to.close(),
+    );
     const [a, b] = [await readHomeTruth(from, items), await readHomeTruth(to, items)];
     expect(Object.fromEntries(b.live)).toEqual(Object.fromEntries(a.live));
     expect(Object.fromEntries(b.tombstones)).toEqual(Object.fromEntries(a.tombstones));
