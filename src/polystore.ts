@@ -169,7 +169,10 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       await this.#rebuilds.prepare();
       if ((options.sync ?? autoStart) !== false) {
         await this.sync.start();
-        if (this.sync.running) this.#maintenance.startSchedule();
+        if (this.sync.running) {
+          this.#maintenance.startSchedule();
+          await this.#maintenance.startProjectionChecks();
+        }
       }
     })().catch((err: unknown) => {
       this.#ready = undefined;

@@ -4,6 +4,7 @@ import { isPolystoreError } from '../errors/index.js';
 import type { EntityDef } from '../model/define-entity.js';
 import type { ViewStore } from '../polystore-config.js';
 import type { Logger } from '../runtime/logger.js';
+import { ProjectionChanges } from '../sync/rebuild/projection-changes.js';
 import type { ViewRebuilds } from '../sync/rebuild/view-rebuilds.js';
 import type { RebuildOutcome, RebuildStep } from '../sync/rebuild/zero-downtime-rebuild.js';
 import type { SyncEngine } from '../sync/sync-engine.js';
@@ -39,12 +40,33 @@ interface MaintenanceContext {
 /** `db.check()` and `db.rebuild()`: the checker and zero-downtime rebuilds over the configured views. */
 export class ViewMaintenance {
   readonly #schedule: CheckSchedule | undefined;
+  readonly #projections: ProjectionChanges;
 
   constructor(private readonly ctx: MaintenanceContext) {
+    this.#projections = new ProjectionChanges(
+      ctx.home,
+      ctx.views.map(({ view }) => ctx.rebuilds.declared(view.name)),
+      (view) => this.rebuild(view),
+      ctx.logger,
+    );
     this.#schedule =
       ctx.checkEveryMs === undefined
         ? undefined
         : new CheckSchedule(ctx.home, () => this.check(), ctx.checkEveryMs, ctx.logger);
+  }
+
+  /**
+   * Compares each view's declared shape with the one recorded in the home and
+   * rebuilds, in the background, the views whose projection changed (see
+   * ProjectionChanges). For a process that runs projectors.
+   */
+  startProjectionChecks(): Promise<void> {
+    return this.#projections.start();
+  }
+
+  /** Resolves when the projection rebuilds started here have ended. */
+  projectionRebuilds(): Promise<void> {
+    return this.#projections.idle();
   }
 
   /** Starts the scheduled checks, if configured (in a process running projectors). */
@@ -52,7 +74,12 @@ export class ViewMaintenance {
     this.#schedule?.start();
   }
 
-  stopSchedule(): Promise<void> {
+  async stopSchedule(): Promise<void> {
+    await this.#projections.stop();
+    return this.#stopScheduleOnly();
+  }
+
+  #stopScheduleOnly(): Promise<void> {
     return this.#schedule?.stop() ?? Promise.resolve();
   }
 

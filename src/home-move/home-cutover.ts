@@ -6,11 +6,12 @@ import type { LogPosition } from '../contracts/log-position.js';
 const TAIL_BATCH = 500;
 /**
  * State that moves with the home: view generations (where each view is
- * read), recorded schema versions, and the last scheduled check of each view.
+ * read), recorded schema versions, view shapes (which projection each view
+ * holds), and the last scheduled check of each view.
  * Not moved: leases, backfill records and the pruned horizon, which hold
  * source positions or belong to running processes.
  */
-const MOVED_STATE = ['generation/', 'schema/', 'check/'];
+const MOVED_STATE = ['generation/', 'schema/', 'check/', 'view-shape/'];
 const NOT_MOVED_STATE = new Set(['check/schedule']);
 
 export interface TailCopy {

@@ -37,6 +37,7 @@ export function analyticsView<E extends EntityDef>(entity: E, options: Analytics
     store: options.store,
     scope: table,
     completeness: 'complete',
+    shape: { version: options.version ?? 1, columns: options.columns },
     project: options.rows as (record: Record<string, unknown>) => readonly AnalyticsRow[],
     prepare: (store: ViewStoreBase<readonly AnalyticsRow[]>) =>
       (store as AnalyticsStore).ensureTable({ table, columns: options.columns }),

@@ -40,6 +40,7 @@ export function cacheView<E extends EntityDef>(entity: E, options: CacheViewOpti
     wholeRecords: select === undefined,
     // Entries of a TTL cache expire on their own: absence is not drift, only stale or extra entries are.
     completeness: options.ttlMs === undefined ? 'complete' : 'partial',
+    shape: { version: options.version ?? 1, select: select !== undefined },
     // Write-through: every change stores the new record; a delete leaves a
     // tombstone so an older cache fill cannot bring the record back.
     project: (record) => (select ? select(record) : record),

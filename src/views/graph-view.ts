@@ -39,6 +39,7 @@ export function graphView<E extends EntityDef>(entity: E, options: GraphViewOpti
     store: options.store,
     scope: name,
     completeness: 'complete',
+    shape: { version: options.version ?? 1, schema: options.schema },
     project: options.project as (record: Record<string, unknown>) => GraphFragment | null,
     prepare: (store: ViewStoreBase<GraphFragment>) => (store as GraphStore).ensureSchema(options.schema),
   };

@@ -41,6 +41,12 @@ export function searchView<E extends EntityDef>(entity: E, options: SearchViewOp
     store: options.store,
     scope: index,
     completeness: 'complete',
+    shape: {
+      version: options.version ?? 1,
+      fields: options.fields,
+      searchable: options.searchable,
+      projected: build !== undefined,
+    },
     project: (record) => (build ? build(record) : pick(record, fields)),
     prepare: (store: ViewStoreBase<SearchDocument>, scope?: string) =>
       (store as SearchStore).ensureIndex({
@@ -48,6 +54,17 @@ export function searchView<E extends EntityDef>(entity: E, options: SearchViewOp
         fields: options.fields,
         searchable: options.searchable,
       }),
+    prepareShape: (store: ViewStoreBase<SearchDocument>, scope: string, shape: unknown) => {
+      const earlier = shape as {
+        fields: SearchViewOptions<E>['fields'];
+        searchable: SearchViewOptions<E>['searchable'];
+      };
+      return (store as SearchStore).ensureIndex({
+        index: scope,
+        fields: earlier.fields,
+        searchable: earlier.searchable,
+      });
+    },
   };
 }
 

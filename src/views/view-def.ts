@@ -30,6 +30,19 @@ export interface ViewDef<V = unknown> {
   prepare(store: ViewStoreBase<V>, scope?: string): Promise<void>;
   /** `complete`: every live record must be present. `partial`: absence is not drift (an invalidating cache). */
   readonly completeness: 'complete' | 'partial';
+  /**
+   * What decides the content the view stores, as JSON: the declared fields,
+   * columns or graph schema, whether a projection function is given, and the
+   * view's `version`. When it changes, a worker rebuilds the view (see
+   * src/sync/rebuild/projection-changes.ts).
+   */
+  readonly shape: unknown;
+  /**
+   * Prepares `scope` for content of an earlier declared `shape` (a generation
+   * filled before the projection changed, until a rebuild replaces it), where
+   * the store checks what it was prepared with (a search index's fields).
+   */
+  prepareShape?(store: ViewStoreBase<V>, scope: string, shape: unknown): Promise<void>;
 }
 
 /** Common options of every view. */
@@ -38,6 +51,14 @@ export interface ViewOptions {
   readonly store: string;
   /** View name (default: `<entity>_<kind>`). */
   readonly name?: string;
+  /**
+   * The version of the view's projection (default 1). Raise it when the
+   * projection function changes what it stores: a worker then rebuilds the
+   * view from the home (key-value and search views beside themselves, with no
+   * downtime). Changes of declared fields, columns or graph schema are found
+   * without it.
+   */
+  readonly version?: number;
 }
 
 /** The JSON form a projection receives: Dates arrive as ISO strings. */

@@ -10,6 +10,7 @@ import type { ViewDef } from '../../views/view-def.js';
 import { BackfillRecords } from '../backfill/backfill-record-store.js';
 import type { BackfillOptions } from '../sync-options.js';
 import { GenerationStore, generationalView } from './generation-store.js';
+import { recordedShape } from './projection-changes.js';
 import { type GenerationState, ViewGenerations } from './view-generations.js';
 import { type RebuildOutcome, type RebuildStep, rebuildBeside } from './zero-downtime-rebuild.js';
 
@@ -68,14 +69,27 @@ export class ViewRebuilds {
   async prepare(): Promise<void> {
     await this.generations.refresh();
     for (const { view, store } of this.#declared.values()) {
-      for (const scope of this.generations.writeScopes(view.name))
-        await view.prepare(store as ViewStoreBase<unknown>, scope);
+      // A generation filled before the view's projection changed keeps its shape until a rebuild replaces it.
+      const recorded = await recordedShape(this.home, view);
+      const active = this.generations.readScope(view.name);
+      for (const scope of this.generations.writeScopes(view.name)) {
+        if (scope === active && recorded !== null && view.prepareShape)
+          await view.prepareShape(store as ViewStoreBase<unknown>, scope, recorded);
+        else await view.prepare(store as ViewStoreBase<unknown>, scope);
+      }
     }
     this.generations.start();
   }
 
   stop(): void {
     this.generations.stop();
+  }
+
+  /** The view as declared: its own scope, not its active generation's. */
+  declared(view: string): ViewDef<unknown> {
+    const found = this.#declared.get(view);
+    if (!found) throw unknownView(view, this.#declared.keys());
+    return found.view;
   }
 
   /** The view's generations as this process last read them. */
