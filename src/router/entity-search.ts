@@ -16,6 +16,12 @@ export interface EntitySearchResult<T> {
   readonly hits: readonly SearchHitRecord<T>[];
   readonly total: number;
   readonly facets: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /**
+   * Present while the search view is being filled from the home (a new view,
+   * a backfill after a prune, a requested refill): hits and totals cover only
+   * the records it holds so far, `examined` of `total` at the last look.
+   */
+  readonly backfilling?: { readonly examined: number; readonly total: number };
 }
 
 /** A search view of an entity, behind its store's breaker. */
@@ -60,7 +66,10 @@ export class EntitySearch<T> {
       );
     }
     await awaitConsistency(this.ctx, [route.view.name, ...(this.cacheView ? [this.cacheView] : [])], options);
-    const result = await route.breaker.track(() => route.store.search(route.view.scope, query));
+    const [result, backfill] = await Promise.all([
+      route.breaker.track(() => route.store.search(route.view.scope, query)),
+      this.ctx.sync.backfills.unfinishedRecently(route.view.name),
+    ]);
     const records = await this.reads.getMany(
       result.hits.map((hit) => hit.id),
       options?.consistency === 'read-your-writes' ? { ...options, consistency: 'eventual' } : options,
@@ -70,6 +79,11 @@ export class EntitySearch<T> {
       const record = records[i];
       if (record) hits.push({ record, score: hit.score });
     });
-    return { hits, total: result.total, facets: result.facets };
+    return {
+      hits,
+      total: result.total,
+      facets: result.facets,
+      ...(backfill ? { backfilling: { examined: backfill.examined, total: backfill.total } } : {}),
+    };
   }
 }

@@ -145,6 +145,17 @@ function describeBackfill(variant: HomeVariant): void {
     await expectCopyMatchesHome({ db, home });
     await expect(db.sync.backfills.resume('items_copy')).rejects.toMatchObject({ code: 'PS_ERR_BACKFILL_STATE' });
 
+    // A search while its view is being refilled says so (its results cover what the view holds); once done, not.
+    await db.sync.backfills.request('items_search');
+    await db.sync.backfills.pause('items_search');
+    const during = await db.entity('items').search({ text: 'item', limit: 1 });
+    expect(during.backfilling).toMatchObject({ examined: expect.any(Number), total: expect.any(Number) });
+    await db.sync.backfills.resume('items_search');
+    await db.sync.catchUp(60_000);
+    // The search reads the view's backfill record at most once a second.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await db.entity('items').search({ text: 'item', limit: 1 })).backfilling).toBeUndefined();
+
     // A requested backfill can be cancelled; a cancelled one is final.
     await db.sync.backfills.request('items_copy');
     const cancelled = await db.sync.backfills.cancel('items_copy');

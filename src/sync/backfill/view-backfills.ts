@@ -48,6 +48,9 @@ export class ViewBackfills {
   #abort: AbortController | undefined;
   #loop: Promise<void> | undefined;
 
+  /** unfinishedRecently's last read per view. */
+  readonly #recent = new Map<string, { at: number; record: BackfillRecord | null }>();
+
   constructor(private readonly ctx: Context) {
     this.records = new BackfillRecords(ctx.home);
     this.#byView = new Map(ctx.targets.map((t) => [t.view.name, t]));
@@ -100,6 +103,7 @@ export class ViewBackfills {
    */
   async request(view: string, options: { filter?: unknown } = {}): Promise<BackfillRecord> {
     const filter = parseFilter(this.#target(view).entity, options.filter);
+    this.#recent.delete(view);
     for (;;) {
       const stored = await this.records.read(view);
       if (stored && isUnfinished(stored.record)) return stored.record;
@@ -114,11 +118,13 @@ export class ViewBackfills {
 
   pause(view: string): Promise<BackfillRecord | null> {
     this.#target(view);
+    this.#recent.delete(view);
     return this.records.update(view, () => ({ kind: 'pause' }));
   }
 
   async resume(view: string): Promise<BackfillRecord | null> {
     this.#target(view);
+    this.#recent.delete(view);
     const record = await this.records.update(view, () => ({ kind: 'resume' }));
     this.#wake();
     return record;
@@ -126,6 +132,7 @@ export class ViewBackfills {
 
   cancel(view: string): Promise<BackfillRecord | null> {
     this.#target(view);
+    this.#recent.delete(view);
     return this.records.update(view, () => ({ kind: 'cancel', now: Date.now() }));
   }
 
@@ -175,6 +182,22 @@ export class ViewBackfills {
       sleep: (ms) => this.#naps.sleep(ms),
       ...options,
     });
+  }
+
+  /**
+   * The view's unfinished backfill as read from the home at most
+   * `maxAgeMs` ago (one read per view per second on a busy path; this
+   * process's own request, pause, resume or cancel reads it again), or null:
+   * what a search tells its caller when the view does not hold every record yet.
+   */
+  async unfinishedRecently(view: string, maxAgeMs = 1000): Promise<BackfillRecord | null> {
+    const now = Date.now();
+    const cached = this.#recent.get(view);
+    if (cached && now - cached.at < maxAgeMs) return cached.record;
+    const stored = await this.records.read(view);
+    const record = stored && isUnfinished(stored.record) ? stored.record : null;
+    this.#recent.set(view, { at: now, record });
+    return record;
   }
 
   /** The backfills of `views` (default all) that are running, read from the home. */
