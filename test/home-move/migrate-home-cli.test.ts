@@ -173,3 +173,58 @@ describe('polystore migrate-home', () => {
   describeCliMove(variant('postgres'), variant('mariadb'), false);
   describeCliMove(variant('mariadb'), variant('postgres'), true);
 });
+
+describe('polystore migrate-home after a crash', () => {
+  it('resumes into the same target when run again after the first run was SIGKILLed mid-copy', async (ctx) => {
+    for (const server of ['postgres', 'mysql'] as const) {
+      if (!(await serverReachable(server))) {
+        if (process.env.CI) throw new Error(`${server} is not reachable, and CI runs every server test`);
+        ctx.skip();
+      }
+    }
+    const dir = await tempDir();
+    cleanups.push(dir.cleanup);
+    const source = await variant('postgres').space();
+    cleanups.push(source.cleanup);
+    const target = await variant('mariadb').space();
+    cleanups.push(target.cleanup);
+    const env = { POLYSTORE_TEST_DIR: dir.path, POLYSTORE_MOVE_HOME: JSON.stringify(source.locator) };
+    Object.assign(process.env, env);
+    const { default: configure } = await import('../fixtures/move.config.js');
+    const seed = configure();
+    await seed.ready({ sync: false });
+    for (let i = 0; i < 20_000; i += 2000)
+      await seed
+        .entity('items')
+        .createMany(
+          Array.from({ length: 2000 }, (_, k) => ({ id: `r${i + k}`, name: `r ${i + k}`, qty: k, tags: [] })),
+        );
+    for (let i = 0; i < 200; i++) await seed.entity('items').delete(`r${i * 97}`);
+    await seed.close();
+
+    // The first run is killed once it has started copying.
+    const first = spawnWith([CLI_BIN, 'migrate-home', ...toArgs(target.locator), '--config', CONFIG], env);
+    await new Promise<void>((resolve) => {
+      createInterface({ input: first.child.stderr! }).on('line', (line) => {
+        if (line.startsWith('copying')) setTimeout(resolve, 150);
+      });
+    });
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const partial = target.home();
+    cleanups.push(() => partial.close());
+    const copiedBefore = (await partial.count(items.table, null)) as number;
+    // Killed mid-copy (about 1 000 rows in, measured), not before it started nor after it ended.
+    expect(copiedBefore).toBeGreaterThan(0);
+    expect(copiedBefore).toBeLessThan(19_800);
+
+    const again = await runCli(CONFIG, ['migrate-home', ...toArgs(target.locator), '--json'], env);
+    expect(again.code, again.stderr).toBe(0);
+    const from = source.home();
+    cleanups.push(() => from.close());
+    const [a, b] = [await readHomeTruth(from, items), await readHomeTruth(partial, items)];
+    expect(b.live.size).toBe(19_800);
+    expect(Object.fromEntries(b.live)).toEqual(Object.fromEntries(a.live));
+    expect(Object.fromEntries(b.tombstones)).toEqual(Object.fromEntries(a.tombstones));
+  }, 120_000);
+});
