@@ -75,6 +75,7 @@ function toStatus(plan: SchemaPlan, applied: AppliedSchema | undefined): EntityS
 
 /** A change in a line: `add "nick" (text, optional)`. */
 export function describeChange(change: ColumnChange): string {
+  if (change.kind === 'index') return `index ${change.index.fields.map((f) => `"${f}"`).join(', ')}`;
   const { name, type } = change.column;
   switch (change.kind) {
     case 'add':

@@ -17,6 +17,13 @@ export interface ColumnSpec {
   readonly nullable: boolean;
 }
 
+/** An index an entity declares on one or more of its top-level fields (`defineEntity({ indexes })`). */
+export interface EntityIndex {
+  /** The index's name in the home (at most 63 bytes, unique per table). */
+  readonly name: string;
+  readonly fields: readonly string[];
+}
+
 /** How a home stores one entity. Names are validated identifiers. */
 export interface EntityTableSpec {
   readonly entity: string;
@@ -25,6 +32,8 @@ export interface EntityTableSpec {
   readonly storage: 'relational' | 'document';
   /** Relational columns, id excluded (the id column is always `id text primary key`). */
   readonly columns: readonly ColumnSpec[];
+  /** Indexes the entity declares; `ensureSchema` creates the missing ones (an additive change). */
+  readonly indexes?: readonly EntityIndex[];
 }
 
 /**
@@ -41,11 +50,15 @@ export interface SchemaVersion {
   readonly appliedAt: number;
 }
 
-/** An additive change of one column: a new nullable column, NOT NULL dropped, or a type widened (integer to double). */
+/**
+ * An additive change of a table: a new nullable column, NOT NULL dropped, a
+ * type widened (integer to double), or a declared index created.
+ */
 export type ColumnChange =
   | { readonly kind: 'add'; readonly column: ColumnSpec }
   | { readonly kind: 'relax'; readonly column: ColumnSpec }
-  | { readonly kind: 'widen'; readonly column: ColumnSpec; readonly from: ColumnType };
+  | { readonly kind: 'widen'; readonly column: ColumnSpec; readonly from: ColumnType }
+  | { readonly kind: 'index'; readonly index: EntityIndex };
 
 /** A change the home refuses to make by itself, with the expand/contract steps that reach it safely. */
 export interface BreakingChange {

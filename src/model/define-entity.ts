@@ -1,4 +1,5 @@
-import type { ColumnType, EntityTableSpec } from '../contracts/home-store.js';
+import { createHash } from 'node:crypto';
+import type { ColumnType, EntityIndex, EntityTableSpec } from '../contracts/home-store.js';
 import { PolystoreError } from '../errors/index.js';
 import { assertIdentifier } from '../runtime/identifier.js';
 import { compileRecordCodec, type RecordCodec } from './record-codec.js';
@@ -26,6 +27,13 @@ export interface EntityOptions<Name extends string, S extends StandardSchemaV1> 
   readonly maxPayloadBytes?: number;
   /** Produces an id when `create` gets none. Default: no generation (the id is required). */
   readonly generateId?: () => string;
+  /**
+   * Indexes of the home table, each on one field or several (in order):
+   * `indexes: ['email', ['city', 'age']]`. Adding one later is an additive
+   * schema change (`ready()` or `polystore migrate --apply` creates it).
+   * Top-level fields only; MariaDB indexes scalar fields of relational entities.
+   */
+  readonly indexes?: readonly (string | readonly string[])[];
 }
 
 /**
@@ -100,6 +108,9 @@ export function defineEntity<const Name extends string, S extends StandardSchema
       table: assertIdentifier(options.table ?? name, 'table name'),
       storage,
       columns: storage === 'relational' && shape ? columnsOf(shape, idField) : [],
+      ...(options.indexes?.length
+        ? { indexes: entityIndexes(name, options.table ?? name, shape, options.indexes) }
+        : {}),
     },
     maxPayloadBytes: options.maxPayloadBytes,
     generateId: options.generateId,
@@ -142,4 +153,36 @@ function checkShape(entity: string, shape: SchemaShape, idField: string, storage
 /** The declared type of a top-level field, when the schema is introspectable. */
 export function fieldType(entity: EntityDef, field: string): ColumnType | undefined {
   return field === entity.idField ? 'text' : entity.shape?.fields.get(field)?.type;
+}
+
+/**
+ * The declared indexes, named `<table>_<fields>_idx` (a long name is cut and
+ * a hash of it added, keeping it within 63 bytes and unique).
+ */
+function entityIndexes(
+  entity: string,
+  table: string,
+  shape: SchemaShape | null,
+  declared: readonly (string | readonly string[])[],
+): EntityIndex[] {
+  const invalid = (message: string) =>
+    new PolystoreError('PS_ERR_INVALID_CONFIG', `Entity "${entity}": ${message}`, {
+      field: 'indexes',
+      fix: "list top-level fields of the entity, e.g. indexes: ['email', ['city', 'age']]",
+    });
+  const seen = new Set<string>();
+  return declared.map((entry) => {
+    const fields = typeof entry === 'string' ? [entry] : [...entry];
+    if (fields.length === 0) throw invalid('an index names no field');
+    for (const field of fields) {
+      if (typeof field !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(field))
+        throw invalid(`the index field ${JSON.stringify(String(field)).slice(0, 70)} is not a field name`);
+      if (shape && !shape.fields.has(field)) throw invalid(`the index field "${field}" is not declared in its schema`);
+    }
+    let name = `${table}_${fields.join('_')}_idx`;
+    if (name.length > 63) name = `${name.slice(0, 54)}_${createHash('sha1').update(name).digest('hex').slice(0, 8)}`;
+    if (seen.has(name)) throw invalid(`the index on ${fields.join(', ')} is declared twice`);
+    seen.add(name);
+    return { name, fields };
+  });
 }

@@ -1,4 +1,5 @@
-import type { ColumnChange, ColumnSpec, ColumnType, EntityTableSpec } from '../../contracts/home-store.js';
+import type { ColumnChange, ColumnSpec, ColumnType, EntityIndex, EntityTableSpec } from '../../contracts/home-store.js';
+import { PolystoreError } from '../../errors/index.js';
 import type { ExistingColumn, TableCatalogue } from '../sql-shared/schema-change.js';
 import type { HomeNames } from './mysql-ddl.js';
 import type { MysqlExecutor } from './mysql-driver.js';
@@ -30,6 +31,15 @@ export function mysqlCatalogue(
 ): TableCatalogue {
   return {
     columns: (table) => readColumns(exec, database, table, context),
+    indexes: async (table) =>
+      (
+        await selectRows<{ name: string }>(
+          exec,
+          sql`SELECT DISTINCT INDEX_NAME AS name FROM information_schema.STATISTICS
+            WHERE TABLE_SCHEMA = ${bind(database)} AND TABLE_NAME = ${bind(table)}`,
+          context,
+        )
+      ).map((row) => row.name),
     statements: (spec, changes) => alterStatements(names, spec, changes),
   };
 }
@@ -43,7 +53,12 @@ function alterStatements(names: HomeNames, spec: EntityTableSpec, changes: reado
   const relation = `${names.database}.${quoteId(spec.table, 'table')}`;
   const statements: string[] = [];
   const modified = new Set<string>();
-  for (const { kind, column } of changes) {
+  for (const change of changes) {
+    if (change.kind === 'index') {
+      statements.push(indexStatement(relation, spec, change.index));
+      continue;
+    }
+    const { kind, column } = change;
     if (kind === 'add') statements.push(`ALTER TABLE ${relation} ADD COLUMN IF NOT EXISTS ${definition(column)}`);
     else if (!modified.has(column.name)) {
       modified.add(column.name);
@@ -51,6 +66,26 @@ function alterStatements(names: HomeNames, spec: EntityTableSpec, changes: reado
     }
   }
   return statements;
+}
+
+/** Text columns are LONGTEXT, indexed by their first 255 characters; JSON columns and documents cannot be indexed here. */
+function indexStatement(relation: string, spec: EntityTableSpec, index: EntityIndex): string {
+  const columns = new Map(spec.columns.map((c) => [c.name, c]));
+  const keys = index.fields.map((field) => {
+    const column = columns.get(field);
+    if (spec.storage === 'document' || !column || column.type === 'json') {
+      throw new PolystoreError(
+        'PS_ERR_INVALID_CONFIG',
+        `The mysql home cannot index "${field}" of entity "${spec.entity}": ${spec.storage === 'document' ? 'it stores documents' : 'it is a JSON field'}`,
+        {
+          field: 'indexes',
+          fix: 'index scalar fields of a relational entity on MariaDB, or use a PostgreSQL home (which indexes document fields)',
+        },
+      );
+    }
+    return column.type === 'text' ? `${quoteId(field, 'column')}(255)` : quoteId(field, 'column');
+  });
+  return `CREATE INDEX IF NOT EXISTS ${quoteId(index.name, 'index')} ON ${relation} (${keys.join(', ')})`;
 }
 
 function definition(column: ColumnSpec): string {

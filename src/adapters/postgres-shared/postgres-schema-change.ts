@@ -24,6 +24,15 @@ const CATALOG_TYPES: Readonly<Record<string, ColumnType>> = {
 export function postgresCatalogue(exec: PgExecutor, schema: string, context: StatementContext): TableCatalogue {
   return {
     columns: (table) => readColumns(exec, schema, table, context),
+    indexes: async (table) =>
+      (
+        await runQuery<{ name: string }>(
+          exec,
+          'SELECT indexname AS name FROM pg_indexes WHERE schemaname = $1::text AND tablename = $2::text',
+          [schema, table],
+          context,
+        )
+      ).map((row) => row.name),
     statements: (spec, changes) => alterStatements(schema, spec, changes),
   };
 }
@@ -35,7 +44,17 @@ export function postgresCatalogue(exec: PgExecutor, schema: string, context: Sta
  */
 function alterStatements(schema: string, spec: EntityTableSpec, changes: readonly ColumnChange[]): string[] {
   const relation = `${quoteIdent(schema, 'schema')}.${quoteIdent(spec.table, 'table')}`;
-  return changes.map(({ kind, column }) => {
+  return changes.map((change) => {
+    if (change.kind === 'index') {
+      // A document's field is indexed as its text (`doc->>'field'`), a relational one as its column.
+      const keys = change.index.fields.map((field) =>
+        spec.storage === 'document'
+          ? `(doc->>'${quoteIdent(field, 'field').slice(1, -1)}')`
+          : quoteIdent(field, 'column'),
+      );
+      return `CREATE INDEX IF NOT EXISTS ${quoteIdent(change.index.name, 'index')} ON ${relation} (${keys.join(', ')})`;
+    }
+    const { kind, column } = change;
     const name = quoteIdent(column.name, 'column');
     if (kind === 'add') return `ALTER TABLE ${relation} ADD COLUMN IF NOT EXISTS ${name} ${SQL_TYPES[column.type]}`;
     if (kind === 'relax') return `ALTER TABLE ${relation} ALTER COLUMN ${name} DROP NOT NULL`;

@@ -26,6 +26,11 @@ export function validateSpec(spec: EntityTableSpec): void {
       },
     );
   }
+  for (const index of spec.indexes ?? []) {
+    assertIdentifier(index.name, 'index');
+    if (index.fields.length === 0) throw unknownField(spec, '(an index with no field)');
+    for (const field of index.fields) assertIdentifier(field, 'index field');
+  }
   const seen = new Set<string>();
   for (const column of spec.columns) {
     assertIdentifier(column.name, 'column');

@@ -68,6 +68,8 @@ export function planSchemaChange(
 export interface TableCatalogue {
   /** The columns of `table` (none when it does not exist). */
   columns(table: string): Promise<ExistingColumn[]>;
+  /** The names of the indexes `table` has (none when it does not exist). */
+  indexes(table: string): Promise<string[]>;
   statements(spec: EntityTableSpec, changes: readonly ColumnChange[]): string[];
 }
 
@@ -87,8 +89,9 @@ export async function planTables(
   const plans: SchemaPlan[] = [];
   for (const spec of specs) {
     const existing = await catalogue.columns(spec.table);
+    const indexes = new Set(existing.length > 0 ? await catalogue.indexes(spec.table) : []);
     const version = recorded ? await readSchemaVersion(state, spec.entity) : null;
-    plans.push(planEntity(spec, existing, version, (changes) => catalogue.statements(spec, changes)));
+    plans.push(planEntity(spec, existing, indexes, version, (changes) => catalogue.statements(spec, changes)));
   }
   return plans;
 }
@@ -101,12 +104,15 @@ export async function planTables(
 function planEntity(
   spec: EntityTableSpec,
   existing: readonly ExistingColumn[],
+  existingIndexes: ReadonlySet<string>,
   recorded: SchemaVersion | null,
   statementsOf: (changes: readonly ColumnChange[]) => string[],
 ): SchemaPlan {
   const exists = existing.length > 0;
   const { changes, breaking } =
     exists && spec.storage === 'relational' ? planSchemaChange(existing, spec.columns) : { changes: [], breaking: [] };
+  // A declared index the table lacks (every one, for a table not created yet) is created after the columns.
+  for (const index of spec.indexes ?? []) if (!existingIndexes.has(index.name)) changes.push({ kind: 'index', index });
   return {
     entity: spec.entity,
     table: spec.table,

@@ -27,8 +27,16 @@ export function schemaFingerprint(spec: EntityTableSpec): string {
   const columns = spec.columns
     .map((c) => [c.name, c.type, c.nullable] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // Indexes count once an entity declares any: the fingerprints of entities without them stay as they were.
+  const indexes = [...(spec.indexes ?? [])]
+    .map((i) => [i.name, i.fields] as const)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
   return createHash('sha256')
-    .update(JSON.stringify({ storage: spec.storage, columns }))
+    .update(
+      JSON.stringify(
+        indexes.length > 0 ? { storage: spec.storage, columns, indexes } : { storage: spec.storage, columns },
+      ),
+    )
     .digest('hex')
     .slice(0, 16);
 }
