@@ -1,0 +1,16 @@
+-- bucket-digests.sql: per hash bucket of the live rows' ids, how many rows it
+-- holds and the sum of their contributions, in one pass over the table (MD5
+-- once per row): the same numbers as ../postgres-shared/bucket-digests.sql,
+-- which says how they are computed (src/contracts/bucket-digest.ts defines them).
+--
+-- Placeholders:
+--   {{relation}}  `database`.`table` (allow-listed, backtick-quoted)
+-- Parameters (positional):
+--   1  bits, 1 to 32
+-- Returns: one row per bucket holding live rows: bucket, n, total (SUM is DECIMAL: exact).
+SELECT CAST(CONV(SUBSTRING(h, 1, 8), 16, 10) AS UNSIGNED) >> (32 - ?) AS bucket,
+       COUNT(*) AS n,
+       SUM((CAST(CONV(SUBSTRING(h, 9, 8), 16, 10) AS UNSIGNED)
+            + (_version % 4294967296) * (2 * CAST(CONV(SUBSTRING(h, 17, 5), 16, 10) AS UNSIGNED) + 1)) % 4294967296) AS total
+FROM (SELECT MD5(id) AS h, _version FROM {{relation}}) AS r
+GROUP BY bucket
