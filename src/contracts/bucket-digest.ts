@@ -31,6 +31,12 @@ export interface BucketDigest {
 /** Digests by bucket number; a bucket with no live id is absent. */
 export type BucketDigests = ReadonlyMap<number, BucketDigest>;
 
+/** The digests a view store keeps for one scope, at the bits it keeps them. */
+export interface ScopeDigests {
+  readonly bits: number;
+  readonly digests: BucketDigests;
+}
+
 /** The ids of some hash buckets (`HomeStore.bucketMembers`), each with its version, in no particular order. */
 export interface BucketMembers {
   readonly rows: readonly { readonly id: string; readonly version: number }[];

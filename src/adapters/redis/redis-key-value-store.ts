@@ -1,3 +1,4 @@
+import { md5Hex, type ScopeDigests } from '../../contracts/bucket-digest.js';
 import type { KeyValueStore, SetOptions } from '../../contracts/key-value-store.js';
 import type { ApplyResult, DataLoss, VersionEntry, VersionedChange } from '../../contracts/view-store.js';
 import { PolystoreError } from '../../errors/index.js';
@@ -13,6 +14,7 @@ import {
   toStoreError,
   type WithApplyCommand,
 } from './redis-connection.js';
+import { RedisDigests } from './redis-digests.js';
 import {
   assertKey,
   assertScope,
@@ -58,12 +60,14 @@ class RedisKeyValueStore implements KeyValueStore {
   readonly #where: string;
   readonly #marker: string;
   readonly #epoch: EpochWatch;
+  readonly #digests: RedisDigests;
 
   constructor(options: RedisStoreOptions | undefined) {
     const { target, keyPrefix } = validateOptions(options);
     this.#prefix = keyPrefix;
     this.#where = target.where;
     this.#marker = `${keyPrefix}:epoch`;
+    this.#digests = new RedisDigests(keyPrefix);
     this.#guard = new RuntimeGuard<RedisConnection>(
       'redis',
       () => openConnection(target),
@@ -76,7 +80,10 @@ class RedisKeyValueStore implements KeyValueStore {
       });
     this.#epoch = new EpochWatch({
       read: () => stamped('reading the epoch marker', (client) => client.get(this.#marker)),
-      begin: (id) => stamped('recording a data loss', (client) => client[BEGIN_REBUILD_COMMAND](1, this.#marker, id)),
+      begin: (id) =>
+        stamped('recording a data loss', (client) =>
+          client[BEGIN_REBUILD_COMMAND](2, this.#marker, this.#digests.registry, id),
+        ),
       finish: (id) => stamped('recording a rebuild', (client) => client[FINISH_REBUILD_COMMAND](1, this.#marker, id)),
     });
   }
@@ -130,7 +137,10 @@ class RedisKeyValueStore implements KeyValueStore {
 
   async dropScope(scope: string): Promise<void> {
     assertScope(scope);
-    await this.#call('dropping a scope', async ({ client, clientPrefix }) => {
+    await this.#call('dropping a scope', async (connection) => {
+      const { client, clientPrefix } = connection;
+      // First, so that no apply keeps counting entries about to go.
+      await this.#digests.drop(connection, scope);
       const pattern = `${escapeGlob(`${clientPrefix}${this.#entryKey(scope, '')}`)}*`;
       let cursor = '0';
       do {
@@ -154,15 +164,20 @@ class RedisKeyValueStore implements KeyValueStore {
     const px = ttlMs === undefined ? '0' : String(pxOf(ttlMs));
     const keys = changes.map((change) => this.#entryKey(scope, change.key));
     if (keys.length === 0) return this.#call('applying a batch', async () => ({ applied: 0, skipped: 0 }));
+    const hashes = changes.map((change) => md5Hex(change.key));
+    const { digests, counted } = this.#digests.keys(scope);
     const { result, marker } = await this.#call('applying a batch', async ({ client }) => {
       const ticket = this.#epoch.ticket();
       if (keys.length <= MAX_CHANGES_PER_SCRIPT) {
         const [applied, skipped, value] = await client[APPLY_COMMAND](
-          keys.length + 1,
+          keys.length + 3,
           this.#marker,
+          digests,
+          counted,
           ...keys,
           px,
           ...entries,
+          ...hashes,
         );
         return { result: { applied, skipped }, marker: { ticket, value } };
       }
@@ -171,7 +186,16 @@ class RedisKeyValueStore implements KeyValueStore {
       for (let start = 0; start < keys.length; start += MAX_CHANGES_PER_SCRIPT) {
         const end = start + MAX_CHANGES_PER_SCRIPT;
         const chunk = keys.slice(start, end);
-        pipeline[APPLY_COMMAND](chunk.length + 1, this.#marker, ...chunk, px, ...entries.slice(start, end));
+        pipeline[APPLY_COMMAND](
+          chunk.length + 3,
+          this.#marker,
+          digests,
+          counted,
+          ...chunk,
+          px,
+          ...entries.slice(start, end),
+          ...hashes.slice(start, end),
+        );
       }
       const result = { applied: 0, skipped: 0 };
       let value = '';
@@ -232,6 +256,20 @@ class RedisKeyValueStore implements KeyValueStore {
       } while (cursor !== '0');
       return [...entries.values()];
     });
+  }
+
+  bucketDigests(scope: string): Promise<ScopeDigests | null> {
+    assertScope(scope);
+    return this.#call('reading bucket digests', async (connection) =>
+      this.#scopeTtl.has(scope) ? null : this.#digests.read(connection, scope),
+    );
+  }
+
+  buildDigests(scope: string): Promise<boolean> {
+    assertScope(scope);
+    return this.#call('building bucket digests', async (connection) =>
+      this.#scopeTtl.has(scope) ? false : this.#digests.build(connection, scope, this.#entryKey(scope, '')),
+    );
   }
 
   setScopeTtl(scope: string, ttlMs: number | undefined): void {

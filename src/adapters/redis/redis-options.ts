@@ -20,6 +20,7 @@ export interface RedisLike {
   set(key: string, value: string): Promise<unknown>;
   set(key: string, value: string, px: 'PX', milliseconds: number): Promise<unknown>;
   unlink(...keys: string[]): Promise<number>;
+  hgetall(key: string): Promise<Record<string, string>>;
   scan(
     cursor: string,
     match: 'MATCH',
