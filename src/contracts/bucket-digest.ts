@@ -104,6 +104,7 @@ export function differingBuckets(a: BucketDigests, b: BucketDigests): number[] {
   return out;
 }
 
-function sameDigest(a: BucketDigest | undefined, b: BucketDigest | undefined): boolean {
+/** Equal digests; an absent one counts as empty. */
+export function sameDigest(a: BucketDigest | undefined, b: BucketDigest | undefined): boolean {
   return (a?.count ?? 0) === (b?.count ?? 0) && (a?.sum ?? 0) === (b?.sum ?? 0);
 }
