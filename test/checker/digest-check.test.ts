@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { redisStore } from '../../src/adapters/redis/index.js';
@@ -7,9 +8,11 @@ import { DEFAULT_CHECK_SETTINGS } from '../../src/checker/check-settings.js';
 import { checkConsistency, type ViewDrift } from '../../src/checker/consistency-checker.js';
 import type { HomeStore } from '../../src/contracts/home-store.js';
 import type { KeyValueStore } from '../../src/contracts/key-value-store.js';
-import { cacheView, defineEntity } from '../../src/index.js';
+import { cacheView, createPolystore, defineEntity, silentLogger } from '../../src/index.js';
+import { HOME_VARIANTS, openOnHome } from '../support/home-variants.js';
+import { items } from '../support/items-entity.js';
 import { deleteRedisKeys } from '../support/server-cleanup.js';
-import { SERVER_URLS } from '../support/servers.js';
+import { describeWithServer, SERVER_URLS } from '../support/servers.js';
 import { uniqueName } from '../support/temp-dir.js';
 import { describeOnEveryHome } from './check-fixture.js';
 
@@ -151,5 +154,71 @@ await describeOnEveryHome('digest check against the scan and the reference (Redi
       }),
       { numRuns: 12 },
     );
+  });
+});
+
+await describeWithServer('redis', 'digest check through db.check() (PGlite home, Redis view)', () => {
+  it('builds the digests on the first check, finds stale and stray entries, repairs, and compares a deep sample', async () => {
+    const keyPrefix = `ps_test_${randomUUID().replaceAll('-', '')}:`;
+    const redis = new Redis(SERVER_URLS.redis);
+    const pglite = HOME_VARIANTS.find((variant) => variant.name === 'pglite')!;
+    const cache = redisStore({ url: SERVER_URLS.redis, keyPrefix });
+    const { db, cleanup } = await openOnHome(pglite, (home) =>
+      createPolystore({
+        home,
+        stores: { cache },
+        entities: [items],
+        views: [
+          cacheView(items, {
+            store: 'cache',
+            select: (record) => {
+              if (record.name === 'poison') throw new Error('poison');
+              return record;
+            },
+          }),
+        ],
+        sync: { pollIntervalMs: 10, flushIntervalMs: 50, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } },
+        logger: silentLogger,
+      }),
+    );
+    try {
+      const entity = db.entity('items');
+      await entity.createMany(
+        Array.from({ length: 300 }, (_, i) => ({ id: `i${i}`, name: `n${i}`, qty: i, tags: [] })),
+      );
+      await db.sync.catchUp();
+      const [first] = await db.check();
+      expect(first).toMatchObject({ ok: true, method: 'digest', checked: 300, listedBecause: null, idsMoved: 0 });
+
+      // An update whose projection throws never reaches the view (dead-lettered): a stale entry, found by reading a few ids.
+      await entity.update('i7', { name: 'poison' });
+      await db.sync.catchUp();
+      const [stale] = await db.check();
+      expect(stale).toMatchObject({ method: 'digest', stale: 1, listedBecause: null, lagging: false });
+      expect(stale!.sample.stale).toEqual(['i7']);
+      expect(stale!.idsMoved).toBeLessThan(20);
+      // A live entry of an id the home never had: only listing the view finds it, and the result says so.
+      await cache.applyIfNewer('items_cache', [{ key: 'ghost', version: 1, value: { id: 'ghost' } }]);
+      const [repair] = await db.check({ repair: true });
+      expect(repair).toMatchObject({ method: 'digest', stale: 1, extra: 1, repaired: 1, unrepairable: 1 });
+      expect(repair!.listedBecause).toMatch(/ids the home has no record of/);
+      const [after] = await db.check();
+      expect(after).toMatchObject({ method: 'digest', stale: 1, extra: 0, listedBecause: null });
+
+      // Content changed behind the store at the same version: the digests agree, a deep sample covering every record does not.
+      const entry = await redis.get(`${keyPrefix}items_cache:i9`);
+      await redis.set(`${keyPrefix}items_cache:i9`, entry!.replace('"n9"', '"tampered"'));
+      const [deep] = await db.check({
+        views: ['items_cache'],
+        deep: { sample: 300 },
+        checks: [{ view: 'items_cache', maxLagSeconds: 0.5 }],
+      });
+      expect(deep).toMatchObject({ method: 'digest', changed: 1, deep: { compared: 299, skipped: null } });
+      expect(deep!.sample.changed).toEqual(['i9']);
+    } finally {
+      await cleanup();
+      redis.disconnect();
+      await deleteRedisKeys(keyPrefix);
+    }
   });
 });
