@@ -1,11 +1,12 @@
 import {
   type BucketDigests,
   bucketAt,
+  type DigestValues,
   differingBuckets,
   digestsOf,
   idHash,
   type ScopeDigests,
-  sameDigest,
+  valuesOf,
 } from '../contracts/bucket-digest.js';
 import type { HomeStore } from '../contracts/home-store.js';
 import type { VersionEntry } from '../contracts/view-store.js';
@@ -51,14 +52,14 @@ export async function viewDigests({ view, store }: CheckedView): Promise<ScopeDi
 export async function digestWalk(
   home: HomeStore & Required<Pick<HomeStore, 'bucketDigests' | 'bucketMembers'>>,
   target: CheckedView,
-  { bits, digests }: ScopeDigests,
+  { bits, values }: ScopeDigests,
   sample: IdSample | null,
 ): Promise<FirstPass | null> {
   const { view, store, entity } = target;
   const homeDigests = await home.bucketDigests(entity.table, bits);
   let checked = 0;
   for (const { count } of homeDigests.values()) checked += count;
-  const differing = differingBuckets(homeDigests, digests);
+  const differing = differingBuckets(valuesOf(homeDigests), values);
   if (differing.length > 2 ** bits * MOST_DIFFERING) return null;
   const drawn = sample ? drawBuckets(homeDigests, sample.size) : [];
   const members = await home.bucketMembers(entity.table, bits, [...new Set([...differing, ...drawn])]);
@@ -75,12 +76,12 @@ export async function digestWalk(
   const ids = [...live.keys(), ...deleted.map(({ id }) => id)];
 
   let entries = await entriesOf(store, view.scope, ids);
-  let unaccounted = unaccountedBuckets(differing, entries, digests, bits);
+  let unaccounted = unaccountedBuckets(differing, entries, values, bits);
   for (let tries = 1; unaccounted.length > 0 && tries < ACCOUNT_TRIES; tries++) {
     // Applies landed between the digests' read and the entries': read both again.
     entries = await entriesOf(store, view.scope, ids);
     const fresh = await store.bucketDigests!(view.scope);
-    unaccounted = fresh ? unaccountedBuckets(differing, entries, fresh.digests, bits) : unaccounted;
+    unaccounted = fresh ? unaccountedBuckets(differing, entries, fresh.values, bits) : unaccounted;
   }
   const candidates = ids.filter((id) => judge(live.get(id) ?? null, entries.get(id) ?? null, view.completeness));
   if (unaccounted.length === 0) return { checked, candidates, listedBecause: null };
@@ -100,12 +101,12 @@ export async function digestWalk(
 function unaccountedBuckets(
   differing: readonly number[],
   entries: ReadonlyMap<string, VersionEntry>,
-  digests: BucketDigests,
+  values: DigestValues,
   bits: number,
 ): number[] {
   const live = [...entries.values()].filter((e) => !e.deleted).map((e) => ({ id: e.key, version: e.version }));
-  const seen = digestsOf(live, bits);
-  return differing.filter((bucket) => !sameDigest(digests.get(bucket), seen.get(bucket)));
+  const seen = valuesOf(digestsOf(live, bits));
+  return differing.filter((bucket) => (values.get(bucket) ?? 0) !== (seen.get(bucket) ?? 0));
 }
 
 /** Buckets picked at random until they hold at least `size` live home records. */

@@ -14,14 +14,17 @@ import { hash } from 'node:crypto';
  * - the contribution of a live (id, version): (a + (version mod 2^32) × m) mod 2^32.
  *
  * A bucket's digest is the count of its live ids and the sum of their
- * contributions. The contribution is linear in the version so that a store
- * told only `a` and `m` (a Redis script has no md5) can work out the
- * contribution of the version it is replacing: every product stays below
- * 2^53, exact in a double. An entry behind the home (stale) changes the sum
- * by (Δversion × m) mod 2^32, never 0 for an odd m and Δ < 2^32; a missing
- * or extra id changes the count; anything else goes unnoticed with a chance
- * of about 2^-32 per bucket. Sums are exact as long as a bucket holds fewer
- * than 2^21 ids (2^37 ids at 16 bits).
+ * contributions; compared as one number, its value: count × 2^32 + sum, the
+ * sum over its ids of 2^32 + contribution, which a view store keeps in one
+ * counter per bucket (one update per bucket per apply). The contribution is
+ * linear in the version so that a store told only `a` and `m` (a Redis
+ * script has no md5) can work out the contribution of the version it is
+ * replacing: every product stays below 2^53, exact in a double. A missing or
+ * extra id changes the value by at least 2^32; an entry behind the home
+ * (stale) changes it by (Δversion × m) mod 2^32, never 0 for an odd m and
+ * Δ < 2^32; anything else goes unnoticed with a chance of about 2^-32 per
+ * bucket. Values are exact while a bucket holds fewer than 2^20 ids
+ * (2^36 ids at 16 bits).
  */
 export interface BucketDigest {
   readonly count: number;
@@ -31,10 +34,13 @@ export interface BucketDigest {
 /** Digests by bucket number; a bucket with no live id is absent. */
 export type BucketDigests = ReadonlyMap<number, BucketDigest>;
 
-/** The digests a view store keeps for one scope, at the bits it keeps them. */
+/** Digest values (count × 2^32 + sum) by bucket number; a bucket with no live id is absent. */
+export type DigestValues = ReadonlyMap<number, number>;
+
+/** The digest values a view store keeps for one scope, at the bits it keeps them. */
 export interface ScopeDigests {
   readonly bits: number;
-  readonly digests: BucketDigests;
+  readonly values: DigestValues;
 }
 
 /** The ids of some hash buckets (`HomeStore.bucketMembers`), each with its version, in no particular order. */
@@ -53,7 +59,7 @@ export interface IdHash {
 }
 
 /** The md5 of `id`'s UTF-8 bytes as 32 lowercase hex characters. */
-export function md5Hex(id: string): string {
+function md5Hex(id: string): string {
   return hash('md5', id, 'hex');
 }
 
@@ -96,15 +102,20 @@ export function digestsOf(
   return out;
 }
 
-/** The buckets whose digests differ between `a` and `b` (an absent bucket counts as empty). */
-export function differingBuckets(a: BucketDigests, b: BucketDigests): number[] {
-  const out: number[] = [];
-  for (const [bucket, digest] of a) if (!sameDigest(digest, b.get(bucket))) out.push(bucket);
-  for (const [bucket, digest] of b) if (!a.has(bucket) && !sameDigest(digest, undefined)) out.push(bucket);
-  return out;
+/** A digest as one number: count × 2^32 + sum. */
+export function digestValue({ count, sum }: BucketDigest): number {
+  return count * TWO_32 + sum;
 }
 
-/** Equal digests; an absent one counts as empty. */
-export function sameDigest(a: BucketDigest | undefined, b: BucketDigest | undefined): boolean {
-  return (a?.count ?? 0) === (b?.count ?? 0) && (a?.sum ?? 0) === (b?.sum ?? 0);
+/** The values of `digests`, by bucket. */
+export function valuesOf(digests: BucketDigests): Map<number, number> {
+  return new Map([...digests].map(([bucket, digest]) => [bucket, digestValue(digest)]));
+}
+
+/** The buckets whose values differ between `a` and `b` (an absent bucket counts as 0). */
+export function differingBuckets(a: DigestValues, b: DigestValues): number[] {
+  const out: number[] = [];
+  for (const [bucket, value] of a) if (value !== (b.get(bucket) ?? 0)) out.push(bucket);
+  for (const [bucket, value] of b) if (!a.has(bucket) && value !== 0) out.push(bucket);
+  return out;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, expect, it } from 'vitest';
 import { redisStore } from '../../src/adapters/redis/index.js';
-import { digestsOf } from '../../src/contracts/bucket-digest.js';
+import { digestsOf, valuesOf } from '../../src/contracts/bucket-digest.js';
 import type { KeyValueStore } from '../../src/contracts/key-value-store.js';
 import type { VersionedChange } from '../../src/contracts/view-store.js';
 import { deleteRedisKeys } from '../support/server-cleanup.js';
@@ -32,9 +32,11 @@ await describeWithServer('redis', 'redis bucket digests', () => {
 
   /** The digests of what the store holds, computed here from its listing. */
   const reference = async (store: KeyValueStore) =>
-    digestsOf(
-      (await store.listVersions(SCOPE)).filter((e) => !e.deleted).map((e) => ({ id: e.key, version: e.version })),
-      16,
+    valuesOf(
+      digestsOf(
+        (await store.listVersions(SCOPE)).filter((e) => !e.deleted).map((e) => ({ id: e.key, version: e.version })),
+        16,
+      ),
     );
 
   const put = (key: string, version: number, value: unknown = { key }): VersionedChange<unknown> => ({
@@ -47,7 +49,7 @@ await describeWithServer('redis', 'redis bucket digests', () => {
     const { store } = await open();
     expect(await store.bucketDigests!(SCOPE)).toBeNull();
     expect(await store.buildDigests!(SCOPE)).toBe(true);
-    expect(await store.bucketDigests!(SCOPE)).toEqual({ bits: 16, digests: new Map() });
+    expect(await store.bucketDigests!(SCOPE)).toEqual({ bits: 16, values: new Map() });
     await store.applyIfNewer(
       SCOPE,
       ODD.map((id) => put(id, 1)),
@@ -58,11 +60,11 @@ await describeWithServer('redis', 'redis bucket digests', () => {
     const many = Array.from({ length: 1200 }, (_, i) => put(`k${i}`, 1 + (i % 3)));
     await store.applyIfNewer(SCOPE, many);
     await store.applyIfNewer(SCOPE, [put('k1', 9), put('k2', 1), put('k3', 10, null)]);
-    const { digests } = (await store.bucketDigests!(SCOPE))!;
-    expect(digests).toEqual(await reference(store));
+    const { values } = (await store.bucketDigests!(SCOPE))!;
+    expect(values).toEqual(await reference(store));
     // A build of valid digests changes nothing.
     expect(await store.buildDigests!(SCOPE)).toBe(true);
-    expect((await store.bucketDigests!(SCOPE))!.digests).toEqual(digests);
+    expect((await store.bucketDigests!(SCOPE))!.values).toEqual(values);
   });
 
   it('builds the digests of a scope written before, while applies go on, counting every entry once', async () => {
@@ -88,7 +90,7 @@ await describeWithServer('redis', 'redis bucket digests', () => {
     writing = false;
     await writer;
     expect(built).toEqual([true, true]);
-    expect((await store.bucketDigests!(SCOPE))!.digests).toEqual(await reference(store));
+    expect((await store.bucketDigests!(SCOPE))!.values).toEqual(await reference(store));
   });
 
   it('drops the digests on an apply with a TTL, on dropScope and when a data loss is recorded', async () => {
@@ -103,7 +105,7 @@ await describeWithServer('redis', 'redis bucket digests', () => {
     expect(await store.bucketDigests!(SCOPE)).toBeNull();
 
     expect(await store.buildDigests!(SCOPE)).toBe(true);
-    expect((await store.bucketDigests!(SCOPE))!.digests).toEqual(await reference(store));
+    expect((await store.bucketDigests!(SCOPE))!.values).toEqual(await reference(store));
     await store.dropScope!(SCOPE);
     expect(await store.bucketDigests!(SCOPE)).toBeNull();
 

@@ -6,14 +6,17 @@
 
   Input:
     KEYS[1]         the store's epoch marker (see redis-epoch.ts), read, never written
-    KEYS[2]         the scope's digests (see redis-digests.ts), a hash
-    KEYS[3]         the entry keys counted in the digests while they are built, a set
-    KEYS[4..n+3]    entry keys, `${keyPrefix}${scope}:${key}`
+    KEYS[2]         the scope's digest state (see redis-digests.ts)
+    KEYS[3]         the scope's digest values, a hash: bucket -> value
+    KEYS[4]         the entry keys counted in the digests while they are built, a set
+    KEYS[5..n+4]    entry keys, `${keyPrefix}${scope}:${key}`
     ARGV[1]         scope TTL in whole milliseconds, "0" for none
-    ARGV[2..n+1]    the encoded entry for KEYS[i] is ARGV[i-2]:
+    ARGV[2..n+1]    the encoded entry for KEYS[i] is ARGV[i-3]:
                       "#<version>|<json>"   a value
                       "#<version>|"         a tombstone (JSON text is never empty)
-    ARGV[n+2..2n+1] md5 of each entry's id, as hex (ARGV[i-2+n] for KEYS[i])
+    ARGV[n+2..3n+1] per entry j (from 0), two numbers read from md5 of its id
+                    (src/contracts/bucket-digest.ts): ARGV[n+2+2j] is
+                    bucket * 2^32 + a, ARGV[n+3+2j] is m
 
   Stored entries use the same encoding; a plain `set()` value is bare JSON,
   which never starts with "#", so it counts as "no version" here.
@@ -25,16 +28,16 @@
   repeated inside one batch is compared with the version written just before.
 
   Digests (src/contracts/bucket-digest.ts): per 16-bit bucket of the id's md5,
-  field c<bucket> counts the live entries and s<bucket> sums their
-  contributions (a + (version mod 2^32) * m) mod 2^32, a and m read from the
-  md5; the contribution of the version a write replaces is worked out from
-  that version, so no entry stores its own. Field `state` says whether they
-  are kept: absent, nothing is done (the scope was written before digests, or
-  they were dropped); "building", a key not yet in KEYS[3] was never counted,
-  so its old contribution is not taken away, and it is added to KEYS[3];
-  "valid", every entry is counted. An apply with a TTL drops the digests:
-  entries that expire leave them unseen. Every number stays below 2^53,
-  exact in a Lua double.
+  KEYS[3] holds the sum over its live entries of
+  2^32 + (a + (version mod 2^32) * m) mod 2^32 (count * 2^32 + the sum of
+  their contributions), one HINCRBY per bucket a batch touched. The
+  contribution of the version a write replaces is worked out from that
+  version, so no entry stores its own. The state says whether they are kept: absent, nothing is
+  done (the scope was written before digests, or they were dropped);
+  "building", a key not yet in KEYS[4] was never counted, so its old
+  contribution is not taken away, and it is added to KEYS[4]; "valid", every
+  entry is counted. An apply with a TTL drops the digests: entries that
+  expire leave them unseen. Every number stays below 2^53, exact in a Lua double.
 
   Output: { applied, skipped, marker }, marker being the epoch marker's value
   ("" when absent): read in the same atomic step as the writes, it tells the
@@ -42,7 +45,7 @@
 ]]
 
 local ttl = ARGV[1]
-local n = #KEYS - 3
+local n = #KEYS - 4
 local TWO_32 = 4294967296
 
 -- The header is at most 26 bytes ("#" + 24-character number + "|"), so the
@@ -60,15 +63,15 @@ local function header_of(entry)
 end
 
 local marker = redis.call('GET', KEYS[1]) or ''
-local state = redis.call('HGET', KEYS[2], 'state')
+local state = redis.call('GET', KEYS[2])
 if state and ttl ~= '0' then
-  redis.call('DEL', KEYS[2], KEYS[3])
+  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
   state = false
 end
 
 local stored = {}
 local live = {}
-for i = 4, #KEYS do
+for i = 5, #KEYS do
   local key = KEYS[i]
   if stored[key] == nil then
     local version, alive = header_of(redis.call('GETRANGE', key, 0, 31))
@@ -77,32 +80,12 @@ for i = 4, #KEYS do
   end
 end
 
-local counts = {}
-local sums = {}
-local function count(key, hex, old, version, alive)
-  if state == 'building' and redis.call('SADD', KEYS[3], key) == 1 then
-    old = false
-  end
-  local bucket = tonumber(string.sub(hex, 1, 4), 16)
-  local a = tonumber(string.sub(hex, 9, 16), 16)
-  local m = 2 * tonumber(string.sub(hex, 17, 21), 16) + 1
-  local dc, ds = 0, 0
-  if old then
-    dc = -1
-    ds = -((a + (old % TWO_32) * m) % TWO_32)
-  end
-  if alive then
-    dc = dc + 1
-    ds = ds + (a + (version % TWO_32) * m) % TWO_32
-  end
-  counts[bucket] = (counts[bucket] or 0) + dc
-  sums[bucket] = (sums[bucket] or 0) + ds
-end
-
+-- Per bucket, the change of its digest value.
+local deltas = {}
 local applied = 0
-for i = 4, #KEYS do
+for i = 5, #KEYS do
   local key = KEYS[i]
-  local entry = ARGV[i - 2]
+  local entry = ARGV[i - 3]
   local version, alive = header_of(string.sub(entry, 1, 32))
   local current = stored[key]
   if current == false or current < version then
@@ -112,7 +95,23 @@ for i = 4, #KEYS do
       redis.call('SET', key, entry, 'PX', ttl)
     end
     if state then
-      count(key, ARGV[i - 2 + n], live[key] and current, version, alive)
+      local old = live[key] and current
+      if state == 'building' and redis.call('SADD', KEYS[4], key) == 1 then
+        old = false
+      end
+      local j = i - 5
+      local ba = tonumber(ARGV[n + 2 + j * 2])
+      local m = tonumber(ARGV[n + 3 + j * 2])
+      local a = ba % TWO_32
+      local bucket = (ba - a) / TWO_32
+      local delta = deltas[bucket] or 0
+      if old then
+        delta = delta - TWO_32 - (a + (old % TWO_32) * m) % TWO_32
+      end
+      if alive then
+        delta = delta + TWO_32 + (a + (version % TWO_32) * m) % TWO_32
+      end
+      deltas[bucket] = delta
     end
     stored[key] = version
     live[key] = alive
@@ -120,13 +119,10 @@ for i = 4, #KEYS do
   end
 end
 
--- %.0f prints an integral double exactly (a number argument may be sent in exponent form).
-for bucket, dc in pairs(counts) do
-  if dc ~= 0 then
-    redis.call('HINCRBY', KEYS[2], 'c' .. bucket, string.format('%.0f', dc))
-  end
-  if sums[bucket] ~= 0 then
-    redis.call('HINCRBY', KEYS[2], 's' .. bucket, string.format('%.0f', sums[bucket]))
+-- One HINCRBY per touched bucket (Redis prints a Lua number below 2^53 exactly).
+for bucket, delta in pairs(deltas) do
+  if delta ~= 0 then
+    redis.call('HINCRBY', KEYS[3], bucket, delta)
   end
 end
 

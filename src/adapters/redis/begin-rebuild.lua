@@ -3,7 +3,7 @@
   are being rebuilt under a new loss id, unless another process already did
   (then that process's record stands, and the caller joins its rebuild).
   Recording a loss also drops every scope's bucket digests (the set KEYS[2]
-  lists them): after a loss they may count entries that are gone, and a
+  lists their keys; the state and counted keys are named after them): after a loss they may count entries that are gone, and a
   check rebuilds them from the entries that are there.
 
   Input:
@@ -20,7 +20,7 @@ if current then
   return current
 end
 for _, digests in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  redis.call('DEL', digests, digests .. ':counted')
+  redis.call('DEL', digests, digests .. ':state', digests .. ':counted')
 end
 redis.call('DEL', KEYS[2])
 local value = 'rebuilding:' .. ARGV[1]

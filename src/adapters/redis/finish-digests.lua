@@ -5,16 +5,16 @@
   counted by its apply. The set of counted keys is no longer needed.
 
   Input:
-    KEYS[1]   the scope's digests, a hash
+    KEYS[1]   the scope's digest state
     KEYS[2]   the keys counted while building, a set
 
   Output: the state afterwards: "valid", or "" when the digests were dropped
   meanwhile (the build proves nothing).
 ]]
 
-local state = redis.call('HGET', KEYS[1], 'state')
+local state = redis.call('GET', KEYS[1])
 if state == 'building' then
-  redis.call('HSET', KEYS[1], 'state', 'valid')
+  redis.call('SET', KEYS[1], 'valid')
   redis.call('DEL', KEYS[2])
   return 'valid'
 end

@@ -1,4 +1,4 @@
-import { type BucketDigest, md5Hex, type ScopeDigests } from '../../contracts/bucket-digest.js';
+import { bucketAt, idHash, type ScopeDigests } from '../../contracts/bucket-digest.js';
 import {
   BEGIN_DIGESTS_COMMAND,
   COUNT_DIGESTS_COMMAND,
@@ -14,7 +14,9 @@ const SCAN_COUNT = 1000;
 
 /** The keys of one scope's digests. */
 export interface DigestKeys {
-  /** A hash: `state`, and per bucket `c<bucket>` (live entries) and `s<bucket>` (sum of contributions). */
+  /** "building" or "valid"; absent: the digests are not kept. */
+  readonly state: string;
+  /** A hash: per bucket a change reached, its digest value (count × 2^32 + sum). */
   readonly digests: string;
   /** While building: the entry keys already counted, a set. */
   readonly counted: string;
@@ -22,16 +24,17 @@ export interface DigestKeys {
 
 /**
  * The bucket digests a Redis store keeps per scope (src/contracts/bucket-digest.ts),
- * under `${keyPrefix}:digest:${scope}`, outside every scope's `${scope}:` keys
- * (scopes are identifiers, without `:`). apply-if-newer.lua updates them with
- * each write once they exist; a scope written before (or whose digests a TTL
- * apply, `dropScope` or a data loss dropped) has none, and `build` counts its
- * entries while applies go on: begin-digests.lua, one count-digests.lua per
- * SCAN page, finish-digests.lua. The set `${keyPrefix}:digests` lists every
- * digest hash so that begin-rebuild.lua can drop them all.
+ * under `${keyPrefix}:digest:${scope}` (with `:state` and `:counted` beside
+ * it), outside every scope's `${scope}:` keys (scopes are identifiers,
+ * without `:`): a hash of up to 65 536 numbers that apply-if-newer.lua
+ * updates (one HINCRBY per bucket a batch touches) once the state says so. A scope written before (or whose digests a TTL apply, `dropScope`
+ * or a data loss dropped) has none, and `build` counts its entries while
+ * applies go on: begin-digests.lua, one count-digests.lua per SCAN page,
+ * finish-digests.lua. The set `${keyPrefix}:digests` lists every scope's
+ * digest key so that begin-rebuild.lua can drop them all.
  */
 export class RedisDigests {
-  /** The set of every scope's digest hash. */
+  /** The set of every scope's digest key. */
   readonly registry: string;
 
   constructor(private readonly prefix: string) {
@@ -40,24 +43,18 @@ export class RedisDigests {
 
   keys(scope: string): DigestKeys {
     const digests = `${this.prefix}:digest:${scope}`;
-    return { digests, counted: `${digests}:counted` };
+    return { state: `${digests}:state`, digests, counted: `${digests}:counted` };
   }
 
   /** The scope's digests, or null unless they are valid. */
   async read({ client }: RedisConnection, scope: string): Promise<ScopeDigests | null> {
-    const fields = await client.hgetall(this.keys(scope).digests);
-    if (fields.state !== 'valid') return null;
-    const digests = new Map<number, BucketDigest>();
-    for (const [field, text] of Object.entries(fields)) {
-      const kind = field[0];
-      if (field === 'state' || (kind !== 'c' && kind !== 's')) continue;
-      const bucket = Number(field.slice(1));
-      const { count, sum } = digests.get(bucket) ?? { count: 0, sum: 0 };
-      digests.set(bucket, kind === 'c' ? { count: Number(text), sum } : { count, sum: Number(text) });
-    }
-    // A bucket whose entries all went is left at zero; it reads as absent, as in the home's digests.
-    for (const [bucket, { count, sum }] of digests) if (count === 0 && sum === 0) digests.delete(bucket);
-    return { bits: DIGEST_BITS, digests };
+    const keys = this.keys(scope);
+    if ((await client.get(keys.state)) !== 'valid') return null;
+    const values = new Map<number, number>();
+    // A bucket whose entries all went is left at zero: absent, as in the home's digests.
+    for (const [bucket, value] of Object.entries(await client.hgetall(keys.digests)))
+      if (value !== '0') values.set(Number(bucket), Number(value));
+    return { bits: DIGEST_BITS, values };
   }
 
   /**
@@ -67,8 +64,8 @@ export class RedisDigests {
    * counted once (its name goes into the `counted` set with its contribution).
    */
   async build({ client, clientPrefix }: RedisConnection, scope: string, entryPrefix: string): Promise<boolean> {
-    const { digests, counted } = this.keys(scope);
-    if ((await client[BEGIN_DIGESTS_COMMAND](3, digests, counted, this.registry)) === 'valid') return true;
+    const { state, digests, counted } = this.keys(scope);
+    if ((await client[BEGIN_DIGESTS_COMMAND](4, state, digests, counted, this.registry)) === 'valid') return true;
     const pattern = `${escapeGlob(`${clientPrefix}${entryPrefix}`)}*`;
     let cursor = '0';
     do {
@@ -77,16 +74,22 @@ export class RedisDigests {
       if (found.length === 0) continue;
       // ioredis adds its own keyPrefix to command keys, while SCAN replies carry it already.
       const keys = found.map((key) => key.slice(clientPrefix.length));
-      const hashes = keys.map((key) => md5Hex(key.slice(entryPrefix.length)));
-      if ((await client[COUNT_DIGESTS_COMMAND](2 + keys.length, digests, counted, ...keys, ...hashes)) === 0)
+      const hashes = keys.flatMap((key) => digestArguments(key.slice(entryPrefix.length)));
+      if ((await client[COUNT_DIGESTS_COMMAND](3 + keys.length, state, digests, counted, ...keys, ...hashes)) === 0)
         return false;
     } while (cursor !== '0');
-    return (await client[FINISH_DIGESTS_COMMAND](2, digests, counted)) === 'valid';
+    return (await client[FINISH_DIGESTS_COMMAND](2, state, counted)) === 'valid';
   }
 
   /** Drops the scope's digests (its entries are being dropped). */
   async drop({ client }: RedisConnection, scope: string): Promise<void> {
-    const { digests, counted } = this.keys(scope);
-    await client.unlink(digests, counted);
+    const { state, digests, counted } = this.keys(scope);
+    await client.unlink(state, digests, counted);
   }
+}
+
+/** What the scripts need of an id's md5 (bucket-digest.ts): bucket × 2^32 + a, and m, as decimal text. */
+export function digestArguments(id: string): [string, string] {
+  const { top, a, m } = idHash(id);
+  return [String(bucketAt(top, DIGEST_BITS) * 2 ** 32 + a), String(m)];
 }

@@ -1,4 +1,4 @@
-import { md5Hex, type ScopeDigests } from '../../contracts/bucket-digest.js';
+import type { ScopeDigests } from '../../contracts/bucket-digest.js';
 import type { KeyValueStore, SetOptions } from '../../contracts/key-value-store.js';
 import type { ApplyResult, DataLoss, VersionEntry, VersionedChange } from '../../contracts/view-store.js';
 import { PolystoreError } from '../../errors/index.js';
@@ -14,7 +14,7 @@ import {
   toStoreError,
   type WithApplyCommand,
 } from './redis-connection.js';
-import { RedisDigests } from './redis-digests.js';
+import { digestArguments, RedisDigests } from './redis-digests.js';
 import {
   assertKey,
   assertScope,
@@ -164,14 +164,15 @@ class RedisKeyValueStore implements KeyValueStore {
     const px = ttlMs === undefined ? '0' : String(pxOf(ttlMs));
     const keys = changes.map((change) => this.#entryKey(scope, change.key));
     if (keys.length === 0) return this.#call('applying a batch', async () => ({ applied: 0, skipped: 0 }));
-    const hashes = changes.map((change) => md5Hex(change.key));
-    const { digests, counted } = this.#digests.keys(scope);
+    const hashes = changes.flatMap((change) => digestArguments(change.key));
+    const { state, digests, counted } = this.#digests.keys(scope);
     const { result, marker } = await this.#call('applying a batch', async ({ client }) => {
       const ticket = this.#epoch.ticket();
       if (keys.length <= MAX_CHANGES_PER_SCRIPT) {
         const [applied, skipped, value] = await client[APPLY_COMMAND](
-          keys.length + 3,
+          keys.length + 4,
           this.#marker,
+          state,
           digests,
           counted,
           ...keys,
@@ -187,14 +188,15 @@ class RedisKeyValueStore implements KeyValueStore {
         const end = start + MAX_CHANGES_PER_SCRIPT;
         const chunk = keys.slice(start, end);
         pipeline[APPLY_COMMAND](
-          chunk.length + 3,
+          chunk.length + 4,
           this.#marker,
+          state,
           digests,
           counted,
           ...chunk,
           px,
           ...entries.slice(start, end),
-          ...hashes.slice(start, end),
+          ...hashes.slice(2 * start, 2 * end),
         );
       }
       const result = { applied: 0, skipped: 0 };
