@@ -59,7 +59,7 @@ export interface IdHash {
 }
 
 /** The md5 of `id`'s UTF-8 bytes as 32 lowercase hex characters. */
-function md5Hex(id: string): string {
+export function md5Hex(id: string): string {
   return hash('md5', id, 'hex');
 }
 

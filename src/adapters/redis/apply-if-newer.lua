@@ -14,9 +14,8 @@
     ARGV[2..n+1]    the encoded entry for KEYS[i] is ARGV[i-3]:
                       "#<version>|<json>"   a value
                       "#<version>|"         a tombstone (JSON text is never empty)
-    ARGV[n+2..3n+1] per entry j (from 0), two numbers read from md5 of its id
-                    (src/contracts/bucket-digest.ts): ARGV[n+2+2j] is
-                    bucket * 2^32 + a, ARGV[n+3+2j] is m
+    ARGV[n+2]       the first 21 hex characters of md5 of each entry's id, one
+                    after the other (for KEYS[i], characters 21*(i-5)+1 on)
 
   Stored entries use the same encoding; a plain `set()` value is bare JSON,
   which never starts with "#", so it counts as "no version" here.
@@ -47,6 +46,7 @@
 local ttl = ARGV[1]
 local n = #KEYS - 4
 local TWO_32 = 4294967296
+local hashes = ARGV[n + 2]
 
 -- The header is at most 26 bytes ("#" + 24-character number + "|"), so the
 -- first 32 bytes hold it without copying a large value into Lua. Returns the
@@ -99,11 +99,10 @@ for i = 5, #KEYS do
       if state == 'building' and redis.call('SADD', KEYS[4], key) == 1 then
         old = false
       end
-      local j = i - 5
-      local ba = tonumber(ARGV[n + 2 + j * 2])
-      local m = tonumber(ARGV[n + 3 + j * 2])
-      local a = ba % TWO_32
-      local bucket = (ba - a) / TWO_32
+      local at = 21 * (i - 5)
+      local bucket = tonumber(string.sub(hashes, at + 1, at + 4), 16)
+      local a = tonumber(string.sub(hashes, at + 9, at + 16), 16)
+      local m = 2 * tonumber(string.sub(hashes, at + 17, at + 21), 16) + 1
       local delta = deltas[bucket] or 0
       if old then
         delta = delta - TWO_32 - (a + (old % TWO_32) * m) % TWO_32

@@ -11,8 +11,8 @@
     KEYS[2]        the scope's digest values, a hash: bucket -> value
     KEYS[3]        the keys counted while building, a set
     KEYS[4..n+3]   entry keys
-    ARGV[1..2n]    per entry j (from 0), from md5 of its id: ARGV[1+2j] is
-                   bucket * 2^32 + a, ARGV[2+2j] is m
+    ARGV[1]        the first 21 hex characters of md5 of each entry's id, one
+                   after the other (for KEYS[i], characters 21*(i-4)+1 on)
 
   Output: 1, or 0 when the digests are no longer being built (dropped by a
   TTL apply, dropScope or a data loss): the build stops.
@@ -29,10 +29,10 @@ for i = 4, #KEYS do
     local head = redis.call('GETRANGE', key, 0, 31)
     local digits = string.match(head, '^#([^|]+)|')
     if digits and #head > #digits + 2 then
-      local ba = tonumber(ARGV[2 * (i - 4) + 1])
-      local m = tonumber(ARGV[2 * (i - 4) + 2])
-      local a = ba % TWO_32
-      local bucket = (ba - a) / TWO_32
+      local at = 21 * (i - 4)
+      local bucket = tonumber(string.sub(ARGV[1], at + 1, at + 4), 16)
+      local a = tonumber(string.sub(ARGV[1], at + 9, at + 16), 16)
+      local m = 2 * tonumber(string.sub(ARGV[1], at + 17, at + 21), 16) + 1
       deltas[bucket] = (deltas[bucket] or 0) + TWO_32 + (a + (tonumber(digits) % TWO_32) * m) % TWO_32
     end
   end

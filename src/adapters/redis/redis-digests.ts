@@ -1,4 +1,4 @@
-import { bucketAt, idHash, type ScopeDigests } from '../../contracts/bucket-digest.js';
+import { md5Hex, type ScopeDigests } from '../../contracts/bucket-digest.js';
 import {
   BEGIN_DIGESTS_COMMAND,
   COUNT_DIGESTS_COMMAND,
@@ -74,8 +74,8 @@ export class RedisDigests {
       if (found.length === 0) continue;
       // ioredis adds its own keyPrefix to command keys, while SCAN replies carry it already.
       const keys = found.map((key) => key.slice(clientPrefix.length));
-      const hashes = keys.flatMap((key) => digestArguments(key.slice(entryPrefix.length)));
-      if ((await client[COUNT_DIGESTS_COMMAND](3 + keys.length, state, digests, counted, ...keys, ...hashes)) === 0)
+      const hashes = digestArgument(keys.map((key) => key.slice(entryPrefix.length)));
+      if ((await client[COUNT_DIGESTS_COMMAND](3 + keys.length, state, digests, counted, ...keys, hashes)) === 0)
         return false;
     } while (cursor !== '0');
     return (await client[FINISH_DIGESTS_COMMAND](2, state, counted)) === 'valid';
@@ -88,8 +88,13 @@ export class RedisDigests {
   }
 }
 
-/** What the scripts need of an id's md5 (bucket-digest.ts): bucket × 2^32 + a, and m, as decimal text. */
-export function digestArguments(id: string): [string, string] {
-  const { top, a, m } = idHash(id);
-  return [String(bucketAt(top, DIGEST_BITS) * 2 ** 32 + a), String(m)];
+/**
+ * What the scripts need of the ids' md5s (bucket-digest.ts): the first 21 hex
+ * characters of each, one after the other, in one argument (one argument per
+ * id would cost the client more than the hashing).
+ */
+export function digestArgument(ids: readonly string[]): string {
+  let out = '';
+  for (const id of ids) out += md5Hex(id).slice(0, 21);
+  return out;
 }

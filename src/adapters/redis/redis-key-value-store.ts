@@ -14,7 +14,7 @@ import {
   toStoreError,
   type WithApplyCommand,
 } from './redis-connection.js';
-import { digestArguments, RedisDigests } from './redis-digests.js';
+import { digestArgument, RedisDigests } from './redis-digests.js';
 import {
   assertKey,
   assertScope,
@@ -164,7 +164,6 @@ class RedisKeyValueStore implements KeyValueStore {
     const px = ttlMs === undefined ? '0' : String(pxOf(ttlMs));
     const keys = changes.map((change) => this.#entryKey(scope, change.key));
     if (keys.length === 0) return this.#call('applying a batch', async () => ({ applied: 0, skipped: 0 }));
-    const hashes = changes.flatMap((change) => digestArguments(change.key));
     const { state, digests, counted } = this.#digests.keys(scope);
     const { result, marker } = await this.#call('applying a batch', async ({ client }) => {
       const ticket = this.#epoch.ticket();
@@ -178,7 +177,7 @@ class RedisKeyValueStore implements KeyValueStore {
           ...keys,
           px,
           ...entries,
-          ...hashes,
+          digestArgument(changes.map((change) => change.key)),
         );
         return { result: { applied, skipped }, marker: { ticket, value } };
       }
@@ -196,7 +195,7 @@ class RedisKeyValueStore implements KeyValueStore {
           ...chunk,
           px,
           ...entries.slice(start, end),
-          ...hashes.slice(2 * start, 2 * end),
+          digestArgument(changes.slice(start, end).map((change) => change.key)),
         );
       }
       const result = { applied: 0, skipped: 0 };
