@@ -14,12 +14,14 @@
     ARGV[1]        the first 21 hex characters of md5 of each entry's id, one
                    after the other (for KEYS[i], characters 21*(i-4)+1 on)
 
-  Output: 1, or 0 when the digests are no longer being built (dropped by a
-  TTL apply, dropScope or a data loss): the build stops.
+  Output: 1; 2 when another build finished meanwhile (the digests are
+  valid); 0 when they were dropped meanwhile (by a TTL apply, dropScope or a
+  data loss). The build stops on either.
 ]]
 
-if redis.call('GET', KEYS[1]) ~= 'building' then
-  return 0
+local state = redis.call('GET', KEYS[1])
+if state ~= 'building' then
+  return state == 'valid' and 2 or 0
 end
 local TWO_32 = 4294967296
 local deltas = {}

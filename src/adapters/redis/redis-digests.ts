@@ -75,8 +75,9 @@ export class RedisDigests {
       // ioredis adds its own keyPrefix to command keys, while SCAN replies carry it already.
       const keys = found.map((key) => key.slice(clientPrefix.length));
       const hashes = digestArgument(keys.map((key) => key.slice(entryPrefix.length)));
-      if ((await client[COUNT_DIGESTS_COMMAND](3 + keys.length, state, digests, counted, ...keys, hashes)) === 0)
-        return false;
+      const counting = await client[COUNT_DIGESTS_COMMAND](3 + keys.length, state, digests, counted, ...keys, hashes);
+      // 2: another build finished first; 0: the digests were dropped.
+      if (counting !== 1) return counting === 2;
     } while (cursor !== '0');
     return (await client[FINISH_DIGESTS_COMMAND](2, state, counted)) === 'valid';
   }
