@@ -45,8 +45,9 @@ export interface RedisStoreOptions {
   readonly url?: string;
   /**
    * An `ioredis` client you own instead of `url`: the store never connects or
-   * closes it. It registers three script commands on it (`polystoreApplyIfNewer`,
-   * `polystoreBeginRebuild`, `polystoreFinishRebuild`).
+   * closes it. It registers its script commands on it (`polystoreApplyIfNewer`,
+   * `polystoreBeginRebuild`, `polystoreFinishRebuild`, `polystoreListHeaders`,
+   * `polystoreBeginDigests`, `polystoreCountDigests`, `polystoreFinishDigests`).
    * Redis Cluster is not supported (a batch script touches keys of many slots).
    */
   readonly client?: RedisLike;
