@@ -93,7 +93,7 @@ await describeWithServer('redis', 'redis bucket digests', () => {
     expect((await store.bucketDigests!(SCOPE))!.values).toEqual(await reference(store));
   });
 
-  it('drops the digests on an apply with a TTL, on dropScope and when a data loss is recorded', async () => {
+  it('drops the digests on an apply with a TTL, on dropScope, when a data loss is recorded, and for a store told to keep none', async () => {
     const { store, admin, keyPrefix } = await open();
     await store.buildDigests!(SCOPE);
     await store.applyIfNewer(SCOPE, [put('a', 1)]);
@@ -117,5 +117,18 @@ await describeWithServer('redis', 'redis bucket digests', () => {
     await store.applyIfNewer(SCOPE, [put('d', 1)]);
     expect(losses).toHaveLength(1);
     expect(await store.bucketDigests!(SCOPE)).toBeNull();
+
+    // A store told to keep no digests drops them at its first apply, and neither reads nor builds them.
+    expect(await store.buildDigests!(SCOPE)).toBe(true);
+    const without = redisStore({ url: SERVER_URLS.redis, keyPrefix, digests: false });
+    try {
+      await without.applyIfNewer(SCOPE, [put('e', 1)]);
+      expect(await store.bucketDigests!(SCOPE)).toBeNull();
+      expect(await without.bucketDigests!(SCOPE)).toBeNull();
+      expect(await without.buildDigests!(SCOPE)).toBe(false);
+    } finally {
+      await without.close();
+    }
+    expect(() => redisStore({ url: SERVER_URLS.redis, digests: 'yes' as never })).toThrow(/digests/);
   });
 });

@@ -15,7 +15,8 @@
                       "#<version>|<json>"   a value
                       "#<version>|"         a tombstone (JSON text is never empty)
     ARGV[n+2]       the first 21 hex characters of md5 of each entry's id, one
-                    after the other (for KEYS[i], characters 21*(i-5)+1 on)
+                    after the other (for KEYS[i], characters 21*(i-5)+1 on);
+                    "" from a store that keeps no digests
 
   Stored entries use the same encoding; a plain `set()` value is bare JSON,
   which never starts with "#", so it counts as "no version" here.
@@ -35,8 +36,9 @@
   done (the scope was written before digests, or they were dropped);
   "building", a key not yet in KEYS[4] was never counted, so its old
   contribution is not taken away, and it is added to KEYS[4]; "valid", every
-  entry is counted. An apply with a TTL drops the digests: entries that
-  expire leave them unseen. Every number stays below 2^53, exact in a Lua double.
+  entry is counted. An apply with a TTL drops the digests (entries that
+  expire leave them unseen), and so does one without the ids' md5s (the
+  store was told to keep no digests). Every number stays below 2^53, exact in a Lua double.
 
   Output: { applied, skipped, marker }, marker being the epoch marker's value
   ("" when absent): read in the same atomic step as the writes, it tells the
@@ -64,7 +66,7 @@ end
 
 local marker = redis.call('GET', KEYS[1]) or ''
 local state = redis.call('GET', KEYS[2])
-if state and ttl ~= '0' then
+if state and (ttl ~= '0' or hashes == '') then
   redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
   state = false
 end

@@ -61,9 +61,11 @@ class RedisKeyValueStore implements KeyValueStore {
   readonly #marker: string;
   readonly #epoch: EpochWatch;
   readonly #digests: RedisDigests;
+  readonly #keepDigests: boolean;
 
   constructor(options: RedisStoreOptions | undefined) {
-    const { target, keyPrefix } = validateOptions(options);
+    const { target, keyPrefix, digests } = validateOptions(options);
+    this.#keepDigests = digests;
     this.#prefix = keyPrefix;
     this.#where = target.where;
     this.#marker = `${keyPrefix}:epoch`;
@@ -177,7 +179,7 @@ class RedisKeyValueStore implements KeyValueStore {
           ...keys,
           px,
           ...entries,
-          digestArgument(changes.map((change) => change.key)),
+          this.#digestArgument(changes),
         );
         return { result: { applied, skipped }, marker: { ticket, value } };
       }
@@ -195,7 +197,7 @@ class RedisKeyValueStore implements KeyValueStore {
           ...chunk,
           px,
           ...entries.slice(start, end),
-          digestArgument(changes.slice(start, end).map((change) => change.key)),
+          this.#digestArgument(changes.slice(start, end)),
         );
       }
       const result = { applied: 0, skipped: 0 };
@@ -262,14 +264,16 @@ class RedisKeyValueStore implements KeyValueStore {
   bucketDigests(scope: string): Promise<ScopeDigests | null> {
     assertScope(scope);
     return this.#call('reading bucket digests', async (connection) =>
-      this.#scopeTtl.has(scope) ? null : this.#digests.read(connection, scope),
+      this.#scopeTtl.has(scope) || !this.#keepDigests ? null : this.#digests.read(connection, scope),
     );
   }
 
   buildDigests(scope: string): Promise<boolean> {
     assertScope(scope);
     return this.#call('building bucket digests', async (connection) =>
-      this.#scopeTtl.has(scope) ? false : this.#digests.build(connection, scope, this.#entryKey(scope, '')),
+      this.#scopeTtl.has(scope) || !this.#keepDigests
+        ? false
+        : this.#digests.build(connection, scope, this.#entryKey(scope, '')),
     );
   }
 
@@ -283,6 +287,11 @@ class RedisKeyValueStore implements KeyValueStore {
   /** Nothing to do: every apply resolves once the server acknowledged it. Refuses use after close(). */
   flush(): Promise<void> {
     return this.#guard.run(async () => {});
+  }
+
+  /** The ids' md5 prefixes for the apply script; empty when the store keeps no digests (the script drops them). */
+  #digestArgument(changes: readonly VersionedChange<unknown>[]): string {
+    return this.#keepDigests ? digestArgument(changes.map((change) => change.key)) : '';
   }
 
   #entryKey(scope: string, key: string): string {

@@ -66,6 +66,14 @@ export interface RedisStoreOptions {
    * once (and reads go to the home) rather than waiting for a reconnect.
    */
   readonly redisOptions?: Readonly<Record<string, unknown>>;
+  /**
+   * Keep bucket digests of each scope once a check has built them (default
+   * true): a check then reads the ids of differing buckets only, instead of
+   * listing the view. Each apply pays for them (about 2 µs per change on the
+   * server, see docs/benchmarks.md, P3); `false` drops a scope's digests at
+   * its next apply, and checks list the view.
+   */
+  readonly digests?: boolean;
 }
 
 /** How the store reaches Redis, after validation. */
@@ -81,6 +89,7 @@ export type RedisTarget =
 export interface ValidatedOptions {
   readonly target: RedisTarget;
   readonly keyPrefix: string;
+  readonly digests: boolean;
 }
 
 export const DEFAULT_KEY_PREFIX = 'ps:';
@@ -104,8 +113,15 @@ export function validateOptions(options: RedisStoreOptions = {}): ValidatedOptio
       fix: 'pass e.g. keyPrefix: "shop:cache:", or omit it for "ps:"',
     });
   }
-  if (options.client !== undefined) return { keyPrefix, target: clientTarget(options) };
-  return { keyPrefix, target: urlTarget(options) };
+  const digests = options.digests ?? true;
+  if (typeof digests !== 'boolean') {
+    throw invalidConfig('The redis option `digests` must be true or false', {
+      field: 'digests',
+      fix: 'pass digests: false to stop keeping bucket digests, or omit it',
+    });
+  }
+  if (options.client !== undefined) return { keyPrefix, digests, target: clientTarget(options) };
+  return { keyPrefix, digests, target: urlTarget(options) };
 }
 
 function clientTarget(options: RedisStoreOptions): RedisTarget {
