@@ -150,19 +150,29 @@ export interface CheckRun {
   readonly title: string;
   readonly kind: 'check';
   readonly records: number;
-  /** `db.check()` of the view with no drift. */
+  /** Seeding the view through the store's apply path (what a projector or backfill does), and the home by `unnest` inserts. */
+  readonly seedMs: { readonly home: number; readonly viewApply: number };
+  /** The first `db.check()`, which builds the view's digests (one pass over its entries) and compares. */
+  readonly firstCheckMs: number;
+  /** `db.check()` of the view with no drift (by digests). */
   readonly checkMs: number;
+  /** How that check compared the view: 'digest' or 'scan'. */
+  readonly method: 'digest' | 'scan';
+  /** The same check listing the view whole (`scan: true`), as every check did before digests. */
+  readonly scanCheckMs: number;
   /** `SELECT id, _version ... ORDER BY id` of the same table, through `pg`. */
   readonly rawScanMs: number;
   /** checkMs over rawScanMs. */
   readonly rawRatio: number;
-  /** The check after one view entry was deleted, and whether it named that id. */
+  /** The check after one record's write never reached the view (its home row moved a version on), and whether it named that id. */
   readonly driftMs: number;
   readonly driftFound: boolean;
-  /** Ids read from the home and the view to find it. */
+  /** Ids read from the home and the view to find it (the check's own count, every read). */
   readonly idsMoved: number;
-  /** Parts of a check timed alone: listing the view's entries, walking the home's versions in 5000-id chunks. */
-  readonly breakdownMs: { readonly viewList: number; readonly homeWalk: number };
+  /** One view entry deleted behind the store: whether a digest check saw it, and the scan check that finds it. */
+  readonly behindStore: { readonly digestFound: boolean; readonly scanFound: boolean; readonly scanMs: number };
+  /** Parts of a digest check timed alone: the home's digests in SQL, the view's digests, the ids of one bucket. */
+  readonly breakdownMs: { readonly homeDigests: number; readonly viewDigests: number; readonly bucketMembers: number };
   readonly targets: { readonly checkSeconds: Target; readonly idsMoved: Target };
   readonly metBy: { readonly checkSeconds: boolean; readonly idsMoved: boolean };
   readonly met: boolean;
@@ -257,7 +267,7 @@ export function formatTable(rows: readonly ResultRow[]): string {
       const mark = (met: boolean) => (met ? '' : ' MISSED');
       return [
         `${row.id} ${row.title}`,
-        `${fmt(row.checkMs / 1000)} s${mark(row.metBy.checkSeconds)} (alone: view list ${fmt(row.breakdownMs.viewList / 1000)} s, home walk ${fmt(row.breakdownMs.homeWalk / 1000)} s); one drifted id ${row.driftFound ? 'found' : 'NOT found'} in ${fmt(row.driftMs / 1000)} s, ${row.idsMoved} ids moved${mark(row.metBy.idsMoved)}`,
+        `${fmt(row.checkMs / 1000)} s by ${row.method}${mark(row.metBy.checkSeconds)} (alone: home digests ${fmt(row.breakdownMs.homeDigests / 1000)} s, view digests ${fmt(row.breakdownMs.viewDigests / 1000)} s, one bucket's ids ${fmt(row.breakdownMs.bucketMembers / 1000)} s; by scan ${fmt(row.scanCheckMs / 1000)} s; first check with digest build ${fmt(row.firstCheckMs / 1000)} s); one drifted id ${row.driftFound ? 'found' : 'NOT found'} in ${fmt(row.driftMs / 1000)} s, ${row.idsMoved} ids moved${mark(row.metBy.idsMoved)}; an entry deleted behind the store: digests ${row.behindStore.digestFound ? 'saw it' : 'did not see it'}, scan ${row.behindStore.scanFound ? 'found it' : 'did NOT find it'}`,
         `${fmt(row.rawScanMs / 1000)} s`,
         `${fmt(row.rawRatio)}x the raw scan`,
         `${row.targets.checkSeconds.op} ${row.targets.checkSeconds.value} s, ${row.targets.idsMoved.op} ${row.targets.idsMoved.value} ids`,

@@ -34,6 +34,14 @@ export interface CheckOptions {
   readonly checks?: readonly ViewCheckSettings[];
   /** Compare content too, for every view of this call. */
   readonly deep?: DeepCheck;
+  /**
+   * List every view whole and walk the home, rather than compare bucket
+   * digests where the store keeps them (default false). Digests follow the
+   * store's own writes; a scan also finds entries removed or changed behind
+   * the store (another client's DEL, an eviction), at the cost of reading
+   * every id of both sides.
+   */
+  readonly scan?: boolean;
 }
 
 /** One view's settings with every default filled in; `deep.sample` null compares every record. */

@@ -3,7 +3,8 @@ import { type Logger, silentLogger } from '../runtime/logger.js';
 import type { CheckSettings } from './check-settings.js';
 import { compareContent, contentUnreadable, IdSample } from './content-check.js';
 import { repairDrift } from './drift-repair.js';
-import { walkHome } from './home-walk.js';
+import { firstPass } from './first-pass.js';
+import { IdMeter } from './id-meter.js';
 import { settleCandidates, type ViewProgress } from './settle-candidates.js';
 import type { CheckedView } from './view-entries.js';
 
@@ -50,6 +51,16 @@ export interface ViewDrift {
   readonly repaired: number;
   /** Drifted records `repair` could not write because their projection throws (poison; fix the view's projection). */
   readonly unrepairable: number;
+  /**
+   * How the view was compared: `digest`, per-bucket digests of the view's
+   * store against the home's, reading the ids of differing buckets only;
+   * `scan`, the home walked against the view listed whole.
+   */
+  readonly method: 'digest' | 'scan';
+  /** Why the view was listed whole (every `scan`, and a `digest` check that had to); null when it was not. */
+  readonly listedBecause: string | null;
+  /** Ids (each with its version or entry) the check read from the home and the view, every read counted. */
+  readonly idsMoved: number;
 }
 
 export interface CheckTarget extends CheckedView {
@@ -63,6 +74,8 @@ export interface CheckRun {
   readonly logger?: Logger;
   /** Home records per keyset chunk (default 5000). */
   readonly chunkSize?: number;
+  /** List each view whole rather than compare digests (see `CheckOptions.scan`). */
+  readonly scan?: boolean;
 }
 
 const DEFAULT_CHUNK = 5000;
@@ -71,10 +84,12 @@ const SAMPLE_READ = 500;
 const SAMPLE_IDS = 20;
 
 /**
- * Compares each view with the home. The home is walked in keyset chunks
- * (`scanVersions`; `scanRows` in deep mode), so its size does not bound the
- * check; the view is listed whole (`listVersions`), which is what a check
- * still holds in memory: one entry per view key. Ids that look drifted are
+ * Compares each view with the home. Where the view's store keeps bucket
+ * digests and the home computes them, they are compared bucket by bucket and
+ * only the ids of differing buckets are read (digest-walk.ts); otherwise the
+ * home is walked in keyset chunks (`scanVersions`; `scanRows` in deep mode)
+ * against the view listed whole (`listVersions`), which is what such a check
+ * holds in memory: one entry per view key (first-pass.ts). Ids that look drifted are
  * then settled against the view's progress (settle-candidates.ts), so a
  * write in flight is not drift, and a view that lags more than
  * `maxLagSeconds` is reported `lagging` instead. Deep mode compares content
@@ -93,42 +108,37 @@ export async function checkConsistency(
   return out;
 }
 
-async function checkView(home: HomeStore, target: CheckTarget, run: CheckRun): Promise<ViewDrift> {
-  const { view, store, entity, settings } = target;
-  const limit = run.chunkSize ?? DEFAULT_CHUNK;
-  const held = new Map((await store.listVersions(view.scope)).map((entry) => [entry.key, entry]));
-  const skipped = settings.deep ? contentUnreadable(store) : null;
+async function checkView(origin: HomeStore, target: CheckTarget, run: CheckRun): Promise<ViewDrift> {
+  const { view, entity, settings } = target;
+  // Every read of the check goes through the meter; the repair's writes do not.
+  const meter = new IdMeter();
+  const home = meter.home(origin);
+  const metered: CheckTarget = { ...target, store: meter.store(target.store) };
+  const skipped = settings.deep ? contentUnreadable(target.store) : null;
   const deep = settings.deep && !skipped ? settings.deep : null;
   let compared = 0;
   const changed: string[] = [];
   const compare = async (rows: readonly StoredRow[]) => {
-    const result = await compareContent(target, rows);
+    const result = await compareContent(metered, rows);
     compared += result.compared;
     changed.push(...result.changed);
   };
   const sample = deep?.sample ? new IdSample(deep.sample) : null;
-  const walk =
-    deep && !sample
-      ? await walkHome((after) => home.scanRows(entity.table, { after, limit }), held, view.completeness, compare)
-      : await walkHome(
-          (after) => home.scanVersions(entity.table, { after, limit }),
-          held,
-          view.completeness,
-          sample
-            ? async (chunk) => {
-                for (const { id } of chunk) sample.add(id);
-              }
-            : undefined,
-        );
+  const walk = await firstPass(home, metered, {
+    chunkSize: run.chunkSize ?? DEFAULT_CHUNK,
+    compare: deep && !sample ? compare : null,
+    sample,
+    scan: run.scan === true,
+  });
   for (let i = 0; sample && i < sample.ids.length; i += SAMPLE_READ)
     await compare(await home.getMany(entity.table, sample.ids.slice(i, i + SAMPLE_READ)));
 
-  const settled = await settleCandidates(home, target, walk.candidates, run.progress, settings.maxLagSeconds * 1000);
+  const settled = await settleCandidates(home, metered, walk.candidates, run.progress, settings.maxLagSeconds * 1000);
   const ids = { missing: [] as string[], stale: [] as string[], extra: [] as string[] };
   for (const [id, { kind }] of settled.drift) ids[kind].push(id);
   const { repaired, unrepairable } =
     run.repair && settled.drift.size > 0
-      ? await repairDrift(home, target, settled.drift, run.logger ?? silentLogger)
+      ? await repairDrift(origin, target, settled.drift, run.logger ?? silentLogger)
       : { repaired: 0, unrepairable: 0 };
   const driftRatio = (settled.drift.size + changed.length) / Math.max(walk.checked, 1);
   return {
@@ -156,5 +166,8 @@ async function checkView(home: HomeStore, target: CheckTarget, run: CheckRun): P
     ok: !settled.lagging && driftRatio <= settings.maxDriftRatio,
     repaired,
     unrepairable,
+    method: walk.method,
+    listedBecause: walk.listedBecause,
+    idsMoved: meter.moved,
   };
 }

@@ -61,7 +61,7 @@ export class IdSample {
   readonly #ids: string[] = [];
   #seen = 0;
 
-  constructor(private readonly size: number) {}
+  constructor(readonly size: number) {}
 
   add(id: string): void {
     this.#seen++;

@@ -95,6 +95,8 @@ export class ViewMaintenance {
     const known = new Set(views.map(({ view }) => view.name));
     const call = readCheckSettings(options.checks, known, 'checks', refuseArgument);
     readDeep(options.deep, 'deep', refuseArgument);
+    if (options.scan !== undefined && typeof options.scan !== 'boolean')
+      throw refuseArgument('scan must be true or false', 'scan', 'pass scan: true to list every view whole');
     const targets = views
       .filter(({ view }) => !options.views || options.views.includes(view.name))
       .map(({ view, store }) => ({
@@ -105,6 +107,7 @@ export class ViewMaintenance {
       }));
     return checkConsistency(this.ctx.home, targets, {
       repair: options.repair,
+      scan: options.scan,
       logger: this.ctx.logger,
       progress: this.#progress(),
     });

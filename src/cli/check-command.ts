@@ -8,6 +8,8 @@ export interface CheckCommandOptions {
   readonly view: string | undefined;
   readonly repair: boolean;
   readonly deep: boolean;
+  /** List every view whole rather than compare bucket digests. */
+  readonly scan: boolean;
   /** With `deep`: compare this many records drawn at random instead of all. */
   readonly sample: string | undefined;
   readonly maxDriftRatio: string | undefined;
@@ -37,6 +39,7 @@ export async function checkCommand(db: AnyPolystore, options: CheckCommandOption
   const results = await db.check({
     ...(options.view === undefined ? {} : { views }),
     repair: options.repair,
+    scan: options.scan,
     ...(deep === undefined ? {} : { deep }),
     ...(checks ? { checks } : {}),
   });
@@ -62,7 +65,8 @@ function line(r: ViewDrift, repair: boolean): string {
       : `  deep: ${r.deep.compared} compared`
     : '';
   const repaired = repair ? `  repaired ${r.repaired}${r.unrepairable ? ` (unrepairable ${r.unrepairable})` : ''}` : '';
-  return `${r.view.padEnd(20)} ${counts}  ${ratio}  in-flight ${r.inFlight}  ${verdict}${deep}${repaired}`;
+  const method = `  by ${r.method}, ${r.idsMoved} ids read${r.listedBecause ? ` (listed: ${r.listedBecause})` : ''}`;
+  return `${r.view.padEnd(20)} ${counts}  ${ratio}  in-flight ${r.inFlight}  ${verdict}${deep}${repaired}${method}`;
 }
 
 function number(value: string | undefined, flag: string): number | undefined {

@@ -17,9 +17,10 @@ const HELP = `polystore <command> [--config polystore.config.ts]
 Commands:
   status              per view, read durably from any process: state, applied-through position,
                       backlog, lag (age of the oldest unhandled event), checkpoint age; dead letters
-  check [--view V] [--repair] [--deep [--sample N]] [--max-drift-ratio R] [--max-lag-seconds S]
+  check [--view V] [--repair] [--deep [--sample N]] [--max-drift-ratio R] [--max-lag-seconds S] [--scan]
                       compare views with the home by version (and content with --deep); changes still
-                      in flight are waited for, not counted as drift; exit 1 unless every view is ok
+                      in flight are waited for, not counted as drift; exit 1 unless every view is ok;
+                      by bucket digests where the store keeps them, --scan lists every view whole
   backfill VIEW [--filter JSON] [--detach]
                       fill a view from the home in resumable chunks, with progress (records/s, ETA);
                       --detach records it for the workers instead of running it here
@@ -55,6 +56,7 @@ async function main(): Promise<number> {
       json: { type: 'boolean', default: false },
       repair: { type: 'boolean', default: false },
       deep: { type: 'boolean', default: false },
+      scan: { type: 'boolean', default: false },
       sample: { type: 'string' },
       'max-drift-ratio': { type: 'string' },
       'max-lag-seconds': { type: 'string' },
@@ -97,6 +99,7 @@ async function main(): Promise<number> {
           view: values.view,
           repair: values.repair,
           deep: values.deep,
+          scan: values.scan,
           sample: values.sample,
           maxDriftRatio: values['max-drift-ratio'],
           maxLagSeconds: values['max-lag-seconds'],

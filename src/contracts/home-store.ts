@@ -1,3 +1,4 @@
+import type { BucketDigest, BucketMembers } from './bucket-digest.js';
 import type { ChangeEvent, NewChangeEvent } from './change-event.js';
 import type { DeadLetter, NewDeadLetter } from './dead-letter.js';
 import type { FilterNode } from './filter-ast.js';
@@ -302,6 +303,23 @@ export interface HomeStore extends StoreLifecycle {
   scanTombstones(spec: EntityTableSpec, options: ScanOptions): Promise<{ id: string; version: number }[]>;
   /** The greatest live id and the greatest tombstone id (null when there are none): where a scan started now ends. */
   lastIds(spec: EntityTableSpec): Promise<{ row: string | null; tombstone: string | null }>;
+
+  /**
+   * Digests of the live rows per hash bucket of their ids at `bits` (1 to 32),
+   * computed by the home in one pass (see bucket-digest.ts for the hash): what
+   * the checker compares with a view's digests. Buckets without live rows
+   * are absent. Optional: a home without it is checked by walking its rows.
+   *
+   * @example
+   * const digests = await home.bucketDigests(spec, 16); // Map { bucket => { count, sum } }
+   */
+  bucketDigests?(spec: EntityTableSpec, bits: number): Promise<Map<number, BucketDigest>>;
+  /**
+   * The live rows' ids and versions, and the tombstones' ids and delete
+   * versions, whose bucket at `bits` is one of `buckets`: the ids behind
+   * buckets whose digests differ. Present with `bucketDigests`.
+   */
+  bucketMembers?(spec: EntityTableSpec, bits: number, buckets: readonly number[]): Promise<BucketMembers>;
 
   /** A durable value by key (backfill progress, the outbox's pruned horizon), or null. */
   readState(key: string): Promise<StateRecord | null>;

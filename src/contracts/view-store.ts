@@ -1,3 +1,5 @@
+import type { ScopeDigests } from './bucket-digest.js';
+
 /**
  * What a projector hands to a view store: the newest known state of one key,
  * guarded by its version. `value: null` is a delete (a tombstone is kept so a
@@ -69,6 +71,21 @@ export interface ViewStoreBase<V> extends StoreLifecycle {
   applyIfNewer(scope: string, changes: readonly VersionedChange<V>[]): Promise<ApplyResult>;
   /** Every key of `scope` with the version the store holds, tombstones included. */
   listVersions(scope: string): Promise<VersionEntry[]>;
+  /**
+   * Present on stores that keep per-bucket digests of each scope as they
+   * apply (bucket-digest.ts): the digests of the live entries of `scope`, or
+   * null when the store does not know them to be right (the scope was written
+   * before it kept them, or they were dropped: an apply with a TTL, a data
+   * loss). They follow the store's own writes only: an entry removed or
+   * changed behind the store (another client's DEL, an eviction) is not seen.
+   */
+  bucketDigests?(scope: string): Promise<ScopeDigests | null>;
+  /**
+   * Counts the entries of `scope` into its digests, while applies go on, once
+   * (later calls return at once): true when they are valid afterwards, false
+   * when the scope's entries can expire or the digests were dropped meanwhile.
+   */
+  buildDigests?(scope: string): Promise<boolean>;
   /** Makes earlier applies durable (required when `durability` is `on-flush`). */
   flush(): Promise<void>;
   /**

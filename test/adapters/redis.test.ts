@@ -322,9 +322,9 @@ await describeWithServer('redis', 'redis store', () => {
       await admin.get(marker);
       await vi.waitFor(() => expect(sawMarker).toBe(true), { timeout: 5_000 });
       expect(scripts).toHaveLength(8);
-      // numkeys is 501 in each script call (args: name, script or sha, numkeys, ...):
-      // the epoch marker, then 500 entries.
-      expect(scripts.map((args) => args[2])).toEqual(Array(8).fill('501'));
+      // numkeys is 504 in each script call (args: name, script or sha, numkeys, ...):
+      // the epoch marker, the scope's digest state, digests and counted set, then 500 entries.
+      expect(scripts.map((args) => args[2])).toEqual(Array(8).fill('504'));
     } finally {
       monitor.disconnect();
       await ctx.cleanup();

@@ -13,6 +13,7 @@ import {
   settledThrough,
   strictlyIncreasing,
 } from './home-contract-support.js';
+import { describeHomeDigests } from './home-digests.js';
 import { describeFusedBatch } from './home-fused-batch.js';
 import { describeHomeIds } from './home-ids.js';
 import { describeHomeMove } from './home-move.js';
@@ -642,6 +643,7 @@ export function describeHomeContract(name: string, make: MakeHome, capabilities:
     describeHomeRacers(() => home, capabilities);
     describeHomeScanAndState(() => home, capabilities.concurrentTransactions === true);
     describeHomeMove(() => home, capabilities.concurrentTransactions === true);
+    describeHomeDigests(() => home);
   });
 }
 

@@ -1,3 +1,4 @@
+import type { BucketDigest, BucketMembers } from '../../contracts/bucket-digest.js';
 import type { ChangeEvent } from '../../contracts/change-event.js';
 import type { DeadLetter, NewDeadLetter } from '../../contracts/dead-letter.js';
 import type { FilterNode } from '../../contracts/filter-ast.js';
@@ -205,6 +206,14 @@ export class MysqlHomeStore implements HomeStore {
 
   lastIds(spec: EntityTableSpec): Promise<{ row: string | null; tombstone: string | null }> {
     return this.#guard.run((s) => s.rows.lastIds(s.pool, spec));
+  }
+
+  bucketDigests(spec: EntityTableSpec, bits: number): Promise<Map<number, BucketDigest>> {
+    return this.#guard.run((s) => s.digests.digests(s.pool, spec, bits));
+  }
+
+  bucketMembers(spec: EntityTableSpec, bits: number, buckets: readonly number[]): Promise<BucketMembers> {
+    return this.#guard.run((s) => s.digests.members(s.pool, spec, bits, buckets));
   }
 
   readState(key: string): Promise<StateRecord | null> {

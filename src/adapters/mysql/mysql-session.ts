@@ -2,6 +2,7 @@ import { isPolystoreError, PolystoreError, wrapStoreError } from '../../errors/i
 import { isIdentifier } from '../../runtime/identifier.js';
 import { importDriver } from '../../runtime/import-driver.js';
 import { type HomeNames, homeNames } from './mysql-ddl.js';
+import { MysqlDigests } from './mysql-digests.js';
 import { type MysqlPool, type MysqlPoolConnection, statement } from './mysql-driver.js';
 import { EntityTables } from './mysql-entity-table.js';
 import type { ResolvedMysqlOptions } from './mysql-options.js';
@@ -22,6 +23,7 @@ export interface MysqlSession {
   readonly names: HomeNames;
   readonly tables: EntityTables;
   readonly rows: MysqlRows;
+  readonly digests: MysqlDigests;
   readonly outbox: MysqlOutbox;
   readonly state: MysqlSyncState;
   /** Ends the pool if the home opened it; an injected pool stays open. */
@@ -80,6 +82,7 @@ async function sessionFor(
     names,
     tables,
     rows: new MysqlRows(options.target, tables, names.tombstones),
+    digests: new MysqlDigests(options.target, tables, names.tombstones),
     outbox: new MysqlOutbox(options.target, names),
     state: new MysqlSyncState(options.target, names),
     close,

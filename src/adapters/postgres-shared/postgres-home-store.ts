@@ -1,3 +1,4 @@
+import type { BucketDigest, BucketMembers } from '../../contracts/bucket-digest.js';
 import type { ChangeEvent } from '../../contracts/change-event.js';
 import type { DeadLetter, NewDeadLetter } from '../../contracts/dead-letter.js';
 import type { FilterNode } from '../../contracts/filter-ast.js';
@@ -29,6 +30,7 @@ import {
   POSTGRES_MAX_ID_BYTES,
   SCHEMA_LOCK_SQL,
 } from './postgres-ddl.js';
+import { PostgresDigests } from './postgres-digests.js';
 import { PostgresHomeMove } from './postgres-home-move.js';
 import { PostgresHomeTransaction } from './postgres-home-transaction.js';
 import { PostgresOutbox } from './postgres-outbox.js';
@@ -74,6 +76,7 @@ export class PostgresHomeStore implements HomeStore {
   readonly #rows: PostgresRows;
   readonly #outbox: PostgresOutbox;
   readonly #state: PostgresSyncState;
+  readonly #digests: PostgresDigests;
   readonly #listTombstones: string;
   readonly #schemaSql: string;
   /** With `routines`: the tables whose create-row function this home has ensured. */
@@ -93,6 +96,7 @@ export class PostgresHomeStore implements HomeStore {
     this.#move = new PostgresHomeMove(driver, guard, this.#tables, this.#schema);
     this.location = `${options.location ?? driver} (schema ${this.#schema})`;
     this.#schemaSql = quoteIdent(this.#schema, 'schema');
+    this.#digests = new PostgresDigests(driver, this.#tables, this.#schemaSql);
     this.#listTombstones = `SELECT id, version FROM ${quoteIdent(this.#schema, 'schema')}."_ps_tombstones" WHERE entity = $1::text ORDER BY id`;
   }
 
@@ -245,6 +249,14 @@ export class PostgresHomeStore implements HomeStore {
       const [tomb] = await runQuery<{ id: string | null }>(c, sql, [spec.entity], context);
       return { row, tombstone: tomb?.id ?? null };
     });
+  }
+
+  bucketDigests(spec: EntityTableSpec, bits: number): Promise<Map<number, BucketDigest>> {
+    return this.guard.run((c) => this.#digests.digests(c, spec, bits));
+  }
+
+  bucketMembers(spec: EntityTableSpec, bits: number, buckets: readonly number[]): Promise<BucketMembers> {
+    return this.guard.run((c) => this.#digests.members(c, spec, bits, buckets));
   }
 
   readState(key: string): Promise<StateRecord | null> {

@@ -10,12 +10,18 @@ const APPLY_IF_NEWER_LUA = lua('apply-if-newer.lua');
 const BEGIN_REBUILD_LUA = lua('begin-rebuild.lua');
 const FINISH_REBUILD_LUA = lua('finish-rebuild.lua');
 const LIST_HEADERS_LUA = lua('list-headers.lua');
+const BEGIN_DIGESTS_LUA = lua('begin-digests.lua');
+const COUNT_DIGESTS_LUA = lua('count-digests.lua');
+const FINISH_DIGESTS_LUA = lua('finish-digests.lua');
 
 /** The names the scripts are registered under with `defineCommand`. */
 export const APPLY_COMMAND = 'polystoreApplyIfNewer';
 export const BEGIN_REBUILD_COMMAND = 'polystoreBeginRebuild';
 export const FINISH_REBUILD_COMMAND = 'polystoreFinishRebuild';
 export const LIST_HEADERS_COMMAND = 'polystoreListHeaders';
+export const BEGIN_DIGESTS_COMMAND = 'polystoreBeginDigests';
+export const COUNT_DIGESTS_COMMAND = 'polystoreCountDigests';
+export const FINISH_DIGESTS_COMMAND = 'polystoreFinishDigests';
 /** ioredis adds a `…Buffer` variant of each defined command, whose reply keeps bytes as they are. */
 export const LIST_HEADERS_BUFFER = `${LIST_HEADERS_COMMAND}Buffer` as const;
 
@@ -31,6 +37,10 @@ export type WithApplyCommand<T> = T & {
   [FINISH_REBUILD_COMMAND](...args: ScriptArgs): Promise<string>;
   /** list-headers.lua, its reply as buffers: `[next cursor, packed keys and headers]`. */
   [LIST_HEADERS_BUFFER](...args: ScriptArgs): Promise<[Buffer, Buffer]>;
+  /** begin-digests.lua, count-digests.lua, finish-digests.lua (see redis-digests.ts). */
+  [BEGIN_DIGESTS_COMMAND](...args: ScriptArgs): Promise<string>;
+  [COUNT_DIGESTS_COMMAND](...args: ScriptArgs): Promise<number>;
+  [FINISH_DIGESTS_COMMAND](...args: ScriptArgs): Promise<string>;
 };
 
 export interface RedisConnection {
@@ -85,6 +95,9 @@ function withCommand(client: RedisLike): WithApplyCommand<RedisLike> {
   client.defineCommand(BEGIN_REBUILD_COMMAND, { lua: BEGIN_REBUILD_LUA });
   client.defineCommand(FINISH_REBUILD_COMMAND, { lua: FINISH_REBUILD_LUA });
   client.defineCommand(LIST_HEADERS_COMMAND, { lua: LIST_HEADERS_LUA, numberOfKeys: 0 });
+  client.defineCommand(BEGIN_DIGESTS_COMMAND, { lua: BEGIN_DIGESTS_LUA });
+  client.defineCommand(COUNT_DIGESTS_COMMAND, { lua: COUNT_DIGESTS_LUA });
+  client.defineCommand(FINISH_DIGESTS_COMMAND, { lua: FINISH_DIGESTS_LUA });
   return client as WithApplyCommand<RedisLike>;
 }
 

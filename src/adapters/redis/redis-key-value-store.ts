@@ -1,3 +1,4 @@
+import type { ScopeDigests } from '../../contracts/bucket-digest.js';
 import type { KeyValueStore, SetOptions } from '../../contracts/key-value-store.js';
 import type { ApplyResult, DataLoss, VersionEntry, VersionedChange } from '../../contracts/view-store.js';
 import { PolystoreError } from '../../errors/index.js';
@@ -13,6 +14,7 @@ import {
   toStoreError,
   type WithApplyCommand,
 } from './redis-connection.js';
+import { digestArgument, RedisDigests } from './redis-digests.js';
 import {
   assertKey,
   assertScope,
@@ -58,12 +60,16 @@ class RedisKeyValueStore implements KeyValueStore {
   readonly #where: string;
   readonly #marker: string;
   readonly #epoch: EpochWatch;
+  readonly #digests: RedisDigests;
+  readonly #keepDigests: boolean;
 
   constructor(options: RedisStoreOptions | undefined) {
-    const { target, keyPrefix } = validateOptions(options);
+    const { target, keyPrefix, digests } = validateOptions(options);
+    this.#keepDigests = digests;
     this.#prefix = keyPrefix;
     this.#where = target.where;
     this.#marker = `${keyPrefix}:epoch`;
+    this.#digests = new RedisDigests(keyPrefix);
     this.#guard = new RuntimeGuard<RedisConnection>(
       'redis',
       () => openConnection(target),
@@ -76,7 +82,10 @@ class RedisKeyValueStore implements KeyValueStore {
       });
     this.#epoch = new EpochWatch({
       read: () => stamped('reading the epoch marker', (client) => client.get(this.#marker)),
-      begin: (id) => stamped('recording a data loss', (client) => client[BEGIN_REBUILD_COMMAND](1, this.#marker, id)),
+      begin: (id) =>
+        stamped('recording a data loss', (client) =>
+          client[BEGIN_REBUILD_COMMAND](2, this.#marker, this.#digests.registry, id),
+        ),
       finish: (id) => stamped('recording a rebuild', (client) => client[FINISH_REBUILD_COMMAND](1, this.#marker, id)),
     });
   }
@@ -130,7 +139,10 @@ class RedisKeyValueStore implements KeyValueStore {
 
   async dropScope(scope: string): Promise<void> {
     assertScope(scope);
-    await this.#call('dropping a scope', async ({ client, clientPrefix }) => {
+    await this.#call('dropping a scope', async (connection) => {
+      const { client, clientPrefix } = connection;
+      // First, so that no apply keeps counting entries about to go.
+      await this.#digests.drop(connection, scope);
       const pattern = `${escapeGlob(`${clientPrefix}${this.#entryKey(scope, '')}`)}*`;
       let cursor = '0';
       do {
@@ -154,15 +166,20 @@ class RedisKeyValueStore implements KeyValueStore {
     const px = ttlMs === undefined ? '0' : String(pxOf(ttlMs));
     const keys = changes.map((change) => this.#entryKey(scope, change.key));
     if (keys.length === 0) return this.#call('applying a batch', async () => ({ applied: 0, skipped: 0 }));
+    const { state, digests, counted } = this.#digests.keys(scope);
     const { result, marker } = await this.#call('applying a batch', async ({ client }) => {
       const ticket = this.#epoch.ticket();
       if (keys.length <= MAX_CHANGES_PER_SCRIPT) {
         const [applied, skipped, value] = await client[APPLY_COMMAND](
-          keys.length + 1,
+          keys.length + 4,
           this.#marker,
+          state,
+          digests,
+          counted,
           ...keys,
           px,
           ...entries,
+          this.#digestArgument(changes),
         );
         return { result: { applied, skipped }, marker: { ticket, value } };
       }
@@ -171,7 +188,17 @@ class RedisKeyValueStore implements KeyValueStore {
       for (let start = 0; start < keys.length; start += MAX_CHANGES_PER_SCRIPT) {
         const end = start + MAX_CHANGES_PER_SCRIPT;
         const chunk = keys.slice(start, end);
-        pipeline[APPLY_COMMAND](chunk.length + 1, this.#marker, ...chunk, px, ...entries.slice(start, end));
+        pipeline[APPLY_COMMAND](
+          chunk.length + 4,
+          this.#marker,
+          state,
+          digests,
+          counted,
+          ...chunk,
+          px,
+          ...entries.slice(start, end),
+          this.#digestArgument(changes.slice(start, end)),
+        );
       }
       const result = { applied: 0, skipped: 0 };
       let value = '';
@@ -234,6 +261,22 @@ class RedisKeyValueStore implements KeyValueStore {
     });
   }
 
+  bucketDigests(scope: string): Promise<ScopeDigests | null> {
+    assertScope(scope);
+    return this.#call('reading bucket digests', async (connection) =>
+      this.#scopeTtl.has(scope) || !this.#keepDigests ? null : this.#digests.read(connection, scope),
+    );
+  }
+
+  buildDigests(scope: string): Promise<boolean> {
+    assertScope(scope);
+    return this.#call('building bucket digests', async (connection) =>
+      this.#scopeTtl.has(scope) || !this.#keepDigests
+        ? false
+        : this.#digests.build(connection, scope, this.#entryKey(scope, '')),
+    );
+  }
+
   setScopeTtl(scope: string, ttlMs: number | undefined): void {
     assertScope(scope);
     assertTtl(ttlMs, 'ttlMs');
@@ -244,6 +287,11 @@ class RedisKeyValueStore implements KeyValueStore {
   /** Nothing to do: every apply resolves once the server acknowledged it. Refuses use after close(). */
   flush(): Promise<void> {
     return this.#guard.run(async () => {});
+  }
+
+  /** The ids' md5 prefixes for the apply script; empty when the store keeps no digests (the script drops them). */
+  #digestArgument(changes: readonly VersionedChange<unknown>[]): string {
+    return this.#keepDigests ? digestArgument(changes.map((change) => change.key)) : '';
   }
 
   #entryKey(scope: string, key: string): string {

@@ -20,6 +20,7 @@ export interface RedisLike {
   set(key: string, value: string): Promise<unknown>;
   set(key: string, value: string, px: 'PX', milliseconds: number): Promise<unknown>;
   unlink(...keys: string[]): Promise<number>;
+  hgetall(key: string): Promise<Record<string, string>>;
   scan(
     cursor: string,
     match: 'MATCH',
@@ -44,8 +45,9 @@ export interface RedisStoreOptions {
   readonly url?: string;
   /**
    * An `ioredis` client you own instead of `url`: the store never connects or
-   * closes it. It registers three script commands on it (`polystoreApplyIfNewer`,
-   * `polystoreBeginRebuild`, `polystoreFinishRebuild`).
+   * closes it. It registers its script commands on it (`polystoreApplyIfNewer`,
+   * `polystoreBeginRebuild`, `polystoreFinishRebuild`, `polystoreListHeaders`,
+   * `polystoreBeginDigests`, `polystoreCountDigests`, `polystoreFinishDigests`).
    * Redis Cluster is not supported (a batch script touches keys of many slots).
    */
   readonly client?: RedisLike;
@@ -64,6 +66,14 @@ export interface RedisStoreOptions {
    * once (and reads go to the home) rather than waiting for a reconnect.
    */
   readonly redisOptions?: Readonly<Record<string, unknown>>;
+  /**
+   * Keep bucket digests of each scope once a check has built them (default
+   * true): a check then reads the ids of differing buckets only, instead of
+   * listing the view. Each apply pays for them (about 2 µs per change on the
+   * server, see docs/benchmarks.md, P3); `false` drops a scope's digests at
+   * its next apply, and checks list the view.
+   */
+  readonly digests?: boolean;
 }
 
 /** How the store reaches Redis, after validation. */
@@ -79,6 +89,7 @@ export type RedisTarget =
 export interface ValidatedOptions {
   readonly target: RedisTarget;
   readonly keyPrefix: string;
+  readonly digests: boolean;
 }
 
 export const DEFAULT_KEY_PREFIX = 'ps:';
@@ -102,8 +113,15 @@ export function validateOptions(options: RedisStoreOptions = {}): ValidatedOptio
       fix: 'pass e.g. keyPrefix: "shop:cache:", or omit it for "ps:"',
     });
   }
-  if (options.client !== undefined) return { keyPrefix, target: clientTarget(options) };
-  return { keyPrefix, target: urlTarget(options) };
+  const digests = options.digests ?? true;
+  if (typeof digests !== 'boolean') {
+    throw invalidConfig('The redis option `digests` must be true or false', {
+      field: 'digests',
+      fix: 'pass digests: false to stop keeping bucket digests, or omit it',
+    });
+  }
+  if (options.client !== undefined) return { keyPrefix, digests, target: clientTarget(options) };
+  return { keyPrefix, digests, target: urlTarget(options) };
 }
 
 function clientTarget(options: RedisStoreOptions): RedisTarget {
