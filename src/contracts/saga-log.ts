@@ -30,7 +30,7 @@ export interface SagaRecord {
   readonly version: number;
   readonly state: SagaState;
   readonly input: unknown;
-  /** Running: the next forward step; compensating or stuck: the step being compensated. */
+  /** The next forward step (how many forward steps are done); compensations are the step rows still pending. */
   readonly stepIndex: number;
   /** The worker holding the lease, or null. */
   readonly owner: string | null;

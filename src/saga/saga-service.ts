@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { HomeStore } from '../contracts/home-store.js';
+import type { SagaFilter, SagaRecord, SagaStepRecord } from '../contracts/saga-log.js';
+import { PolystoreError } from '../errors/index.js';
+import { issuePath } from '../model/standard-schema.js';
+import type { SagaDef } from './define-saga.js';
+import { policyOf, progressOf } from './saga-record.js';
+import type { SagaRunner, SagaRunnerStats } from './saga-runner.js';
+import { isFinal, type SagaObservation, transition } from './saga-state.js';
+
+const MAX_ID_LENGTH = 255;
+
+/** Starting sagas of one definition (`db.saga(name)`). */
+export interface SagaStarter<I> {
+  /**
+   * Records a new saga (input validated) and returns its id; this process
+   * runs it at once when it runs sagas, else any worker claims it. Starting
+   * again with the same `id` starts nothing and returns the id.
+   */
+  start(input: I, options?: { readonly id?: string }): Promise<string>;
+}
+
+/**
+ * Sagas as an application and an operator see them (`db.sagas`): start,
+ * wait, list, timeline, and the operator's resume, retry and cancel.
+ */
+export class SagaService {
+  readonly #defs: readonly SagaDef[];
+
+  constructor(
+    defs: readonly SagaDef[],
+    private readonly home: () => HomeStore,
+    private readonly runner: SagaRunner,
+  ) {
+    this.#defs = defs;
+  }
+
+  /** The newest version of definition `name`: what `start` records. */
+  starter<I>(name: string): SagaStarter<I> {
+    const versions = this.#defs.filter((d) => d.name === name);
+    if (versions.length === 0) {
+      throw new PolystoreError('PS_ERR_UNKNOWN_SAGA', `No saga definition is named "${name.slice(0, 64)}"`, {
+        field: 'saga',
+        fix: `use one of ${[...new Set(this.#defs.map((d) => d.name))].join(', ') || '(none: add sagas to the config)'}`,
+      });
+    }
+    const def = versions.reduce((a, b) => (b.version > a.version ? b : a));
+    return { start: (input, options) => this.#start(def, input, options?.id ?? randomUUID()) };
+  }
+
+  async #start(def: SagaDef, input: unknown, id: string): Promise<string> {
+    if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH || id.includes('\u0000')) {
+      throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', `A saga id must be 1 to ${MAX_ID_LENGTH} characters`, {
+        field: 'id',
+        fix: 'pass a shorter id, or none (a UUID is made)',
+      });
+    }
+    const checked = await def.input['~standard'].validate(input);
+    if (checked.issues) {
+      const first = checked.issues[0];
+      throw new PolystoreError(
+        'PS_ERR_VALIDATION',
+        `The input of saga ${def.name} is invalid: ${first?.message ?? ''}`,
+        {
+          field: first ? issuePath(first) : '',
+          fix: 'pass an input matching the saga input schema',
+        },
+      );
+    }
+    const owner = this.runner.running ? this.runner.owner : null;
+    const saga = {
+      id,
+      name: def.name,
+      version: def.version,
+      input: checked.value,
+      owner,
+      leaseMs: this.runner.leaseMs,
+    };
+    if (!(await this.home().sagas.create(saga))) {
+      const existing = await this.home().sagas.get(id);
+      if (existing && existing.name !== def.name) {
+        throw new PolystoreError('PS_ERR_ALREADY_EXISTS', `A ${existing.name} saga already has the id ${id}`, {
+          field: 'id',
+          fix: 'pass another id, or none',
+        });
+      }
+      return id;
+    }
+    if (owner !== null) {
+      const record = await this.home().sagas.get(id);
+      if (record) this.runner.adopt(record);
+    }
+    return id;
+  }
+
+  /** One saga as the log holds it, or null. */
+  get(id: string): Promise<SagaRecord | null> {
+    return this.home().sagas.get(id);
+  }
+
+  /**
+   * Sagas newest first, filtered by state, definition name, age and error.
+   *
+   * @example
+   * const stuck = await db.sagas.list({ states: ['stuck'] });
+   */
+  list(filter: SagaFilter = {}): Promise<SagaRecord[]> {
+    return this.home().sagas.list(filter);
+  }
+
+  /** A saga's steps and compensations in the order they were first recorded. */
+  timeline(id: string): Promise<SagaStepRecord[]> {
+    return this.home().sagas.steps(id);
+  }
+
+  /**
+   * Resolves with the saga once it ended or is stuck (waiting for a person);
+   * `PS_ERR_CONSISTENCY_TIMEOUT` after `timeoutMs` (default 30 000).
+   *
+   * @example
+   * const id = await db.saga('order').start(input);
+   * const { state } = await db.sagas.wait(id); // 'completed' | 'compensated' | 'stuck' | 'cancelled'
+   */
+  async wait(id: string, options: { readonly timeoutMs?: number } = {}): Promise<SagaRecord> {
+    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    let nudge: (() => void) | undefined;
+    const off = this.runner.onEnded((ended) => ended === id && nudge?.());
+    try {
+      for (;;) {
+        const saga = await this.get(id);
+        if (!saga) throw unknownSaga(id);
+        if (isFinal(saga.state) || saga.state === 'stuck') return saga;
+        if (Date.now() >= deadline) {
+          throw new PolystoreError('PS_ERR_CONSISTENCY_TIMEOUT', `Saga ${id} is still ${saga.state}`, {
+            fix: 'wait longer, or look at its timeline (db.sagas.timeline(id))',
+            details: { state: saga.state },
+          });
+        }
+        await Promise.race([sleep(Math.min(100, deadline - Date.now())), new Promise<void>((r) => (nudge = r))]);
+      }
+    } finally {
+      off();
+    }
+  }
+
+  /** Drops the saga's lease so that a worker takes it now (running or compensating). */
+  resume(id: string): Promise<SagaRecord> {
+    return this.#operate(id, { kind: 'resume' });
+  }
+
+  /** Runs the compensations of a stuck saga again (or, stuck past its pivot, the failed step). */
+  retryCompensation(id: string): Promise<SagaRecord> {
+    return this.#operate(id, { kind: 'retry-compensation' });
+  }
+
+  /** Cancels a saga: a running one compensates what it did and ends `cancelled`; a stuck one ends `cancelled` as is. */
+  cancel(id: string): Promise<SagaRecord> {
+    return this.#operate(id, { kind: 'cancel' });
+  }
+
+  stats(): SagaRunnerStats {
+    return this.runner.stats();
+  }
+
+  async #operate(id: string, observation: SagaObservation): Promise<SagaRecord> {
+    const saga = await this.get(id);
+    if (!saga) throw unknownSaga(id);
+    const def = this.#defs.find((d) => d.name === saga.name && d.version === saga.version);
+    if (!def) {
+      throw new PolystoreError(
+        'PS_ERR_SAGA_UNKNOWN_VERSION',
+        `Saga ${id} is version ${saga.version} of ${saga.name}, not known here`,
+        {
+          fix: `act on it from a process with version ${saga.version} of ${saga.name}`,
+          details: { name: saga.name, version: saga.version },
+        },
+      );
+    }
+    const { progress } = progressOf(saga, await this.timeline(id));
+    const after = transition(progress, observation, Date.now(), policyOf(def));
+    const changed = await this.home().sagas.override({
+      sagaId: id,
+      from: [saga.state],
+      state: after.state,
+      cancelling: after.cancelling,
+      error: after.error,
+    });
+    if (!changed) {
+      throw new PolystoreError('PS_ERR_SAGA_STATE', `Saga ${id} changed state while the operator action ran`, {
+        fix: 'read it again (db.sagas.get(id)) and retry the action',
+      });
+    }
+    return (await this.get(id))!;
+  }
+}
+
+function unknownSaga(id: string): PolystoreError {
+  return new PolystoreError('PS_ERR_UNKNOWN_SAGA', `No saga has the id ${id.slice(0, 64)}`, {
+    field: 'id',
+    fix: 'list sagas (db.sagas.list()) for their ids',
+  });
+}
