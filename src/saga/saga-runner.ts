@@ -88,6 +88,11 @@ export class SagaRunner {
     return this.#loop !== undefined && !this.#stopping;
   }
 
+  /** Whether a saga started here now would run here at once (running, below its concurrency). */
+  get accepting(): boolean {
+    return this.running && this.#active.size < this.#concurrency;
+  }
+
   start(): void {
     if (this.#loop || this.#defs.size === 0) return;
     this.#stopping = false;

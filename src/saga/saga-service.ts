@@ -15,7 +15,8 @@ const MAX_ID_LENGTH = 255;
 export interface SagaStarter<I> {
   /**
    * Records a new saga (input validated) and returns its id; this process
-   * runs it at once when it runs sagas, else any worker claims it. Starting
+   * runs it at once when it runs sagas and has room, else any worker's next
+   * claim takes it. Starting
    * again with the same `id` starts nothing and returns the id.
    */
   start(input: I, options?: { readonly id?: string }): Promise<string>;
@@ -68,7 +69,8 @@ export class SagaService {
         },
       );
     }
-    const owner = this.runner.running ? this.runner.owner : null;
+    // Leased to this process only if it runs it now; else the next claim of any worker takes it.
+    const owner = this.runner.accepting ? this.runner.owner : null;
     const saga = {
       id,
       name: def.name,
