@@ -43,9 +43,7 @@ import {
 import { WriteScope } from './router/write-scope.js';
 import { closeInOrder } from './runtime/close-in-order.js';
 import type { SagaDef } from './saga/define-saga.js';
-import { readSagaConfig } from './saga/saga-config.js';
 import type { StepTransaction } from './saga/saga-execution.js';
-import { SagaRunner } from './saga/saga-runner.js';
 import { SagaService, type SagaStarter } from './saga/saga-service.js';
 import { type EntitySchemaStatus, readSchemaStatus } from './schema-status.js';
 import { outboxEventLog } from './sync/outbox-event-log.js';
@@ -89,7 +87,6 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   readonly #breakers = new Map<ViewStore, StoreBreaker>();
   readonly #clients = new Map<string, unknown>();
   readonly #ctx: RouterContext;
-  readonly #sagaRunner: SagaRunner;
   readonly #sagas: SagaService;
   /** The home every part holds: the configured one until `moveHome` switches it. */
   readonly #home: MovableHome;
@@ -143,13 +140,8 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       checkEveryMs: this.#config.checkEveryMs,
       logger,
     });
-    const sagas = readSagaConfig(config.sagas, config.sagaOptions);
-    this.#sagaRunner = new SagaRunner(
-      sagas.defs,
-      { home: () => home, transaction: ((fn) => this.#transaction(fn as never)) as StepTransaction, logger },
-      sagas.options,
-    );
-    this.#sagas = new SagaService(sagas.defs, () => home, this.#sagaRunner);
+    const transaction = ((fn) => this.#transaction(fn as never)) as StepTransaction;
+    this.#sagas = new SagaService(config.sagas, config.sagaOptions, { home: () => home, transaction, logger });
     this.#ctx = {
       home,
       sync: this.sync,
@@ -184,7 +176,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       if ((options.sync ?? autoStart) !== false) {
         await this.sync.start();
         if (this.sync.running) this.#maintenance.startSchedule();
-        this.#sagaRunner.start();
+        this.#sagas.start();
       }
     })().catch((err: unknown) => {
       this.#ready = undefined;
@@ -219,7 +211,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     this.#closing ??= (async () => {
       await this.#ready?.catch(() => undefined);
       await closeInOrder([
-        () => this.#sagaRunner.stop(),
+        () => this.#sagas.stop(),
         () => this.#maintenance.stopSchedule(),
         () => this.sync.stop(),
         async () => this.#rebuilds.stop(),

@@ -5,8 +5,9 @@ import type { SagaFilter, SagaRecord, SagaStepRecord } from '../contracts/saga-l
 import { PolystoreError } from '../errors/index.js';
 import { issuePath } from '../model/standard-schema.js';
 import type { SagaDef } from './define-saga.js';
+import { readSagaConfig } from './saga-config.js';
 import { policyOf, progressOf } from './saga-record.js';
-import type { SagaRunner, SagaRunnerStats } from './saga-runner.js';
+import { SagaRunner, type SagaRunnerDeps, type SagaRunnerOptions, type SagaRunnerStats } from './saga-runner.js';
 import { isFinal, type SagaObservation, transition } from './saga-state.js';
 
 const MAX_ID_LENGTH = 255;
@@ -28,13 +29,26 @@ export interface SagaStarter<I> {
  */
 export class SagaService {
   readonly #defs: readonly SagaDef[];
+  readonly #home: () => HomeStore;
+  /** Runs sagas in this process while sync runs (`start`, `stop`). */
+  readonly #runner: SagaRunner;
 
-  constructor(
-    defs: readonly SagaDef[],
-    private readonly home: () => HomeStore,
-    private readonly runner: SagaRunner,
-  ) {
-    this.#defs = defs;
+  /** Checks the config's `sagas` and `sagaOptions` (`PS_ERR_INVALID_CONFIG`). */
+  constructor(sagas: readonly SagaDef[] | undefined, options: SagaRunnerOptions | undefined, deps: SagaRunnerDeps) {
+    const config = readSagaConfig(sagas, options);
+    this.#defs = config.defs;
+    this.#home = deps.home;
+    this.#runner = new SagaRunner(config.defs, deps, config.options);
+  }
+
+  /** Starts running sagas here: the ones this process starts, and those whose lease expired. */
+  start(): void {
+    this.#runner.start();
+  }
+
+  /** Stops claiming; the sagas in flight give their lease back at their next step boundary. */
+  stop(): Promise<void> {
+    return this.#runner.stop();
   }
 
   /** The newest version of definition `name`: what `start` records. */
@@ -70,17 +84,17 @@ export class SagaService {
       );
     }
     // Leased to this process only if it runs it now; else the next claim of any worker takes it.
-    const owner = this.runner.accepting ? this.runner.owner : null;
+    const owner = this.#runner.accepting ? this.#runner.owner : null;
     const saga = {
       id,
       name: def.name,
       version: def.version,
       input: checked.value,
       owner,
-      leaseMs: this.runner.leaseMs,
+      leaseMs: this.#runner.leaseMs,
     };
-    if (!(await this.home().sagas.create(saga))) {
-      const existing = await this.home().sagas.get(id);
+    if (!(await this.#home().sagas.create(saga))) {
+      const existing = await this.#home().sagas.get(id);
       if (existing && existing.name !== def.name) {
         throw new PolystoreError('PS_ERR_ALREADY_EXISTS', `A ${existing.name} saga already has the id ${id}`, {
           field: 'id',
@@ -90,15 +104,15 @@ export class SagaService {
       return id;
     }
     if (owner !== null) {
-      const record = await this.home().sagas.get(id);
-      if (record) this.runner.adopt(record);
+      const record = await this.#home().sagas.get(id);
+      if (record) this.#runner.adopt(record);
     }
     return id;
   }
 
   /** One saga as the log holds it, or null. */
   get(id: string): Promise<SagaRecord | null> {
-    return this.home().sagas.get(id);
+    return this.#home().sagas.get(id);
   }
 
   /**
@@ -108,12 +122,12 @@ export class SagaService {
    * const stuck = await db.sagas.list({ states: ['stuck'] });
    */
   list(filter: SagaFilter = {}): Promise<SagaRecord[]> {
-    return this.home().sagas.list(filter);
+    return this.#home().sagas.list(filter);
   }
 
   /** A saga's steps and compensations in the order they were first recorded. */
   timeline(id: string): Promise<SagaStepRecord[]> {
-    return this.home().sagas.steps(id);
+    return this.#home().sagas.steps(id);
   }
 
   /**
@@ -127,7 +141,7 @@ export class SagaService {
   async wait(id: string, options: { readonly timeoutMs?: number } = {}): Promise<SagaRecord> {
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
     let nudge: (() => void) | undefined;
-    const off = this.runner.onEnded((ended) => ended === id && nudge?.());
+    const off = this.#runner.onEnded((ended) => ended === id && nudge?.());
     try {
       for (;;) {
         const saga = await this.get(id);
@@ -162,7 +176,7 @@ export class SagaService {
   }
 
   stats(): SagaRunnerStats {
-    return this.runner.stats();
+    return this.#runner.stats();
   }
 
   async #operate(id: string, observation: SagaObservation): Promise<SagaRecord> {
@@ -181,7 +195,7 @@ export class SagaService {
     }
     const { progress } = progressOf(saga, await this.timeline(id));
     const after = transition(progress, observation, Date.now(), policyOf(def));
-    const changed = await this.home().sagas.override({
+    const changed = await this.#home().sagas.override({
       sagaId: id,
       from: [saga.state],
       state: after.state,
