@@ -55,6 +55,7 @@ export interface SagaRunnerDeps {
  * start-up). Sagas of versions it lacks are left alone and reported.
  */
 export class SagaRunner {
+  /** This worker; each lease it takes is `<owner>/<n>`, so a lease it lost and took again is a new one. */
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   readonly leaseMs: number;
   readonly #pollMs: number;
@@ -71,6 +72,7 @@ export class SagaRunner {
   #unknown: readonly UnknownSaga[] = [];
   #unknownSeen = 0;
   #lastUnknownCheck = 0;
+  #leases = 0;
 
   constructor(
     defs: readonly SagaDef[],
@@ -109,7 +111,16 @@ export class SagaRunner {
     this.#loop = undefined;
   }
 
-  /** Runs a saga this process just created with its lease. */
+  /**
+   * A new lease holder name. Records are fenced by it: an execution whose
+   * saga was overridden and claimed again by this same worker holds an old
+   * name, so it can no longer record or renew.
+   */
+  newLease(): string {
+    return `${this.owner}/${++this.#leases}`;
+  }
+
+  /** Runs a saga this process just created with a lease from `newLease()`. */
   adopt(record: SagaRecord): void {
     const def = this.#defs.get(keyOf(record.name, record.version));
     if (def && this.running) this.#launch(def, record);
@@ -153,16 +164,20 @@ export class SagaRunner {
   }
 
   #launch(def: SagaDef, record: SagaRecord): void {
-    // Claimed again while this process still drives it (its lease ran out mid-step): one execution is enough.
-    if (this.#active.has(record.id)) return;
-    const execution = runSaga(def, record, {
-      home: this.deps.home,
-      transaction: this.deps.transaction,
-      owner: this.owner,
-      leaseMs: this.leaseMs,
-      logger: this.deps.logger,
-      stopping: () => this.#stopping,
-    })
+    // Claimed again while an older execution here still runs it (its lease was lost or overridden):
+    // that one stops at its next record or lease renewal; this one starts after it.
+    const before = this.#active.get(record.id) ?? Promise.resolve();
+    const execution = before
+      .then(() =>
+        runSaga(def, record, {
+          home: this.deps.home,
+          transaction: this.deps.transaction,
+          owner: record.owner!,
+          leaseMs: this.leaseMs,
+          logger: this.deps.logger,
+          stopping: () => this.#stopping,
+        }),
+      )
       .then((end: ExecutionEnd) => {
         if (end === 'settled') this.#settled++;
         if (end === 'lost') this.#lost++;
@@ -172,7 +187,7 @@ export class SagaRunner {
         this.deps.logger.error({ saga: record.id, error: describeError(err) }, 'saga execution failed');
       })
       .finally(() => {
-        this.#active.delete(record.id);
+        if (this.#active.get(record.id) === execution) this.#active.delete(record.id);
         for (const listener of this.#ended) listener(record.id);
         // Room for another saga: claim now rather than at the next poll.
         this.#naps.wakeAll();

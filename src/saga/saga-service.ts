@@ -84,7 +84,7 @@ export class SagaService {
       );
     }
     // Leased to this process only if it runs it now; else the next claim of any worker takes it.
-    const owner = this.#runner.accepting ? this.#runner.owner : null;
+    const owner = this.#runner.accepting ? this.#runner.newLease() : null;
     const saga = {
       id,
       name: def.name,

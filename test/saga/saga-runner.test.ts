@@ -182,6 +182,54 @@ describe('saga runner on PGlite', () => {
     await checkShop(db, home, { p1: 10 }, [expected]);
   });
 
+  it('aborts an external step whose lease is lost while it runs (an operator cancelled it), and drops its result', async () => {
+    let reason: unknown;
+    let started = false;
+    const wait = defineSaga({
+      name: 'wait',
+      version: 1,
+      input: z.object({}),
+      steps: [
+        {
+          kind: 'external',
+          name: 'hold',
+          run: ({ signal }) =>
+            new Promise((_, reject) => {
+              started = true;
+              signal.addEventListener('abort', () => {
+                reason = signal.reason;
+                reject(signal.reason);
+              });
+            }),
+          compensate: async () => undefined,
+        },
+        { kind: 'external', name: 'last', run: async () => 'never' },
+      ],
+    });
+    const { createPolystore } = await import('../../src/index.js');
+    const { SHOP_ENTITIES } = await import('../support/saga-shop.js');
+    const db = createPolystore({
+      home: await freshHome(),
+      entities: SHOP_ENTITIES,
+      sagas: [wait],
+      sagaOptions: { leaseMs: 300, pollIntervalMs: 20 },
+    });
+    cleanups.push(() => db.close());
+    await db.ready();
+    const id = await db.saga(wait).start({});
+    await until(() => started, 10_000, 'the step to start', 10);
+    await db.sagas.cancel(id);
+    // The heartbeat (every leaseMs / 3) finds the lease gone and aborts the step.
+    await until(() => reason !== undefined, 10_000, 'the abort', 10);
+    expect(isPolystoreError(reason, 'PS_ERR_SAGA_LEASE_LOST')).toBe(true);
+    expect((await db.sagas.wait(id)).state).toBe('cancelled');
+    const timeline = await db.sagas.timeline(id);
+    expect(timeline.map((s) => `${s.step}/${s.phase}/${s.status}`)).toEqual([
+      'hold/compensate/done',
+      'hold/forward/pending',
+    ]);
+  });
+
   it('leaves a saga of a version it does not have alone, says so, and a worker that has it runs it', async () => {
     const home = await freshHome();
     const v2 = await shopOn(home, { version: 2 }, false);
