@@ -170,10 +170,9 @@ export function transition(
       expectStep(progress, observation, progress.covered.at(-1) ?? -1);
       const attempts = progress.attempts + 1;
       const retry = policy.compensation[observation.step]!;
-      if (attempts < retry.maxAttempts) {
-        const retryAt = now + backoffDelay(retry, attempts, policy.random);
-        return { ...progress, attempts, retryAt, error: observation.error };
-      }
+      // The saga's error stays why it compensates (each attempt's error is on its step row) until it is stuck.
+      if (attempts < retry.maxAttempts)
+        return { ...progress, attempts, retryAt: now + backoffDelay(retry, attempts, policy.random) };
       return { ...progress, ...fresh, state: 'stuck', error: observation.error };
     }
     case 'resume':
