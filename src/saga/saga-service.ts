@@ -140,8 +140,14 @@ export class SagaService {
    */
   async wait(id: string, options: { readonly timeoutMs?: number } = {}): Promise<SagaRecord> {
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    // Ended here while the loop was reading: no sleep then. Else a sleep that its end cuts short.
+    let ended = false;
     let nudge: (() => void) | undefined;
-    const off = this.#runner.onEnded((ended) => ended === id && nudge?.());
+    const off = this.#runner.onEnded((done) => {
+      if (done !== id) return;
+      ended = true;
+      nudge?.();
+    });
     try {
       for (;;) {
         const saga = await this.get(id);
@@ -153,7 +159,13 @@ export class SagaService {
             details: { state: saga.state },
           });
         }
-        await Promise.race([sleep(Math.min(100, deadline - Date.now())), new Promise<void>((r) => (nudge = r))]);
+        if (!ended) {
+          const woken = new Promise<void>((resolve) => {
+            nudge = resolve;
+          });
+          await Promise.race([sleep(Math.min(100, deadline - Date.now())), woken]);
+        }
+        ended = false;
       }
     } finally {
       off();
