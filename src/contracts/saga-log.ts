@@ -144,6 +144,12 @@ export interface SagaLog {
   claim(claim: SagaClaim): Promise<SagaRecord[]>;
   /** Extends `owner`'s lease; false when it no longer holds it (expired and taken, or overridden). */
   renew(sagaId: string, owner: string, leaseMs: number): Promise<boolean>;
+  /**
+   * Records a saga's progress on its own, fenced by the lease as
+   * `HomeTransaction.recordSagaStep` is (`PS_ERR_SAGA_LEASE_LOST`): what an
+   * external step's result and an intent need, without a transaction around.
+   */
+  record(write: SagaProgressWrite): Promise<void>;
   /** Gives the lease up (a stopping worker), so another worker claims the saga at once. */
   release(sagaId: string, owner: string): Promise<void>;
   /** Changes a saga's state as an operator asks, dropping its lease; false when it was in none of `from`. */

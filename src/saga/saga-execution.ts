@@ -57,7 +57,7 @@ export async function runSaga(def: SagaDef, record: SagaRecord, deps: ExecutionD
   const save = async (after: SagaProgress, steps: readonly SagaStepWrite[], tx?: HomeTransaction) => {
     const write = progressWrite(def, at, progress, after, steps);
     if (tx) await tx.recordSagaStep(write);
-    else await deps.home().transaction((t) => t.recordSagaStep(write));
+    else await deps.home().sagas.record(write);
     progress = after;
   };
   const observe = (observation: SagaObservation) => transition(progress, observation, now(), policy);

@@ -105,6 +105,17 @@ export function describeSagaLogContract(name: string, make: MakeHome, options: {
       );
     });
 
+    it('records progress on its own, fenced by the lease the same way', async () => {
+      await start('s1', 'w1');
+      await home.sagas.record(progress('s1', 'w1', { stepIndex: 2 }));
+      expect(await home.sagas.get('s1')).toMatchObject({ stepIndex: 2, owner: 'w1' });
+      expect((await home.sagas.steps('s1')).map((s) => s.status)).toEqual(['done']);
+      await expectCode(home.sagas.record(progress('s1', 'w2', { stepIndex: 3 })), 'PS_ERR_SAGA_LEASE_LOST');
+      expect((await home.sagas.get('s1'))?.stepIndex).toBe(2);
+      await home.sagas.record(progress('s1', 'w1', { state: 'compensated', release: true, steps: [] }));
+      expect(await home.sagas.get('s1')).toMatchObject({ state: 'compensated', owner: null, leaseUntil: 0 });
+    });
+
     it('refuses a record after the lease expired, even to its last owner', async () => {
       await home.sagas.create({ id: 's1', name: 'order', version: 1, input: {}, owner: 'w1', leaseMs: 100 });
       await sleep(200);

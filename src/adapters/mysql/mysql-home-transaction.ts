@@ -71,7 +71,7 @@ export class MysqlHomeTransaction implements HomeTransaction {
   }
 
   recordSagaStep(write: SagaProgressWrite): Promise<void> {
-    return this.#run((c) => this.sagas.log.record(c, this.sagas.names, this.sagas.target, write));
+    return this.#run((c) => this.sagas.log.recordOn(c, this.sagas.names, this.sagas.target, write));
   }
 
   /** Called when the transaction callback settles. */

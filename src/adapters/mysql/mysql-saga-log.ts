@@ -172,8 +172,31 @@ export class MysqlSagaLog implements SagaLog {
     return rows.map((row) => toSagaStepRecord(row, json));
   }
 
-  /** The fenced progress write, on a home transaction's connection. */
-  async record(exec: MysqlExecutor, names: HomeNames, target: string, write: SagaProgressWrite): Promise<void> {
+  /** The fenced progress write in a transaction of its own (the saga row, then the step rows). */
+  async record(write: SagaProgressWrite): Promise<void> {
+    const s = await this.session();
+    const context = { target: s.target, action: 'recording a saga step' };
+    const connection = await checkout(s, context.action);
+    let reusable = false;
+    try {
+      await textStatement(connection, 'START TRANSACTION', context);
+      try {
+        await this.recordOn(connection, s.names, s.target, write);
+      } catch (err) {
+        await textStatement(connection, 'ROLLBACK', context);
+        reusable = true;
+        throw err;
+      }
+      await textStatement(connection, 'COMMIT', context);
+      reusable = true;
+    } finally {
+      if (reusable) connection.release();
+      else connection.destroy();
+    }
+  }
+
+  /** The fenced progress write on a home transaction's connection. */
+  async recordOn(exec: MysqlExecutor, names: HomeNames, target: string, write: SagaProgressWrite): Promise<void> {
     const q = this.#sql(names);
     const context = { target, action: 'recording a saga step' };
     const values = [

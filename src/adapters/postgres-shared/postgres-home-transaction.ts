@@ -88,7 +88,7 @@ export class PostgresHomeTransaction implements HomeTransaction {
   }
 
   recordSagaStep(write: SagaProgressWrite): Promise<void> {
-    return this.sagas.record(this.#use(), write);
+    return this.sagas.recordOn(this.#use(), write);
   }
 
   /** Called when the transaction callback settles. */

@@ -113,8 +113,13 @@ export class PostgresSagaLog implements SagaLog {
     return rows.map((row) => toSagaStepRecord(row, json));
   }
 
-  /** The fenced progress write, on `exec` (a home transaction's, or a connection). */
-  async record(exec: PgExecutor, write: SagaProgressWrite): Promise<void> {
+  /** The fenced progress write: one statement (record-saga-step.sql), atomic on its own. */
+  record(write: SagaProgressWrite): Promise<void> {
+    return this.guard.run((c) => this.recordOn(c, write));
+  }
+
+  /** The fenced progress write on `exec` (a home transaction's). */
+  async recordOn(exec: PgExecutor, write: SagaProgressWrite): Promise<void> {
     const params = [
       write.sagaId,
       write.owner,
