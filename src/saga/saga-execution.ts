@@ -98,15 +98,12 @@ export async function runSaga(def: SagaDef, record: SagaRecord, deps: ExecutionD
       if (step.kind === 'home') {
         await deps.transaction(async (tx, homeTx) => {
           const result = await attempt(step, () => step.run({ ...ctx.base, tx } as never), ctx, true);
-          const done = observe({ kind: 'forward-done', step: index });
-          await save(done, [row(step, index, 'forward', 'done', attempts, result)], homeTx);
+          await save(...done(index, attempts, result), homeTx);
           results[step.name] = result;
         });
       } else {
         const result = await attempt(step, () => step.run(ctx.base as never), ctx, false);
-        await save(observe({ kind: 'forward-done', step: index }), [
-          row(step, index, 'forward', 'done', attempts, result),
-        ]);
+        await save(...done(index, attempts, result));
         results[step.name] = result;
       }
     } catch (err) {
@@ -117,6 +114,23 @@ export async function runSaga(def: SagaDef, record: SagaRecord, deps: ExecutionD
     } finally {
       ctx.end();
     }
+  }
+
+  /**
+   * The record of step `index` done, carrying the next step's compensation
+   * intent when it has one: still recorded before that step runs, in one
+   * write instead of two.
+   */
+  function done(index: number, attempts: number, result: unknown): [SagaProgress, SagaStepWrite[]] {
+    const step = def.steps[index]!;
+    let after = observe({ kind: 'forward-done', step: index });
+    const rows = [row(step, index, 'forward', 'done', attempts, result)];
+    const next = def.steps[index + 1];
+    if (after.state === 'running' && next?.compensate) {
+      after = transition(after, { kind: 'intent', step: index + 1 }, now(), policy);
+      rows.push(row(next, index + 1, 'compensate', 'pending', 0), row(next, index + 1, 'forward', 'pending', 0));
+    }
+    return [after, rows];
   }
 
   async function compensate(index: number): Promise<void> {

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import type { HomeStore } from '../../src/contracts/home-store.js';
-import { createPolystore, defineEntity, defineSaga, type Polystore, silentLogger } from '../../src/index.js';
+import {
+  createPolystore,
+  defineEntity,
+  defineSaga,
+  isPolystoreError,
+  type Polystore,
+  silentLogger,
+} from '../../src/index.js';
 import type { SagaRunnerOptions } from '../../src/saga/saga-runner.js';
 
 /** The order saga's world: stock, per-order reservations and shipments, orders, and a payment participant's ledger. */
@@ -53,13 +60,24 @@ type ShopDb = Polystore<(typeof SHOP_ENTITIES)[number]>;
  * idempotency key (a second call only counts), refunds only what it charged.
  */
 export async function applyEffect(db: ShopDb, kind: 'charge' | 'refund', key: string): Promise<void> {
-  await db.transaction(async (tx) => {
-    if (kind === 'refund' && !(await tx.entity('effects').get(`charge:${key}`))) return;
-    const id = `${kind}:${key}`;
-    const row = await tx.entity('effects').get(id, { lock: true });
-    if (row) await tx.entity('effects').update(id, { calls: row.calls + 1 });
-    else await tx.entity('effects').create({ id, kind, key, calls: 1 });
-  });
+  // Its own transaction is the participant's to retry: concurrent first charges of other keys can
+  // deadlock on InnoDB's gap locks, and a participant does not fail a caller for that.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.transaction(async (tx) => {
+        if (kind === 'refund' && !(await tx.entity('effects').get(`charge:${key}`))) return;
+        const id = `${kind}:${key}`;
+        const row = await tx.entity('effects').get(id, { lock: true });
+        if (row) await tx.entity('effects').update(id, { calls: row.calls + 1 });
+        else await tx.entity('effects').create({ id, kind, key, calls: 1 });
+      });
+      return;
+    } catch (err) {
+      const retryable =
+        isPolystoreError(err, 'PS_ERR_TRANSACTION_CONFLICT') || isPolystoreError(err, 'PS_ERR_ALREADY_EXISTS');
+      if (!retryable || attempt >= 10) throw err;
+    }
+  }
 }
 
 const injected = (step: string, phase: string, attempt: number) =>
