@@ -54,9 +54,11 @@ function describeCrashes(variant: HomeVariant): void {
 
       const { db } = openShop(space.home(), { sagaOptions: { leaseMs: 1000 } });
       cleanups.push(() => db.close());
-      await db.ready();
+      // What the dead worker left open, read before this worker starts taking it over.
+      await db.ready({ sync: false });
       const open = await db.sagas.list({ states: ['running', 'compensating'] });
       expect(open.length, 'sagas left open by the dead worker').toBeGreaterThan(0);
+      db.sagas.start();
       const ended = await Promise.all(ORDERS.map((o) => db.sagas.wait(o.orderId, { timeoutMs: 60_000 })));
       expect(new Set(ended.map((s) => s.state))).toEqual(new Set(['completed', 'compensated']));
       await checkShop(
