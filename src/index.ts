@@ -36,6 +36,25 @@ export type { BreakerOptions, BreakerState, BreakerStats } from './router/store-
 export type { PolystoreTransaction, TransactionEntity } from './router/transaction-client.js';
 export type { AnalyticsClient, GraphClient } from './router/view-query-client.js';
 export { type Logger, silentLogger, stderrLogger } from './runtime/logger.js';
+export {
+  defineSaga,
+  type ExternalStep,
+  type HomeStep,
+  type HomeStepContext,
+  type SagaDef,
+  type SagaOptions,
+  type SagaStep,
+  type SagaStepContext,
+} from './saga/define-saga.js';
+export type { SagaRunnerOptions, SagaRunnerStats, UnknownSaga } from './saga/saga-runner.js';
+export type { SagaService, SagaStarter } from './saga/saga-service.js';
+export {
+  SAGA_TRANSITIONS,
+  type SagaObservation,
+  type SagaPolicy,
+  type SagaProgress,
+  transition as sagaTransition,
+} from './saga/saga-state.js';
 export type { EntitySchemaStatus } from './schema-status.js';
 export type {
   BackfillPhase,

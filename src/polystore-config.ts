@@ -10,6 +10,8 @@ import type { KeyspaceDef } from './model/define-keyspace.js';
 import type { BreakerOptions } from './router/store-breaker.js';
 import type { TransactionEntity } from './router/transaction-client.js';
 import type { Logger } from './runtime/logger.js';
+import type { SagaDef } from './saga/define-saga.js';
+import type { SagaRunnerOptions } from './saga/saga-runner.js';
 import type { SyncOptions } from './sync/sync-engine.js';
 import type { ViewDef } from './views/view-def.js';
 
@@ -60,6 +62,14 @@ export interface PolystoreConfig<E extends AnyEntity, K extends AnyKeyspace> {
    * applies the changes.
    */
   readonly schema?: { readonly apply?: 'auto' | 'manual' };
+  /**
+   * Saga definitions (`defineSaga`) this process can start and run. With
+   * sync running (`ready()`), it runs the sagas it starts and takes over
+   * those whose worker is gone; several versions of one saga may be listed.
+   */
+  readonly sagas?: readonly SagaDef[];
+  /** Lease, poll interval and concurrency of the saga runner (see {@link SagaRunnerOptions}). */
+  readonly sagaOptions?: SagaRunnerOptions;
 }
 
 export type RecordOf<E> = E extends EntityDef<string, infer T, unknown> ? T : never;

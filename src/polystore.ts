@@ -4,7 +4,7 @@ import type { ViewDrift } from './checker/consistency-checker.js';
 import { ViewMaintenance } from './checker/view-maintenance.js';
 import type { AnalyticsStore } from './contracts/analytics-store.js';
 import type { GraphStore } from './contracts/graph-store.js';
-import type { HomeStore } from './contracts/home-store.js';
+import type { HomeStore, HomeTransaction } from './contracts/home-store.js';
 import type { KeyValueStore } from './contracts/key-value-store.js';
 import type { LogPosition } from './contracts/log-position.js';
 import type { ViewStoreBase } from './contracts/view-store.js';
@@ -42,6 +42,9 @@ import {
 } from './router/view-routes.js';
 import { WriteScope } from './router/write-scope.js';
 import { closeInOrder } from './runtime/close-in-order.js';
+import type { SagaDef } from './saga/define-saga.js';
+import type { StepTransaction } from './saga/saga-execution.js';
+import { SagaService, type SagaStarter } from './saga/saga-service.js';
 import { type EntitySchemaStatus, readSchemaStatus } from './schema-status.js';
 import { outboxEventLog } from './sync/outbox-event-log.js';
 import type { GenerationState } from './sync/rebuild/view-generations.js';
@@ -84,6 +87,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   readonly #breakers = new Map<ViewStore, StoreBreaker>();
   readonly #clients = new Map<string, unknown>();
   readonly #ctx: RouterContext;
+  readonly #sagas: SagaService;
   /** The home every part holds: the configured one until `moveHome` switches it. */
   readonly #home: MovableHome;
   #lastWrite: LogPosition | null = null;
@@ -136,6 +140,8 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       checkEveryMs: this.#config.checkEveryMs,
       logger,
     });
+    const transaction = ((fn) => this.#transaction(fn as never)) as StepTransaction;
+    this.#sagas = new SagaService(config.sagas, config.sagaOptions, { home: () => home, transaction, logger });
     this.#ctx = {
       home,
       sync: this.sync,
@@ -173,6 +179,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
           this.#maintenance.startSchedule();
           await this.#maintenance.startProjectionChecks();
         }
+        this.#sagas.start();
       }
     })().catch((err: unknown) => {
       this.#ready = undefined;
@@ -207,6 +214,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     this.#closing ??= (async () => {
       await this.#ready?.catch(() => undefined);
       await closeInOrder([
+        () => this.#sagas.stop(),
         () => this.#maintenance.stopSchedule(),
         () => this.sync.stop(),
         async () => this.#rebuilds.stop(),
@@ -244,13 +252,20 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
    *   await tx.entity('orders').create({ id: 'o1', productId: 'p1', qty: 1 });
    * });
    */
-  async transaction<R>(fn: (tx: PolystoreTransaction<TransactionClients<E>>) => Promise<R>): Promise<R> {
+  transaction<R>(fn: (tx: PolystoreTransaction<TransactionClients<E>>) => Promise<R>): Promise<R> {
+    return this.#transaction(fn);
+  }
+
+  /** `transaction`, handing `fn` the home transaction too (a saga's home step records itself in it). */
+  async #transaction<R>(
+    fn: (tx: PolystoreTransaction<TransactionClients<E>>, homeTx: HomeTransaction) => Promise<R>,
+  ): Promise<R> {
     let token: LogPosition | null = null;
     const result = await this.#config.home.transaction(async (homeTx) => {
       const scope = new WriteScope(homeTx);
       const tx = new PolystoreTransaction<TransactionClients<E>>(scope, this.#writers);
       try {
-        return await fn(tx);
+        return await fn(tx, homeTx);
       } finally {
         tx.end();
         token = scope.token;
@@ -259,6 +274,23 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     if (token !== null) this.#ctx.recordWrite(token);
     this.#ctx.afterCommit();
     return result;
+  }
+
+  /**
+   * Starts sagas of one definition (by name, or the definition itself for
+   * typed input): `start(input, { id? })` records it and returns its id.
+   *
+   * @example
+   * const id = await db.saga(orderSaga).start({ orderId: 'o1', sku: 'p1', qty: 2 });
+   * const { state } = await db.sagas.wait(id);
+   */
+  saga<I>(saga: string | SagaDef<string, I>): SagaStarter<I> {
+    return this.#sagas.starter<I>(typeof saga === 'string' ? saga : saga.name);
+  }
+
+  /** Sagas as an operator sees them: list, timeline, wait, resume, retry compensation, cancel, runner stats. */
+  get sagas(): SagaService {
+    return this.#sagas;
   }
 
   /** The typed client of one keyspace (KV-only data with a TTL). */

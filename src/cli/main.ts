@@ -11,6 +11,7 @@ import { migrateCommand } from './migrate-command.js';
 import { migrateHomeCommand } from './migrate-home-command.js';
 import { seconds } from './progress-line.js';
 import { rebuildCommand } from './rebuild-command.js';
+import { sagaCommand } from './saga-command.js';
 
 const HELP = `polystore <command> [--config polystore.config.ts]
 
@@ -40,7 +41,13 @@ Commands:
   dlq list [--view V] list dead-lettered events
   dlq replay [--view V]
                       apply dead-lettered events again (version-guarded) and remove those that succeed
-  worker              run the projectors (and the change capture) until SIGINT/SIGTERM
+  saga list [--state S,...] [--name N] [--older-than SECONDS] [--errors]
+                      sagas newest first, filtered by state, definition, age and error
+  saga show ID        a saga and its step timeline (forward steps and compensations)
+  saga resume|retry|cancel ID
+                      drop a running saga's lease (a worker takes it now), retry a stuck saga's
+                      compensation, or cancel (a running saga compensates; a stuck one ends as is)
+  worker              run the projectors, the sagas (and the change capture) until SIGINT/SIGTERM
   cdc create|drop|status
                       CDC mode: create or drop the replication slot and publication
                       the capture streams from, or show the slot and its retained WAL
@@ -72,10 +79,14 @@ async function main(): Promise<number> {
       'to-schema': { type: 'string' },
       out: { type: 'string' },
       in: { type: 'string' },
+      state: { type: 'string' },
+      name: { type: 'string' },
+      'older-than': { type: 'string' },
+      errors: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const [command, sub] = positionals;
+  const [command, sub, third] = positionals;
   if (values.help || !command) {
     process.stdout.write(`${HELP}\n`);
     return command || values.help ? 0 : 2;
@@ -132,6 +143,16 @@ async function main(): Promise<number> {
         return await cdc(db, sub, print);
       case 'rebuild':
         return await rebuildCommand(db, sub, values.json);
+      case 'saga':
+        return await sagaCommand(db, {
+          action: sub,
+          id: third,
+          state: values.state,
+          name: values.name,
+          olderThan: values['older-than'],
+          errors: values.errors,
+          json: values.json,
+        });
       case 'migrate-home':
         return await migrateHomeCommand(db, { to: values.to, toSchema: values['to-schema'], json: values.json });
       case 'export':

@@ -3,6 +3,7 @@ import type { ChangeEvent, NewChangeEvent } from './change-event.js';
 import type { DeadLetter, NewDeadLetter } from './dead-letter.js';
 import type { FilterNode } from './filter-ast.js';
 import type { LogPosition } from './log-position.js';
+import type { SagaLog, SagaProgressWrite } from './saga-log.js';
 import type { StoreLifecycle } from './view-store.js';
 
 /** The state key where a fenced home keeps `{ movedTo, at }` (see `HomeStore.fenceWrites`). */
@@ -225,6 +226,15 @@ export interface HomeTransaction {
    * Returns the position of the last one (null for no events).
    */
   appendOutboxMany?(events: readonly NewChangeEvent[]): Promise<LogPosition | null>;
+
+  /**
+   * Records a saga's progress (its row and step rows) in this transaction,
+   * only while `write.owner` holds the saga's unexpired lease, which it
+   * extends: a home step's entity writes, their outbox events and the step's
+   * record commit together. Fails with `PS_ERR_SAGA_LEASE_LOST` (the caller
+   * rolls back) when the lease was lost.
+   */
+  recordSagaStep(write: SagaProgressWrite): Promise<void>;
 }
 
 /**
@@ -233,6 +243,8 @@ export interface HomeTransaction {
  * transaction commits late.
  */
 export interface HomeStore extends StoreLifecycle {
+  /** The saga log kept in this home (durable sagas; src/saga/). */
+  readonly sagas: SagaLog;
   /**
    * The longest record id this home stores faithfully, in UTF-8 bytes. Every
    * write and read refuses a longer id with `PS_ERR_VALIDATION` (field `id`),

@@ -103,6 +103,32 @@ export const ERROR_CATALOGUE = {
     summary:
       'The home aborted a transaction that conflicted with a concurrent one (deadlock, lock wait timeout, serialization failure); nothing was written.',
   },
+  PS_ERR_SAGA_DEFINITION: {
+    status: 500,
+    summary:
+      'A saga definition is invalid: no steps, a repeated or malformed step name, a missing compensation, a bad timeout or retry.',
+  },
+  PS_ERR_UNKNOWN_SAGA: {
+    status: 404,
+    summary: 'No saga definition has this name, or no saga has this id.',
+  },
+  PS_ERR_SAGA_LEASE_LOST: {
+    status: 409,
+    summary: "A worker tried to record a saga's progress without holding its lease; nothing of the step was recorded.",
+  },
+  PS_ERR_SAGA_UNKNOWN_VERSION: {
+    status: 409,
+    summary: 'A saga was started with a definition version this worker does not have; the worker leaves it alone.',
+  },
+  PS_ERR_SAGA_STATE: {
+    status: 409,
+    summary:
+      'A saga cannot take this action in its state (resume a completed one, retry the compensation of a running one).',
+  },
+  PS_ERR_SAGA_STEP_TIMEOUT: {
+    status: 504,
+    summary: 'A saga step ran longer than its timeoutMs; the attempt counts as failed.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

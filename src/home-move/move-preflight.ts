@@ -9,7 +9,8 @@ export const TARGET_MARKER_KEY = 'home/move';
 /**
  * Refuses a move that cannot end well, before anything is written: a source
  * already moved, a backfill or rebuild unfinished on the source (their
- * records hold source positions and running workers), or a target that holds
+ * records hold source positions and running workers), a saga still open (the
+ * saga log does not move yet), or a target that holds
  * data of its own (anything but an earlier, unfinished move from this source).
  */
 export async function assertMovable(
@@ -29,6 +30,9 @@ export async function assertMovable(
     if (state.building != null || state.retiring != null || state.dropping != null)
       throw refused(`the view ${key.slice('generation/'.length)} is being rebuilt: let the rebuild finish`);
   }
+  const open = await source.sagas.list({ states: ['running', 'compensating'] });
+  if (open.length > 0)
+    throw refused(`${open.length} saga(s) are still open (the saga log does not move yet): let them end first`);
   const marker = await target.readState(TARGET_MARKER_KEY);
   if (marker) {
     const { from, state } = marker.value as { from?: unknown; state?: unknown };

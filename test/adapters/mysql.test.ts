@@ -7,6 +7,7 @@ import type { EntityTableSpec, HomeStore } from '../../src/contracts/home-store.
 import type { LogPosition } from '../../src/contracts/log-position.js';
 import { type ErrorCode, isPolystoreError, type PolystoreError } from '../../src/errors/index.js';
 import { describeHomeContract } from '../contracts/home-contract.js';
+import { describeSagaLogContract } from '../contracts/saga-log-contract.js';
 import { describeWithServer, SERVER_URLS } from '../support/servers.js';
 import { uniqueName } from '../support/temp-dir.js';
 
@@ -74,25 +75,30 @@ function strictlyIncreasing(positions: readonly LogPosition[]): boolean {
 }
 
 await describeWithServer('mysql', 'mysql home (MariaDB)', () => {
+  /** A home in a fresh database, dropped afterwards. */
+  const freshHome = async () => {
+    const db = await freshDatabase();
+    const home = mysqlHome({ uri: SERVER_URLS.mysql, database: db.name });
+    return {
+      home,
+      cleanup: async () => {
+        await home.close();
+        await db.drop();
+      },
+    };
+  };
+
   describeHomeContract(
     'mysql',
-    async () => {
-      const db = await freshDatabase();
-      const home = mysqlHome({ uri: SERVER_URLS.mysql, database: db.name });
-      return {
-        home,
-        cleanup: async () => {
-          await home.close();
-          await db.drop();
-        },
-      };
-    },
+    freshHome,
     // mysql2's default pool: 10 connections. Batches raced against deletes and
     // re-creates of their ids can deadlock (InnoDB error 1213: the transaction is
     // rolled back, nothing half-written, to be retried), which the ledger counts
     // as a broken round; they race once it accepts a retryable conflict.
     { concurrentTransactions: true, batchWrites: true, connections: 10 },
   );
+
+  describeSagaLogContract('mysql', freshHome, { concurrent: true });
 
   describe('mysql home', () => {
     it('hands a concurrent reader every event of 4 parallel writers once, in increasing positions', async () => {

@@ -6,27 +6,28 @@ import type { EntityTableSpec } from '../../src/contracts/home-store.js';
 import { outboxPosition } from '../../src/contracts/log-position.js';
 import { isPolystoreError } from '../../src/errors/index.js';
 import { describeHomeContract } from '../contracts/home-contract.js';
+import { describeSagaLogContract } from '../contracts/saga-log-contract.js';
 import { useSharedPglite } from '../support/pglite-template.js';
 import { tempDir, uniqueName } from '../support/temp-dir.js';
 
 const sharedPglite = useSharedPglite();
 
-describeHomeContract(
-  'pglite',
-  async () => {
-    const pglite = await sharedPglite();
-    const schema = uniqueName('home');
-    const home = pgliteHome({ pglite, schema });
-    return {
-      home,
-      cleanup: async () => {
-        await home.close();
-        await pglite.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      },
-    };
-  },
-  { concurrentTransactions: false, batchWrites: true, fusedCreate: true },
-);
+/** A home in a fresh schema of the shared PGlite, dropped afterwards. */
+const freshHome = async () => {
+  const pglite = await sharedPglite();
+  const schema = uniqueName('home');
+  const home = pgliteHome({ pglite, schema });
+  return {
+    home,
+    cleanup: async () => {
+      await home.close();
+      await pglite.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    },
+  };
+};
+
+describeHomeContract('pglite', freshHome, { concurrentTransactions: false, batchWrites: true, fusedCreate: true });
+describeSagaLogContract('pglite', freshHome, { concurrent: false });
 
 function docSpec(): EntityTableSpec {
   const name = uniqueName('note');

@@ -11,6 +11,7 @@ import { parseOutboxPosition } from '../../src/contracts/log-position.js';
 import { isPolystoreError, type PolystoreError } from '../../src/errors/index.js';
 import { describeError } from '../../src/runtime/logger.js';
 import { describeHomeContract } from '../contracts/home-contract.js';
+import { describeSagaLogContract } from '../contracts/saga-log-contract.js';
 import { describeWithServer, SERVER_URLS } from '../support/servers.js';
 import { uniqueName } from '../support/temp-dir.js';
 
@@ -155,21 +156,21 @@ await describeWithServer('postgres', 'postgres server home', () => {
     expect(rows, 'schemas left behind').toEqual([]);
   });
 
-  describeHomeContract(
-    'postgres (connection string)',
-    async () => {
-      const schema = freshSchema();
-      const home = postgresHome({ connectionString: SERVER_URLS.postgres, schema, max: RACERS });
-      return {
-        home,
-        cleanup: async () => {
-          await home.close();
-          await dropSchema(schema);
-        },
-      };
-    },
-    CAPABILITIES,
-  );
+  /** A home on a pool of RACERS connections in a fresh schema, dropped afterwards. */
+  const freshHome = async () => {
+    const schema = freshSchema();
+    const home = postgresHome({ connectionString: SERVER_URLS.postgres, schema, max: RACERS });
+    return {
+      home,
+      cleanup: async () => {
+        await home.close();
+        await dropSchema(schema);
+      },
+    };
+  };
+
+  describeHomeContract('postgres (connection string)', freshHome, CAPABILITIES);
+  describeSagaLogContract('postgres', freshHome, { concurrent: true });
 
   describeHomeContract(
     'postgres (unprepared statements)',

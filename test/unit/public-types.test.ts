@@ -7,6 +7,7 @@ import {
   createPolystore,
   defineEntity,
   defineKeyspace,
+  defineSaga,
   type Versioned,
   type WriteToken,
 } from '../../src/index.js';
@@ -103,5 +104,44 @@ describe('public types', () => {
       db.keyspace('sessions');
     };
     expectTypeOf(misuse).toBeFunction();
+  });
+});
+
+describe('saga types', () => {
+  it('type a saga start by its input schema, and home steps by the entities they write', () => {
+    const signup = defineSaga({
+      name: 'signup',
+      version: 1,
+      input: z.object({ id: z.string(), email: z.email() }),
+      entities: [users, notes],
+      steps: [
+        {
+          kind: 'home',
+          name: 'user',
+          run: async ({ tx, input }) => {
+            expectTypeOf(input).toEqualTypeOf<{ id: string; email: string }>();
+            await tx.entity('users').create({ id: input.id, email: input.email, age: 1, joined: new Date() });
+            // @ts-expect-error an entity the saga does not declare
+            tx.entity('carts');
+          },
+          compensate: async ({ tx, input }) => void (await tx.entity('users').delete(input.id)),
+        },
+        {
+          kind: 'external',
+          name: 'welcome',
+          run: async ({ idempotencyKey, signal }) => {
+            expectTypeOf(idempotencyKey).toEqualTypeOf<string>();
+            expectTypeOf(signal).toEqualTypeOf<AbortSignal>();
+          },
+        },
+      ],
+    });
+    const withSagas = createPolystore({
+      home: pgliteHome({ dataDir: '/nonexistent-never-opened' }),
+      entities: [users, notes],
+      sagas: [signup],
+    });
+    expectTypeOf(withSagas.saga(signup).start).parameter(0).toEqualTypeOf<{ id: string; email: string }>();
+    expectTypeOf(withSagas.saga(signup).start).returns.toEqualTypeOf<Promise<string>>();
   });
 });

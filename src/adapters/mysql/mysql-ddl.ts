@@ -29,6 +29,8 @@ export interface HomeNames {
   readonly checkpoints: string;
   readonly deadLetters: string;
   readonly state: string;
+  readonly sagas: string;
+  readonly sagaSteps: string;
 }
 
 export function homeNames(database: string): HomeNames {
@@ -43,6 +45,8 @@ export function homeNames(database: string): HomeNames {
     checkpoints: name('_ps_checkpoints'),
     deadLetters: name('_ps_dead_letters'),
     state: name('_ps_state'),
+    sagas: name('_ps_sagas'),
+    sagaSteps: name('_ps_saga_steps'),
   };
 }
 
@@ -115,6 +119,44 @@ export function homeTableStatements(names: HomeNames): string[] {
     `DELETE a FROM ${names.deadLetters} a JOIN ${names.deadLetters} b
       ON a.consumer = b.consumer AND a.event_key = b.event_key AND a.id > b.id`,
     `CREATE UNIQUE INDEX IF NOT EXISTS _ps_dead_letters_event ON ${names.deadLetters} (consumer, event_key)`,
+    ...sagaTableStatements(names),
+  ];
+}
+
+/** The saga log (contracts/saga-log.ts): times are ms since the epoch by the home's clock. */
+function sagaTableStatements(names: HomeNames): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${names.sagas} (
+      id VARCHAR(255) NOT NULL,
+      name VARCHAR(64) NOT NULL,
+      version INT NOT NULL,
+      state VARCHAR(16) NOT NULL,
+      input JSON NOT NULL,
+      step_index INT NOT NULL,
+      owner VARCHAR(255) NULL,
+      lease_until BIGINT NOT NULL,
+      attempts INT NOT NULL,
+      error TEXT NULL,
+      cancelling TINYINT(1) NOT NULL,
+      created_ms BIGINT NOT NULL,
+      updated_ms BIGINT NOT NULL,
+      PRIMARY KEY (id),
+      KEY _ps_sagas_claim (state, lease_until),
+      KEY _ps_sagas_created (created_ms)
+    ) ${TABLE_OPTIONS}`,
+    `CREATE TABLE IF NOT EXISTS ${names.sagaSteps} (
+      saga_id VARCHAR(255) NOT NULL,
+      step_index INT NOT NULL,
+      phase VARCHAR(16) NOT NULL,
+      step VARCHAR(64) NOT NULL,
+      status VARCHAR(16) NOT NULL,
+      attempts INT NOT NULL,
+      result JSON NULL,
+      error TEXT NULL,
+      started_ms BIGINT NOT NULL,
+      updated_ms BIGINT NOT NULL,
+      PRIMARY KEY (saga_id, step_index, phase)
+    ) ${TABLE_OPTIONS}`,
   ];
 }
 

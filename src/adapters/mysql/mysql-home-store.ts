@@ -33,6 +33,7 @@ import { MysqlHomeMove } from './mysql-home-move.js';
 import { MysqlHomeTransaction } from './mysql-home-transaction.js';
 import type { ResolvedMysqlOptions } from './mysql-options.js';
 import { type StatementContext, selectRows } from './mysql-query.js';
+import { MysqlSagaLog } from './mysql-saga-log.js';
 import { mysqlCatalogue } from './mysql-schema-change.js';
 import { checkout, type MysqlSession, openSession, textStatement, withConnection } from './mysql-session.js';
 import { bind, sql } from './mysql-sql.js';
@@ -53,6 +54,7 @@ export class MysqlHomeStore implements HomeStore {
   readonly #guard: RuntimeGuard<MysqlSession>;
   readonly #move: MysqlHomeMove;
   readonly location: string;
+  readonly sagas: MysqlSagaLog;
 
   constructor(options: ResolvedMysqlOptions) {
     this.#guard = new RuntimeGuard<MysqlSession>(
@@ -61,6 +63,7 @@ export class MysqlHomeStore implements HomeStore {
       (session) => session.close(),
     );
     this.#move = new MysqlHomeMove(() => this.#guard.client());
+    this.sagas = new MysqlSagaLog(() => this.#guard.client());
     this.location = `mysql ${options.target}${options.database ? ` (database ${options.database})` : ''}`;
   }
 
@@ -135,7 +138,11 @@ export class MysqlHomeStore implements HomeStore {
       let reusable = false;
       try {
         await textStatement(connection, 'START TRANSACTION', context);
-        tx = new MysqlHomeTransaction(connection, s.rows, s.outbox);
+        tx = new MysqlHomeTransaction(connection, s.rows, s.outbox, {
+          log: this.sagas,
+          names: s.names,
+          target: s.target,
+        });
         let result: R;
         try {
           result = await fn(tx);

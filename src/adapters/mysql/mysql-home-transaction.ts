@@ -1,11 +1,14 @@
 import type { NewChangeEvent } from '../../contracts/change-event.js';
 import type { EntityTableSpec, HomeTransaction, NewRow, StoredRow } from '../../contracts/home-store.js';
 import type { LogPosition } from '../../contracts/log-position.js';
+import type { SagaProgressWrite } from '../../contracts/saga-log.js';
 import { isPolystoreError, PolystoreError } from '../../errors/index.js';
+import type { HomeNames } from './mysql-ddl.js';
 import type { MysqlPoolConnection } from './mysql-driver.js';
 import type { MysqlOutbox } from './mysql-outbox.js';
 import { errnoOf, TRANSACTION_ROLLED_BACK } from './mysql-query.js';
 import type { MysqlRows } from './mysql-rows.js';
+import type { MysqlSagaLog } from './mysql-saga-log.js';
 
 /**
  * One open home transaction on one pooled connection. It registers as an
@@ -23,6 +26,7 @@ export class MysqlHomeTransaction implements HomeTransaction {
     connection: MysqlPoolConnection,
     private readonly rows: MysqlRows,
     private readonly outbox: MysqlOutbox,
+    private readonly sagas: { readonly log: MysqlSagaLog; readonly names: HomeNames; readonly target: string },
   ) {
     this.#connection = connection;
   }
@@ -64,6 +68,10 @@ export class MysqlHomeTransaction implements HomeTransaction {
   async appendOutboxMany(events: readonly NewChangeEvent[]): Promise<LogPosition | null> {
     if (events.length === 0) return null;
     return this.#run(async (c) => this.outbox.appendMany(c, await this.#register(c), events));
+  }
+
+  recordSagaStep(write: SagaProgressWrite): Promise<void> {
+    return this.#run((c) => this.sagas.log.recordOn(c, this.sagas.names, this.sagas.target, write));
   }
 
   /** Called when the transaction callback settles. */

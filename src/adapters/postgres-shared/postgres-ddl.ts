@@ -65,6 +65,43 @@ export function homeTableStatements(schema: string): string[] {
     `DELETE FROM ${s}."_ps_dead_letters" a USING ${s}."_ps_dead_letters" b
       WHERE a.consumer = b.consumer AND a.event->>'eventId' = b.event->>'eventId' AND a.id > b.id`,
     `CREATE UNIQUE INDEX IF NOT EXISTS "_ps_dead_letters_event" ON ${s}."_ps_dead_letters" (consumer, (event->>'eventId'))`,
+    ...sagaTableStatements(s),
+  ];
+}
+
+/** The saga log (contracts/saga-log.ts): times are ms since the epoch by the home's clock. */
+function sagaTableStatements(s: string): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${s}."_ps_sagas" (
+      id text PRIMARY KEY,
+      name text NOT NULL,
+      version int NOT NULL,
+      state text NOT NULL,
+      input jsonb NOT NULL,
+      step_index int NOT NULL,
+      owner text,
+      lease_until bigint NOT NULL,
+      attempts int NOT NULL,
+      error text,
+      cancelling boolean NOT NULL,
+      created_ms bigint NOT NULL,
+      updated_ms bigint NOT NULL
+    )`,
+    `CREATE INDEX IF NOT EXISTS "_ps_sagas_claim" ON ${s}."_ps_sagas" (state, lease_until)`,
+    `CREATE INDEX IF NOT EXISTS "_ps_sagas_created" ON ${s}."_ps_sagas" (created_ms)`,
+    `CREATE TABLE IF NOT EXISTS ${s}."_ps_saga_steps" (
+      saga_id text NOT NULL,
+      step_index int NOT NULL,
+      phase text NOT NULL,
+      step text NOT NULL,
+      status text NOT NULL,
+      attempts int NOT NULL,
+      result jsonb,
+      error text,
+      started_ms bigint NOT NULL,
+      updated_ms bigint NOT NULL,
+      PRIMARY KEY (saga_id, step_index, phase)
+    )`,
   ];
 }
 

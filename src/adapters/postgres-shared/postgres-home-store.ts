@@ -35,6 +35,7 @@ import { PostgresHomeMove } from './postgres-home-move.js';
 import { PostgresHomeTransaction } from './postgres-home-transaction.js';
 import { PostgresOutbox } from './postgres-outbox.js';
 import { PostgresRows } from './postgres-rows.js';
+import { PostgresSagaLog } from './postgres-saga-log.js';
 import { postgresCatalogue } from './postgres-schema-change.js';
 import { PostgresSyncState } from './postgres-sync-state.js';
 
@@ -70,6 +71,7 @@ export interface PostgresHomeOptions {
 export class PostgresHomeStore implements HomeStore {
   readonly maxIdBytes = POSTGRES_MAX_ID_BYTES;
   readonly location: string;
+  readonly sagas: PostgresSagaLog;
   readonly #schema: string;
   readonly #move: PostgresHomeMove;
   readonly #tables: EntityTables;
@@ -94,6 +96,7 @@ export class PostgresHomeStore implements HomeStore {
     this.#state = new PostgresSyncState(driver, this.#schema);
     this.#routines = options.routines === true ? new Set() : null;
     this.#move = new PostgresHomeMove(driver, guard, this.#tables, this.#schema);
+    this.sagas = new PostgresSagaLog(driver, this.#schema, guard);
     this.location = `${options.location ?? driver} (schema ${this.#schema})`;
     this.#schemaSql = quoteIdent(this.#schema, 'schema');
     this.#digests = new PostgresDigests(driver, this.#tables, this.#schemaSql);
@@ -170,7 +173,7 @@ export class PostgresHomeStore implements HomeStore {
     try {
       return await this.guard.run((connection) =>
         connection.transaction(async (exec) => {
-          const tx = new PostgresHomeTransaction(exec, this.#rows, this.#outbox, this.#routines);
+          const tx = new PostgresHomeTransaction(exec, this.#rows, this.#outbox, this.#routines, this.sagas);
           try {
             return await fn(tx);
           } catch (error) {

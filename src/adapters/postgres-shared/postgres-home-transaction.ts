@@ -1,10 +1,12 @@
 import { createEventsOf, type NewChangeEvent } from '../../contracts/change-event.js';
 import type { EntityTableSpec, HomeTransaction, NewRow, StoredRow } from '../../contracts/home-store.js';
 import type { LogPosition } from '../../contracts/log-position.js';
+import type { SagaProgressWrite } from '../../contracts/saga-log.js';
 import { PolystoreError } from '../../errors/index.js';
 import type { PgExecutor } from './pg-executor.js';
 import type { PostgresOutbox } from './postgres-outbox.js';
 import type { PostgresRows } from './postgres-rows.js';
+import type { PostgresSagaLog } from './postgres-saga-log.js';
 
 /** One open home transaction; refuses use once its callback has returned. */
 export class PostgresHomeTransaction implements HomeTransaction {
@@ -17,6 +19,7 @@ export class PostgresHomeTransaction implements HomeTransaction {
     private readonly rows: PostgresRows,
     private readonly outbox: PostgresOutbox,
     private readonly routines: ReadonlySet<string> | null,
+    private readonly sagas: PostgresSagaLog,
   ) {
     this.#exec = exec;
     // Homes that create the create-row functions offer the fused call; a table
@@ -82,6 +85,10 @@ export class PostgresHomeTransaction implements HomeTransaction {
 
   appendOutboxMany(events: readonly NewChangeEvent[]): Promise<LogPosition | null> {
     return this.outbox.appendMany(this.#use(), events);
+  }
+
+  recordSagaStep(write: SagaProgressWrite): Promise<void> {
+    return this.sagas.recordOn(this.#use(), write);
   }
 
   /** Called when the transaction callback settles. */
