@@ -6,9 +6,10 @@ import { isPolystoreError } from '../errors/index.js';
  * every call goes to the current home; `hold()` makes new transactions wait
  * (the cutover), `switchTo()` replaces the home under everything that holds
  * this one (router, sync engine, checker), and `release()` lets the waiting
- * transactions run, on the new home. A transaction that the old home's fence
- * refused (`PS_ERR_HOME_MOVED`, it rolled back whole) runs once more on the
- * new home.
+ * transactions run, on the new home. A transaction that this process's own
+ * move's fence refused (`PS_ERR_HOME_MOVED`; it rolled back whole) runs once
+ * more where the move left the home: the new one, or the old one again if
+ * the move was given up and its fence lifted.
  */
 export interface MovableHome {
   readonly home: HomeStore;
@@ -24,16 +25,18 @@ export function movableHome(initial: HomeStore): MovableHome {
   let current = initial;
   const retired: HomeStore[] = [];
   let gate: { promise: Promise<void>; open: () => void } | null = null;
+  /** From `hold()` to `release()`: a fence refusal then comes from this process's own move. */
+  let moving = false;
 
   const transaction = async <R>(fn: (tx: HomeTransaction) => Promise<R>): Promise<R> => {
     if (gate) await gate.promise;
-    const home = current;
     try {
-      return await home.transaction(fn);
+      return await current.transaction(fn);
     } catch (err) {
-      if (!isPolystoreError(err, 'PS_ERR_HOME_MOVED')) throw err;
+      // Refused by this process's own move's fence (it rolled back whole): run it where the move left the home,
+      // the new one, or the old one again if the move was given up and its fence lifted.
+      if (!isPolystoreError(err, 'PS_ERR_HOME_MOVED') || !moving) throw err;
       if (gate) await gate.promise;
-      if (current === home) throw err;
       return current.transaction(fn);
     }
   };
@@ -53,6 +56,7 @@ export function movableHome(initial: HomeStore): MovableHome {
       return current;
     },
     hold() {
+      moving = true;
       if (gate) return;
       let open!: () => void;
       const promise = new Promise<void>((resolve) => {
@@ -68,6 +72,7 @@ export function movableHome(initial: HomeStore): MovableHome {
       current = next;
     },
     release() {
+      moving = false;
       gate?.open();
       gate = null;
     },

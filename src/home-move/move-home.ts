@@ -158,6 +158,10 @@ export async function moveHome(
         throw moveError('the source did not settle its last events in time: a long transaction holds them back');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    // A saga started while the copy ran lives in the source's log, which does not move yet.
+    const open = await source.sagas.list({ states: ['running', 'compensating'] });
+    if (open.length > 0)
+      throw moveError(`${open.length} saga(s) started during the move are open: let them end, then move again`);
     report('final-verify');
     const verified = await verifyAfterFence(source, target, specs, changed);
     report('moving-outbox');
