@@ -33,13 +33,14 @@ const codeOf = (run: () => unknown) => {
 
 describe('consistency checker', () => {
   it('does not report a TTL cache whose entries expired as drift, and still finds stale and extra entries', async () => {
-    const { db, cache } = await open({ ttlMs: 300 });
+    // Long enough for the stale and extra entries written below to outlive the check under load (300 ms did not).
+    const { db, cache } = await open({ ttlMs: 3000 });
     const entity = db.entity('items');
     for (let i = 0; i < 5; i++) await entity.create({ id: `t${i}`, name: `n${i}`, qty: i, tags: [] });
     await entity.update('t1', { qty: 10 });
     await db.sync.catchUp();
     expect((await db.check())[0]).toMatchObject({ missing: 0, stale: 0, extra: 0, ok: true });
-    await until(async () => (await cache.listVersions(CACHE)).length === 0, 10_000, 'entries to expire');
+    await until(async () => (await cache.listVersions(CACHE)).length === 0, 20_000, 'entries to expire');
     expect((await db.check())[0]).toMatchObject({ missing: 0, stale: 0, extra: 0, checked: 5, ok: true });
     // A stale entry is drift even in a TTL cache: t1 back at version 1 behind the projector, which is past it.
     await cache.applyIfNewer(CACHE, [{ key: 't1', version: 1, value: { id: 't1' } }]);
