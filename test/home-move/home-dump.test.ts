@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { runCli } from '../support/cli-runner.js';
 import { readHomeTruth } from '../support/e2e-compare.js';
 import { HOME_VARIANTS } from '../support/home-variants.js';
 import { items } from '../support/items-entity.js';
-import { serverReachable } from '../support/servers.js';
+import { describeWithServer } from '../support/servers.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const CONFIG = fileURLToPath(new URL('../fixtures/move.config.ts', import.meta.url));
@@ -15,12 +15,8 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
 });
 
-describe('polystore export and import (dump and restore)', () => {
-  it('restores rows, versions and tombstones into another kind of home, through the CLI', async (ctx) => {
-    if (!(await serverReachable('mysql'))) {
-      if (process.env.CI) throw new Error('mysql is not reachable, and CI runs every server test');
-      ctx.skip();
-    }
+await describeWithServer('mysql', 'polystore export and import (dump and restore)', () => {
+  it('restores rows, versions and tombstones into another kind of home, through the CLI', async () => {
     const dir = await tempDir();
     cleanups.push(dir.cleanup);
     const source = await HOME_VARIANTS.find((v) => v.name === 'pglite')!.space();

@@ -1,13 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type { KeyValueStore } from '../../src/contracts/key-value-store.js';
 import { CLI_BIN, runCli } from '../support/cli-runner.js';
-import { clean, diffView, jsonFormOf, keyValueEntries, readHomeTruth } from '../support/e2e-compare.js';
+import { readHomeTruth } from '../support/e2e-compare.js';
+import { expectHomeHoldsModel, expectItemsViewMatches, type ItemsModel } from '../support/home-model.js';
 import { HOME_VARIANTS, type HomeLocator, type HomeVariant } from '../support/home-variants.js';
 import { items } from '../support/items-entity.js';
-import { SERVER_URLS, serverReachable } from '../support/servers.js';
+import { describeWithServer, SERVER_URLS } from '../support/servers.js';
 import { tempDir } from '../support/temp-dir.js';
 import { until } from '../support/until.js';
 
@@ -65,13 +66,7 @@ function spawnWith(
  */
 function describeCliMove(from: HomeVariant, to: HomeVariant, workerDown: boolean): void {
   const how = workerDown ? 'a worker that stopped before it' : 'a worker';
-  it(`moves the home from ${from.name} to ${to.name} while a writer runs in another process, with ${how}`, async (ctx) => {
-    for (const server of [from.server, to.server]) {
-      if (server && !(await serverReachable(server))) {
-        if (process.env.CI) throw new Error(`${server} is not reachable, and CI runs every server test`);
-        ctx.skip();
-      }
-    }
+  it(`moves the home from ${from.name} to ${to.name} while a writer runs in another process, with ${how}`, async () => {
     const dir = await tempDir();
     cleanups.push(dir.cleanup);
     const source = await from.space();
@@ -85,7 +80,7 @@ function describeCliMove(from: HomeVariant, to: HomeVariant, workerDown: boolean
     // 200 items, then a worker projecting them and a writer changing them, in processes of their own.
     const seed = configure();
     await seed.ready({ sync: false });
-    const model = new Map<string, unknown>();
+    const model: ItemsModel = new Map();
     await seed.entity('items').createMany(
       Array.from({ length: 200 }, (_, i) => {
         const record = { name: `seed ${i}`, qty: i, tags: [] };
@@ -150,38 +145,21 @@ function describeCliMove(from: HomeVariant, to: HomeVariant, workerDown: boolean
     phase('caught up');
     const home = target.home();
     cleanups.push(() => home.close());
-    const truth = await readHomeTruth(home, items);
-    const live = Object.fromEntries(
-      [...truth.live.values()].map((row) => {
-        const { id: _id, ...rest } = jsonFormOf(items, row);
-        return [row.id, rest];
-      }),
-    );
-    expect(live).toEqual(Object.fromEntries([...model].filter(([, record]) => record !== null)));
-    const store = db.views[0]!.store as KeyValueStore;
-    const diff = diffView('items_cache', truth, await keyValueEntries(store, 'items_cache'), (row) =>
-      jsonFormOf(items, row),
-    );
-    expect(clean(diff) ? 'clean' : diff).toBe('clean');
+    const truth = await expectHomeHoldsModel(home, model);
+    await expectItemsViewMatches(db.views[0]!.store as KeyValueStore, 'items_cache', truth);
     const [check] = await db.check();
     expect(check).toMatchObject({ ok: true, missing: 0, stale: 0, extra: 0 });
     expect(await db.sync.deadLetters()).toEqual([]);
   });
 }
 
-describe('polystore migrate-home', () => {
+await describeWithServer(['postgres', 'mysql'], 'polystore migrate-home', () => {
   describeCliMove(variant('postgres'), variant('mariadb'), false);
   describeCliMove(variant('mariadb'), variant('postgres'), true);
 });
 
-describe('polystore migrate-home after a crash', () => {
-  it('resumes into the same target when run again after the first run was SIGKILLed mid-copy', async (ctx) => {
-    for (const server of ['postgres', 'mysql'] as const) {
-      if (!(await serverReachable(server))) {
-        if (process.env.CI) throw new Error(`${server} is not reachable, and CI runs every server test`);
-        ctx.skip();
-      }
-    }
+await describeWithServer(['postgres', 'mysql'], 'polystore migrate-home after a crash', () => {
+  it('resumes into the same target when run again after the first run was SIGKILLed mid-copy', async () => {
     const dir = await tempDir();
     cleanups.push(dir.cleanup);
     const source = await variant('postgres').space();

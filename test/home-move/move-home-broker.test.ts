@@ -5,9 +5,10 @@ import { postgresHome } from '../../src/adapters/postgres/index.js';
 import { redisStore } from '../../src/adapters/redis/index.js';
 import type { KeyValueStore } from '../../src/contracts/key-value-store.js';
 import { cacheView, createPolystore, silentLogger } from '../../src/index.js';
-import { clean, diffView, jsonFormOf, keyValueEntries, readHomeTruth } from '../support/e2e-compare.js';
+import { expectHomeHoldsModel, expectItemsViewMatches, type ItemsModel } from '../support/home-model.js';
 import { HOME_VARIANTS } from '../support/home-variants.js';
 import { items } from '../support/items-entity.js';
+import { deleteJetStream, deleteRedisKeys, dropPostgresSchema } from '../support/server-cleanup.js';
 import { describeWithServer, SERVER_URLS } from '../support/servers.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -32,24 +33,13 @@ await describeWithServer(['postgres', 'mysql', 'redis', 'nats'], 'moving the hom
     });
     cleanups.push(async () => {
       await db.close();
-      const { Client } = await import('pg');
-      const client = new Client({ connectionString: SERVER_URLS.postgres });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await client.end();
-      const { Redis } = await import('ioredis');
-      const redis = new Redis(SERVER_URLS.redis);
-      const keys = await redis.keys(`ps_test_${id}:*`);
-      if (keys.length > 0) await redis.del(...keys);
-      await redis.quit();
-      const nats = await import('nats');
-      const nc = await nats.connect({ servers: SERVER_URLS.nats });
-      await (await nc.jetstreamManager()).streams.delete(`ps_test_${id}`).catch(() => undefined);
-      await nc.close();
+      await dropPostgresSchema(schema);
+      await deleteRedisKeys(`ps_test_${id}:`);
+      await deleteJetStream(`ps_test_${id}`);
     });
     await db.ready();
     const client = db.entity('items');
-    const model = new Map<string, unknown>();
+    const model: ItemsModel = new Map();
     await client.createMany(
       Array.from({ length: 150 }, (_, i) => {
         const record = { name: `item ${i}`, qty: i, tags: [] };
@@ -92,19 +82,8 @@ await describeWithServer(['postgres', 'mysql', 'redis', 'nats'], 'moving the hom
       $version: last.$version,
     });
     await db.sync.catchUp(60_000);
-    const truth = await readHomeTruth(newHome, items);
-    const live = Object.fromEntries(
-      [...truth.live.values()].map((row) => {
-        const { id: _id, ...rest } = jsonFormOf(items, row);
-        return [row.id, rest];
-      }),
-    );
-    expect(live).toEqual(Object.fromEntries([...model].filter(([, record]) => record !== null)));
-    const store = db.views[0]!.store as KeyValueStore;
-    const diff = diffView('items_cache', truth, await keyValueEntries(store, 'items_cache'), (row) =>
-      jsonFormOf(items, row),
-    );
-    expect(clean(diff) ? 'clean' : diff).toBe('clean');
+    const truth = await expectHomeHoldsModel(newHome, model);
+    await expectItemsViewMatches(db.views[0]!.store as KeyValueStore, 'items_cache', truth);
     expect(await db.sync.deadLetters()).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { postgresHome } from '../../src/adapters/postgres/index.js';
 import { redisStore } from '../../src/adapters/redis/index.js';
 import { cacheView, createPolystore, silentLogger } from '../../src/index.js';
 import { items } from '../support/items-entity.js';
+import { deleteJetStream, deleteRedisKeys, dropPostgresSchema } from '../support/server-cleanup.js';
 import { describeWithServer, SERVER_URLS } from '../support/servers.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -26,20 +27,9 @@ async function openServerShop(id: string) {
   });
   cleanups.push(async () => {
     await db.close();
-    const { Client } = await import('pg');
-    const client = new Client({ connectionString: SERVER_URLS.postgres });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-    const { Redis } = await import('ioredis');
-    const redis = new Redis(SERVER_URLS.redis);
-    const keys = await redis.keys(`ps_test_${id}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-    const nats = await import('nats');
-    const nc = await nats.connect({ servers: SERVER_URLS.nats });
-    await (await nc.jetstreamManager()).streams.delete(`ps_test_${id}`).catch(() => undefined);
-    await nc.close();
+    await dropPostgresSchema(schema);
+    await deleteRedisKeys(`ps_test_${id}:`);
+    await deleteJetStream(`ps_test_${id}`);
   });
   await db.ready();
   return db;
