@@ -8,6 +8,7 @@ import type {
   SagaRecord,
   SagaStepRecord,
 } from '../../contracts/saga-log.js';
+import { isPolystoreError } from '../../errors/index.js';
 import {
   leaseLost,
   SAGA_COLUMNS,
@@ -53,6 +54,9 @@ class SagaStatements {
 }
 
 /** The saga log in a MariaDB home (`_ps_sagas`, `_ps_saga_steps`). */
+/** Claims tried before a deadlock with a racing claimer is reported. */
+const CLAIM_ATTEMPTS = 5;
+
 export class MysqlSagaLog implements SagaLog {
   #statements: SagaStatements | undefined;
 
@@ -72,8 +76,23 @@ export class MysqlSagaLog implements SagaLog {
     return (await this.#write('starting a saga', query)) === 1;
   }
 
+  /**
+   * Claims in one transaction. Racing claimers can deadlock in InnoDB (a
+   * SKIP LOCKED read then an UPDATE of the rows it picked, in another order
+   * than a rival's); the server rolls the loser back whole, so it claims again.
+   */
   async claim(claim: SagaClaim): Promise<SagaRecord[]> {
     if (claim.known.length === 0) return [];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#claimOnce(claim);
+      } catch (err) {
+        if (attempt >= CLAIM_ATTEMPTS || !isPolystoreError(err, 'PS_ERR_TRANSACTION_CONFLICT')) throw err;
+      }
+    }
+  }
+
+  async #claimOnce(claim: SagaClaim): Promise<SagaRecord[]> {
     const s = await this.session();
     const q = this.#sql(s.names);
     const context = { target: s.target, action: 'claiming sagas' };
