@@ -46,6 +46,7 @@ export {
   type SagaStep,
   type SagaStepContext,
 } from './saga/define-saga.js';
+export { isNonRetryable, nonRetryable } from './saga/non-retryable.js';
 export type { SagaRunnerOptions, SagaRunnerStats, UnknownSaga } from './saga/saga-runner.js';
 export type { SagaService, SagaStarter } from './saga/saga-service.js';
 export {

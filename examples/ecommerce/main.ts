@@ -14,8 +14,15 @@ import { resolve } from 'node:path';
 import { type CatchUp, measureCatchUp, memoryNowMb, peakRssMb } from './catch-up.js';
 import { DEMO_USAGE, parseDemoArgs } from './demo-args.js';
 import { moveShopHome } from './move-home.js';
+import { placeOrders } from './place-orders.js';
 import { createProgress } from './progress.js';
-import { BOUGHT_TOGETHER, CATEGORY_RECOMMENDATIONS, REVENUE_BY_CATEGORY, REVENUE_BY_DAY } from './queries.js';
+import {
+  BOUGHT_TOGETHER,
+  CATEGORY_RECOMMENDATIONS,
+  REVENUE_BY_CATEGORY,
+  REVENUE_BY_DAY,
+  SHIPMENTS_BY_CARRIER,
+} from './queries.js';
 import { resetServers } from './reset-servers.js';
 import { productId, userId } from './seed-data.js';
 import { seedShop } from './seed-shop.js';
@@ -62,6 +69,8 @@ async function main(): Promise<void> {
   // CDC mode: the replication slot is created explicitly, once (idempotent), before the capture starts.
   await db.sync.capture?.admin?.create();
   await db.sync.start();
+  // This process runs the order sagas it starts (and takes over any a dead process left).
+  db.sagas.start();
   try {
     await run(db, progress, started);
   } finally {
@@ -85,6 +94,9 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
       `Moved the home ${moved.from} -> ${moved.to}: ${moved.rows} rows while writing (${moved.writesDuring} writes during the move, ${moved.writesAfter} after); writes paused ${moved.writesPausedMs} ms`,
     );
   }
+  const orderSaga = await placeOrders(db, size);
+  // Every view holds the sagas' writes before the reads below.
+  await db.sync.catchUp(CATCH_UP_TIMEOUT_MS);
   if (!args.json) {
     // Noted before the reads and the consistency check, which take a while at large scales.
     const rates = caught.views.map((v) => `${v.view} ${Math.round(v.eventsPerSec)}/s`).join(', ');
@@ -111,6 +123,7 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
   const analytics = db.analytics('analytics');
   const byCategory = await analytics.query(REVENUE_BY_CATEGORY);
   const byDay = await analytics.query(REVENUE_BY_DAY, [5]);
+  const byCarrier = await analytics.query(SHIPMENTS_BY_CARRIER);
 
   const carts = db.keyspace('carts');
   await carts.set(userId(0), {
@@ -153,7 +166,7 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
       boughtTogether: { productId: anchor, products: boughtTogether },
       forUser: { userId: userId(0), products: forUser },
     },
-    analytics: { revenueByCategory: byCategory, revenueByDay: byDay },
+    analytics: { revenueByCategory: byCategory, revenueByDay: byDay, shipmentsByCarrier: byCarrier },
     cart,
     readYourWrites: { id: anchor, wrote: changed.$version, read: fresh?.$version ?? null, price: fresh?.price ?? null },
     sync: {
@@ -175,6 +188,7 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
     consistency: Object.fromEntries(
       consistency.map((c) => [c.view, { missing: c.missing, stale: c.stale, extra: c.extra }]),
     ),
+    orderSaga,
     ...(moved ? { move: moved } : {}),
     timings: { seedMs: Math.round(seedMs), catchUpMs: Math.round(catchUpMs), totalMs: Math.round(elapsedMs), writes },
     scale: scaleReport(caught, writes, seedMs, elapsedMs),
@@ -207,6 +221,20 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
   say('Revenue, last 5 days:');
   for (const r of byDay) say(`  ${r.day}  $${r.revenue}  (${r.orders} orders)`);
   say();
+  const o = orderSaga;
+  say(
+    `Order saga: ${o.placed} orders placed concurrently in ${o.ms} ms (${o.sagasPerSec}/s): ${o.completed} completed, ${o.compensated} compensated ` +
+      `(out of stock ${o.failedAt.outOfStock}, card declined ${o.failedAt.cardDeclined}, carrier down ${o.failedAt.carrierDown})` +
+      (o.other > 0 ? `, ${o.other} neither` : ''),
+  );
+  say(
+    `  shipments by carrier (analytics): ${byCarrier.map((r) => `${r.carrier} ${r.shipments}`).join(', ') || 'none'}`,
+  );
+  say(
+    `  charged twice ${o.doubleCharges} (${o.retriedCharges} charges asked again after a lost reply, charged once); ` +
+      `stock below zero ${o.negativeStock}; stock off by other than completed orders ${o.stockMismatches}; records off ${o.recordMismatches}`,
+  );
+  say();
   say(`Cart of ${userId(0)} (expires in 30 min): ${JSON.stringify(cart?.items)}`);
   say(
     `Read-your-writes: wrote ${anchor} v${changed.$version}, read back v${report.readYourWrites.read} at $${report.readYourWrites.price}`,
@@ -215,12 +243,12 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
   say('Sync per view:');
   for (const v of report.sync.views) {
     say(
-      `  ${v.view.padEnd(18)} applied ${String(v.applied).padStart(6)}  skipped ${String(v.skipped).padStart(5)}  lag p50 ${v.lagP50Ms.toFixed(1)} ms  p99 ${v.lagP99Ms.toFixed(1)} ms`,
+      `  ${v.view.padEnd(20)} applied ${String(v.applied).padStart(6)}  skipped ${String(v.skipped).padStart(5)}  lag p50 ${v.lagP50Ms.toFixed(1)} ms  p99 ${v.lagP99Ms.toFixed(1)} ms`,
     );
   }
   say(`  dead letters: ${stats.deadLetters}; ${report.sync.eventsPerSecond} events/s across views`);
   say('Consistency against the home (missing/stale/extra):');
-  for (const c of consistency) say(`  ${c.view.padEnd(18)} ${c.missing}/${c.stale}/${c.extra} of ${c.checked}`);
+  for (const c of consistency) say(`  ${c.view.padEnd(20)} ${c.missing}/${c.stale}/${c.extra} of ${c.checked}`);
   say();
   const growth = report.scale;
   say(
@@ -234,7 +262,7 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
   );
   for (const v of growth.views) {
     say(
-      `  ${v.view.padEnd(18)} ${String(v.eventsPerSec).padStart(6)} events/s  caught up +${v.catchUpMs} ms  lag p50 ${v.lagP50Ms} ms  p99 ${v.lagP99Ms} ms`,
+      `  ${v.view.padEnd(20)} ${String(v.eventsPerSec).padStart(6)} events/s  caught up +${v.catchUpMs} ms  lag p50 ${v.lagP50Ms} ms  p99 ${v.lagP99Ms} ms`,
     );
   }
   say();

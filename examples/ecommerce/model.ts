@@ -50,6 +50,32 @@ export const orders = defineEntity({
   }),
 });
 
+/** Payments: the card gateway's ledger, relational rows in the home, one per idempotency key. */
+export const payments = defineEntity({
+  name: 'payments',
+  schema: z.object({
+    /** The idempotency key the order saga charged with: one payment per key, however often it is asked. */
+    id: z.string().min(1).max(200),
+    orderId: z.string(),
+    amount: z.number().nonnegative(),
+    status: z.enum(['charged', 'refunded']),
+    /** How many charge requests carried this key (a retry after a lost reply asks again). */
+    requests: z.number().int().positive(),
+  }),
+});
+
+/** Shipments: one per shipped order, counted by carrier and day in the analytics store. */
+export const shipments = defineEntity({
+  name: 'shipments',
+  schema: z.object({
+    id: z.string().min(1).max(64),
+    orderId: z.string(),
+    carrier: z.string().min(1).max(40),
+    items: z.number().int().positive(),
+    createdAt: z.date(),
+  }),
+});
+
 /** Carts live only in the key-value store and expire after 30 minutes. */
 export const carts = defineKeyspace({
   name: 'carts',
@@ -153,7 +179,15 @@ export const views = [
             revenue: Math.round(item.qty * item.unitPrice * 100) / 100,
           })),
   }),
+  analyticsView(shipments, {
+    store: 'analytics',
+    table: 'shipments',
+    columns: { shipment_id: 'varchar', order_id: 'varchar', day: 'date', carrier: 'varchar', items: 'bigint' },
+    rows: (s) => [
+      { shipment_id: s.id, order_id: s.orderId, day: s.createdAt.slice(0, 10), carrier: s.carrier, items: s.items },
+    ],
+  }),
 ];
 
-export const entities = [users, products, orders];
+export const entities = [users, products, orders, payments, shipments];
 export const keyspaces = [carts];

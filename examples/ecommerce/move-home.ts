@@ -24,7 +24,9 @@ export async function moveShopHome(db: Shop, url: string, namespace: string, siz
   let during = 0;
   const writer = (async () => {
     for (let i = 0; !stop; i++) {
-      if (i % 2 === 0) await db.entity('products').update(productId(i % size.products), { price: 10 + (i % 500) });
+      // The first half of the catalog: the seed discontinues products from the tail.
+      const product = productId(i % Math.floor(size.products / 2));
+      if (i % 2 === 0) await db.entity('products').update(product, { price: 10 + (i % 500) });
       else await db.entity('users').update(userId(i % size.users), { name: `Moved user ${i}` });
       writes++;
       if (moving) during = writes;

@@ -28,3 +28,8 @@ FROM sales GROUP BY category ORDER BY revenue DESC, category`;
 export const REVENUE_BY_DAY = `
 SELECT day, round(sum(revenue), 2) AS revenue, count(DISTINCT order_id) AS orders
 FROM sales GROUP BY day ORDER BY day DESC LIMIT $1`;
+
+/** Shipments per carrier, from the shipments' analytics table (filled by the order saga's ship step). */
+export const SHIPMENTS_BY_CARRIER = `
+SELECT carrier, count(*) AS shipments, sum(items) AS items
+FROM shipments GROUP BY carrier ORDER BY carrier`;

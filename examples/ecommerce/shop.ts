@@ -10,7 +10,9 @@ import { postgresHome } from '../../src/adapters/postgres/index.js';
 import { postgresCdc } from '../../src/adapters/postgres-cdc/index.js';
 import { redisStore } from '../../src/adapters/redis/index.js';
 import { createPolystore, type Logger, PolystoreError, type SyncOptions } from '../../src/index.js';
+import { CardGateway } from './card-gateway.js';
 import { entities, keyspaces, views } from './model.js';
+import { orderSaga } from './order-saga.js';
 
 /** Server URLs; each one given replaces its embedded counterpart. */
 export interface ShopServers {
@@ -56,7 +58,8 @@ export function shopCdcTarget(postgres: string, namespace = SHOP_NAMESPACE) {
  * search, Kuzu graph, DuckDB analytics, the home's outbox as the log. Each
  * server URL swaps in PostgreSQL or MariaDB (home), Redis (cache) or JetStream
  * (log, fed by the outbox relay, or with `capture: 'cdc'` by logical
- * replication); search, graph and analytics stay embedded.
+ * replication); search, graph and analytics stay embedded. The order saga
+ * (order-saga.ts) runs in it, charging through a stand-in card gateway.
  */
 export function createShop(options: ShopOptions) {
   const { dataDir, servers = {}, namespace = SHOP_NAMESPACE } = options;
@@ -74,7 +77,9 @@ export function createShop(options: ShopOptions) {
     : servers.mysql
       ? mysqlHome({ uri: servers.mysql, database: namespace })
       : pgliteHome({ dataDir: join(dataDir, 'home') });
-  return createPolystore({
+  // The payment provider the order saga charges through; its ledger is the home's payments table.
+  const gateway = new CardGateway();
+  const db = createPolystore({
     home,
     stores: {
       cache: servers.redis
@@ -89,8 +94,12 @@ export function createShop(options: ShopOptions) {
     views,
     ...(servers.nats ? { log: jetstreamLog({ servers: servers.nats, stream: namespace }) } : {}),
     ...sync,
+    sagas: [orderSaga(gateway)],
+    sagaOptions: { concurrency: 8 },
     ...(options.logger ? { logger: options.logger } : {}),
   });
+  gateway.attach(db);
+  return db;
 }
 
 export type Shop = ReturnType<typeof createShop>;

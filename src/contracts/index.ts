@@ -8,5 +8,6 @@ export type * from './graph-store.js';
 export type * from './home-store.js';
 export type * from './key-value-store.js';
 export type * from './log-position.js';
+export type * from './saga-log.js';
 export type * from './search-store.js';
 export type * from './view-store.js';

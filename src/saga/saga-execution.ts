@@ -5,6 +5,7 @@ import { isPolystoreError, PolystoreError } from '../errors/index.js';
 import type { PolystoreTransaction } from '../router/transaction-client.js';
 import { describeError, type Logger } from '../runtime/logger.js';
 import type { ResolvedStep, SagaDef } from './define-saga.js';
+import { isNonRetryable } from './non-retryable.js';
 import { policyOf, progressOf, progressWrite } from './saga-record.js';
 import { type SagaObservation, type SagaProgress, transition } from './saga-state.js';
 
@@ -109,7 +110,13 @@ export async function runSaga(def: SagaDef, record: SagaRecord, deps: ExecutionD
     } catch (err) {
       if (!(err instanceof StepFailure)) throw err;
       const error = describeError(err.error);
-      const failed = observe({ kind: 'forward-failed', step: index, error, rolledBack: step.kind === 'home' });
+      const failed = observe({
+        kind: 'forward-failed',
+        step: index,
+        error,
+        rolledBack: step.kind === 'home',
+        final: isNonRetryable(err.error),
+      });
       await save(failed, [{ ...row(step, index, 'forward', 'failed', attempts), error }]);
     } finally {
       ctx.end();

@@ -28,8 +28,17 @@ export interface SagaProgress {
 export type SagaObservation =
   | { readonly kind: 'intent'; readonly step: number }
   | { readonly kind: 'forward-done'; readonly step: number }
-  /** `rolledBack`: nothing of the step happened (a home step's transaction rolled back); its compensation is dropped. */
-  | { readonly kind: 'forward-failed'; readonly step: number; readonly error: string; readonly rolledBack: boolean }
+  /**
+   * `rolledBack`: nothing of the step happened (a home step's transaction rolled back); its compensation is dropped.
+   * `final`: the step said retrying cannot help (a declined card): no more attempts.
+   */
+  | {
+      readonly kind: 'forward-failed';
+      readonly step: number;
+      readonly error: string;
+      readonly rolledBack: boolean;
+      readonly final?: boolean;
+    }
   | { readonly kind: 'compensation-done'; readonly step: number }
   | { readonly kind: 'compensation-failed'; readonly step: number; readonly error: string }
   | { readonly kind: 'resume' }
@@ -154,7 +163,7 @@ export function transition(
         : progress.covered;
       const attempts = progress.attempts + 1;
       const retry = policy.forward[observation.step]!;
-      if (attempts < retry.maxAttempts) {
+      if (attempts < retry.maxAttempts && observation.final !== true) {
         const retryAt = now + backoffDelay(retry, attempts, policy.random);
         return { ...progress, covered, attempts, retryAt, error: observation.error };
       }

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
+import type { OrderSagaReport } from '../../examples/ecommerce/place-orders.js';
 import { resetServers } from '../../examples/ecommerce/reset-servers.js';
 import { shopCdcTarget } from '../../examples/ecommerce/shop.js';
 import { cdcSlotStatus } from '../../src/adapters/postgres-cdc/index.js';
@@ -18,7 +19,8 @@ afterAll(async () => {
 interface DemoReport {
   search: { total: number; hits: { name: string }[] };
   recommendations: { boughtTogether: { products: unknown[] }; forUser: { products: unknown[] } };
-  analytics: { revenueByCategory: unknown[] };
+  analytics: { revenueByCategory: unknown[]; shipmentsByCarrier: { carrier: string; shipments: number }[] };
+  orderSaga: OrderSagaReport;
   cart: { items: unknown[] };
   readYourWrites: { wrote: number; read: number };
   sync: { capture: string; applied: Record<string, number>; dlq: number; lagP50Ms: number; lagP99Ms: number };
@@ -67,6 +69,7 @@ function expectConverged(report: DemoReport): void {
     'products_cache',
     'products_graph',
     'products_search',
+    'shipments_analytics',
     'users_cache',
   ]);
   for (const [view, drift] of Object.entries(report.consistency))
@@ -80,6 +83,28 @@ function expectConverged(report: DemoReport): void {
   expect(report.analytics.revenueByCategory).toHaveLength(12);
   expect(report.cart.items).toHaveLength(2);
   expect(report.readYourWrites.read).toBe(report.readYourWrites.wrote);
+  expectOrderSaga(report);
+}
+
+/** The order saga: every order ended completed or compensated, some failing at each step, and the home says so. */
+function expectOrderSaga({ orderSaga: o, analytics }: DemoReport): void {
+  expect(o).toMatchObject({
+    placed: 40,
+    other: 0,
+    doubleCharges: 0,
+    negativeStock: 0,
+    stockMismatches: 0,
+    recordMismatches: 0,
+  });
+  expect(o.completed + o.compensated).toBe(o.placed);
+  expect(o.completed).toBeGreaterThan(0);
+  expect(o.failedAt.outOfStock).toBeGreaterThan(0);
+  expect(o.failedAt.cardDeclined).toBeGreaterThan(0);
+  expect(o.failedAt.carrierDown).toBeGreaterThan(0);
+  expect(o.failedAt.outOfStock + o.failedAt.cardDeclined + o.failedAt.carrierDown).toBe(o.compensated);
+  expect(o.retriedCharges).toBeGreaterThan(0);
+  // The analytics view counts the shipments of exactly the completed orders.
+  expect(analytics.shipmentsByCarrier.reduce((n, r) => n + Number(r.shipments), 0)).toBe(o.completed);
 }
 
 it('runs on embedded stores and converges', async () => {

@@ -120,6 +120,20 @@ describe('saga state machine', () => {
     expect(step({ kind: 'compensation-done', step: 0 })).toMatchObject({ state: 'compensated', covered: [] });
   });
 
+  it('compensates at once when a step says its failure is final, whatever retries are left', () => {
+    const policy = policyOf(3, { forward: 5 });
+    let p = transition(startingProgress(), { kind: 'intent', step: 0 }, 0, policy);
+    p = transition(p, { kind: 'forward-done', step: 0 }, 0, policy);
+    p = transition(p, { kind: 'intent', step: 1 }, 0, policy);
+    p = transition(
+      p,
+      { kind: 'forward-failed', step: 1, error: 'declined', rolledBack: false, final: true },
+      0,
+      policy,
+    );
+    expect(p).toMatchObject({ state: 'compensating', covered: [0, 1], attempts: 0, error: 'declined' });
+  });
+
   it('drops a rolled-back home step from the compensations, and the steps before a pivot once it is done', () => {
     const policy = policyOf(4, { pivot: 1, forward: 1 });
     let p = transition(startingProgress(), { kind: 'intent', step: 0 }, 0, policy);
@@ -152,7 +166,12 @@ describe('saga state machine', () => {
     forward: fc.integer({ min: 1, max: 3 }),
     compensation: fc.integer({ min: 1, max: 3 }),
     script: fc.array(
-      fc.record({ kind: fc.constantFrom(...KINDS), rolledBack: fc.boolean(), offset: fc.integer({ min: -1, max: 1 }) }),
+      fc.record({
+        kind: fc.constantFrom(...KINDS),
+        rolledBack: fc.boolean(),
+        final: fc.boolean(),
+        offset: fc.integer({ min: -1, max: 1 }),
+      }),
       { maxLength: 60 },
     ),
   });
@@ -170,7 +189,7 @@ describe('saga state machine', () => {
           ? ({
               ...base,
               step: base.step + move.offset,
-              ...(move.kind === 'forward-failed' ? { rolledBack: move.rolledBack } : {}),
+              ...(move.kind === 'forward-failed' ? { rolledBack: move.rolledBack, final: move.final } : {}),
             } as SagaObservation)
           : base;
       const after = attempt(p, observation, policy);
@@ -227,7 +246,9 @@ describe('saga state machine', () => {
           } else {
             expect(observation.kind).toBe('forward-failed');
             expect(policy.pivot.slice(0, before.next).some(Boolean)).toBe(true);
-            expect(before.attempts + 1).toBe(policy.forward[before.next]!.maxAttempts);
+            // All its attempts used, or the step said retrying cannot help.
+            if (!(observation.kind === 'forward-failed' && observation.final))
+              expect(before.attempts + 1).toBe(policy.forward[before.next]!.maxAttempts);
           }
         }
       }),
