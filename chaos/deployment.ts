@@ -17,12 +17,14 @@ import {
   type SearchStore,
   searchView,
 } from '../src/index.js';
+import { chaosOrderSaga, SAGA_ENTITIES } from './saga-workload.js';
 
 /**
  * The deployment under test: a PostgreSQL home whose outbox relay feeds a
  * JetStream log, and projectors from it into Redis cache views (items and
  * notes) and an embedded Orama search view of items (snapshots in the run
- * directory).
+ * directory). The worker also runs the order sagas the writer starts
+ * (saga-workload.ts).
  */
 export const items = defineEntity({
   name: 'items',
@@ -132,12 +134,14 @@ export function logOf(names: RunNames, urls: ServerUrls, logger: Logger) {
   return jetstreamLog({ servers: urls.nats, stream: names.stream, partitions: 8, ackWaitMs: 3_000, logger });
 }
 
-/** The writer: the home only, no projectors and no relay (the worker runs both). */
+/** The writer: the home only, no projectors and no relay (the worker runs both); it starts sagas, the worker runs them. */
 export function openWriter(home: HomeStore, logger: Logger) {
+  const target: { db?: never } = {};
   return createPolystore({
     home,
-    entities: [items, notes],
+    entities: [items, notes, ...SAGA_ENTITIES],
     sync: { autoStart: false, projectors: false, relay: false, pruneIntervalMs: 0 },
+    sagas: [chaosOrderSaga(target)],
     logger,
   });
 }
@@ -149,10 +153,14 @@ export function openWorker(
   parts: { cache: KeyValueStore; search: SearchStore; log: EventLog },
   logger: Logger,
 ) {
-  return createPolystore({
+  const target: { db?: Parameters<typeof chaosOrderSaga>[0]['db'] } = {};
+  const db = createPolystore({
     home: homeOf(names, urls),
     stores: { cache: parts.cache, search: parts.search },
-    entities: [items, notes],
+    entities: [items, notes, ...SAGA_ENTITIES],
+    // Lease short enough that a killed worker's sagas move on within the run.
+    sagas: [chaosOrderSaga(target)],
+    sagaOptions: { leaseMs: 2_000, pollIntervalMs: 100, concurrency: 8 },
     views: [itemsCacheView, itemsSearchView, notesCacheView],
     log: parts.log,
     sync: {
@@ -164,4 +172,6 @@ export function openWorker(
     },
     logger,
   });
+  target.db = db as never;
+  return db;
 }

@@ -36,6 +36,8 @@ export interface Profile {
   readonly settleMs: number;
   /** Longest wait for the worker to apply everything once writes stop. */
   readonly catchUpMs: number;
+  /** Pause between two order sagas the writer starts, in ms. */
+  readonly sagaEveryMs: number;
 }
 
 const QUICK: Profile = {
@@ -57,6 +59,7 @@ const QUICK: Profile = {
   downMs: [300, 1_500],
   settleMs: 2_000,
   catchUpMs: 45_000,
+  sagaEveryMs: 60,
 };
 
 const LONG: Profile = {
@@ -78,6 +81,7 @@ const LONG: Profile = {
   downMs: [300, 3_000],
   settleMs: 5_000,
   catchUpMs: 120_000,
+  sagaEveryMs: 40,
 };
 
 export interface RunOptions {

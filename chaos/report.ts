@@ -3,6 +3,7 @@ import { DUPLICATE_P } from './faulty-log.js';
 import type { OrderReport } from './order-check.js';
 import { type Profile, restartsServers } from './profile.js';
 import type { RaceLedger } from './racer.js';
+import type { SagaVerdict } from './saga-check.js';
 import type { ServerName } from './servers.js';
 import type { Verdict } from './verifier.js';
 import type { Ledger } from './workload.js';
@@ -31,6 +32,9 @@ export interface RunSummary {
   readonly closedCleanly: boolean;
   readonly verdict: Verdict;
   readonly order: OrderReport;
+  readonly sagas: SagaVerdict;
+  /** Whether every saga left running or compensating ended before the worker stopped. */
+  readonly sagasEnded: boolean;
 }
 
 export interface Totals {
@@ -38,6 +42,8 @@ export interface Totals {
   readonly divergent: number;
   readonly outOfOrder: number;
   readonly dlq: number;
+  readonly sagasOpen: number;
+  readonly doubleEffects: number;
   readonly passed: boolean;
 }
 
@@ -50,16 +56,27 @@ export function totals(run: RunSummary): Totals {
     home.divergent + races.divergent + views.reduce((n, v) => n + v.divergent, 0) + run.writer.versionMismatches;
   const outOfOrder = run.order.outOfOrder;
   const dlq = run.verdict.dlq.count;
+  const sagasOpen = run.sagas.open;
+  const doubleEffects = run.sagas.doubleEffects;
   return {
     lost,
     divergent,
     outOfOrder,
     dlq,
-    passed: lost === 0 && divergent === 0 && outOfOrder === 0 && run.verdict.dlq.exact,
+    sagasOpen,
+    doubleEffects,
+    passed:
+      lost === 0 &&
+      divergent === 0 &&
+      outOfOrder === 0 &&
+      run.verdict.dlq.exact &&
+      sagasOpen === 0 &&
+      doubleEffects === 0 &&
+      run.sagas.unbalanced === 0,
   };
 }
 
-/** The report lines; the last one is exactly `lost=<n> divergent=<n> out_of_order=<n> dlq=<n>`. */
+/** The report lines; the last one is exactly `lost=<n> divergent=<n> out_of_order=<n> dlq=<n> sagas_open=<n> double_effects=<n>`. */
 export function formatReport(run: RunSummary): string[] {
   const t = totals(run);
   const { ledger, writer, verdict, order } = run;
@@ -118,6 +135,12 @@ export function formatReport(run: RunSummary): string[] {
         `${order.busyKeys} keys seen at 3+ versions; ${order.outOfOrder} out of order`,
     ),
     row(
+      'sagas',
+      `${run.sagas.started} order sagas started: ${run.sagas.completed} completed, ${run.sagas.compensated} compensated, ` +
+        `${run.sagas.open} open${run.sagasEnded ? '' : ' (did NOT all end in time)'}; ${run.sagas.doubleEffects} double effects, ` +
+        `${run.sagas.unbalanced} unbalanced against the home`,
+    ),
+    row(
       'dlq',
       `${verdict.dlq.count} dead letters for ${counts.poison} poison events: ` +
         `${verdict.dlq.exact ? 'exactly the poison events' : 'NOT exactly the poison events'}`,
@@ -130,8 +153,12 @@ export function formatReport(run: RunSummary): string[] {
     ...Object.values(verdict.views).flatMap((v) => v.samples),
     ...order.samples,
     ...verdict.dlq.samples,
+    ...run.sagas.samples,
   ];
   if (samples.length > 0) lines.push(row('samples', ''), ...samples.slice(0, 30).map((s) => `    ${s}`));
-  lines.push(`lost=${t.lost} divergent=${t.divergent} out_of_order=${t.outOfOrder} dlq=${t.dlq}`);
+  lines.push(
+    `lost=${t.lost} divergent=${t.divergent} out_of_order=${t.outOfOrder} dlq=${t.dlq} ` +
+      `sagas_open=${t.sagasOpen} double_effects=${t.doubleEffects}`,
+  );
   return lines;
 }

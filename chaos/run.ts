@@ -9,10 +9,14 @@
  * ids) while the sync worker, a child process, is SIGKILLed at random points
  * and Redis, NATS and PostgreSQL are restarted (not with `--no-restarts`);
  * the log the worker reads duplicates and reorders deliveries, and poison
- * records are fed in. Then every view is compared with the home by version
- * and content, and each view's per-key version history is checked. The last line reads
- * `lost=<n> divergent=<n> out_of_order=<n> dlq=<n>`; the exit code is 0 only
- * when the first three are 0 and the DLQ holds exactly the poison events.
+ * records are fed in. Order sagas started here run in the worker, through the
+ * kills and restarts. Then every view is compared with the home by version
+ * and content, each view's per-key version history is checked, and every
+ * saga's outcome is checked against the home's stock, records and the
+ * participant's effects. The last line reads
+ * `lost=<n> divergent=<n> out_of_order=<n> dlq=<n> sagas_open=<n> double_effects=<n>`;
+ * the exit code is 0 only when every count but dlq is 0 and the DLQ holds
+ * exactly the poison events.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
@@ -41,6 +45,8 @@ import { RaceLedger, Racer } from './racer.js';
 import { derive } from './random.js';
 import { formatReport, type RunSummary, totals } from './report.js';
 import { removeRunResources } from './resources.js';
+import { checkSagas, SagaStarter, waitForSagas } from './saga-check.js';
+import type { SagaDb } from './saga-workload.js';
 import { SERVER_URLS, Servers, sleep, waitFor } from './servers.js';
 import { verify } from './verifier.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
@@ -133,6 +139,10 @@ async function runChaos(profile: Profile): Promise<RunSummary> {
     const writer = new Writer(clients, ledger, lanes, profile.writesPerSecond);
     const races = new RaceLedger();
     const racer = new Racer(clients.items, races, profile.raceKeys, profile.raceEveryMs, derive(seed, 'races'));
+    // Order sagas, started here and run by the worker: SIGKILLs and restarts land inside their steps.
+    const sagaDb = writerDb as unknown as SagaDb;
+    const sagas = new SagaStarter(sagaDb, profile.sagaEveryMs, derive(seed, 'sagas'));
+    await sagas.start();
     writer.start();
     racer.start();
     await started;
@@ -156,6 +166,7 @@ async function runChaos(profile: Profile): Promise<RunSummary> {
     for (let waited = 0; !writer.poisonDone && waited < 60_000; waited += 100) await sleep(100);
     await writer.stop();
     await racer.stop();
+    await sagas.stop();
 
     const head = await retrying(() => home.outboxHead());
     say(`chaos: writes stopped after ${ledger.committed} commits; waiting for the worker to catch up`);
@@ -174,7 +185,9 @@ async function runChaos(profile: Profile): Promise<RunSummary> {
     const log = logOf(names, SERVER_URLS, silentLogger);
     const drained = caughtUp && (await waitFor(() => logAcknowledged(log).catch(() => false), profile.catchUpMs));
     await log.close();
+    const sagasEnded = await waitForSagas(sagaDb, profile.catchUpMs);
     const closedCleanly = await supervisor.stop(30_000);
+    const sagaVerdict = await checkSagas(sagaDb, sagas.started);
 
     const cache = cacheStoreOf(names, SERVER_URLS);
     const search = searchStoreOf(names);
@@ -207,6 +220,8 @@ async function runChaos(profile: Profile): Promise<RunSummary> {
         closedCleanly,
         verdict,
         order,
+        sagas: sagaVerdict,
+        sagasEnded,
       };
     } finally {
       await cache.close();
