@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HOME_VARIANTS, type HomeVariant } from '../support/home-variants.js';
-import { type OrderInput, openShop } from '../support/saga-shop.js';
+import { openShop } from '../support/saga-shop.js';
+import { crashOrders, runSagaWorker } from '../support/saga-worker-process.js';
 import { describeWithServer } from '../support/servers.js';
 import { checkShop, expectedOf } from './saga-model.js';
 
-const WORKER = fileURLToPath(new URL('../fixtures/saga-worker.ts', import.meta.url));
 const STOCK = 1000;
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -14,18 +12,7 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
 });
 
-/** Orders that complete, that fail at each step and compensate, and that retry flaky steps and compensations. */
-const PLANS: Pick<OrderInput, 'fail' | 'undo'>[] = [
-  { fail: {}, undo: {} },
-  { fail: { charge: 1 }, undo: {} },
-  { fail: { reserve: 2, ship: 1 }, undo: {} },
-  { fail: { charge: 3 }, undo: { charge: 2 } },
-  { fail: { ship: 3 }, undo: { reserve: 1 } },
-  { fail: { confirm: 3 }, undo: { ship: 2, charge: 1 } },
-  { fail: { confirm: 3 }, undo: {} },
-  { fail: { charge: 2 }, undo: {} },
-];
-const ORDERS: OrderInput[] = PLANS.map((o, i) => ({ orderId: `o${i}`, sku: 'p1', qty: 1 + (i % 3), ...o }));
+const ORDERS = crashOrders();
 
 /** Where the worker dies: at step boundaries, inside a home step's transaction, after an external effect, inside compensations. */
 const POINTS: readonly [string, number][] = [
@@ -35,6 +22,7 @@ const POINTS: readonly [string, number][] = [
   ['confirm:in-transaction', 1],
   ['charge:after-refund', 1],
   ['reserve:compensating', 1],
+  ['ship:compensating', 2],
 ];
 
 function describeCrashes(variant: HomeVariant): void {
@@ -49,7 +37,7 @@ function describeCrashes(variant: HomeVariant): void {
       for (const input of ORDERS) await starter.db.saga('order').start(input, { id: input.orderId });
       await starter.db.close();
 
-      const outcome = await runWorker(JSON.stringify(space.locator), point, nth);
+      const outcome = await runSagaWorker(JSON.stringify(space.locator), point, nth);
       expect(outcome).toEqual({ signal: 'SIGKILL', done: false });
 
       const { db } = openShop(space.home(), { sagaOptions: { leaseMs: 1000 } });
@@ -74,22 +62,6 @@ function describeCrashes(variant: HomeVariant): void {
       }
     }, 120_000);
   }
-}
-
-async function runWorker(home: string, point: string, nth: number): Promise<{ signal: string | null; done: boolean }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', WORKER, '--home', home, '--point', point, '--nth', String(nth)],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  const signal = await new Promise<string | null>((resolve) => child.once('exit', (_code, sig) => resolve(sig)));
-  return { signal, done: out.includes('done') };
 }
 
 describe('saga crashes: pglite home', () => describeCrashes(HOME_VARIANTS[0]!));

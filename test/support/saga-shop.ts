@@ -148,6 +148,7 @@ export function orderSaga(shop: { db?: ShopDb; hook?: Hook }, version = 1) {
         },
         compensate: async ({ tx, input, attempt }) => {
           await tx.entity('shipments').delete(input.orderId);
+          await hook('ship:compensating');
           if (failing(input, 'ship', attempt, 'undo')) throw injected('ship', 'compensation', attempt);
         },
       },
