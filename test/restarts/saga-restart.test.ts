@@ -3,7 +3,7 @@ import { isPolystoreError, type SagaRecord } from '../../src/index.js';
 import { checkShop, expectedOf } from '../saga/saga-model.js';
 import { HOME_VARIANTS } from '../support/home-variants.js';
 import { openShop } from '../support/saga-shop.js';
-import { crashOrders, runSagaWorker } from '../support/saga-worker-process.js';
+import { crashOrders, runSagaWorker, startOrders } from '../support/saga-worker-process.js';
 import { describeWithRestarts, restartPostgres } from '../support/server-control.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -31,11 +31,7 @@ await describeWithRestarts(['postgres'], 'sagas across a PostgreSQL restart', ()
   it('a worker taking over a dead worker’s sagas loses its home mid-recovery, and still drives every saga to the end the model says', async () => {
     const space = await postgres.space();
     cleanups.push(space.cleanup);
-    const starter = openShop(space.home());
-    await starter.db.ready({ sync: false });
-    await starter.db.entity('stock').create({ id: 'p1', qty: STOCK });
-    for (const input of ORDERS) await starter.db.saga('order').start(input, { id: input.orderId });
-    await starter.db.close();
+    await startOrders(space.home(), ORDERS, STOCK);
 
     // The first worker dies inside a shipment, leaving its sagas leased and half done.
     expect(await runSagaWorker(JSON.stringify(space.locator), 'ship:before', 4)).toEqual({

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HOME_VARIANTS, type HomeVariant } from '../support/home-variants.js';
 import { openShop } from '../support/saga-shop.js';
-import { crashOrders, runSagaWorker } from '../support/saga-worker-process.js';
+import { crashOrders, runSagaWorker, startOrders } from '../support/saga-worker-process.js';
 import { describeWithServer } from '../support/servers.js';
 import { checkShop, expectedOf } from './saga-model.js';
 
@@ -30,12 +30,7 @@ function describeCrashes(variant: HomeVariant): void {
     it(`a worker SIGKILLed at ${point} (#${nth}): another takes its sagas over by lease, each ends as the model says, home steps once, effects once per key`, async () => {
       const space = await variant.space();
       cleanups.push(space.cleanup);
-      // Started by a process that runs no sagas: the worker claims them all.
-      const starter = openShop(space.home());
-      await starter.db.ready({ sync: false });
-      await starter.db.entity('stock').create({ id: 'p1', qty: STOCK });
-      for (const input of ORDERS) await starter.db.saga('order').start(input, { id: input.orderId });
-      await starter.db.close();
+      await startOrders(space.home(), ORDERS, STOCK);
 
       const outcome = await runSagaWorker(JSON.stringify(space.locator), point, nth);
       expect(outcome).toEqual({ signal: 'SIGKILL', done: false });

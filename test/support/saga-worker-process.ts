@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { OrderInput } from './saga-shop.js';
+import type { HomeStore } from '../../src/contracts/home-store.js';
+import { type OrderInput, openShop } from './saga-shop.js';
 
 const WORKER = fileURLToPath(new URL('../fixtures/saga-worker.ts', import.meta.url));
 
@@ -46,4 +47,19 @@ export async function runSagaWorker(
   });
   const signal = await new Promise<string | null>((resolve) => child.once('exit', (_code, sig) => resolve(sig)));
   return { signal, done: out.includes('done') };
+}
+
+/**
+ * Stocks sku p1 and starts `orders` from a process that runs no sagas (a
+ * worker claims them all), then closes it.
+ */
+export async function startOrders(home: HomeStore, orders: readonly OrderInput[], stock: number): Promise<void> {
+  const starter = openShop(home);
+  await starter.db.ready({ sync: false });
+  try {
+    await starter.db.entity('stock').create({ id: 'p1', qty: stock });
+    for (const input of orders) await starter.db.saga('order').start(input, { id: input.orderId });
+  } finally {
+    await starter.db.close();
+  }
 }
