@@ -63,14 +63,12 @@ export function App() {
   // The lag history lives here, so it survives switching pages.
   const window = useRef(new RollingWindow());
   const [version, setVersion] = useState(0);
-  const status = usePoll(
-    () => api<StatusResponse>('/admin/status'),
-    1000,
-    (s) => {
+  const status = usePoll(() => api<StatusResponse>('/admin/status'), 1000, {
+    onData: (s) => {
       window.current.add(s);
       setVersion((v) => v + 1);
     },
-  );
+  });
   return (
     <>
       <header>

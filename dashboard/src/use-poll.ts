@@ -1,8 +1,17 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.js';
 
-/** `fetcher` now and every `everyMs` (0: once), with the last result and the last error; `refresh()` fetches again at once. */
-export function usePoll<T>(fetcher: () => Promise<T>, everyMs: number, onData?: (data: T) => void) {
+/**
+ * `fetcher` now and every `everyMs` (0: once), with the last result and the
+ * last error; `refresh()` fetches again at once, as does a change of `key`
+ * (what the fetcher asks for: a filter, a selection).
+ */
+export function usePoll<T>(
+  fetcher: () => Promise<T>,
+  everyMs: number,
+  options: { onData?: (data: T) => void; key?: string } = {},
+) {
+  const { onData, key } = options;
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<ApiError | undefined>(undefined);
   const latest = useRef({ fetcher, onData });
@@ -17,6 +26,7 @@ export function usePoll<T>(fetcher: () => Promise<T>, everyMs: number, onData?: 
       setError(err instanceof ApiError ? err : new ApiError('CLIENT', String(err), 0));
     }
   }, []);
+  // `key` is a dependency on purpose: a new key restarts the polling at once.
   useEffect(() => {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -30,6 +40,6 @@ export function usePoll<T>(fetcher: () => Promise<T>, everyMs: number, onData?: 
       stopped = true;
       clearTimeout(timer);
     };
-  }, [refresh, everyMs]);
+  }, [refresh, everyMs, key]);
   return { data, error, refresh };
 }

@@ -1,10 +1,8 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { LAG_COLOURS } from '../chart-colours.js';
 import type { LagSeries } from '../rolling-window.js';
-
-/** Series colours (the end-to-end test looks for their pixels in the chart). */
-export const LAG_COLOURS = { p50: '#1c7ed6', p99: '#e8590c' } as const;
 
 const WIDTH = 460;
 const HEIGHT = 180;
@@ -19,7 +17,7 @@ export function LagChart({ view, series, version }: { view: string; series: LagS
       {
         width: WIDTH,
         height: HEIGHT,
-        legend: { show: true },
+        legend: { show: true, live: false },
         cursor: { show: false },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] } },
         axes: [{}, { label: 'ms', size: 56 }],

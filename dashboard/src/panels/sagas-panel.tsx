@@ -41,13 +41,14 @@ export function SagasPanel() {
   const [filter, setFilter] = useState<Filter>({ state: '', type: '', olderThanSeconds: '', error: false });
   const [selected, setSelected] = useState<string | null>(null);
   const q = query(filter);
-  const list = usePoll(() => api<{ sagas: SagaSummary[] }>(`/admin/sagas?${q}`), 3000);
+  const list = usePoll(() => api<{ sagas: SagaSummary[] }>(`/admin/sagas?${q}`), 3000, { key: q });
   const detail = usePoll(
     () =>
       selected === null
         ? Promise.resolve(undefined)
         : api<{ saga: SagaSummary; timeline: SagaStep[] }>(`/admin/sagas/${encodeURIComponent(selected)}`),
     3000,
+    { key: selected ?? '' },
   );
   const action = useAction();
   const act = (id: string, what: SagaAction) =>
@@ -67,11 +68,7 @@ export function SagasPanel() {
       await list.refresh();
       return `${what}: ${result.done} done, ${result.failed.length} failed`;
     });
-  const set = (patch: Partial<Filter>) => {
-    setFilter({ ...filter, ...patch });
-    // The list follows the filter at once rather than at the next poll.
-    setTimeout(() => void list.refresh(), 0);
-  };
+  const set = (patch: Partial<Filter>) => setFilter({ ...filter, ...patch });
   const sagas = list.data?.sagas ?? [];
   const shown = detail.data && detail.data.saga.id === selected ? detail.data : undefined;
   return (
@@ -132,10 +129,7 @@ export function SagasPanel() {
             <tr
               key={s.id}
               class={s.id === selected ? 'selected clickable' : 'clickable'}
-              onClick={() => {
-                setSelected(s.id);
-                setTimeout(() => void detail.refresh(), 0);
-              }}
+              onClick={() => setSelected(s.id)}
               data-saga={s.id}
             >
               <td>

@@ -59,7 +59,7 @@ export function StoreMetricsPanel() {
       {stores.map((store) => (
         <div key={store} class="store-metrics" data-store={store || 'none'}>
           <h3>{store ? `store ${store}` : 'not per store'}</h3>
-          <table>
+          <table class="fixed">
             <tbody>
               {families.map((f) => (
                 <FamilyRows key={f.name} family={f} store={store} />
