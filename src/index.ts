@@ -1,6 +1,7 @@
 export type { DeepCheck, ViewCheckSettings } from './checker/check-settings.js';
 export type { ViewDrift } from './checker/consistency-checker.js';
 export type * from './contracts/index.js';
+export { DASHBOARD_DIR } from './dashboard/dashboard-dir.js';
 export * from './errors/index.js';
 export type { DumpManifest } from './home-move/home-dump.js';
 export type { MoveHomeOptions, MoveOutcome, MoveProgress, MoveStep } from './home-move/move-home.js';

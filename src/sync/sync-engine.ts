@@ -305,12 +305,19 @@ export class SyncEngine {
 
   /**
    * Applies dead-lettered events again (version-guarded: an event a newer one
-   * superseded changes nothing) and removes each one that succeeds.
+   * superseded changes nothing) and removes each one that succeeds: those of
+   * `view` (default: all), and only the given `ids` when set (one group of an
+   * operator's choosing).
+   *
+   * @example
+   * const { replayed, failed } = await db.sync.replayDeadLetters('products_cache', { ids: [letter.id] });
    */
-  async replayDeadLetters(view?: string): Promise<ReplayResult> {
+  async replayDeadLetters(view?: string, options: { ids?: readonly string[] } = {}): Promise<ReplayResult> {
     let replayed = 0;
     let failed = 0;
+    const only = options.ids ? new Set(options.ids) : undefined;
     for (const letter of await this.home.listDeadLetters(view)) {
+      if (only && !only.has(letter.id)) continue;
       const projector = this.#projectors.get(letter.consumer);
       if (!projector) {
         failed++;

@@ -65,18 +65,7 @@ async function openShopOn(homeDir: string, viewsDir: string, options: SyncFixtur
       search: oramaStore({ path: join(views.path, 'search') }),
     },
     entities: [items],
-    views: [
-      cacheView(items, { store: 'cache' }),
-      searchView(items, { store: 'search', fields: { name: 'string', qty: 'number' }, searchable: ['name'] }),
-      cacheView(items, {
-        store: 'cache',
-        name: 'items_hooked',
-        select: (record) => {
-          options.hook?.(record);
-          return { name: record.name };
-        },
-      }),
-    ],
+    views: itemsViews(options.hook),
     ...(options.wrapLog
       ? { log: options.wrapLog((await import('../../src/index.js')).outboxEventLog(homeStore)) }
       : {}),
@@ -90,6 +79,26 @@ async function openShopOn(homeDir: string, viewsDir: string, options: SyncFixtur
   });
   await db.ready();
   return db;
+}
+
+/**
+ * The fixture's views of `items` in the stores `cache` and `search`: a cache
+ * view, a search view, and `items_hooked`, a cache view whose projection runs
+ * `hook` first (to make it fail on purpose).
+ */
+export function itemsViews(hook?: (record: Record<string, unknown>) => void) {
+  return [
+    cacheView(items, { store: 'cache' }),
+    searchView(items, { store: 'search', fields: { name: 'string', qty: 'number' }, searchable: ['name'] }),
+    cacheView(items, {
+      store: 'cache',
+      name: 'items_hooked',
+      select: (record) => {
+        hook?.(record);
+        return { name: record.name };
+      },
+    }),
+  ];
 }
 
 /** Expects every view to match the home id by id and version by version. */

@@ -115,6 +115,31 @@ describe('projectors under faults (real PGlite, LMDB, Orama)', () => {
     expect(totalDrift(await fixture.db.check())).toBe(0);
   });
 
+  it('replays only the dead letters named by id, leaving the others', async () => {
+    let poisoned = true;
+    fixture = await openSyncFixture({
+      hook: (record) => {
+        if (poisoned && String(record.name).startsWith('poison')) throw new Error('cannot project this record');
+      },
+    });
+    const items = fixture.db.entity('items');
+    await items.create({ id: 'p1', name: 'poison 1', qty: 1, tags: [] });
+    await items.create({ id: 'p2', name: 'poison 2', qty: 2, tags: [] });
+    await fixture.db.sync.catchUp(10_000);
+    const letters = await fixture.db.sync.deadLetters('items_hooked');
+    expect(letters.map((l) => l.event.key).sort()).toEqual(['p1', 'p2']);
+
+    poisoned = false;
+    const first = letters.find((l) => l.event.key === 'p1')!;
+    expect(await fixture.db.sync.replayDeadLetters('items_hooked', { ids: [first.id] })).toEqual({
+      replayed: 1,
+      failed: 0,
+    });
+    expect((await fixture.db.sync.deadLetters()).map((l) => l.event.key)).toEqual(['p2']);
+    const hooked = (await fixture.db.check({ views: ['items_hooked'] }))[0]!;
+    expect(hooked).toMatchObject({ missing: 1, stale: 0, extra: 0 });
+  });
+
   it('retries an unavailable store without dead-lettering, then applies everything', async () => {
     let outages = 6;
     fixture = await openSyncFixture({
