@@ -125,7 +125,7 @@ export class SagaService {
     return this.#home().sagas.list(filter);
   }
 
-  /** A saga's steps and compensations in the order they were first recorded. */
+  /** A saga's steps and compensations in the order they were first recorded (a step before its compensation). */
   timeline(id: string): Promise<SagaStepRecord[]> {
     return this.#home().sagas.steps(id);
   }

@@ -156,8 +156,9 @@ export function describeSagaLogContract(name: string, make: MakeHome, options: {
       await rec([{ stepIndex: 0, step: 'reserve', phase: 'compensate', status: 'done', attempts: 1 }]);
       const steps = await home.sagas.steps('s1');
       expect(steps.map((s) => [s.stepIndex, s.phase, s.status, s.attempts, s.result, s.error])).toEqual([
-        [0, 'compensate', 'done', 1, null, null],
+        // Written in the same moment: a step before its compensation.
         [0, 'forward', 'done', 1, [1, 'a'], null],
+        [0, 'compensate', 'done', 1, null, null],
         [1, 'forward', 'failed', 3, null, 'declined'],
       ]);
       expect(await home.sagas.steps('other')).toEqual([]);

@@ -186,7 +186,7 @@ export class MysqlSagaLog implements SagaLog {
   async steps(sagaId: string): Promise<SagaStepRecord[]> {
     const q = this.#sql((await this.session()).names);
     const query = sql`SELECT ${raw(SAGA_STEP_COLUMNS)} FROM ${raw(q.steps)} WHERE saga_id = ${bind(sagaId)}
-      ORDER BY started_ms, step_index, phase`;
+      ORDER BY started_ms, step_index, phase DESC`;
     const rows = await this.#select<SagaStepRow>('reading a saga timeline', query);
     return rows.map((row) => toSagaStepRecord(row, json));
   }

@@ -108,7 +108,7 @@ export class PostgresSagaLog implements SagaLog {
 
   async steps(sagaId: string): Promise<SagaStepRecord[]> {
     const sql = `SELECT ${SAGA_STEP_COLUMNS} FROM ${this.#steps} WHERE saga_id = $1::text
-      ORDER BY started_ms, step_index, phase`;
+      ORDER BY started_ms, step_index, phase DESC`;
     const rows = await this.#run<SagaStepRow>('reading a saga timeline', sql, [sagaId]);
     return rows.map((row) => toSagaStepRecord(row, json));
   }
