@@ -305,12 +305,14 @@ export class SyncEngine {
 
   /**
    * Applies dead-lettered events again (version-guarded: an event a newer one
-   * superseded changes nothing) and removes each one that succeeds.
+   * superseded changes nothing) and removes each one that succeeds;
+   * `select` limits it to some of them (one error signature, say).
    */
-  async replayDeadLetters(view?: string): Promise<ReplayResult> {
+  async replayDeadLetters(view?: string, select?: (letter: DeadLetter) => boolean): Promise<ReplayResult> {
     let replayed = 0;
     let failed = 0;
     for (const letter of await this.home.listDeadLetters(view)) {
+      if (select && !select(letter)) continue;
       const projector = this.#projectors.get(letter.consumer);
       if (!projector) {
         failed++;
