@@ -201,7 +201,7 @@ function adminPaths(): Record<string, Record<string, Operation>> {
       get: {
         summary: 'This document',
         tags: ['admin'],
-        responses: { '200': { description: 'OpenAPI 3.1', ...json({ type: 'object' }) } },
+        responses: { '200': { description: 'OpenAPI 3.1', ...json({ type: 'object' }) }, ...ERRORS },
       },
     },
   };

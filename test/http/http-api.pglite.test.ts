@@ -5,8 +5,7 @@ import { kuzuStore } from '../../src/adapters/kuzu/index.js';
 import { lmdbStore } from '../../src/adapters/lmdb/index.js';
 import { oramaStore } from '../../src/adapters/orama/index.js';
 import { pgliteHome } from '../../src/adapters/pglite/index.js';
-import type { RunningServer } from '../../src/http/serve-options.js';
-import { ApiClient } from '../support/http-client.js';
+import { type ApiClient, serveForTest } from '../support/http-client.js';
 import { openHttpShop, poison } from '../support/http-shop.js';
 import { freshPgliteDir } from '../support/pglite-template.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -26,7 +25,7 @@ const audio = (id: string, price: number, name = `Headphones ${id}`) => ({
 describe('HTTP API on an embedded deployment (PGlite, LMDB, Orama, Kuzu, DuckDB)', () => {
   let dirs: { cleanup: () => Promise<void> }[] = [];
   let db: ReturnType<typeof openHttpShop>;
-  let server: RunningServer;
+  let served: Awaited<ReturnType<typeof serveForTest>>;
   let api: ApiClient;
 
   beforeAll(async () => {
@@ -39,17 +38,11 @@ describe('HTTP API on an embedded deployment (PGlite, LMDB, Orama, Kuzu, DuckDB)
       graph: kuzuStore({ path: join(stores.path, 'graph.kuzu') }),
       analytics: duckdbStore({ path: join(stores.path, 'analytics.duckdb') }),
     });
-    await db.ready();
-    server = await db.serve();
-    api = new ApiClient(server.url);
-    await api.useDocument();
+    served = await serveForTest(db);
+    api = served.api;
   }, 60_000);
 
-  afterAll(async () => {
-    await server?.close();
-    await db?.close();
-    for (const dir of dirs) await dir.cleanup();
-  });
+  afterAll(() => served?.stop(...dirs.map((dir) => dir.cleanup)));
 
   it('describes every entity with named components from its zod schema', async () => {
     const doc = (

@@ -1,5 +1,6 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import type { RunningServer, ServeOptions } from '../../src/http/serve-options.js';
 
 const DOC_ID = 'https://polystore.test/openapi.json';
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM.
@@ -123,4 +124,26 @@ export class ApiClient {
     this.validator?.check(method, path, res.status, type, body);
     return { status: res.status, headers: res.headers, body: body as T };
   }
+}
+
+/** A Polystore served over HTTP for a test, with a validating client; `stop` closes both and runs `cleanups`. */
+export async function serveForTest(
+  db: {
+    ready(): Promise<void>;
+    serve(options?: ServeOptions): Promise<RunningServer>;
+    close(): Promise<void>;
+  },
+  options: ServeOptions = {},
+  key?: string,
+): Promise<{ server: RunningServer; api: ApiClient; stop: (...cleanups: (() => Promise<void>)[]) => Promise<void> }> {
+  await db.ready();
+  const server = await db.serve(options);
+  const api = new ApiClient(server.url, key);
+  await api.useDocument();
+  const stop = async (...cleanups: (() => Promise<void>)[]) => {
+    await server.close();
+    await db.close();
+    for (const cleanup of cleanups) await cleanup();
+  };
+  return { server, api, stop };
 }
