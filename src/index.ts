@@ -4,6 +4,8 @@ export type * from './contracts/index.js';
 export * from './errors/index.js';
 export type { DumpManifest } from './home-move/home-dump.js';
 export type { MoveHomeOptions, MoveOutcome, MoveProgress, MoveStep } from './home-move/move-home.js';
+export { type ApiKeyEntry, type MintedKey, mintApiKey } from './http/api-keys.js';
+export type { RenderedMetrics, RunningServer, ServeOptions } from './http/serve-options.js';
 export {
   defineEntity,
   type EntityDef,
@@ -19,6 +21,7 @@ export {
   createPolystore,
   Polystore,
   type PolystoreConfig,
+  type PolystoreModel,
   type TransactionClients,
   type ViewStore,
 } from './polystore.js';

@@ -39,7 +39,7 @@ export async function buildHttpApp(db: AnyPolystore, options: ServeOptions = {})
       field: 'bodyLimitBytes',
       fix: 'pass a byte count, e.g. 1048576',
     });
-  const app = fastify({ bodyLimit, logger: false, routerOptions: { maxParamLength: 2048 } });
+  const app = fastify({ bodyLimit, logger: false, routerOptions: { maxParamLength: 8192 } });
   app.setErrorHandler((err, _request, reply) => {
     const { status, body } = errorResponse(err, logger);
     return send(reply, status, body);

@@ -81,6 +81,13 @@ describe('HTTP API on an embedded deployment (PGlite, LMDB, Orama, Kuzu, DuckDB)
     expect(stale.status).toBe(409);
     expect(stale.body.error.code).toBe('PS_ERR_VERSION_CONFLICT');
 
+    const longId = `p/${'é'.repeat(300)} 1`;
+    const long = await api.call<Rec>('POST', '/entities/products', { body: audio(longId, 5) });
+    expect(long.status).toBe(201);
+    const longRead = await api.call<Rec>('GET', `/entities/products/${encodeURIComponent(longId)}?consistency=strong`);
+    expect(longRead.body.id).toBe(longId);
+    expect((await api.call('DELETE', `/entities/products/${encodeURIComponent(longId)}`)).status).toBe(200);
+
     const again = await api.call<Err>('POST', '/entities/products', { body: audio('p1', 5) });
     expect([again.status, again.body.error.code]).toEqual([409, 'PS_ERR_ALREADY_EXISTS']);
 
