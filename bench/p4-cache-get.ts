@@ -73,6 +73,11 @@ async function openCachedClient(
   profile: Profile,
   cleanups: Cleanups,
 ): Promise<EntityClient<BenchItem>> {
+  return (await openCachedDb(home, cache, profile.p4.records, cleanups)).entity('bench_items');
+}
+
+/** A Polystore whose cache view holds `records` bench items (written, then read once to fill the cache). */
+export async function openCachedDb(home: HomeStore, cache: KeyValueStore, records: number, cleanups: Cleanups) {
   const db = createPolystore({
     home,
     stores: { cache },
@@ -84,7 +89,7 @@ async function openCachedClient(
   cleanups.add('close polystore', () => db.close());
   await db.ready();
   const client = db.entity('bench_items');
-  const items = makeItems('k', profile.p4.records);
+  const items = makeItems('k', records);
   for (let i = 0; i < items.length; i += 500) {
     const chunk = items.slice(i, i + 500);
     await client.createMany(chunk);
@@ -95,7 +100,7 @@ async function openCachedClient(
     items.map((item) => item.id),
   );
   if (filled.some((entry) => entry === null)) throw new Error('the cache view was not filled');
-  return client;
+  return db;
 }
 
 async function measure(

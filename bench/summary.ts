@@ -54,6 +54,7 @@ export function summarize(rows: readonly ResultRow[]) {
     ),
     p3ProjectorRatio: ratio('P3.'),
     p4CacheGetRatio: ratio('P4.'),
+    p9ApiGetRatio: ratio('P9.'),
     p4CacheGetP99Ratio: comparisons.find((c) => c.id.startsWith('P4.'))?.p99Ratio ?? null,
     p11GraphProjectorRatio: ratio('P11.graph.'),
     p11AnalyticsProjectorRatio: ratio('P11.analytics.'),

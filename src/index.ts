@@ -5,6 +5,8 @@ export { DASHBOARD_DIR } from './dashboard/dashboard-dir.js';
 export * from './errors/index.js';
 export type { DumpManifest } from './home-move/home-dump.js';
 export type { MoveHomeOptions, MoveOutcome, MoveProgress, MoveStep } from './home-move/move-home.js';
+export { type ApiKeyEntry, type MintedKey, mintApiKey } from './http/api-keys.js';
+export type { RenderedMetrics, RunningServer, ServeOptions } from './http/serve-options.js';
 export {
   defineEntity,
   type EntityDef,
@@ -20,6 +22,7 @@ export {
   createPolystore,
   Polystore,
   type PolystoreConfig,
+  type PolystoreModel,
   type TransactionClients,
   type ViewStore,
 } from './polystore.js';

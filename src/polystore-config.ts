@@ -72,6 +72,18 @@ export interface PolystoreConfig<E extends AnyEntity, K extends AnyKeyspace> {
   readonly sagaOptions?: SagaRunnerOptions;
 }
 
+/** What a Polystore's model declares (`db.model`), for tools such as the HTTP API. */
+export interface PolystoreModel {
+  readonly entities: readonly AnyEntity[];
+  readonly keyspaces: readonly AnyKeyspace[];
+  readonly stores: Readonly<Record<string, ViewStore>>;
+  /** The current home (after a `moveHome`, the new one). */
+  readonly home: HomeStore;
+  /** The broker log's name (`jetstream`, `redis-streams`), or null when views read the home's outbox. */
+  readonly log: string | null;
+  readonly logger: Logger;
+}
+
 export type RecordOf<E> = E extends EntityDef<string, infer T, unknown> ? T : never;
 export type InputOf<E> = E extends EntityDef<string, unknown, infer In> ? In : never;
 export type ValueOf<K> = K extends KeyspaceDef<string, infer T> ? T : never;

@@ -2,16 +2,15 @@ import type { ScheduledCheck } from './checker/check-schedule.js';
 import type { CheckOptions } from './checker/check-settings.js';
 import type { ViewDrift } from './checker/consistency-checker.js';
 import { ViewMaintenance } from './checker/view-maintenance.js';
-import type { AnalyticsStore } from './contracts/analytics-store.js';
-import type { GraphStore } from './contracts/graph-store.js';
 import type { HomeStore, HomeTransaction } from './contracts/home-store.js';
-import type { KeyValueStore } from './contracts/key-value-store.js';
 import type { LogPosition } from './contracts/log-position.js';
 import type { ViewStoreBase } from './contracts/view-store.js';
 import { type DumpManifest, exportHome, importHome } from './home-move/home-dump.js';
 import { type MovableHome, movableHome } from './home-move/movable-home.js';
 import type { MoveHomeOptions, MoveOutcome } from './home-move/move-home.js';
 import { moveOwnHome } from './home-move/move-own-home.js';
+import { serveHttp } from './http/serve.js';
+import type { RunningServer, ServeOptions } from './http/serve-options.js';
 import type {
   AnyEntity,
   AnyKeyspace,
@@ -19,6 +18,7 @@ import type {
   InputOf,
   KeyspaceNamed,
   PolystoreConfig,
+  PolystoreModel,
   RecordOf,
   TransactionClients,
   ValueOf,
@@ -27,18 +27,18 @@ import type {
 import { type ResolvedConfig, readConfig } from './polystore-options.js';
 import { EntityClient } from './router/entity-client.js';
 import { EntityWriter } from './router/entity-writes.js';
-import { KeyspaceClient } from './router/keyspace-client.js';
+import type { KeyspaceClient } from './router/keyspace-client.js';
 import type { RouterContext } from './router/router-context.js';
 import { type BreakerStats, StoreBreaker } from './router/store-breaker.js';
 import { PolystoreTransaction } from './router/transaction-client.js';
-import { AnalyticsClient, GraphClient } from './router/view-query-client.js';
+import type { AnalyticsClient, GraphClient } from './router/view-query-client.js';
 import {
+  analyticsClient,
   closedError,
   entityViews,
-  storeOfKind,
+  graphClient,
+  keyspaceClient,
   unknownEntity,
-  unknownKeyspace,
-  viewNamesOn,
 } from './router/view-routes.js';
 import { WriteScope } from './router/write-scope.js';
 import { closeInOrder } from './runtime/close-in-order.js';
@@ -54,7 +54,7 @@ import { SyncEngine } from './sync/sync-engine.js';
 import { resolveSyncOptions } from './sync/sync-options.js';
 import type { ViewDef } from './views/view-def.js';
 
-export type { PolystoreConfig, TransactionClients, ViewStore } from './polystore-config.js';
+export type { PolystoreConfig, PolystoreModel, TransactionClients, ViewStore } from './polystore-config.js';
 
 /**
  * Creates a Polystore instance. Nothing is opened until `ready()`.
@@ -295,41 +295,40 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
 
   /** The typed client of one keyspace (KV-only data with a TTL). */
   keyspace<N extends K['name']>(name: N): KeyspaceClient<ValueOf<KeyspaceNamed<K, N>>> {
-    return this.#client(`keyspace:${name}`, () => {
-      const def = this.#config.keyspaces.find((k) => k.name === name);
-      if (!def) throw unknownKeyspace(name);
-      return new KeyspaceClient(
-        def,
-        this.#config.stores[def.store] as KeyValueStore,
-        this.#config.limits.maxPayloadBytes,
-      );
-    });
+    return this.#client(`keyspace:${name}`, () =>
+      keyspaceClient(this.#config, name, this.#config.limits.maxPayloadBytes),
+    );
   }
 
   /** Cypher reads on a graph store (read-your-writes waits for its graph views). */
   graph(store: string): GraphClient {
-    return this.#client(
-      `graph:${store}`,
-      () =>
-        new GraphClient(
-          storeOfKind(this.#config.stores, store, 'graph') as GraphStore,
-          viewNamesOn(this.#config.views, store),
-          this.#ctx,
-        ),
-    );
+    return this.#client(`graph:${store}`, () => graphClient(this.#config, store, this.#ctx));
   }
 
   /** SQL aggregates on an analytics store (read-your-writes waits for its views). */
   analytics(store: string): AnalyticsClient {
-    return this.#client(
-      `analytics:${store}`,
-      () =>
-        new AnalyticsClient(
-          storeOfKind(this.#config.stores, store, 'analytics') as AnalyticsStore,
-          viewNamesOn(this.#config.views, store),
-          this.#ctx,
-        ),
-    );
+    return this.#client(`analytics:${store}`, () => analyticsClient(this.#config, store, this.#ctx));
+  }
+
+  /** What the model declares, for tools such as the HTTP API: entities, keyspaces, stores, the home and the log. */
+  get model(): PolystoreModel {
+    const { entities, keyspaces, stores, log, logger } = this.#config;
+    const home = this.#home.current;
+    return { entities: [...entities.values()], keyspaces, stores, home, log: log?.name ?? null, logger };
+  }
+
+  /**
+   * Serves this application over HTTP (see `docs/http-api.md`): entity and
+   * admin routes, OpenAPI at `/openapi.json`. Without `keys` it listens on
+   * loopback only. Needs the optional `fastify` package.
+   *
+   * @example
+   * const server = await db.serve({ port: 8080, host: '127.0.0.1' });
+   * console.log(`${server.url}/admin/status`);
+   * await server.close();
+   */
+  serve(options: ServeOptions = {}): Promise<RunningServer> {
+    return serveHttp(this, options);
   }
 
   /** The token of this instance's newest committed write (for read-your-writes across clients and processes). */

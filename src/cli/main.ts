@@ -3,15 +3,18 @@ import type { ScheduledCheck } from '../checker/check-schedule.js';
 import { isPolystoreError, redactSecrets } from '../errors/index.js';
 import type { BackfillRecord } from '../sync/backfill/backfill-state.js';
 import { BACKLOG_CAP } from '../sync/outbox-event-log.js';
+import { backfillRate, viewState } from '../sync/view-state.js';
 import { backfillCommand } from './backfill-command.js';
 import { checkCommand } from './check-command.js';
 import { dumpCommand } from './dump-command.js';
+import { keysCommand } from './keys-command.js';
 import { type AnyPolystore, loadConfig } from './load-config.js';
 import { migrateCommand } from './migrate-command.js';
 import { migrateHomeCommand } from './migrate-home-command.js';
 import { seconds } from './progress-line.js';
 import { rebuildCommand } from './rebuild-command.js';
 import { sagaCommand } from './saga-command.js';
+import { serveCommand } from './serve-command.js';
 
 const HELP = `polystore <command> [--config polystore.config.ts]
 
@@ -47,6 +50,11 @@ Commands:
   saga resume|retry|cancel ID
                       drop a running saga's lease (a worker takes it now), retry a stuck saga's
                       compensation, or cancel (a running saga compensates; a stuck one ends as is)
+  serve [--port N] [--host H]
+                      the HTTP API (entity and admin routes, /openapi.json) until SIGINT/SIGTERM;
+                      options from the config module's \`serve\` export (keys, renderMetrics, dashboardDir)
+  keys create --scopes S,...
+                      mint an API key: prints the key once and the { id, hash, scopes } entry for \`serve.keys\`
   worker              run the projectors, the sagas (and the change capture) until SIGINT/SIGTERM
   cdc create|drop|status
                       CDC mode: create or drop the replication slot and publication
@@ -83,6 +91,9 @@ async function main(): Promise<number> {
       name: { type: 'string' },
       'older-than': { type: 'string' },
       errors: { type: 'boolean', default: false },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      scopes: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -93,6 +104,8 @@ async function main(): Promise<number> {
   }
   const print = (human: string, data: unknown) =>
     process.stdout.write(values.json ? `${JSON.stringify(data)}\n` : `${human}\n`);
+  // Minting a key needs no model: nothing is opened.
+  if (command === 'keys') return keysCommand(sub, values.scopes, values.json);
   const db = await loadConfig(values.config);
   try {
     // Before ready(): with schema.apply "manual", ready() refuses the very changes migrate applies.
@@ -101,7 +114,8 @@ async function main(): Promise<number> {
     // `cdc` reaches the slot without the views; `create` needs the home's outbox table first.
     if (command !== 'cdc' || (sub === 'create' && db.sync.capture?.admin))
       // A rebuild catches its new generation up through the projectors: they run here meanwhile.
-      await db.ready({ sync: command === 'worker' || command === 'rebuild' });
+      // A server runs the projectors as the config says (an embedded deployment has no other process).
+      await db.ready(command === 'serve' ? {} : { sync: command === 'worker' || command === 'rebuild' });
     switch (command) {
       case 'status':
         return await status(db, print);
@@ -159,6 +173,8 @@ async function main(): Promise<number> {
         return await dumpCommand(db, 'export', { dir: values.out, json: values.json });
       case 'import':
         return await dumpCommand(db, 'import', { dir: values.in, json: values.json });
+      case 'serve':
+        return await serveCommand(db, { config: values.config, port: values.port, host: values.host });
       case 'worker':
         process.stderr.write('polystore worker running; Ctrl-C to stop\n');
         await new Promise<void>((resolve) => {
@@ -212,9 +228,7 @@ function checkSummary(last: ScheduledCheck | null, now: number) {
 
 /** A backfill's progress for `status`: how far, how fast, how long left (rows counted at its start). */
 function backfillProgress(record: BackfillRecord, now: number) {
-  const elapsed = Math.max(1, now - record.startedAt);
-  const rate = (record.examined * 1000) / elapsed;
-  const left = Math.max(0, record.total - record.examined);
+  const rate = backfillRate(record, now);
   return {
     status: record.status,
     reason: record.reason,
@@ -222,8 +236,8 @@ function backfillProgress(record: BackfillRecord, now: number) {
     examined: record.examined,
     total: record.total,
     percent: record.total > 0 ? Math.min(100, Math.floor((record.examined / record.total) * 100)) : 0,
-    recordsPerSec: Math.round(rate),
-    etaMs: record.status === 'running' && rate > 0 ? Math.round((left / rate) * 1000) : null,
+    recordsPerSec: Math.round(rate.perSec),
+    etaMs: rate.etaMs,
     owner: record.owner,
     error: record.error,
   };
@@ -242,20 +256,11 @@ async function status(db: AnyPolystore, print: (human: string, data: unknown) =>
     await Promise.all(stats.views.map(async ({ view }) => [view, await db.lastCheck(view)] as const)),
   );
   const views = stats.views.map(({ view, progress }) => {
-    const caughtUp = progress.head === null || (progress.through !== null && progress.through >= progress.head);
     const backfill = backfills.get(view);
-    // A view being filled from the home is never up to date, whatever its log position says.
-    const state = backfill
-      ? backfill.status === 'paused'
-        ? 'backfill-paused'
-        : 'backfilling'
-      : caughtUp
-        ? 'up-to-date'
-        : 'behind';
     const generation = db.generations(view);
     return {
       view,
-      state: generation.building === null ? state : `rebuilding`,
+      state: viewState(progress, backfill, generation),
       generation,
       lastCheck: checkSummary(checks.get(view) ?? null, now),
       ...(backfill ? { backfill: backfillProgress(backfill, now) } : {}),

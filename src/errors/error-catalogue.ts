@@ -129,6 +129,27 @@ export const ERROR_CATALOGUE = {
     status: 504,
     summary: 'A saga step ran longer than its timeoutMs; the attempt counts as failed.',
   },
+  PS_ERR_UNAUTHORIZED: {
+    status: 401,
+    summary: 'An HTTP request carries no API key, or one the server does not know.',
+  },
+  PS_ERR_FORBIDDEN: {
+    status: 403,
+    summary:
+      'An HTTP request is not allowed: its API key lacks the scope, or (no keys configured) it comes from another host.',
+  },
+  PS_ERR_ROUTE_NOT_FOUND: {
+    status: 404,
+    summary: 'No HTTP route answers this method and path (or the server was started without it, e.g. /metrics).',
+  },
+  PS_ERR_UNSAFE_BIND: {
+    status: 500,
+    summary: 'The HTTP server would listen on a non-loopback address with no API key configured.',
+  },
+  PS_ERR_INTERNAL: {
+    status: 500,
+    summary: 'An unexpected error answered an HTTP request; the server log has its details.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

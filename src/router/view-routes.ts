@@ -1,12 +1,18 @@
+import type { AnalyticsStore } from '../contracts/analytics-store.js';
+import type { GraphStore } from '../contracts/graph-store.js';
 import type { KeyValueStore } from '../contracts/key-value-store.js';
 import type { SearchStore } from '../contracts/search-store.js';
 import { PolystoreError } from '../errors/index.js';
+import type { KeyspaceDef } from '../model/define-keyspace.js';
 import type { ViewStore } from '../polystore-config.js';
 import type { CacheViewDef } from '../views/cache-view.js';
 import type { SearchViewDef } from '../views/search-view.js';
 import type { ViewDef } from '../views/view-def.js';
 import type { EntityViews } from './entity-client.js';
+import { KeyspaceClient } from './keyspace-client.js';
+import type { RouterContext } from './router-context.js';
 import type { StoreBreaker } from './store-breaker.js';
+import { AnalyticsClient, GraphClient } from './view-query-client.js';
 
 type DeclaredView = { readonly view: ViewDef<unknown>; readonly store: ViewStore };
 
@@ -66,4 +72,31 @@ export function unknownKeyspace(name: unknown): PolystoreError {
     field: 'keyspace',
     fix: 'declare it in `keyspaces`',
   });
+}
+
+interface QueryModel {
+  readonly stores: Readonly<Record<string, ViewStore>>;
+  readonly views: readonly DeclaredView[];
+}
+
+/** The client of the keyspace named `name` (`PS_ERR_UNKNOWN_ENTITY` when none is declared). */
+export function keyspaceClient<T>(
+  model: QueryModel & { readonly keyspaces: readonly KeyspaceDef[] },
+  name: string,
+  maxPayloadBytes: number,
+): KeyspaceClient<T> {
+  const def = model.keyspaces.find((k) => k.name === name);
+  if (!def) throw unknownKeyspace(name);
+  return new KeyspaceClient(def as KeyspaceDef<string, T>, model.stores[def.store] as KeyValueStore, maxPayloadBytes);
+}
+
+/** Cypher reads on the graph store named `store`, waiting (read-your-writes) for its views. */
+export function graphClient(model: QueryModel, store: string, ctx: RouterContext): GraphClient {
+  return new GraphClient(storeOfKind(model.stores, store, 'graph') as GraphStore, viewNamesOn(model.views, store), ctx);
+}
+
+/** SQL reads on the analytics store named `store`, waiting (read-your-writes) for its views. */
+export function analyticsClient(model: QueryModel, store: string, ctx: RouterContext): AnalyticsClient {
+  const analytics = storeOfKind(model.stores, store, 'analytics') as AnalyticsStore;
+  return new AnalyticsClient(analytics, viewNamesOn(model.views, store), ctx);
 }

@@ -305,19 +305,17 @@ export class SyncEngine {
 
   /**
    * Applies dead-lettered events again (version-guarded: an event a newer one
-   * superseded changes nothing) and removes each one that succeeds: those of
-   * `view` (default: all), and only the given `ids` when set (one group of an
-   * operator's choosing).
+   * superseded changes nothing) and removes each one that succeeds;
+   * `select` limits it to some of them (one error signature, say).
    *
    * @example
-   * const { replayed, failed } = await db.sync.replayDeadLetters('products_cache', { ids: [letter.id] });
+   * const { replayed, failed } = await db.sync.replayDeadLetters('products_cache', (l) => l.id === letter.id);
    */
-  async replayDeadLetters(view?: string, options: { ids?: readonly string[] } = {}): Promise<ReplayResult> {
+  async replayDeadLetters(view?: string, select?: (letter: DeadLetter) => boolean): Promise<ReplayResult> {
     let replayed = 0;
     let failed = 0;
-    const only = options.ids ? new Set(options.ids) : undefined;
     for (const letter of await this.home.listDeadLetters(view)) {
-      if (only && !only.has(letter.id)) continue;
+      if (select && !select(letter)) continue;
       const projector = this.#projectors.get(letter.consumer);
       if (!projector) {
         failed++;

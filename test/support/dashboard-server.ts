@@ -163,7 +163,7 @@ export async function startDashboardServer(
       const group = (await deadLetterGroups()).find((g) => g.view === viewOf(body) && g.signature === body.signature);
       if (!group)
         throw new PolystoreError('PS_ERR_DEAD_LETTER_NOT_FOUND', 'No dead letter of this view has this signature');
-      return { replayed: (await db.sync.replayDeadLetters(group.view, { ids: group.ids })).replayed };
+      return { replayed: (await db.sync.replayDeadLetters(group.view, (l) => group.ids.includes(l.id))).replayed };
     }
     if (method === 'GET' && path === '/admin/sagas')
       return { sagas: await db.sagas.list(sagaFilter(Object.fromEntries(query))) };

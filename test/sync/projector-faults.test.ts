@@ -131,7 +131,7 @@ describe('projectors under faults (real PGlite, LMDB, Orama)', () => {
 
     poisoned = false;
     const first = letters.find((l) => l.event.key === 'p1')!;
-    expect(await fixture.db.sync.replayDeadLetters('items_hooked', { ids: [first.id] })).toEqual({
+    expect(await fixture.db.sync.replayDeadLetters('items_hooked', (l) => l.id === first.id)).toEqual({
       replayed: 1,
       failed: 0,
     });

@@ -1,0 +1,36 @@
+import type { Logger } from '../runtime/logger.js';
+import type { ApiKeyEntry } from './api-keys.js';
+
+/** What `/metrics` answers (Prometheus text). */
+export interface RenderedMetrics {
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/** Options of `db.serve()` and `polystore serve` (the config module's `serve` export). */
+export interface ServeOptions {
+  /** Default 0: any free port (`polystore serve` defaults to 8080). */
+  readonly port?: number;
+  /** Default `127.0.0.1`. A non-loopback host needs `keys` (`PS_ERR_UNSAFE_BIND`). */
+  readonly host?: string;
+  /** API keys (`polystore keys create` prints each entry). None: loopback requests only, every route open to them. */
+  readonly keys?: readonly ApiKeyEntry[];
+  /** Largest request body in bytes (default 1 MiB + 16 KiB); larger ones get a coded 413. */
+  readonly bodyLimitBytes?: number;
+  /** Mounted at `GET /metrics` (scope `metrics:read`); absent, `/metrics` is a coded 404. */
+  readonly renderMetrics?: () => Promise<RenderedMetrics>;
+  /** A directory of static files served at `/` (`index.html` at `/`): the dashboard bundle. */
+  readonly dashboardDir?: string;
+  /** Admin actions kept for `GET /admin/audit` (default 1000). */
+  readonly auditCapacity?: number;
+  /** Where the audit log and request failures go (default: the model's logger). */
+  readonly logger?: Logger;
+}
+
+/** A listening server. */
+export interface RunningServer {
+  /** `http://host:port`, without a trailing slash. */
+  readonly url: string;
+  /** Stops accepting requests and waits for those in flight. Does not close the Polystore. */
+  close(): Promise<void>;
+}
