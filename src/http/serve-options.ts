@@ -19,8 +19,11 @@ export interface ServeOptions {
   readonly bodyLimitBytes?: number;
   /** Mounted at `GET /metrics` (scope `metrics:read`); absent, `/metrics` is a coded 404. */
   readonly renderMetrics?: () => Promise<RenderedMetrics>;
-  /** A directory of static files served at `/` (`index.html` at `/`): the dashboard bundle. */
-  readonly dashboardDir?: string;
+  /**
+   * A directory of static files served at `/` (`index.html` at `/`). Default: the
+   * package's built dashboard (`DASHBOARD_DIR`); `false`: nothing at `/`.
+   */
+  readonly dashboardDir?: string | false;
   /** Admin actions kept for `GET /admin/audit` (default 1000). */
   readonly auditCapacity?: number;
   /** Where the audit log and request failures go (default: the model's logger). */

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { DASHBOARD_DIR } from '../dashboard/dashboard-dir.js';
 import type { FastifyInstance } from 'fastify';
 import { PolystoreError } from '../errors/index.js';
 import { importDriver } from '../runtime/import-driver.js';
@@ -70,7 +72,12 @@ export async function buildHttpApp(db: AnyPolystore, options: ServeOptions = {})
     const { contentType, body } = await options.renderMetrics();
     return reply.code(200).type(contentType).send(body);
   });
-  if (options.dashboardDir) app.register(async (scope) => staticFiles(scope, options.dashboardDir!));
+  // The built dashboard by default (when the package has it), another folder when given, none when false.
+  const dashboard =
+    options.dashboardDir === false
+      ? undefined
+      : (options.dashboardDir ?? (existsSync(DASHBOARD_DIR) ? DASHBOARD_DIR : undefined));
+  if (dashboard) app.register(async (scope) => staticFiles(scope, dashboard));
   await app.ready();
   return app;
 }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { histogramSeries, parsePrometheusText, quantile } from '../../dashboard/src/prometheus-text.js';
 import { RollingWindow } from '../../dashboard/src/rolling-window.js';
-import { signatureOf } from '../support/dashboard-server.js';
 
 const TEXT = `# HELP polystore_store_operation_duration_seconds Store operation durations.
 # TYPE polystore_store_operation_duration_seconds histogram
@@ -61,18 +60,5 @@ describe('the lag window', () => {
     expect(window.series('v')).toEqual({ t: [12, 16], p50: [4, 3], p99: [8, 6] });
     window.add(status(17_000, null));
     expect(window.series('v')!.p99).toEqual([8, 6, null]);
-  });
-});
-
-describe('dead-letter signatures', () => {
-  it('group errors that differ only in ids, numbers and quoted values', () => {
-    const a = signatureOf(
-      'PS_ERR_PROJECTION_FAILED: cannot project "p1" (qty 3) at 550e8400-e29b-41d4-a716-446655440000',
-    );
-    const b = signatureOf(
-      "PS_ERR_PROJECTION_FAILED: cannot project 'x-9' (qty 12) at 6ba7b810-9dad-11d1-80b4-00c04fd430c8",
-    );
-    expect(a).toBe(b);
-    expect(a).toBe('PS_ERR_PROJECTION_FAILED: cannot project <value> (qty <n>) at <id>');
   });
 });

@@ -122,12 +122,12 @@ describe('saga runner on PGlite', () => {
     expect(done).toMatchObject({ state: 'completed', stepIndex: 4, owner: null, error: null });
     const timeline = await db.sagas.timeline(id);
     expect(timeline.map((s) => `${s.step}/${s.phase}/${s.status}`)).toEqual([
-      'reserve/compensate/pending',
       'reserve/forward/done',
-      'charge/compensate/pending',
+      'reserve/compensate/pending',
       'charge/forward/done',
-      'ship/compensate/pending',
+      'charge/compensate/pending',
       'ship/forward/done',
+      'ship/compensate/pending',
       'confirm/forward/done',
     ]);
     expect(timeline.find((s) => s.step === 'charge' && s.phase === 'forward')?.result).toEqual({ charged: 2 });
@@ -225,8 +225,8 @@ describe('saga runner on PGlite', () => {
     expect((await db.sagas.wait(id)).state).toBe('cancelled');
     const timeline = await db.sagas.timeline(id);
     expect(timeline.map((s) => `${s.step}/${s.phase}/${s.status}`)).toEqual([
-      'hold/compensate/done',
       'hold/forward/pending',
+      'hold/compensate/done',
     ]);
   });
 
