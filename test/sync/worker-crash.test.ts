@@ -84,6 +84,7 @@ describe('a real worker process killed with SIGKILL mid-run', () => {
         'products_cache',
         'products_graph',
         'products_search',
+        'shipments_analytics',
         'users_cache',
       ]);
       for (const view of drift)
