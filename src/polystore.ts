@@ -29,6 +29,7 @@ import { EntityClient } from './router/entity-client.js';
 import { EntityWriter } from './router/entity-writes.js';
 import type { KeyspaceClient } from './router/keyspace-client.js';
 import type { RouterContext } from './router/router-context.js';
+import { StalenessGauge, type StalenessRoutes } from './router/staleness-gauge.js';
 import { type BreakerStats, StoreBreaker } from './router/store-breaker.js';
 import { PolystoreTransaction } from './router/transaction-client.js';
 import type { AnalyticsClient, GraphClient } from './router/view-query-client.js';
@@ -153,6 +154,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
         if (this.#lastWrite === null || position > this.#lastWrite) this.#lastWrite = position;
       },
       afterCommit: () => this.sync.notify(this.#lastWrite ?? undefined),
+      staleness: new StalenessGauge((view) => this.sync.progress(view)),
     };
   }
 
@@ -341,10 +343,20 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     return this.#config.views;
   }
 
-  /** How reads find each view store: its breaker's state, failures and reads that went around it. */
-  health(): { readonly views: readonly (BreakerStats & { readonly view: string })[] } {
+  /**
+   * How reads find each view store: its breaker's state, failures and reads
+   * that went around it, and where reads with `maxStalenessMs` went.
+   */
+  health(): {
+    readonly views: readonly (BreakerStats & { readonly view: string; readonly staleness: StalenessRoutes })[];
+  } {
+    const routes = this.#ctx.staleness.routes();
     return {
-      views: this.#config.views.map(({ view, store }) => ({ view: view.name, ...this.#breakers.get(store)!.stats() })),
+      views: this.#config.views.map(({ view, store }) => ({
+        view: view.name,
+        ...this.#breakers.get(store)!.stats(),
+        staleness: routes[view.name] ?? { view: 0, home: 0, waited: 0 },
+      })),
     };
   }
 

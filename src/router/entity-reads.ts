@@ -7,7 +7,7 @@ import { attachVersion, jsonFormOfRow, type Versioned, withVersion } from '../mo
 import type { CacheViewDef } from '../views/cache-view.js';
 import type { ReadOptions } from './read-options.js';
 import { checkIdArgument, unstorableId } from './record-ids.js';
-import { awaitConsistency, type RouterContext } from './router-context.js';
+import { awaitConsistency, freshEnough, type RouterContext } from './router-context.js';
 import { BYPASS, type StoreBreaker } from './store-breaker.js';
 
 export interface FindOptions {
@@ -54,6 +54,8 @@ export class EntityReads<T> {
       return this.#homeOne(id, false);
     }
     if (options?.consistency !== undefined) await awaitConsistency(this.ctx, [cache.view.name], options);
+    if (options?.maxStalenessMs !== undefined && !(await freshEnough(this.ctx, [cache.view.name], options, true)))
+      return this.#homeOne(id, false);
     // The cache-hit path for one id, without getMany's arrays: the hottest read. An embedded
     // store answers synchronously, saving the promise hops of an asynchronous read.
     const peek = cache.store.getVersionedSync;
@@ -87,7 +89,10 @@ export class EntityReads<T> {
       found = await this.#home(storable, false);
     } else {
       await awaitConsistency(this.ctx, [cache.view.name], options);
-      found = await this.#cached(cache, storable);
+      found =
+        options?.maxStalenessMs === undefined || (await freshEnough(this.ctx, [cache.view.name], options, true))
+          ? await this.#cached(cache, storable)
+          : await this.#home(storable, false);
     }
     return ids.map((id) => found.get(id) ?? null);
   }

@@ -4,7 +4,7 @@ import type { Versioned } from '../model/record-codec.js';
 import type { SearchViewDef } from '../views/search-view.js';
 import { checkLimit, type EntityReads } from './entity-reads.js';
 import type { ReadOptions } from './read-options.js';
-import { awaitConsistency, type RouterContext, strongUnsupported } from './router-context.js';
+import { awaitConsistency, freshEnough, type RouterContext, strongUnsupported } from './router-context.js';
 import type { StoreBreaker } from './store-breaker.js';
 
 export interface SearchHitRecord<T> {
@@ -65,7 +65,10 @@ export class EntitySearch<T> {
         },
       );
     }
-    await awaitConsistency(this.ctx, [route.view.name, ...(this.cacheView ? [this.cacheView] : [])], options);
+    const views = [route.view.name, ...(this.cacheView ? [this.cacheView] : [])];
+    await awaitConsistency(this.ctx, views, options);
+    // The home cannot answer a text search: a view too stale is waited for.
+    await freshEnough(this.ctx, [route.view.name], options, false);
     const [result, backfill] = await Promise.all([
       route.breaker.track(() => route.store.search(route.view.scope, query)),
       this.ctx.sync.backfills.unfinishedRecently(route.view.name),

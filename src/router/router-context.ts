@@ -5,6 +5,7 @@ import type { RecordLimits } from '../model/validate-record.js';
 import type { Logger } from '../runtime/logger.js';
 import type { SyncEngine } from '../sync/sync-engine.js';
 import type { ReadOptions } from './read-options.js';
+import { checkStaleness, type StalenessGauge } from './staleness-gauge.js';
 
 /** What every client of a Polystore shares: the home, the engine, limits and the write token. */
 export interface RouterContext {
@@ -18,6 +19,37 @@ export interface RouterContext {
   recordWrite(position: LogPosition): void;
   /** A local commit happened: wake this process's relay and projectors. */
   afterCommit(): void;
+  /** How stale each view is, for reads with `maxStalenessMs`. */
+  readonly staleness: StalenessGauge;
+}
+
+/**
+ * For a read with `maxStalenessMs`: whether `views` may serve it. Fresh
+ * enough: true. Too stale: false when the caller lets the home answer
+ * (`canUseHome` and `onStale` not `'wait'`), else waits until they are fresh
+ * (`PS_ERR_CONSISTENCY_TIMEOUT`) and says true.
+ */
+export async function freshEnough(
+  ctx: RouterContext,
+  views: readonly string[],
+  options: ReadOptions | undefined,
+  canUseHome: boolean,
+): Promise<boolean> {
+  checkStaleness(options);
+  const max = options?.maxStalenessMs;
+  if (max === undefined || views.length === 0) return true;
+  const gauge = ctx.staleness;
+  if (await gauge.fresh(views, max)) {
+    for (const view of views) gauge.count(view, 'view');
+    return true;
+  }
+  if (canUseHome && options?.onStale !== 'wait') {
+    for (const view of views) gauge.count(view, 'home');
+    return false;
+  }
+  await gauge.waitFresh(views, max, options?.timeoutMs ?? ctx.readTimeoutMs);
+  for (const view of views) gauge.count(view, 'waited');
+  return true;
 }
 
 /** For read-your-writes, waits until `views` have applied the awaited write. */

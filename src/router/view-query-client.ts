@@ -1,7 +1,7 @@
 import type { AnalyticsStore, AnalyticsValue } from '../contracts/analytics-store.js';
 import type { GraphStore, GraphValue } from '../contracts/graph-store.js';
 import type { ReadOptions } from './read-options.js';
-import { awaitConsistency, type RouterContext, strongUnsupported } from './router-context.js';
+import { awaitConsistency, freshEnough, type RouterContext, strongUnsupported } from './router-context.js';
 
 /**
  * Parameterised Cypher reads against a graph store.
@@ -26,6 +26,7 @@ export class GraphClient {
   ): Promise<R[]> {
     if (options?.consistency === 'strong') throw strongUnsupported('A graph query');
     await awaitConsistency(this.ctx, this.views, options);
+    await freshEnough(this.ctx, this.views, options, false);
     return this.store.query<R>(cypher, params);
   }
 }
@@ -53,6 +54,7 @@ export class AnalyticsClient {
   ): Promise<R[]> {
     if (options?.consistency === 'strong') throw strongUnsupported('An analytics query');
     await awaitConsistency(this.ctx, this.views, options);
+    await freshEnough(this.ctx, this.views, options, false);
     return this.store.query<R>(sql, params);
   }
 }
