@@ -13,6 +13,7 @@ import {
   searchView,
   silentLogger,
 } from '../../src/index.js';
+import { ruleMetricNames } from '../support/alert-rule-names.js';
 import { items } from '../support/items-entity.js';
 import { parseExposition, seriesValue } from '../support/prom-text.js';
 import { deleteRedisKeys, dropPostgresSchema } from '../support/server-cleanup.js';
@@ -272,6 +273,10 @@ await describeWithServer(['postgres', 'redis'], 'metrics of a PostgreSQL home wi
     for (let i = 0; i < 20; i++) await db.entity('items').create({ id: `w${i}`, name: 'wal', qty: i, tags: [] });
     await scrape();
     expect(value('polystore_postgres_replication_slot_retained_wal_bytes', { slot })).toBeGreaterThan(0);
+
+    // Every series the alert rules read is in this run's output: the rules cannot drift from the metrics.
+    const rendered = new Set(parseExposition(body).map((s) => s.name));
+    expect(ruleMetricNames().filter((name) => !rendered.has(name))).toEqual([]);
   });
 
   it('reads Redis INFO, the search store and the process heap, each collector within its budget', async () => {
