@@ -39,6 +39,7 @@ export type { PolystoreTransaction, TransactionEntity } from './router/transacti
 export type { AnalyticsClient, GraphClient } from './router/view-query-client.js';
 export { type Logger, silentLogger, stderrLogger } from './runtime/logger.js';
 export type { MeterSlot, OperationMeter } from './runtime/operation-meter.js';
+export { type PinoLike, type PinoLoggerOptions, pinoLogger } from './runtime/pino-logger.js';
 export {
   defineSaga,
   type ExternalStep,
