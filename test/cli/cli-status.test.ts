@@ -80,6 +80,10 @@ await describeWithServer(['postgres', 'redis'], 'polystore status beside a runni
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/items_names .*UNHEALTHY: 1 dead letters/);
     expect(result.stdout).not.toMatch(/items_cache .*UNHEALTHY/);
+    // A check shows its progress on stderr (plain lines off a terminal); stdout keeps the results.
+    const check = await cli('check');
+    expect(check.stderr).toMatch(/^check: 8\/8 \(100%\) \d+ records\/s$/m);
+    expect(check.stdout).toMatch(/^items_names .*missing 1 /m);
 
     const watch = spawn(process.execPath, [CLI_BIN, 'status', '--watch', '--config', CONFIG], {
       env: { ...process.env, ...env },

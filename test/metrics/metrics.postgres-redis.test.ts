@@ -14,7 +14,7 @@ import {
   silentLogger,
 } from '../../src/index.js';
 import { ruleMetricNames } from '../support/alert-rule-names.js';
-import { items } from '../support/items-entity.js';
+import { itemNamesView, items } from '../support/items-entity.js';
 import { parseExposition, seriesValue } from '../support/prom-text.js';
 import { deleteRedisKeys, dropPostgresSchema } from '../support/server-cleanup.js';
 import { describeWithServer, SERVER_URLS } from '../support/servers.js';
@@ -58,14 +58,7 @@ function deployment(schema: string, prefix: string, options: { worker: boolean }
     views: [
       cacheView(items, { store: 'cache' }),
       // A view whose projection refuses one record: its event is dead-lettered.
-      cacheView(items, {
-        store: 'cache',
-        name: 'items_names',
-        select: (item) => {
-          if (item.name === 'poison') throw new Error('cannot project');
-          return { name: item.name };
-        },
-      }),
+      itemNamesView('cache'),
       searchView(items, { store: 'search', fields: { name: 'string' }, searchable: ['name'] }),
     ],
     sync: options.worker
