@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -136,16 +137,23 @@ await describeWithServer(['postgres', 'redis'], 'metrics of a PostgreSQL home wi
       expect(seriesValue(text, 'polystore_view_event_lag_seconds_count', { view: 'items_cache', stage: 'total' })).toBe(
         3,
       );
+
+      // A record the cache took before its projector did (a read's cache-aside fill, while no worker ran)
+      // is skipped by the projector, not applied again.
+      await db.sync.stop();
+      await writer.entity('items').create({ id: 'i4', name: 'item 4', qty: 4, tags: [] });
+      expect(await writer.entity('items').get('i4')).toMatchObject({ id: 'i4' });
+      await db.sync.start();
+      await db.sync.catchUp();
     } finally {
       elsewhere.close();
       await writer.close();
     }
-
-    // Re-applying what the view holds is skipped, not applied.
-    await db.entity('items').update('i1', { qty: 10 });
-    await db.sync.catchUp();
     await scrape();
-    expect(value('polystore_view_applied_total', { view: 'items_cache' })).toBe(4);
+    expect(value('polystore_view_applied_total', { view: 'items_cache' })).toBe(3);
+    expect(value('polystore_view_skipped_total', { view: 'items_cache' })).toBe(1);
+    expect(value('polystore_view_applied_total', { view: 'items_search' })).toBe(4);
+    expect(value('polystore_view_skipped_total', { view: 'items_search' })).toBe(0);
   });
 
   it('times store calls per store and operation, and counts cache hits, fallbacks and errors by code', async () => {
@@ -172,7 +180,8 @@ await describeWithServer(['postgres', 'redis'], 'metrics of a PostgreSQL home wi
     expect(count(body, { store: 'home', operation: 'get' })).toBeGreaterThanOrEqual(1);
     expect(count(body, { store: 'search', operation: 'search' })).toBe(1);
     expect(count(body, { store: 'cache', operation: 'get_many' })).toBe(1);
-    expect(value('polystore_cache_hits_total', { view: 'items_cache' })).toBe(2 + 3);
+    // i1 and i2 by get, and the four hits of the search hydrated from the cache.
+    expect(value('polystore_cache_hits_total', { view: 'items_cache' })).toBe(2 + 4);
     expect(value('polystore_cache_fallbacks_total', { view: 'items_cache' })).toBe(1);
     expect(value('polystore_errors_total', { code: 'PS_ERR_ALREADY_EXISTS' })).toBe(1);
     expect(value('polystore_store_operation_errors_total', { store: 'home', operation: 'write' })).toBe(1);
@@ -218,7 +227,7 @@ await describeWithServer(['postgres', 'redis'], 'metrics of a PostgreSQL home wi
     try {
       await db.sync.backfills.request('items_search');
       await scrape();
-      expect(value('polystore_view_backfill_total_records', { view: 'items_search' })).toBe(4);
+      expect(value('polystore_view_backfill_total_records', { view: 'items_search' })).toBe(5);
       expect(value('polystore_view_backfill_examined_records', { view: 'items_search' })).toBe(0);
       await db.sync.backfills.cancel('items_search');
       await scrape();
@@ -270,6 +279,35 @@ await describeWithServer(['postgres', 'redis'], 'metrics of a PostgreSQL home wi
     // Every series the alert rules read is in this run's output: the rules cannot drift from the metrics.
     const rendered = new Set(parseExposition(body).map((s) => s.name));
     expect(ruleMetricNames().filter((name) => !rendered.has(name))).toEqual([]);
+  });
+
+  it('reports an open breaker and the reads that went around a cache store that fails', async () => {
+    const client = new Redis(SERVER_URLS.redis, { lazyConnect: true });
+    await client.connect();
+    const failing = createPolystore({
+      home: postgresHome({ connectionString: SERVER_URLS.postgres, schema }),
+      stores: { cache: redisStore({ client, keyPrefix: `${prefix}failing:` }) },
+      entities: [items],
+      views: [cacheView(items, { store: 'cache' })],
+      logger: silentLogger,
+    });
+    await failing.ready({ sync: false });
+    const watched = await polystoreMetrics(failing);
+    try {
+      client.disconnect(); // every later command fails: the store is unreachable
+      for (let i = 0; i < 5; i++) expect(await failing.entity('items').get('i1')).toMatchObject({ id: 'i1' });
+      const text = (await watched.render()).body;
+      expect(seriesValue(text, 'polystore_store_breaker_open', { store: 'cache' })).toBe(1);
+      // Three failed calls opened the breaker; the next two went around it at once.
+      expect(seriesValue(text, 'polystore_store_operation_errors_total', { store: 'cache', operation: 'get' })).toBe(3);
+      expect(seriesValue(text, 'polystore_store_bypassed_reads_total', { store: 'cache' })).toBe(5);
+      expect(seriesValue(text, 'polystore_cache_fallbacks_total', { view: 'items_cache' })).toBe(5);
+      expect(seriesValue(text, 'polystore_scrape_collector_up', { store: 'cache' })).toBe(0);
+      expect(seriesValue(text, 'polystore_redis_memory_used_bytes', { store: 'cache' })).toBeUndefined();
+    } finally {
+      watched.close();
+      await failing.close();
+    }
   });
 
   it('reads Redis INFO, the search store and the process heap, each collector within its budget', async () => {
