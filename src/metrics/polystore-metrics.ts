@@ -1,11 +1,11 @@
 import type { Registry } from 'prom-client';
 import { PolystoreError } from '../errors/index.js';
 import { importDriver } from '../runtime/import-driver.js';
+import { CustomFamily } from './custom-family.js';
 import { METRIC_FAMILIES } from './metric-families.js';
-import { OperationMetrics } from './operation-metrics.js';
+import { OPERATION_FAMILIES, OperationMetrics } from './operation-metrics.js';
 import { type MetricsSubject, polystoreCollectors } from './polystore-collectors.js';
 import { ScrapeRound } from './scrape-round.js';
-import { ScrapedFamily } from './scraped-family.js';
 
 /**
  * The part of a prom-client `Registry` Polystore uses, declared structurally
@@ -74,12 +74,12 @@ export async function polystoreMetrics(
   const lagObjective = checkObjectives(options.lagObjectiveSeconds);
   const prom = await importDriver('prom-client', () => import('prom-client'));
   const registry = (options.registry as Registry | undefined) ?? new prom.Registry();
-  const meter = new OperationMetrics(prom, registry);
+  const meter = new OperationMetrics();
   const round = new ScrapeRound(polystoreCollectors(db, lagObjective), budgetMs);
-  const scraped = METRIC_FAMILIES.filter((f) => registry.getSingleMetric(f.name) === undefined).map(
-    (f) => new ScrapedFamily(f, round),
-  );
-  for (const family of scraped) registry.registerMetric(family as never);
+  const read = async (name: string) =>
+    OPERATION_FAMILIES.has(name) ? meter.samples(name) : ((await round.samples()).get(name) ?? []);
+  for (const family of METRIC_FAMILIES)
+    registry.registerMetric(new CustomFamily(family, () => read(family.name)) as never);
   if (options.defaultMetrics === true) prom.collectDefaultMetrics({ register: registry });
   const detach = db.instrument(meter);
   return {

@@ -1,5 +1,5 @@
 import type { MetricFamily } from './metric-families.js';
-import type { ScrapeRound } from './scrape-round.js';
+import type { Sample } from './scrape-round.js';
 
 /** The value list prom-client's registry formats (its `MetricObjectWithValues`). */
 interface MetricValues {
@@ -11,11 +11,11 @@ interface MetricValues {
 }
 
 /**
- * A family whose values are read at scrape time (from the home, a store, the
- * log), registered in a prom-client registry as a custom metric: every family
- * of one scrape reads the same {@link ScrapeRound}.
+ * A family registered in a prom-client registry as a custom metric, whose
+ * samples `read` gives at each scrape: figures read from the home or a store
+ * (a {@link ScrapeRound}), or kept by Polystore's own counters.
  */
-export class ScrapedFamily {
+export class CustomFamily {
   readonly name: string;
   readonly help: string;
   readonly type: MetricFamily['type'];
@@ -23,7 +23,7 @@ export class ScrapedFamily {
 
   constructor(
     family: MetricFamily,
-    private readonly round: ScrapeRound,
+    private readonly read: () => Promise<readonly Sample[]>,
   ) {
     this.name = family.name;
     this.help = family.help;
@@ -31,7 +31,7 @@ export class ScrapedFamily {
   }
 
   async get(): Promise<MetricValues> {
-    const samples = (await this.round.samples()).get(this.name) ?? [];
+    const samples = await this.read();
     return {
       name: this.name,
       help: this.help,
@@ -45,6 +45,6 @@ export class ScrapedFamily {
     };
   }
 
-  /** Nothing is kept between scrapes. */
+  /** Nothing to reset: the figures belong to their sources. */
   reset(): void {}
 }
