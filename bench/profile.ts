@@ -57,6 +57,8 @@ export interface Profile {
   readonly p6: { readonly records: number };
   /** P9: cached records read over HTTP, `getsPerRound` GETs per round per side at `concurrency`. */
   readonly p9: { readonly records: number; readonly getsPerRound: number; readonly concurrency: number };
+  /** P9S: records written before scraping (each of the 20 views applies them), and scrapes timed. */
+  readonly p9scrape: { readonly records: number; readonly scrapes: number };
 }
 
 export const QUICK: Profile = {
@@ -73,6 +75,7 @@ export const QUICK: Profile = {
   p5: { records: 20_000, rounds: 1, rateProbeMs: 1000, idleMs: 2000, loadShare: 0.5 },
   p6: { records: 20_000 },
   p9: { records: 1000, getsPerRound: 2000, concurrency: 16 },
+  p9scrape: { records: 200, scrapes: 30 },
 };
 
 export const FULL: Profile = {
@@ -89,4 +92,5 @@ export const FULL: Profile = {
   p5: { records: 200_000, rounds: 2, rateProbeMs: 2000, idleMs: 8000, loadShare: 0.5 },
   p6: { records: 1_000_000 },
   p9: { records: 5000, getsPerRound: 8000, concurrency: 16 },
+  p9scrape: { records: 1000, scrapes: 200 },
 };

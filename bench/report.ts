@@ -178,7 +178,28 @@ export interface CheckRun {
   readonly met: boolean;
 }
 
-export type ResultRow = Comparison | Freshness | ScaleRun | BackfillRun | CheckRun;
+/** Metrics scrapes of a worker with many views: how long one takes, and the longest event-loop block meanwhile. */
+export interface ScrapeRun {
+  readonly id: string;
+  readonly title: string;
+  readonly kind: 'scrape';
+  readonly views: number;
+  readonly scrapes: number;
+  /** Size of one exposition. */
+  readonly bodyBytes: number;
+  readonly scrapeMs: Summary;
+  /** `monitorEventLoopDelay` max over the scrapes, back to back. */
+  readonly loopDelayMaxMs: number;
+  /** The same over as long a time without scrapes: what blocks the loop anyway. */
+  readonly idleLoopDelayMaxMs: number;
+  /** CPU time of this process per scrape (user and system, every thread): a bound on what one scrape can block. */
+  readonly cpuMsPerScrape: number;
+  readonly targets: { readonly scrapeMs: Target; readonly loopDelayMs: Target };
+  readonly metBy: { readonly scrapeMs: boolean; readonly loopDelayMs: boolean };
+  readonly met: boolean;
+}
+
+export type ResultRow = Comparison | Freshness | ScaleRun | BackfillRun | CheckRun | ScrapeRun;
 
 export function compare(
   id: string,
@@ -229,6 +250,10 @@ export function isCheckRun(row: ResultRow): row is CheckRun {
   return 'kind' in row && row.kind === 'check';
 }
 
+export function isScrapeRun(row: ResultRow): row is ScrapeRun {
+  return 'kind' in row && row.kind === 'scrape';
+}
+
 export function isScaleRun(row: ResultRow): row is ScaleRun {
   return 'kind' in row && row.kind === 'scale';
 }
@@ -271,6 +296,17 @@ export function formatTable(rows: readonly ResultRow[]): string {
         `${fmt(row.rawScanMs / 1000)} s`,
         `${fmt(row.rawRatio)}x the raw scan`,
         `${row.targets.checkSeconds.op} ${row.targets.checkSeconds.value} s, ${row.targets.idsMoved.op} ${row.targets.idsMoved.value} ids`,
+        row.met ? 'yes' : 'MISSED',
+      ];
+    }
+    if (isScrapeRun(row)) {
+      const mark = (met: boolean) => (met ? '' : ' MISSED');
+      return [
+        `${row.id} ${row.title}`,
+        `p50 ${fmt(row.scrapeMs.p50)} p99 ${fmt(row.scrapeMs.p99)} max ${fmt(row.scrapeMs.max)} ms${mark(row.metBy.scrapeMs)} (${row.scrapes} scrapes, ${row.bodyBytes} bytes); event loop blocked at most ${fmt(row.loopDelayMaxMs)} ms${mark(row.metBy.loopDelayMs)} (${fmt(row.idleLoopDelayMaxMs)} ms without scrapes); ${fmt(row.cpuMsPerScrape)} ms CPU a scrape`,
+        '-',
+        '-',
+        `p50 ${row.targets.scrapeMs.op} ${row.targets.scrapeMs.value} ms, loop ${row.targets.loopDelayMs.op} ${row.targets.loopDelayMs.value} ms`,
         row.met ? 'yes' : 'MISSED',
       ];
     }

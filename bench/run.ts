@@ -16,6 +16,7 @@ import { e4LmdbCacheGet, p4RedisCacheGet } from './p4-cache-get.js';
 import { p5Backfill } from './p5-backfill.js';
 import { p6Check } from './p6-check.js';
 import { p9ApiGet } from './p9-api.js';
+import { p9Scrape } from './p9-scrape.js';
 import { p11Flatness } from './p11-flatness.js';
 import { p11Projectors } from './p11-projector.js';
 import { FULL, type Profile, QUICK } from './profile.js';
@@ -67,6 +68,12 @@ const WORKLOADS: readonly Workload[] = [
     needs: ['postgres', 'redis'],
     run: (p) => p9ApiGet(p),
   },
+  {
+    id: 'P9S',
+    title: 'metrics scrape of a worker with 20 views (PostgreSQL, Redis)',
+    needs: ['postgres', 'redis'],
+    run: (p) => p9Scrape(p),
+  },
   { id: 'E1', title: 'write path (PGlite)', needs: [], run: (p) => e1PgliteWritePath(p) },
   { id: 'E2', title: 'freshness (PGlite, LMDB, Orama)', needs: [], run: (p) => e2Freshness(p) },
   { id: 'E3', title: 'projector throughput (LMDB)', needs: [], run: (p) => e3LmdbProjector(p) },
@@ -109,7 +116,10 @@ function parseFlags(argv: readonly string[]): { quick: boolean; json: boolean; o
     if (arg === '--quick') quick = true;
     else if (arg === '--json') json = true;
     else if (arg.startsWith('--only=')) only = new Set(arg.slice(7).toUpperCase().split(',').filter(Boolean));
-    else throw new Error(`unknown flag ${arg}; use --quick, --only=P1,P2,P3,P4,P5,P6,P9,E1,E2,E3,E4,P11,S10 or --json`);
+    else
+      throw new Error(
+        `unknown flag ${arg}; use --quick, --only=P1,P2,P3,P4,P5,P6,P9,P9S,E1,E2,E3,E4,P11,S10 or --json`,
+      );
   }
   const unknown = [...(only ?? [])].filter((id) => !WORKLOADS.some((w) => w.id === id));
   if (unknown.length > 0) throw new Error(`--only names unknown workloads: ${unknown.join(', ')}`);

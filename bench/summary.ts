@@ -6,6 +6,7 @@ import {
   isComparison,
   isFreshness,
   isScaleRun,
+  isScrapeRun,
   type ResultRow,
 } from './report.js';
 
@@ -67,6 +68,7 @@ export function summarize(rows: readonly ResultRow[]) {
     p6CheckSeconds: check ? check.checkMs / 1000 : null,
     p6CheckRecords: check?.records ?? null,
     p6DriftIdsMoved: check?.driftFound ? check.idsMoved : null,
+    p9ScrapeMs20Views: rows.filter(isScrapeRun)[0]?.scrapeMs.p50 ?? null,
     scale10CatchUpMs: rows.filter(isScaleRun).find((row) => row.scale === 10)?.catchUpMs ?? null,
     embedded: {
       e1WriteRatio: ratio('E1.create.'),

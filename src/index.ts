@@ -7,6 +7,8 @@ export type { DumpManifest } from './home-move/home-dump.js';
 export type { MoveHomeOptions, MoveOutcome, MoveProgress, MoveStep } from './home-move/move-home.js';
 export { type ApiKeyEntry, type MintedKey, mintApiKey } from './http/api-keys.js';
 export type { RenderedMetrics, RunningServer, ServeOptions } from './http/serve-options.js';
+export { METRIC_FAMILIES, type MetricFamily } from './metrics/metric-families.js';
+export { type PolystoreMetrics, type PolystoreMetricsOptions, polystoreMetrics } from './metrics/polystore-metrics.js';
 export {
   defineEntity,
   type EntityDef,
@@ -40,6 +42,8 @@ export type { BreakerOptions, BreakerState, BreakerStats } from './router/store-
 export type { PolystoreTransaction, TransactionEntity } from './router/transaction-client.js';
 export type { AnalyticsClient, GraphClient } from './router/view-query-client.js';
 export { type Logger, silentLogger, stderrLogger } from './runtime/logger.js';
+export type { MeterSlot, OperationMeter } from './runtime/operation-meter.js';
+export { type PinoLike, type PinoLoggerOptions, pinoLogger } from './runtime/pino-logger.js';
 export {
   defineSaga,
   type ExternalStep,
@@ -76,6 +80,7 @@ export type { GenerationState } from './sync/rebuild/view-generations.js';
 export type { RebuildOutcome, RebuildStep } from './sync/rebuild/zero-downtime-rebuild.js';
 export { SyncEngine, type SyncOptions, type SyncStats } from './sync/sync-engine.js';
 export type { BackfillOptions } from './sync/sync-options.js';
+export type { ViewStatsSnapshot } from './sync/view-stats-snapshots.js';
 export { type AnalyticsViewOptions, analyticsView } from './views/analytics-view.js';
 export { type CacheViewOptions, cacheView } from './views/cache-view.js';
 export { type GraphViewOptions, graphView } from './views/graph-view.js';

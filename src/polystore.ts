@@ -4,6 +4,7 @@ import type { ViewDrift } from './checker/consistency-checker.js';
 import { ViewMaintenance } from './checker/view-maintenance.js';
 import type { HomeStore, HomeTransaction } from './contracts/home-store.js';
 import type { LogPosition } from './contracts/log-position.js';
+import type { StoreMetric } from './contracts/store-metrics.js';
 import type { ViewStoreBase } from './contracts/view-store.js';
 import { type DumpManifest, exportHome, importHome } from './home-move/home-dump.js';
 import { type MovableHome, movableHome } from './home-move/movable-home.js';
@@ -43,6 +44,7 @@ import {
 } from './router/view-routes.js';
 import { WriteScope } from './router/write-scope.js';
 import { closeInOrder } from './runtime/close-in-order.js';
+import { type MeterSlot, type OperationMeter, timedCall } from './runtime/operation-meter.js';
 import type { SagaDef } from './saga/define-saga.js';
 import type { StepTransaction } from './saga/saga-execution.js';
 import { SagaService, type SagaStarter } from './saga/saga-service.js';
@@ -89,6 +91,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   readonly #clients = new Map<string, unknown>();
   readonly #ctx: RouterContext;
   readonly #sagas: SagaService;
+  readonly #meter: MeterSlot = { current: undefined };
   /** The home every part holds: the configured one until `moveHome` switches it. */
   readonly #home: MovableHome;
   #lastWrite: LogPosition | null = null;
@@ -149,6 +152,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       readTimeoutMs: this.#config.readTimeoutMs,
       limits: this.#config.limits,
       logger,
+      meter: this.#meter,
       lastWrite: () => this.#lastWrite,
       recordWrite: (position) => {
         if (this.#lastWrite === null || position > this.#lastWrite) this.#lastWrite = position;
@@ -263,16 +267,18 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     fn: (tx: PolystoreTransaction<TransactionClients<E>>, homeTx: HomeTransaction) => Promise<R>,
   ): Promise<R> {
     let token: LogPosition | null = null;
-    const result = await this.#config.home.transaction(async (homeTx) => {
-      const scope = new WriteScope(homeTx);
-      const tx = new PolystoreTransaction<TransactionClients<E>>(scope, this.#writers);
-      try {
-        return await fn(tx, homeTx);
-      } finally {
-        tx.end();
-        token = scope.token;
-      }
-    });
+    const result = await timedCall(this.#meter, 'home', 'transaction', () =>
+      this.#config.home.transaction(async (homeTx) => {
+        const scope = new WriteScope(homeTx);
+        const tx = new PolystoreTransaction<TransactionClients<E>>(scope, this.#writers);
+        try {
+          return await fn(tx, homeTx);
+        } finally {
+          tx.end();
+          token = scope.token;
+        }
+      }),
+    );
     if (token !== null) this.#ctx.recordWrite(token);
     this.#ctx.afterCommit();
     return result;
@@ -341,6 +347,42 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   /** Declared views with their stores. */
   get views(): readonly { view: ViewDef<unknown>; store: ViewStore }[] {
     return this.#config.views;
+  }
+
+  /**
+   * Attaches a meter that the router reports every store call, cache read
+   * and failed operation to (one at a time; `polystoreMetrics` from
+   * `polystore` attaches one). Returns the function that detaches it.
+   * Without a meter nothing is measured.
+   *
+   * @example
+   * const detach = db.instrument({
+   *   storeCall: (store, operation, seconds) => console.log(store, operation, seconds),
+   *   cacheReads: () => {},
+   *   failed: (code) => console.log('failed', code),
+   * });
+   */
+  instrument(meter: OperationMeter): () => void {
+    this.#meter.current = meter;
+    return () => {
+      if (this.#meter.current === meter) this.#meter.current = undefined;
+    };
+  }
+
+  /**
+   * The stores that report figures about themselves (the home as `home`,
+   * the others by their configured names), for metric exporters: each
+   * `collect()` reads them now.
+   *
+   * @example
+   * for (const { store, collect } of db.storeMetrics()) console.log(store, await collect());
+   */
+  storeMetrics(): { readonly store: string; collect(): Promise<readonly StoreMetric[]> }[] {
+    const sources = [['home', this.#config.home] as const, ...Object.entries(this.#config.stores)];
+    return sources.flatMap(([store, source]) => {
+      const collect = source.collectMetrics;
+      return collect ? [{ store, collect: () => collect.call(source) }] : [];
+    });
   }
 
   /**
@@ -461,6 +503,11 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   /** The last scheduled check of `view` (see `checkEveryMs`), recorded by whichever process ran it; null if none. */
   lastCheck(view: string): Promise<ScheduledCheck | null> {
     return this.#maintenance.lastCheck(view);
+  }
+
+  /** The last scheduled check of every view that has one, by view, read from the home in one go. */
+  lastChecks(): Promise<Map<string, ScheduledCheck>> {
+    return this.#maintenance.lastChecks();
   }
 
   /** A view's generations as this process last read them (`active`, `building`, `retiring`). */

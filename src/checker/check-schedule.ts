@@ -22,6 +22,16 @@ export async function readLastCheck(home: HomeStore, view: string): Promise<Sche
   return stored ? (stored.value as ScheduledCheck) : null;
 }
 
+/** The last scheduled check of every view that has one, in one read of the home. */
+export async function readLastChecks(home: HomeStore): Promise<Map<string, ScheduledCheck>> {
+  const prefix = resultKey('');
+  return new Map(
+    (await home.listState(prefix))
+      .filter(({ key }) => key !== LEASE_KEY)
+      .map(({ key, record }) => [key.slice(prefix.length), record.value as ScheduledCheck]),
+  );
+}
+
 /**
  * Runs `db.check()` every `everyMs` in one process of the deployment at a
  * time (a lease in the home, held while checks run and renewed by each), and

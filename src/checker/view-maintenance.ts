@@ -10,7 +10,7 @@ import type { RebuildOutcome, RebuildStep } from '../sync/rebuild/zero-downtime-
 import type { SyncEngine } from '../sync/sync-engine.js';
 import { unknownView } from '../views/unknown-view.js';
 import type { ViewDef } from '../views/view-def.js';
-import { CheckSchedule, readLastCheck, type ScheduledCheck } from './check-schedule.js';
+import { CheckSchedule, readLastCheck, readLastChecks, type ScheduledCheck } from './check-schedule.js';
 import {
   type CheckOptions,
   readCheckSettings,
@@ -81,6 +81,11 @@ export class ViewMaintenance {
 
   #stopScheduleOnly(): Promise<void> {
     return this.#schedule?.stop() ?? Promise.resolve();
+  }
+
+  /** The last scheduled check of each view that has one (any process's). */
+  lastChecks(): Promise<Map<string, ScheduledCheck>> {
+    return readLastChecks(this.ctx.home);
   }
 
   /** The last scheduled check of `view` (any process's), or null. */

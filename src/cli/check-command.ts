@@ -2,7 +2,7 @@ import type { ViewCheckSettings } from '../checker/check-settings.js';
 import type { ViewDrift } from '../checker/consistency-checker.js';
 import { PolystoreError } from '../errors/index.js';
 import type { AnyPolystore } from './load-config.js';
-import { seconds } from './progress-line.js';
+import { ProgressLine, seconds } from './progress-line.js';
 
 export interface CheckCommandOptions {
   readonly view: string | undefined;
@@ -36,13 +36,27 @@ export async function checkCommand(db: AnyPolystore, options: CheckCommandOption
           ...(maxDriftRatio === undefined ? {} : { maxDriftRatio }),
           ...(maxLagSeconds === undefined ? {} : { maxLagSeconds }),
         }));
-  const results = await db.check({
-    ...(options.view === undefined ? {} : { views }),
-    repair: options.repair,
-    scan: options.scan,
-    ...(deep === undefined ? {} : { deep }),
-    ...(checks ? { checks } : {}),
-  });
+  // One view at a time, with progress on stderr (stdout stays the results): records checked of the home's count.
+  const entityOf = new Map(db.views.map(({ view }) => [view.name, view.entity]));
+  const counts = await Promise.all(
+    views.map((view) => (entityOf.has(view) ? db.entity(entityOf.get(view)!).count() : 0)),
+  );
+  const total = counts.reduce((a, b) => a + b, 0);
+  const progress = new ProgressLine(process.stderr, false);
+  const started = Date.now();
+  const results: ViewDrift[] = [];
+  for (const view of views) {
+    const [result] = await db.check({
+      views: [view],
+      repair: options.repair,
+      scan: options.scan,
+      ...(deep === undefined ? {} : { deep }),
+      ...(checks ? { checks } : {}),
+    });
+    results.push(result!);
+    const done = results.reduce((n, r) => n + r.checked, 0);
+    progress.update({ label: 'check', done, total, elapsedMs: Date.now() - started }, results.length === views.length);
+  }
   process.stdout.write(
     options.json
       ? `${results.map((r) => JSON.stringify(r)).join('\n')}\n`

@@ -1,9 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { ScheduledCheck } from '../checker/check-schedule.js';
 import { isPolystoreError, redactSecrets } from '../errors/index.js';
-import type { BackfillRecord } from '../sync/backfill/backfill-state.js';
-import { BACKLOG_CAP } from '../sync/outbox-event-log.js';
-import { backfillRate, viewState } from '../sync/view-state.js';
 import { backfillCommand } from './backfill-command.js';
 import { checkCommand } from './check-command.js';
 import { dumpCommand } from './dump-command.js';
@@ -11,16 +7,21 @@ import { keysCommand } from './keys-command.js';
 import { type AnyPolystore, loadConfig } from './load-config.js';
 import { migrateCommand } from './migrate-command.js';
 import { migrateHomeCommand } from './migrate-home-command.js';
-import { seconds } from './progress-line.js';
 import { rebuildCommand } from './rebuild-command.js';
 import { sagaCommand } from './saga-command.js';
 import { serveCommand } from './serve-command.js';
+import { STATUS_EXIT, statusCommand } from './status-command.js';
 
 const HELP = `polystore <command> [--config polystore.config.ts]
 
 Commands:
-  status              per view, read durably from any process: state, applied-through position,
-                      backlog, lag (age of the oldest unhandled event), checkpoint age; dead letters
+  status [--watch] [--max-lag-seconds S]
+                      per view, read durably from any process: state, events applied, lag (age of
+                      the oldest unhandled event, p50/p99 of applied events), backlog, checkpoint
+                      age, applied-through position; dead letters, stuck sagas. --watch refreshes
+                      every second until Ctrl-C. Exit 0 healthy; 1 unhealthy (a view lags over S
+                      seconds, default 60, holds dead letters or failed its last check, or a saga
+                      is stuck); 3 a store is unreachable
   check [--view V] [--repair] [--deep [--sample N]] [--max-drift-ratio R] [--max-lag-seconds S] [--scan]
                       compare views with the home by version (and content with --deep); changes still
                       in flight are waited for, not counted as drift; exit 1 unless every view is ok;
@@ -94,6 +95,7 @@ async function main(): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string' },
       scopes: { type: 'string' },
+      watch: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -111,14 +113,24 @@ async function main(): Promise<number> {
     // Before ready(): with schema.apply "manual", ready() refuses the very changes migrate applies.
     if (command === 'migrate')
       return await migrateCommand(db, { plan: values.plan, apply: values.apply, json: values.json });
+    if (command === 'status') {
+      const options = { json: values.json, watch: values.watch, maxLagSeconds: values['max-lag-seconds'] };
+      return await db
+        .ready({ sync: false })
+        .then(() => statusCommand(db, options))
+        .catch((err: unknown) => {
+          // Scripts tell "cannot tell" from "unhealthy".
+          if (!isPolystoreError(err, 'PS_ERR_STORE_UNAVAILABLE')) throw err;
+          process.stderr.write(`polystore: ${redactSecrets(`${err.code}: ${err.message}`)}\n`);
+          return STATUS_EXIT.unreachable;
+        });
+    }
     // `cdc` reaches the slot without the views; `create` needs the home's outbox table first.
     if (command !== 'cdc' || (sub === 'create' && db.sync.capture?.admin))
       // A rebuild catches its new generation up through the projectors: they run here meanwhile.
       // A server runs the projectors as the config says (an embedded deployment has no other process).
       await db.ready(command === 'serve' ? {} : { sync: command === 'worker' || command === 'rebuild' });
     switch (command) {
-      case 'status':
-        return await status(db, print);
       case 'check':
         return await checkCommand(db, {
           view: values.view,
@@ -216,91 +228,6 @@ async function cdc(
       : 'no slot',
     state,
   );
-  return 0;
-}
-
-/** The last scheduled check of a view for `status` (null: none recorded). */
-function checkSummary(last: ScheduledCheck | null, now: number) {
-  if (!last) return null;
-  const { ok, lagging, driftRatio, missing, stale, extra, changed, checked } = last.result;
-  return { ageMs: Math.max(0, now - last.checkedAt), ok, lagging, driftRatio, missing, stale, extra, changed, checked };
-}
-
-/** A backfill's progress for `status`: how far, how fast, how long left (rows counted at its start). */
-function backfillProgress(record: BackfillRecord, now: number) {
-  const rate = backfillRate(record, now);
-  return {
-    status: record.status,
-    reason: record.reason,
-    phase: record.phase,
-    examined: record.examined,
-    total: record.total,
-    percent: record.total > 0 ? Math.min(100, Math.floor((record.examined / record.total) * 100)) : 0,
-    recordsPerSec: Math.round(rate.perSec),
-    etaMs: rate.etaMs,
-    owner: record.owner,
-    error: record.error,
-  };
-}
-
-/**
- * Durable facts only, read from the log and the home, so that any process
- * (not just a worker) reports the same: this process's in-memory counters
- * would all be zero here and are left out.
- */
-async function status(db: AnyPolystore, print: (human: string, data: unknown) => void): Promise<number> {
-  const stats = await db.sync.stats();
-  const now = Date.now();
-  const backfills = new Map(stats.backfills.map((b) => [b.view, b]));
-  const checks = new Map(
-    await Promise.all(stats.views.map(async ({ view }) => [view, await db.lastCheck(view)] as const)),
-  );
-  const views = stats.views.map(({ view, progress }) => {
-    const backfill = backfills.get(view);
-    const generation = db.generations(view);
-    return {
-      view,
-      state: viewState(progress, backfill, generation),
-      generation,
-      lastCheck: checkSummary(checks.get(view) ?? null, now),
-      ...(backfill ? { backfill: backfillProgress(backfill, now) } : {}),
-      applied: progress.through,
-      backlog: progress.backlog,
-      pending: progress.pending,
-      lagMs: progress.oldestUnhandledAt === null ? 0 : Math.max(0, now - progress.oldestUnhandledAt),
-      checkpointAgeMs: progress.updatedAt === null ? null : Math.max(0, now - progress.updatedAt),
-      head: progress.head,
-    };
-  });
-  const lines = views.map((v) => {
-    const backlog = v.backlog === null ? '?' : v.backlog >= BACKLOG_CAP ? `${BACKLOG_CAP}+` : String(v.backlog);
-    const age = v.checkpointAgeMs === null ? '' : `   checkpoint age ${seconds(v.checkpointAgeMs)}`;
-    const filling = v.backfill
-      ? `   backfill ${v.backfill.examined}/${v.backfill.total} (${v.backfill.percent}%) ${v.backfill.recordsPerSec}/s${v.backfill.etaMs === null ? '' : ` ETA ${seconds(v.backfill.etaMs)}`}`
-      : '';
-    const { active, building } = v.generation;
-    const gen =
-      active === 0 && building === null
-        ? ''
-        : `   generation ${active}${building === null ? '' : ` (building ${building})`}`;
-    const checked = v.lastCheck
-      ? `   last check ${seconds(v.lastCheck.ageMs)} ago: ${v.lastCheck.ok ? 'ok' : v.lastCheck.lagging ? 'lagging' : `drift ${(v.lastCheck.driftRatio * 100).toFixed(2)}%`}`
-      : '';
-    return `${v.view.padEnd(20)} ${v.state.padEnd(15)}${filling}${gen}${checked} backlog ${backlog.padEnd(6)} lag ${seconds(v.lagMs).padEnd(8)} applied through ${v.applied ?? '-'}${age}`;
-  });
-  const capture = await db.sync.capture?.admin
-    ?.status()
-    .catch((err: unknown): Record<string, unknown> => ({ error: redactSecrets(String(err)) }));
-  if (capture) {
-    const slot = capture.error ?? (capture.exists ? `retained WAL ${capture.retainedWalBytes} bytes` : 'missing');
-    lines.push(`cdc slot: ${slot}`);
-  }
-  print([...lines, `dead letters: ${stats.deadLetters}   outbox head: ${stats.head ?? '-'}`].join('\n'), {
-    ...(capture ? { cdc: capture } : {}),
-    head: stats.head,
-    deadLetters: stats.deadLetters,
-    views: views.map((v, i) => ({ ...v, checkpoint: v.applied, progress: stats.views[i]!.progress })),
-  });
   return 0;
 }
 

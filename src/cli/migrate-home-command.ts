@@ -1,7 +1,7 @@
 import type { MoveProgress } from '../home-move/move-home.js';
 import { homeFromUrl } from './home-url.js';
 import type { AnyPolystore } from './load-config.js';
-import { seconds } from './progress-line.js';
+import { ProgressLine, seconds } from './progress-line.js';
 
 /**
  * `polystore migrate-home --to URL [--to-schema NAME] [--json]`: moves the
@@ -22,9 +22,20 @@ export async function migrateHomeCommand(
     return 2;
   }
   const target = homeFromUrl(options.to, options.toSchema);
-  // A line per step, and at most one a second within a step.
+  // The copy as a progress bar (records/s, ETA against the live records counted now; plain lines off a
+  // terminal); the other steps a line each, and at most one a second within a step.
+  const entities = (await db.schemaStatus()).map((s) => s.entity);
+  const total = (await Promise.all(entities.map((name) => db.entity(name).count()))).reduce((a, b) => a + b, 0);
+  const bar = new ProgressLine(process.stderr, false);
+  const started = Date.now();
   let shown = { step: '', at: 0 };
   const onProgress = (p: MoveProgress) => {
+    if (p.step === 'copying') {
+      const label = `copying${p.entity ? ` ${p.entity}` : ''}`;
+      bar.update({ label, done: p.copied, total, elapsedMs: Date.now() - started });
+      return;
+    }
+    bar.end(); // a bar drawn in place ends with its line
     const now = Date.now();
     if (p.step === shown.step && now - shown.at < 1000) return;
     shown = { step: p.step, at: now };

@@ -385,8 +385,11 @@ export interface HomeStore extends StoreLifecycle {
   fenceWrites(movedTo: string): Promise<LogPosition | null>;
   /** Removes the fence of `fenceWrites` (a move that was given up); idempotent. */
   liftFence(): Promise<void>;
-  /** Every consumer checkpoint kept in this home, by consumer name. */
-  listCheckpoints(): Promise<{ consumer: string; position: LogPosition }[]>;
+  /**
+   * Every consumer checkpoint kept in this home, by consumer name, with when
+   * it was last set (epoch ms; null when unknown).
+   */
+  listCheckpoints(): Promise<{ consumer: string; position: LogPosition; updatedAt: number | null }[]>;
   /** The state values whose key starts with `prefix`, in key order. */
   listState(prefix: string): Promise<{ key: string; record: StateRecord }[]>;
 

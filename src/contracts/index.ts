@@ -10,4 +10,5 @@ export type * from './key-value-store.js';
 export type * from './log-position.js';
 export type * from './saga-log.js';
 export type * from './search-store.js';
+export type * from './store-metrics.js';
 export type * from './view-store.js';

@@ -1,4 +1,5 @@
 import type { ScopeDigests } from './bucket-digest.js';
+import type { StoreMetric } from './store-metrics.js';
 
 /**
  * What a projector hands to a view store: the newest known state of one key,
@@ -42,6 +43,8 @@ export interface StoreLifecycle {
   ready(): Promise<void>;
   /** Releases the store. Later calls fail with `PS_ERR_STORE_CLOSED`. */
   close(): Promise<void>;
+  /** Figures about the store itself, for metrics (see StoreMetricsSource); absent where it has none. */
+  collectMetrics?(): Promise<readonly StoreMetric[]>;
 }
 
 /** A view store: applies version-guarded changes and reports what it holds. */

@@ -11,7 +11,7 @@ const TAIL_BATCH = 500;
  * Not moved: leases, backfill records and the pruned horizon, which hold
  * source positions or belong to running processes.
  */
-const MOVED_STATE = ['generation/', 'schema/', 'check/', 'view-shape/'];
+const MOVED_STATE = ['generation/', 'schema/', 'check/', 'view-shape/', 'view-stats/'];
 const NOT_MOVED_STATE = new Set(['check/schedule']);
 
 export interface TailCopy {

@@ -2,6 +2,7 @@ import type { SearchQuery } from '../contracts/search-store.js';
 import { isPolystoreError } from '../errors/index.js';
 import type { Filter } from '../model/parse-filter.js';
 import type { Versioned, Written } from '../model/record-codec.js';
+import { countFailure, timedCall } from '../runtime/operation-meter.js';
 import { backoffDelay, type RetryPolicy } from '../runtime/retry-policy.js';
 import { type CacheRoute, EntityReads, type FindOptions } from './entity-reads.js';
 import { EntitySearch, type EntitySearchResult, type SearchRoute } from './entity-search.js';
@@ -64,10 +65,15 @@ export class EntityClient<T, In = T> {
    * Inserts several records in one transaction: all or none. A home with batch
    * writes takes them in one statement for the rows and one for their events.
    */
-  async createMany(inputs: readonly In[]): Promise<Written<T>[]> {
-    const records = await Promise.all(inputs.map((input) => this.writer.prepare(input)));
-    if (records.length === 0) return [];
-    return this.#write((scope) => this.writer.insert(scope, records));
+  createMany(inputs: readonly In[]): Promise<Written<T>[]> {
+    return countFailure(
+      this.ctx.meter,
+      (async () => {
+        const records = await Promise.all(inputs.map((input) => this.writer.prepare(input)));
+        if (records.length === 0) return [];
+        return this.#write((scope) => this.writer.insert(scope, records));
+      })(),
+    );
   }
 
   /**
@@ -75,12 +81,18 @@ export class EntityClient<T, In = T> {
    * writes it with a new version.
    */
   update(id: string, patch: Partial<In>, options: WriteOptions = {}): Promise<Written<T>> {
-    return this.#write((scope) => this.writer.update(scope, id, patch, options));
+    return countFailure(
+      this.ctx.meter,
+      this.#write((scope) => this.writer.update(scope, id, patch, options)),
+    );
   }
 
   /** Deletes a record; views drop it when the delete event reaches them. */
   delete(id: string, options: WriteOptions = {}): Promise<Deleted> {
-    return this.#write((scope) => this.writer.delete(scope, id, options));
+    return countFailure(
+      this.ctx.meter,
+      this.#write((scope) => this.writer.delete(scope, id, options)),
+    );
   }
 
   /**
@@ -89,22 +101,22 @@ export class EntityClient<T, In = T> {
    * store is gone around: the home answers.
    */
   get(id: string, options?: ReadOptions): Promise<Versioned<T> | null> {
-    return this.#reads.get(id, options);
+    return countFailure(this.ctx.meter, this.#reads.get(id, options));
   }
 
   /** Reads several records, in the order of `ids`; missing ids give null. */
   getMany(ids: readonly string[], options?: ReadOptions): Promise<(Versioned<T> | null)[]> {
-    return this.#reads.getMany(ids, options);
+    return countFailure(this.ctx.meter, this.#reads.getMany(ids, options));
   }
 
   /** Queries the home with a Mongo-style filter (always fresh). */
   find(filter?: Filter, options: FindOptions = {}): Promise<Versioned<T>[]> {
-    return this.#reads.find(filter, options);
+    return countFailure(this.ctx.meter, this.#reads.find(filter, options));
   }
 
   /** Counts home records matching a filter. */
   count(filter?: Filter): Promise<number> {
-    return this.#reads.count(filter);
+    return countFailure(this.ctx.meter, this.#reads.count(filter));
   }
 
   /**
@@ -113,7 +125,7 @@ export class EntityClient<T, In = T> {
    * `PS_ERR_STORE_UNAVAILABLE` while the search store is failing.
    */
   search(query: SearchQuery, options?: ReadOptions): Promise<EntitySearchResult<T>> {
-    return this.#search.search(query, options);
+    return countFailure(this.ctx.meter, this.#search.search(query, options));
   }
 
   async #write<R>(fn: (scope: WriteScope) => Promise<R>): Promise<R> {
@@ -121,12 +133,14 @@ export class EntityClient<T, In = T> {
     let result: R;
     for (let attempt = 1; ; attempt++) {
       try {
-        result = await this.ctx.home.transaction(async (tx) => {
-          const scope = new WriteScope(tx);
-          const out = await fn(scope);
-          token = scope.token;
-          return out;
-        });
+        result = await timedCall(this.ctx.meter, 'home', 'write', () =>
+          this.ctx.home.transaction(async (tx) => {
+            const scope = new WriteScope(tx);
+            const out = await fn(scope);
+            token = scope.token;
+            return out;
+          }),
+        );
         break;
       } catch (err) {
         if (!isPolystoreError(err, 'PS_ERR_TRANSACTION_CONFLICT') || attempt >= CONFLICT_RETRY.maxAttempts) throw err;

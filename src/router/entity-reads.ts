@@ -4,6 +4,7 @@ import { PolystoreError } from '../errors/index.js';
 import type { EntityDef } from '../model/define-entity.js';
 import { type Filter, parseFilter } from '../model/parse-filter.js';
 import { attachVersion, jsonFormOfRow, type Versioned, withVersion } from '../model/record-codec.js';
+import { timedCall } from '../runtime/operation-meter.js';
 import type { CacheViewDef } from '../views/cache-view.js';
 import type { ReadOptions } from './read-options.js';
 import { checkIdArgument, unstorableId } from './record-ids.js';
@@ -51,6 +52,7 @@ export class EntityReads<T> {
     if (!cache.breaker.available) {
       // The home is never older than the cache: it also answers read-your-writes at once.
       cache.breaker.bypass();
+      this.ctx.meter.current?.cacheReads(cache.view.name, 0, 1);
       return this.#homeOne(id, false);
     }
     if (options?.consistency !== undefined) await awaitConsistency(this.ctx, [cache.view.name], options);
@@ -59,11 +61,21 @@ export class EntityReads<T> {
     // The cache-hit path for one id, without getMany's arrays: the hottest read. An embedded
     // store answers synchronously, saving the promise hops of an asynchronous read.
     const peek = cache.store.getVersionedSync;
+    const meter = this.ctx.meter.current;
+    const started = meter ? performance.now() : 0;
     let entry = peek
       ? cache.breaker.callSync(() => peek.call(cache.store, cache.view.scope, id) as Entry | undefined)
       : undefined;
     if (entry === undefined) {
       entry = await cache.breaker.call(() => cache.store.getVersioned<Record<string, unknown>>(cache.view.scope, id));
+    }
+    if (meter) {
+      meter.storeCall(cache.view.store, 'get', (performance.now() - started) / 1000, entry === BYPASS);
+      meter.cacheReads(
+        cache.view.name,
+        entry === BYPASS || entry === null ? 0 : 1,
+        entry === BYPASS || entry === null ? 1 : 0,
+      );
     }
     if (entry === BYPASS) return this.#homeOne(id, false);
     if (entry === null) return this.#homeOne(id, true);
@@ -86,6 +98,7 @@ export class EntityReads<T> {
       found = await this.#home(storable, false);
     } else if (!cache.breaker.available) {
       cache.breaker.bypass();
+      this.ctx.meter.current?.cacheReads(cache.view.name, 0, storable.length);
       found = await this.#home(storable, false);
     } else {
       await awaitConsistency(this.ctx, [cache.view.name], options);
@@ -100,7 +113,7 @@ export class EntityReads<T> {
   /** Queries the home with a Mongo-style filter (always fresh). */
   async find(filter?: Filter, options: FindOptions = {}): Promise<Versioned<T>[]> {
     const node = parseFilter(this.entity, filter);
-    const rows = await this.ctx.home.find(this.entity.table, node, {
+    const findOptions = {
       limit: checkLimit(options.limit ?? 100),
       offset: checkOffset(options.offset ?? 0),
       orderBy: Object.entries(options.orderBy ?? {}).map(([key, direction]) => {
@@ -113,27 +126,37 @@ export class EntityReads<T> {
         const path = parseFilter(this.entity, { [key]: { $exists: true } });
         return { path: (path as { path: readonly string[] }).path, direction };
       }),
-    });
+    };
+    const rows = await timedCall(this.ctx.meter, 'home', 'find', () =>
+      this.ctx.home.find(this.entity.table, node, findOptions),
+    );
     return rows.map((row) => this.#fromRow(row));
   }
 
   /** Counts home records matching a filter. */
   count(filter?: Filter): Promise<number> {
-    return this.ctx.home.count(this.entity.table, parseFilter(this.entity, filter));
+    const node = parseFilter(this.entity, filter);
+    return timedCall(this.ctx.meter, 'home', 'count', () => this.ctx.home.count(this.entity.table, node));
   }
 
   async #cached(cache: CacheRoute, ids: readonly string[]): Promise<Map<string, Versioned<T> | null>> {
     const unique = [...new Set(ids)];
     const entries = await cache.breaker.call(() =>
-      cache.store.mgetVersioned<Record<string, unknown>>(cache.view.scope, unique),
+      timedCall(this.ctx.meter, cache.view.store, 'get_many', () =>
+        cache.store.mgetVersioned<Record<string, unknown>>(cache.view.scope, unique),
+      ),
     );
-    if (entries === BYPASS) return this.#home(unique, false);
+    if (entries === BYPASS) {
+      this.ctx.meter.current?.cacheReads(cache.view.name, 0, unique.length);
+      return this.#home(unique, false);
+    }
     const out = new Map<string, Versioned<T> | null>();
     const misses: string[] = [];
     entries.forEach((entry, i) => {
       if (entry === null) misses.push(unique[i]!);
       else out.set(unique[i]!, this.#fromEntry(entry));
     });
+    this.ctx.meter.current?.cacheReads(cache.view.name, unique.length - misses.length, misses.length);
     if (misses.length > 0) for (const [id, record] of await this.#home(misses, true)) out.set(id, record);
     return out;
   }
@@ -146,8 +169,10 @@ export class EntityReads<T> {
     const home: HomeStore = this.ctx.home;
     const rows =
       ids.length === 1
-        ? [await home.get(this.entity.table, ids[0]!)].filter((row) => row !== null)
-        : await home.getMany(this.entity.table, ids);
+        ? [await timedCall(this.ctx.meter, 'home', 'get', () => home.get(this.entity.table, ids[0]!))].filter(
+            (row) => row !== null,
+          )
+        : await timedCall(this.ctx.meter, 'home', 'get_many', () => home.getMany(this.entity.table, ids));
     const cache = this.cache;
     if (fill && cache && rows.length > 0) {
       // Version-guarded: a fill never overwrites a newer version the projector wrote. A
@@ -157,7 +182,9 @@ export class EntityReads<T> {
         version: row.version,
         value: cache.view.project(jsonFormOfRow(this.entity, row)),
       }));
-      await cache.breaker.call(() => cache.store.applyIfNewer(cache.view.scope, changes));
+      await cache.breaker.call(() =>
+        timedCall(this.ctx.meter, cache.view.store, 'fill', () => cache.store.applyIfNewer(cache.view.scope, changes)),
+      );
     }
     const out = new Map<string, Versioned<T> | null>();
     for (const row of rows) out.set(row.id, this.#fromRow(row));

@@ -1,6 +1,7 @@
 import type { SearchQuery, SearchStore } from '../contracts/search-store.js';
 import { PolystoreError } from '../errors/index.js';
 import type { Versioned } from '../model/record-codec.js';
+import { timedCall } from '../runtime/operation-meter.js';
 import type { SearchViewDef } from '../views/search-view.js';
 import { checkLimit, type EntityReads } from './entity-reads.js';
 import type { ReadOptions } from './read-options.js';
@@ -70,7 +71,9 @@ export class EntitySearch<T> {
     // The home cannot answer a text search: a view too stale is waited for.
     await freshEnough(this.ctx, [route.view.name], options, false);
     const [result, backfill] = await Promise.all([
-      route.breaker.track(() => route.store.search(route.view.scope, query)),
+      route.breaker.track(() =>
+        timedCall(this.ctx.meter, route.view.store, 'search', () => route.store.search(route.view.scope, query)),
+      ),
       this.ctx.sync.backfills.unfinishedRecently(route.view.name),
     ]);
     const records = await this.reads.getMany(

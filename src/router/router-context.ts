@@ -3,6 +3,7 @@ import type { LogPosition } from '../contracts/log-position.js';
 import { PolystoreError } from '../errors/index.js';
 import type { RecordLimits } from '../model/validate-record.js';
 import type { Logger } from '../runtime/logger.js';
+import type { MeterSlot } from '../runtime/operation-meter.js';
 import type { SyncEngine } from '../sync/sync-engine.js';
 import type { ReadOptions } from './read-options.js';
 import { checkStaleness, type StalenessGauge } from './staleness-gauge.js';
@@ -14,6 +15,8 @@ export interface RouterContext {
   readonly readTimeoutMs: number;
   readonly limits: RecordLimits;
   readonly logger: Logger;
+  /** The meter attached with `db.instrument` (none: nothing is measured). */
+  readonly meter: MeterSlot;
   /** The newest write token this Polystore handed out (read-your-writes waits for it by default). */
   lastWrite(): LogPosition | null;
   recordWrite(position: LogPosition): void;

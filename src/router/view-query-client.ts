@@ -1,5 +1,6 @@
 import type { AnalyticsStore, AnalyticsValue } from '../contracts/analytics-store.js';
 import type { GraphStore, GraphValue } from '../contracts/graph-store.js';
+import { countFailure, timedCall } from '../runtime/operation-meter.js';
 import type { ReadOptions } from './read-options.js';
 import { awaitConsistency, freshEnough, type RouterContext, strongUnsupported } from './router-context.js';
 
@@ -14,20 +15,20 @@ import { awaitConsistency, freshEnough, type RouterContext, strongUnsupported } 
  */
 export class GraphClient {
   constructor(
+    private readonly name: string,
     private readonly store: GraphStore,
     private readonly views: readonly string[],
     private readonly ctx: RouterContext,
   ) {}
 
-  async query<R = Record<string, unknown>>(
+  query<R = Record<string, unknown>>(
     cypher: string,
     params: Readonly<Record<string, GraphValue>> = {},
     options?: ReadOptions,
   ): Promise<R[]> {
-    if (options?.consistency === 'strong') throw strongUnsupported('A graph query');
-    await awaitConsistency(this.ctx, this.views, options);
-    await freshEnough(this.ctx, this.views, options, false);
-    return this.store.query<R>(cypher, params);
+    return viewQuery(this.ctx, 'A graph query', this.views, options, this.name, () =>
+      this.store.query<R>(cypher, params),
+    );
   }
 }
 
@@ -42,19 +43,40 @@ export class GraphClient {
  */
 export class AnalyticsClient {
   constructor(
+    private readonly name: string,
     private readonly store: AnalyticsStore,
     private readonly views: readonly string[],
     private readonly ctx: RouterContext,
   ) {}
 
-  async query<R = Record<string, unknown>>(
+  query<R = Record<string, unknown>>(
     sql: string,
     params: readonly AnalyticsValue[] = [],
     options?: ReadOptions,
   ): Promise<R[]> {
-    if (options?.consistency === 'strong') throw strongUnsupported('An analytics query');
-    await awaitConsistency(this.ctx, this.views, options);
-    await freshEnough(this.ctx, this.views, options, false);
-    return this.store.query<R>(sql, params);
+    return viewQuery(this.ctx, 'An analytics query', this.views, options, this.name, () =>
+      this.store.query<R>(sql, params),
+    );
   }
+}
+
+/** A query of a view store: refuses `strong`, waits for read-your-writes (and a fresh enough view), then runs it, measured. */
+function viewQuery<R>(
+  ctx: RouterContext,
+  what: string,
+  views: readonly string[],
+  options: ReadOptions | undefined,
+  store: string,
+  run: () => Promise<R>,
+): Promise<R> {
+  return countFailure(
+    ctx.meter,
+    (async () => {
+      if (options?.consistency === 'strong') throw strongUnsupported(what);
+      await awaitConsistency(ctx, views, options);
+      // The home cannot answer these: a view too stale for maxStalenessMs is waited for.
+      await freshEnough(ctx, views, options, false);
+      return timedCall(ctx.meter, store, 'query', run);
+    })(),
+  );
 }

@@ -92,11 +92,16 @@ export function keyspaceClient<T>(
 
 /** Cypher reads on the graph store named `store`, waiting (read-your-writes) for its views. */
 export function graphClient(model: QueryModel, store: string, ctx: RouterContext): GraphClient {
-  return new GraphClient(storeOfKind(model.stores, store, 'graph') as GraphStore, viewNamesOn(model.views, store), ctx);
+  return new GraphClient(
+    store,
+    storeOfKind(model.stores, store, 'graph') as GraphStore,
+    viewNamesOn(model.views, store),
+    ctx,
+  );
 }
 
 /** SQL reads on the analytics store named `store`, waiting (read-your-writes) for its views. */
 export function analyticsClient(model: QueryModel, store: string, ctx: RouterContext): AnalyticsClient {
   const analytics = storeOfKind(model.stores, store, 'analytics') as AnalyticsStore;
-  return new AnalyticsClient(analytics, viewNamesOn(model.views, store), ctx);
+  return new AnalyticsClient(store, analytics, viewNamesOn(model.views, store), ctx);
 }

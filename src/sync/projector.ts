@@ -8,6 +8,7 @@ import { describeError, type Logger } from '../runtime/logger.js';
 import type { RetryPolicy } from '../runtime/retry-policy.js';
 import { wakeableSleep } from '../runtime/wakeable-sleep.js';
 import type { ViewDef } from '../views/view-def.js';
+import { LAG_STAGES, type LagBucketCounts, LagBuckets, type LagStage } from './lag-buckets.js';
 import { LagHistogram } from './lag-histogram.js';
 import {
   INITIAL_PROJECTOR_STATE,
@@ -88,6 +89,9 @@ export class Projector {
   #wake: (() => void) | undefined;
   #waiters: { position: LogPosition; resolve: () => void }[] = [];
   readonly #lag = new LagHistogram();
+  /** Lag per stage since this projector was made (see LAG_STAGES); the last fetch dates `delivery`. */
+  readonly #stageLag = new Map<LagStage, LagBuckets>(LAG_STAGES.map((stage) => [stage, new LagBuckets()]));
+  #fetchedAt = 0;
   readonly #clock: () => number;
 
   constructor(private readonly options: ProjectorOptions) {
@@ -121,6 +125,13 @@ export class Projector {
       position: this.#state.position,
       waiting: this.#waiters.length,
     };
+  }
+
+  /** Commit-to-applied lag histograms by stage, counted since this projector was made. */
+  lagBuckets(): Record<LagStage, LagBucketCounts> {
+    const out = {} as Record<LagStage, LagBucketCounts>;
+    for (const [stage, buckets] of this.#stageLag) out[stage] = buckets.snapshot();
+    return out;
   }
 
   /** Starts the loop; resolves once the consumer is open (a call while starting or running shares that). */
@@ -222,6 +233,7 @@ export class Projector {
       case 'fetch':
         return this.#loopStep(async () => {
           const events = await this.#consumer!.fetch(command.max);
+          this.#fetchedAt = this.#clock();
           return events.length === 0 ? { type: 'log-empty' } : { type: 'fetched', events };
         });
       case 'sleep':
@@ -357,7 +369,16 @@ export class Projector {
 
   #recordLag(events: readonly ChangeEvent[]): void {
     const now = this.#clock();
-    for (const event of events) this.#lag.record(now - event.committedAt);
+    const fetchedAt = this.#fetchedAt || now;
+    const delivery = this.#stageLag.get('delivery')!;
+    const apply = this.#stageLag.get('apply')!;
+    const total = this.#stageLag.get('total')!;
+    for (const event of events) {
+      this.#lag.record(now - event.committedAt);
+      total.record(now - event.committedAt);
+      delivery.record(Math.max(0, fetchedAt - event.committedAt));
+      apply.record(now - fetchedAt);
+    }
   }
 
   #advance(position: LogPosition): void {

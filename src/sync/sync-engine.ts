@@ -18,8 +18,10 @@ import { ProgressTracker } from './progress-tracker.js';
 import { ProgressWaiter } from './progress-waiter.js';
 import { Projector, type ProjectorStats } from './projector.js';
 import { MAX_BATCH_SIZE, type ResolvedSyncOptions, resolveSyncOptions, type SyncOptions } from './sync-options.js';
+import { type ViewStatsSnapshot, ViewStatsSnapshots } from './view-stats-snapshots.js';
 
 export type { SyncOptions } from './sync-options.js';
+export type { ViewStatsSnapshot } from './view-stats-snapshots.js';
 
 /**
  * One view's stats. `checkpoint` and `progress` are durable, read from the
@@ -80,6 +82,8 @@ export class SyncEngine {
   readonly #tracker: ProgressTracker;
   /** Read-your-writes and catch-up waits. */
   readonly #waiter: ProgressWaiter;
+  /** Each view's counters, kept durable in the home for every process to read. */
+  readonly #snapshots: ViewStatsSnapshots;
   #running = false;
   #pruneTimer: NodeJS.Timeout | undefined;
   /** The newest write token committed through this process. */
@@ -134,6 +138,7 @@ export class SyncEngine {
     }
     this.#recovery = new DataLossRecovery(home, views, retry, logger, (view) => this.#tracker.through(view));
     this.#tracker = new ProgressTracker(log, this.#relay, logger);
+    this.#snapshots = new ViewStatsSnapshots(home, this.#projectors, resolved.statsIntervalMs, logger);
     this.#waiter = new ProgressWaiter(this.#tracker, this.#projectors, () => this.#exactHere());
     this.backfills = new ViewBackfills({
       home,
@@ -165,6 +170,7 @@ export class SyncEngine {
       if (this.#options.projectors) {
         await this.backfills.plan();
         await Promise.all([...this.#projectors.values()].map((p) => p.start()));
+        this.#snapshots.start();
         this.#recovery.start();
         this.backfills.start();
       }
@@ -199,6 +205,7 @@ export class SyncEngine {
     await this.#tracker.close();
     await this.#relay?.stop();
     await Promise.all([...this.#projectors.values()].map((p) => p.stop()));
+    await this.#snapshots.stop();
   }
 
   /**
@@ -251,6 +258,21 @@ export class SyncEngine {
     await this.backfills.waitUntilDone(names, deadline, timeoutMs);
     await this.#recovery.idle();
     await Promise.all([...this.#projectors.values()].map((p) => p.commit()));
+    if (this.#running) await this.#snapshots.save();
+  }
+
+  /**
+   * Per view, what every worker projecting it counted (applied, skipped,
+   * dead-lettered, failed attempts, lag histograms by stage), read from the
+   * home: the same from any process, at most `sync.statsIntervalMs` behind
+   * the workers (exact for this process's own projectors).
+   *
+   * @example
+   * const stats = await db.sync.viewStats();
+   * console.log(stats.get('products_cache')?.applied, stats.get('products_cache')?.lagP99Ms);
+   */
+  viewStats(): Promise<Map<string, ViewStatsSnapshot>> {
+    return this.#snapshots.read();
   }
 
   /** Per view durable progress (read from the log) and this process's counters; see {@link ViewSyncStats}. */
@@ -297,6 +319,14 @@ export class SyncEngine {
     const progress = await this.progress(view, cap);
     if (progress.backlog !== null) return Math.min(progress.backlog, cap);
     return (await this.home.readOutbox(progress.through, cap)).length;
+  }
+
+  /** When each view's checkpoint in the home was last set (epoch ms), where the home records it. */
+  async checkpointTimes(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const { consumer, updatedAt } of await this.home.listCheckpoints())
+      if (updatedAt !== null && this.#projectors.has(consumer)) out.set(consumer, updatedAt);
+    return out;
   }
 
   deadLetters(view?: string): Promise<DeadLetter[]> {

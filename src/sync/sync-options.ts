@@ -50,6 +50,13 @@ export interface SyncOptions {
   readonly projectors?: boolean;
   /** Delete outbox events every consumer has passed, every this many ms (default 30 000; 0 disables). */
   readonly pruneIntervalMs?: number;
+  /**
+   * How often a process running projectors adds its counters (applied,
+   * skipped, dead-lettered, lag histograms) to each view's record in the home,
+   * where `polystore status` and metrics in any process read them, 0 to
+   * 3 600 000 ms (default 5000; 0: only when sync stops and at `catchUp()`).
+   */
+  readonly statsIntervalMs?: number;
   /** How views are filled from the home (new views, views behind the pruned outbox, requested backfills). */
   readonly backfill?: BackfillOptions;
 }
@@ -59,6 +66,7 @@ export interface ResolvedSyncOptions {
   readonly pollIntervalMs: number;
   readonly flushIntervalMs: number;
   readonly pruneIntervalMs: number;
+  readonly statsIntervalMs: number;
   readonly retry: RetryPolicy;
   readonly relay: boolean;
   readonly projectors: boolean;
@@ -99,6 +107,14 @@ export function resolveSyncOptions(options: SyncOptions): ResolvedSyncOptions {
       0,
       MAX_TIMER_MS,
       ' (0 disables pruning)',
+    ),
+    statsIntervalMs: integer(
+      options.statsIntervalMs,
+      5000,
+      'sync.statsIntervalMs',
+      0,
+      MAX_INTERVAL_MS,
+      ' (0: saved only at stop and catchUp)',
     ),
     retry: resolveRetry(options.retry, 'sync.retry'),
     relay: flag(options.relay, 'sync.relay'),

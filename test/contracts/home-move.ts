@@ -187,11 +187,16 @@ export function describeHomeMove(home: () => HomeStore, concurrent: boolean): vo
 
     it('lists checkpoints and state values by prefix', async () => {
       const consumer = `c_${Math.random().toString(36).slice(2, 8)}`;
+      const before = Date.now();
       await home().setCheckpoint(consumer, '00000000000000000001:00000000000000000002');
-      expect(await home().listCheckpoints()).toContainEqual({
+      const checkpoint = (await home().listCheckpoints()).find((c) => c.consumer === consumer);
+      expect(checkpoint).toEqual({
         consumer,
         position: '00000000000000000001:00000000000000000002',
+        updatedAt: expect.any(Number),
       });
+      // When it was set, by the home's clock (on this machine: within a few seconds of ours).
+      expect(Math.abs(checkpoint!.updatedAt! - before)).toBeLessThan(5000);
       const prefix = `move-${consumer}/`;
       await home().writeState(`${prefix}b`, { n: 2 }, null);
       await home().writeState(`${prefix}a`, { n: 1 }, null);

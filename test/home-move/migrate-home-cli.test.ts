@@ -110,6 +110,8 @@ function describeCliMove(from: HomeVariant, to: HomeVariant, workerDown: boolean
     phase('migrate');
     const result = await runCli(CONFIG, ['migrate-home', ...toArgs(target.locator), '--json'], env);
     expect(result.stderr).toContain('final-catch-up');
+    // The copy's progress: records of the live count, rate (and ETA while it runs), plain lines off a terminal.
+    expect(result.stderr).toMatch(/^copying \w+: \d+\/\d+ \(\d+%\) \d+ records\/s/m);
     expect(result.code, result.stderr).toBe(0);
     const outcome = JSON.parse(result.stdout) as {
       to: string;

@@ -4,8 +4,10 @@ import type {
   AnalyticsTableSpec,
   AnalyticsValue,
 } from '../../contracts/analytics-store.js';
+import type { StoreMetric } from '../../contracts/store-metrics.js';
 import type { ApplyResult, VersionEntry, VersionedChange } from '../../contracts/view-store.js';
 import { PolystoreError, wrapStoreError } from '../../errors/index.js';
+import { diskSize } from '../../runtime/disk-size.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
 import { applyFacts } from './duckdb-apply.js';
 import { DuckDBSession } from './duckdb-session.js';
@@ -35,7 +37,7 @@ class DuckDBAnalyticsStore implements AnalyticsStore {
   readonly #guard: RuntimeGuard<DuckDBSession>;
   readonly #layouts = new Map<string, TableLayout>();
 
-  constructor(path: string) {
+  constructor(private readonly path: string) {
     this.#guard = new RuntimeGuard(
       'duckdb',
       () => openSession(path),
@@ -52,6 +54,12 @@ class DuckDBAnalyticsStore implements AnalyticsStore {
 
   close(): Promise<void> {
     return this.#guard.close();
+  }
+
+  /** The database file's size with its write-ahead log, for metrics. */
+  async collectMetrics(): Promise<StoreMetric[]> {
+    if (this.path === ':memory:') return [];
+    return [{ name: 'polystore_store_size_bytes', value: await diskSize([this.path, `${this.path}.wal`]) }];
   }
 
   ensureTable(spec: AnalyticsTableSpec): Promise<void> {

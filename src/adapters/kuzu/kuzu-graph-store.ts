@@ -1,6 +1,8 @@
 import type { GraphFragment, GraphSchemaSpec, GraphStore, GraphValue } from '../../contracts/graph-store.js';
+import type { StoreMetric } from '../../contracts/store-metrics.js';
 import type { ApplyResult, VersionEntry, VersionedChange } from '../../contracts/view-store.js';
 import { PolystoreError, wrapStoreError } from '../../errors/index.js';
+import { diskSize } from '../../runtime/disk-size.js';
 import { isIdentifier } from '../../runtime/identifier.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
 import { applyGraphChanges } from './kuzu-apply.js';
@@ -61,7 +63,10 @@ class KuzuGraphStore implements GraphStore {
   readonly #guard: RuntimeGuard<KuzuRuntime>;
   #schema: KuzuSchema = EMPTY_SCHEMA;
 
-  constructor(path: string, engine: KuzuEngineOptions) {
+  constructor(
+    private readonly path: string,
+    engine: KuzuEngineOptions,
+  ) {
     this.#guard = new RuntimeGuard(
       'kuzu',
       () => openRuntime(path, engine),
@@ -76,6 +81,12 @@ class KuzuGraphStore implements GraphStore {
 
   close(): Promise<void> {
     return this.#guard.close();
+  }
+
+  /** The database's size on disk with its write-ahead log and version ledger, for metrics. */
+  async collectMetrics(): Promise<StoreMetric[]> {
+    const files = [this.path, `${this.path}.wal`, `${this.path}.psledger`];
+    return [{ name: 'polystore_store_size_bytes', value: await diskSize(files) }];
   }
 
   ensureSchema(spec: GraphSchemaSpec): Promise<void> {

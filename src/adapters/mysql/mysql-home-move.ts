@@ -129,13 +129,19 @@ export class MysqlHomeMove {
     await writeRows(s.pool, sql`DELETE FROM ${raw(s.names.state)} WHERE \`key\` = ${bind(HOME_MOVED_KEY)}`, context);
   }
 
-  async listCheckpoints(): Promise<{ consumer: string; position: LogPosition }[]> {
+  async listCheckpoints(): Promise<{ consumer: string; position: LogPosition; updatedAt: number | null }[]> {
     const s = await this.session();
-    return selectRows<{ consumer: string; position: string }>(
+    const rows = await selectRows<{ consumer: string; position: string; updated_ms: unknown }>(
       s.pool,
-      sql`SELECT consumer, position FROM ${raw(s.names.checkpoints)} ORDER BY consumer`,
+      sql`SELECT consumer, position, TIMESTAMPDIFF(MICROSECOND, '1970-01-01', updated_at) DIV 1000 AS updated_ms
+        FROM ${raw(s.names.checkpoints)} ORDER BY consumer`,
       { target: s.target, action: 'listing checkpoints' },
     );
+    return rows.map(({ consumer, position, updated_ms }) => ({
+      consumer,
+      position,
+      updatedAt: updated_ms === null ? null : Number(updated_ms),
+    }));
   }
 
   async listState(prefix: string): Promise<{ key: string; record: StateRecord }[]> {

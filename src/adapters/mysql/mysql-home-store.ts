@@ -15,6 +15,7 @@ import type {
   StoredRow,
 } from '../../contracts/home-store.js';
 import type { LogPosition } from '../../contracts/log-position.js';
+import type { StoreMetric } from '../../contracts/store-metrics.js';
 import { PolystoreError } from '../../errors/index.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
 import { validateSpec } from '../sql-shared/entity-spec.js';
@@ -31,6 +32,7 @@ import {
 import type { MysqlExecutor, MysqlPoolConnection } from './mysql-driver.js';
 import { MysqlHomeMove } from './mysql-home-move.js';
 import { MysqlHomeTransaction } from './mysql-home-transaction.js';
+import { mysqlMetrics } from './mysql-metrics.js';
 import type { ResolvedMysqlOptions } from './mysql-options.js';
 import { type StatementContext, selectRows } from './mysql-query.js';
 import { MysqlSagaLog } from './mysql-saga-log.js';
@@ -73,6 +75,11 @@ export class MysqlHomeStore implements HomeStore {
 
   close(): Promise<void> {
     return this.#guard.close();
+  }
+
+  /** Server status counters and the outbox's size, for metrics. */
+  collectMetrics(): Promise<StoreMetric[]> {
+    return this.#guard.run((s) => mysqlMetrics(s));
   }
 
   async ensureSchema(specs: readonly EntityTableSpec[], options: EnsureSchemaOptions = {}): Promise<AppliedSchema[]> {
@@ -251,7 +258,7 @@ export class MysqlHomeStore implements HomeStore {
     return this.#move.liftFence();
   }
 
-  listCheckpoints(): Promise<{ consumer: string; position: LogPosition }[]> {
+  listCheckpoints(): Promise<{ consumer: string; position: LogPosition; updatedAt: number | null }[]> {
     return this.#move.listCheckpoints();
   }
 

@@ -8,6 +8,7 @@ import type {
   SearchResult,
   SearchStore,
 } from '../../contracts/search-store.js';
+import type { StoreMetric } from '../../contracts/store-metrics.js';
 import type { ApplyResult, VersionEntry, VersionedChange } from '../../contracts/view-store.js';
 import { PolystoreError, wrapStoreError } from '../../errors/index.js';
 import { importDriver } from '../../runtime/import-driver.js';
@@ -100,6 +101,15 @@ class OramaSearchStore implements SearchStore {
 
   close(): Promise<void> {
     return this.#guard.close();
+  }
+
+  /** Documents held by every index of the store, for metrics. */
+  collectMetrics(): Promise<StoreMetric[]> {
+    return this.#guard.run(async ({ orama, indexes }) => {
+      let documents = 0;
+      for (const state of indexes.values()) documents += orama.count(state.db);
+      return [{ name: 'polystore_search_documents', value: documents }];
+    });
   }
 
   async ensureIndex(spec: SearchIndexSpec): Promise<void> {

@@ -1,3 +1,5 @@
+import type { PoolFigures } from './postgres-metrics.js';
+
 /**
  * The few client methods the PostgreSQL-family home calls, declared
  * structurally so no driver type or version leaks into the core. A PGlite
@@ -9,6 +11,8 @@ export interface PgExecutor {
 }
 
 export interface PgConnection extends PgExecutor {
+  /** The pool's sizes, when the connection is a pool (for metrics). */
+  poolFigures?(): PoolFigures;
   /** Runs `fn` between BEGIN and COMMIT on one session; rolls back if it throws. */
   transaction<R>(fn: (tx: PgExecutor) => Promise<R>): Promise<R>;
 }

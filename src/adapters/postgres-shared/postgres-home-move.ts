@@ -115,10 +115,18 @@ export class PostgresHomeMove {
     );
   }
 
-  async listCheckpoints(): Promise<{ consumer: string; position: LogPosition }[]> {
-    const sql = `SELECT consumer, position FROM ${this.#schema}."_ps_checkpoints" ORDER BY consumer`;
+  async listCheckpoints(): Promise<{ consumer: string; position: LogPosition; updatedAt: number | null }[]> {
+    const sql = `SELECT consumer, position, floor(extract(epoch FROM updated_at) * 1000)::float8 AS updated_at
+      FROM ${this.#schema}."_ps_checkpoints" ORDER BY consumer`;
     const context = { driver: this.driver, action: 'listing checkpoints' };
-    return this.guard.run((c) => runQuery<{ consumer: string; position: string }>(c, sql, [], context));
+    const rows = await this.guard.run((c) =>
+      runQuery<{ consumer: string; position: string; updated_at: unknown }>(c, sql, [], context),
+    );
+    return rows.map(({ consumer, position, updated_at }) => ({
+      consumer,
+      position,
+      updatedAt: updated_at === null ? null : Number(updated_at),
+    }));
   }
 
   async listState(prefix: string): Promise<{ key: string; record: StateRecord }[]> {

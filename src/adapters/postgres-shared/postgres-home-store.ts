@@ -15,6 +15,7 @@ import type {
   StoredRow,
 } from '../../contracts/home-store.js';
 import type { LogPosition } from '../../contracts/log-position.js';
+import type { StoreMetric } from '../../contracts/store-metrics.js';
 import { assertIdentifier, quoteIdent } from '../../runtime/identifier.js';
 import { toNumber } from '../sql-shared/row-values.js';
 import { planTables, refuseChanges } from '../sql-shared/schema-change.js';
@@ -33,6 +34,7 @@ import {
 import { PostgresDigests } from './postgres-digests.js';
 import { PostgresHomeMove } from './postgres-home-move.js';
 import { PostgresHomeTransaction } from './postgres-home-transaction.js';
+import { postgresMetrics } from './postgres-metrics.js';
 import { PostgresOutbox } from './postgres-outbox.js';
 import { PostgresRows } from './postgres-rows.js';
 import { PostgresSagaLog } from './postgres-saga-log.js';
@@ -109,6 +111,11 @@ export class PostgresHomeStore implements HomeStore {
 
   close(): Promise<void> {
     return this.guard.close();
+  }
+
+  /** Pool, commit and rollback counters, outbox size and replication slots, for metrics. */
+  collectMetrics(): Promise<StoreMetric[]> {
+    return this.guard.run((c) => postgresMetrics(c, this.#schemaSql, this.driver, c.poolFigures?.() ?? null));
   }
 
   async ensureSchema(specs: readonly EntityTableSpec[], options: EnsureSchemaOptions = {}): Promise<AppliedSchema[]> {
@@ -290,7 +297,7 @@ export class PostgresHomeStore implements HomeStore {
     return this.#move.liftFence();
   }
 
-  listCheckpoints(): Promise<{ consumer: string; position: LogPosition }[]> {
+  listCheckpoints(): Promise<{ consumer: string; position: LogPosition; updatedAt: number | null }[]> {
     return this.#move.listCheckpoints();
   }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PgConnection, PgExecutor } from '../postgres-shared/pg-executor.js';
+import type { PoolFigures } from '../postgres-shared/postgres-metrics.js';
 import { connectionLost, isBrokenConnection, isTransportError, type PgTarget } from './pg-connection-errors.js';
 
 /** The part of a `pg` query result the home reads. */
@@ -34,6 +35,11 @@ export interface PgPoolClientLike extends PgQueryable {
 export interface PgPoolLike extends PgQueryable {
   connect(): Promise<PgPoolClientLike>;
   end(): Promise<void>;
+  /** `pg.Pool`'s sizes (read for metrics when present). */
+  readonly totalCount?: number;
+  readonly idleCount?: number;
+  readonly waitingCount?: number;
+  readonly options?: { readonly max?: number };
 }
 
 /**
@@ -52,6 +58,16 @@ export class PgPoolConnection implements PgConnection {
     preparedStatements = true,
   ) {
     this.#names = preparedStatements ? new StatementNames() : undefined;
+  }
+
+  poolFigures(): PoolFigures {
+    const { totalCount, idleCount, waitingCount, options } = this.pool;
+    return {
+      total: totalCount ?? 0,
+      idle: idleCount ?? 0,
+      waiting: waitingCount ?? 0,
+      max: typeof options?.max === 'number' ? options.max : null,
+    };
   }
 
   /** Ends the pool if the home opened it; an injected pool is left to its owner. */

@@ -1,5 +1,6 @@
 import type { ScopeDigests } from '../../contracts/bucket-digest.js';
 import type { KeyValueStore, SetOptions } from '../../contracts/key-value-store.js';
+import type { StoreMetric } from '../../contracts/store-metrics.js';
 import type { ApplyResult, DataLoss, VersionEntry, VersionedChange } from '../../contracts/view-store.js';
 import { PolystoreError } from '../../errors/index.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
@@ -28,6 +29,7 @@ import {
   pxOf,
 } from './redis-envelope.js';
 import { EpochWatch, type Stamped } from './redis-epoch.js';
+import { redisMetrics } from './redis-metrics.js';
 import { type RedisPipelineLike, type RedisStoreOptions, validateOptions } from './redis-options.js';
 
 type Versioned<T> = { value: T | null; version: number };
@@ -97,6 +99,11 @@ class RedisKeyValueStore implements KeyValueStore {
 
   close(): Promise<void> {
     return this.#guard.close();
+  }
+
+  /** Memory, evictions, keyspace hits and misses and clients from the server's `INFO`, for metrics. */
+  collectMetrics(): Promise<StoreMetric[]> {
+    return this.#call('reading INFO', async ({ client }) => (client.info ? redisMetrics(await client.info()) : []));
   }
 
   /**

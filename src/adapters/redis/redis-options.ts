@@ -29,6 +29,8 @@ export interface RedisLike {
     size: number,
   ): Promise<[cursor: string, keys: string[]]>;
   ping(): Promise<string>;
+  /** The server's `INFO` text (read for metrics when the client has it). */
+  info?(): Promise<string>;
   pipeline(): RedisPipelineLike;
   defineCommand(name: string, definition: { lua: string; numberOfKeys?: number }): void;
 }
