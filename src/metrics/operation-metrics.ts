@@ -29,13 +29,15 @@ export class OperationMetrics implements OperationMeter {
 
   storeCall(store: string, operation: string, seconds: number, failed: boolean): void {
     let byOperation = this.#cells.get(store);
-    if (!byOperation) this.#cells.set(store, (byOperation = new Map()));
+    if (!byOperation) {
+      byOperation = new Map();
+      this.#cells.set(store, byOperation);
+    }
     let cell = byOperation.get(operation);
-    if (!cell)
-      byOperation.set(
-        operation,
-        (cell = { buckets: new Float64Array(BOUNDS.length + 1), sum: 0, count: 0, errors: 0 }),
-      );
+    if (!cell) {
+      cell = { buckets: new Float64Array(BOUNDS.length + 1), sum: 0, count: 0, errors: 0 };
+      byOperation.set(operation, cell);
+    }
     let i = 0;
     while (i < BOUNDS.length && seconds > BOUNDS[i]!) i++;
     cell.buckets[i]!++;

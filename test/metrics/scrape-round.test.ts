@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type Sample, ScrapeRound } from '../../src/metrics/scrape-round.js';
 
 const sample = (value: number): Sample => ({ family: 'polystore_outbox_events', labels: { store: 'home' }, value });
-const valueOf = (samples: Map<string, Sample[]>, family: string, store: string) =>
+const sampleValue = (samples: Map<string, Sample[]>, family: string, store: string) =>
   samples.get(family)?.find((s) => s.labels.store === store)?.value;
 
 describe('a scrape round', () => {
@@ -35,15 +35,15 @@ describe('a scrape round', () => {
     const first = await round.samples();
     const elapsed = performance.now() - started;
     expect(elapsed).toBeLessThan(1000);
-    expect(valueOf(first, 'polystore_outbox_events', 'home')).toBe(3);
-    expect(valueOf(first, 'polystore_scrape_collector_up', 'home')).toBe(1);
-    expect(valueOf(first, 'polystore_scrape_collector_up', 'slow')).toBe(0);
-    expect(valueOf(first, 'polystore_scrape_collector_up', 'failing')).toBe(0);
-    expect(valueOf(first, 'polystore_scrape_collector_duration_seconds', 'slow')).toBeGreaterThanOrEqual(0.045);
+    expect(sampleValue(first, 'polystore_outbox_events', 'home')).toBe(3);
+    expect(sampleValue(first, 'polystore_scrape_collector_up', 'home')).toBe(1);
+    expect(sampleValue(first, 'polystore_scrape_collector_up', 'slow')).toBe(0);
+    expect(sampleValue(first, 'polystore_scrape_collector_up', 'failing')).toBe(0);
+    expect(sampleValue(first, 'polystore_scrape_collector_duration_seconds', 'slow')).toBeGreaterThanOrEqual(0.045);
 
     const second = await round.samples();
     expect(calls).toBe(1);
-    expect(valueOf(second, 'polystore_scrape_collector_up', 'slow')).toBe(0);
+    expect(sampleValue(second, 'polystore_scrape_collector_up', 'slow')).toBe(0);
 
     // Once it answers, the next scrape calls it again.
     release();
@@ -51,7 +51,7 @@ describe('a scrape round', () => {
     await new Promise((resolve) => setImmediate(resolve));
     const third = await round.samples();
     expect(calls).toBe(2);
-    expect(valueOf(third, 'polystore_scrape_collector_up', 'slow')).toBe(1);
+    expect(sampleValue(third, 'polystore_scrape_collector_up', 'slow')).toBe(1);
   });
 
   it('shares one collection between scrapes that arrive together', async () => {
