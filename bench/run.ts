@@ -15,6 +15,7 @@ import { e3LmdbProjector, p3RedisProjector } from './p3-projector.js';
 import { e4LmdbCacheGet, p4RedisCacheGet } from './p4-cache-get.js';
 import { p5Backfill } from './p5-backfill.js';
 import { p6Check } from './p6-check.js';
+import { p8Saga } from './p8-saga.js';
 import { p11Flatness } from './p11-flatness.js';
 import { p11Projectors } from './p11-projector.js';
 import { FULL, type Profile, QUICK } from './profile.js';
@@ -60,6 +61,12 @@ const WORKLOADS: readonly Workload[] = [
     needs: ['postgres', 'redis'],
     run: (p) => p6Check(p),
   },
+  {
+    id: 'P8',
+    title: 'order saga at concurrency 8 (PostgreSQL, against DBOS Transact; PGlite)',
+    needs: ['postgres'],
+    run: (p) => p8Saga(p),
+  },
   { id: 'E1', title: 'write path (PGlite)', needs: [], run: (p) => e1PgliteWritePath(p) },
   { id: 'E2', title: 'freshness (PGlite, LMDB, Orama)', needs: [], run: (p) => e2Freshness(p) },
   { id: 'E3', title: 'projector throughput (LMDB)', needs: [], run: (p) => e3LmdbProjector(p) },
@@ -102,7 +109,7 @@ function parseFlags(argv: readonly string[]): { quick: boolean; json: boolean; o
     if (arg === '--quick') quick = true;
     else if (arg === '--json') json = true;
     else if (arg.startsWith('--only=')) only = new Set(arg.slice(7).toUpperCase().split(',').filter(Boolean));
-    else throw new Error(`unknown flag ${arg}; use --quick, --only=P1,P2,P3,P4,P5,P6,E1,E2,E3,E4,P11,S10 or --json`);
+    else throw new Error(`unknown flag ${arg}; use --quick, --only=P1,P2,P3,P4,P5,P6,P8,E1,E2,E3,E4,P11,S10 or --json`);
   }
   const unknown = [...(only ?? [])].filter((id) => !WORKLOADS.some((w) => w.id === id));
   if (unknown.length > 0) throw new Error(`--only names unknown workloads: ${unknown.join(', ')}`);
