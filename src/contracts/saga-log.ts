@@ -138,8 +138,12 @@ export interface SagaOverride {
  * const claimed = await home.sagas.claim({ owner: 'w1', leaseMs: 30_000, limit: 10, known: [{ name: 'order', version: 1 }] });
  */
 export interface SagaLog {
-  /** Inserts a new running saga; false (nothing written) when the id is taken. */
-  create(saga: NewSaga): Promise<boolean>;
+  /**
+   * Inserts a new running saga and returns it as recorded (so its starter
+   * can run it without reading it back); null (nothing written) when the id
+   * is taken.
+   */
+  create(saga: NewSaga): Promise<SagaRecord | null>;
   /** Leases up to `limit` running or compensating sagas of known definitions whose lease is free or expired. */
   claim(claim: SagaClaim): Promise<SagaRecord[]>;
   /** Extends `owner`'s lease; false when it no longer holds it (expired and taken, or overridden). */

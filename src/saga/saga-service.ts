@@ -85,6 +85,7 @@ export class SagaService {
     }
     // Leased to this process only if it runs it now; else the next claim of any worker takes it.
     const owner = this.#runner.accepting ? this.#runner.newLease() : null;
+    if (owner === null && this.#runner.running) this.#runner.claimWhenRoom();
     const saga = {
       id,
       name: def.name,
@@ -93,7 +94,8 @@ export class SagaService {
       owner,
       leaseMs: this.#runner.leaseMs,
     };
-    if (!(await this.#home().sagas.create(saga))) {
+    const created = await this.#home().sagas.create(saga);
+    if (!created) {
       const existing = await this.#home().sagas.get(id);
       if (existing && existing.name !== def.name) {
         throw new PolystoreError('PS_ERR_ALREADY_EXISTS', `A ${existing.name} saga already has the id ${id}`, {
@@ -103,10 +105,7 @@ export class SagaService {
       }
       return id;
     }
-    if (owner !== null) {
-      const record = await this.#home().sagas.get(id);
-      if (record) this.#runner.adopt(record);
-    }
+    if (owner !== null) this.#runner.adopt(created);
     return id;
   }
 
@@ -148,7 +147,18 @@ export class SagaService {
       ended = true;
       nudge?.();
     });
+    const nap = async () => {
+      if (!ended) {
+        const woken = new Promise<void>((resolve) => {
+          nudge = resolve;
+        });
+        await Promise.race([sleep(Math.max(0, Math.min(100, deadline - Date.now()))), woken]);
+      }
+      ended = false;
+    };
     try {
+      // Driven here: its end is heard, so the first read waits for it (or for the first nap).
+      if (this.#runner.drives(id)) await nap();
       for (;;) {
         const saga = await this.get(id);
         if (!saga) throw unknownSaga(id);
@@ -159,13 +169,7 @@ export class SagaService {
             details: { state: saga.state },
           });
         }
-        if (!ended) {
-          const woken = new Promise<void>((resolve) => {
-            nudge = resolve;
-          });
-          await Promise.race([sleep(Math.min(100, deadline - Date.now())), woken]);
-        }
-        ended = false;
+        await nap();
       }
     } finally {
       off();

@@ -46,10 +46,13 @@ export function describeSagaLogContract(name: string, make: MakeHome, options: {
       home.sagas.create({ id, name: 'order', version, input: { qty: 2, note: "x'); --" }, owner, leaseMs: LONG });
 
     it('creates a saga once per id, running, with its input, unowned or leased to its starter', async () => {
-      expect(await start('s1')).toBe(true);
-      expect(await start('s1', 'w1')).toBe(false);
-      expect(await start('s2', 'w1')).toBe(true);
+      const created = await start('s1');
+      expect(await start('s1', 'w1')).toBeNull();
+      const created2 = await start('s2', 'w1');
       const s1 = await home.sagas.get('s1');
+      // What create returns is the saga as recorded.
+      expect(created).toEqual(s1);
+      expect(created2).toEqual(await home.sagas.get('s2'));
       expect(s1).toMatchObject({ id: 's1', name: 'order', version: 1, state: 'running', stepIndex: 0, owner: null });
       expect(s1).toMatchObject({ leaseUntil: 0, attempts: 0, error: null, cancelling: false });
       expect(s1?.input).toEqual({ qty: 2, note: "x'); --" });

@@ -68,12 +68,15 @@ export class MysqlSagaLog implements SagaLog {
     return this.#statements;
   }
 
-  async create(saga: NewSaga): Promise<boolean> {
+  async create(saga: NewSaga): Promise<SagaRecord | null> {
     const q = this.#sql((await this.session()).names);
     const lease = saga.owner === null ? raw('0') : sql`${raw(NOW_MS)} + ${bind(saga.leaseMs)}`;
+    // INSERT IGNORE ... RETURNING returns the inserted row only: none when the id is taken.
     const query = sql`INSERT IGNORE INTO ${raw(q.sagas)} (id, name, version, state, input, step_index, owner, lease_until, attempts, error, cancelling, created_ms, updated_ms)
-      VALUES (${bind(saga.id)}, ${bind(saga.name)}, ${bind(saga.version)}, 'running', ${bind(JSON.stringify(saga.input ?? null))}, 0, ${bind(saga.owner)}, ${lease}, 0, NULL, 0, ${raw(NOW_MS)}, ${raw(NOW_MS)})`;
-    return (await this.#write('starting a saga', query)) === 1;
+      VALUES (${bind(saga.id)}, ${bind(saga.name)}, ${bind(saga.version)}, 'running', ${bind(JSON.stringify(saga.input ?? null))}, 0, ${bind(saga.owner)}, ${lease}, 0, NULL, 0, ${raw(NOW_MS)}, ${raw(NOW_MS)})
+      RETURNING ${raw(SAGA_COLUMNS)}`;
+    const [row] = await this.#select<SagaRow>('starting a saga', query);
+    return row ? toSagaRecord(row, json) : null;
   }
 
   /**

@@ -48,12 +48,13 @@ export class PostgresSagaLog implements SagaLog {
     this.#steps = `${s}."_ps_saga_steps"`;
   }
 
-  create(saga: NewSaga): Promise<boolean> {
+  async create(saga: NewSaga): Promise<SagaRecord | null> {
     const sql = `INSERT INTO ${this.#sagas} (id, name, version, state, input, step_index, owner, lease_until, attempts, error, cancelling, created_ms, updated_ms)
       VALUES ($1::text, $2::text, $3::int, 'running', $4::jsonb, 0, $5::text, CASE WHEN $5::text IS NULL THEN 0 ELSE ${NOW_MS} + $6::bigint END, 0, NULL, false, ${NOW_MS}, ${NOW_MS})
-      ON CONFLICT (id) DO NOTHING RETURNING id`;
+      ON CONFLICT (id) DO NOTHING RETURNING ${SAGA_COLUMNS}`;
     const params = [saga.id, saga.name, saga.version, JSON.stringify(saga.input ?? null), saga.owner, saga.leaseMs];
-    return this.#run('starting a saga', sql, params).then((rows) => rows.length === 1);
+    const [row] = await this.#run<SagaRow>('starting a saga', sql, params);
+    return row ? toSagaRecord(row, json) : null;
   }
 
   async claim(claim: SagaClaim): Promise<SagaRecord[]> {
