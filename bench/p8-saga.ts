@@ -61,16 +61,23 @@ export async function p8Saga(profile: Profile): Promise<SagaRun[]> {
     cleanups.add('close DBOS', () => dbos.close());
     const { p8 } = profile;
     const runs = { ours: 0, dbos: 0 };
-    const round = (side: keyof typeof runs, shop: OrderRunner) => async (r: number) => {
-      runs[side] += p8.sagasPerRound;
-      return orderRound(shop, `${side}${r}`, r, p8.sagasPerRound, p8.concurrency);
+    const round = (side: keyof typeof runs, shop: OrderRunner, count: number, concurrency: number) => (r: number) => {
+      runs[side] += count;
+      return orderRound(shop, `${side}${concurrency}.${r}`, r, count, concurrency);
     };
     const result = await interleave({
       warmupRounds: profile.warmupRounds,
       rounds: profile.rounds,
       budgetMs: profile.budgetMs,
-      ours: round('ours', ours),
-      raw: round('dbos', dbos),
+      ours: round('ours', ours, p8.sagasPerRound, p8.concurrency),
+      raw: round('dbos', dbos, p8.sagasPerRound, p8.concurrency),
+    });
+    // The latency of a saga with no other in flight: the time its steps take, without queueing.
+    const alone = await interleave({
+      warmupRounds: 0,
+      rounds: 2,
+      ours: round('ours', ours, p8.aloneSagas, 1),
+      raw: round('dbos', dbos, p8.aloneSagas, 1),
     });
     checkTotals('Polystore on PostgreSQL', runs.ours, await ours.totals(), ours.payments);
     checkTotals('DBOS on PostgreSQL', runs.dbos, await dbos.totals(), dbos.payments);
@@ -101,6 +108,7 @@ export async function p8Saga(profile: Profile): Promise<SagaRun[]> {
         sagasPerRound: p8.sagasPerRound,
         ours: oursSide,
         dbos: dbosSide,
+        alone: { ours: alone.ours.latencyMs, dbos: alone.raw.latencyMs },
         dbosRatio,
         pairedRatioMedian: median(result.pairedRatios),
         targets: TARGETS,
@@ -134,6 +142,8 @@ async function pgliteRun(profile: Profile): Promise<SagaRun> {
       sagas += p8.sagasPerRound;
       if (r >= 0) samples.push(sample);
     }
+    const alone = await orderRound(shop, 'lite-alone', 0, p8.aloneSagas, 1);
+    sagas += p8.aloneSagas;
     checkTotals('Polystore on PGlite', sagas, await shop.totals(), shop.payments);
     const roundRates = samples.map((s) => (s.ops * 1000) / s.elapsedMs);
     const ours: SagaSide = {
@@ -150,6 +160,7 @@ async function pgliteRun(profile: Profile): Promise<SagaRun> {
       sagasPerRound: p8.sagasPerRound,
       ours,
       dbos: null,
+      alone: { ours: summarize(alone.latenciesMs), dbos: null },
       dbosRatio: null,
       pairedRatioMedian: null,
       targets: null,

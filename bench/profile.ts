@@ -55,8 +55,11 @@ export interface Profile {
   };
   /** P6: records of the entity checked (home and Redis view seeded directly). */
   readonly p6: { readonly records: number };
-  /** P8: order sagas per round of each engine, and how many are in flight. */
-  readonly p8: { readonly sagasPerRound: number; readonly concurrency: number };
+  /**
+   * P8: order sagas per round of each engine and how many are in flight;
+   * `aloneSagas` per round of the two rounds at concurrency 1.
+   */
+  readonly p8: { readonly sagasPerRound: number; readonly concurrency: number; readonly aloneSagas: number };
 }
 
 export const QUICK: Profile = {
@@ -72,7 +75,7 @@ export const QUICK: Profile = {
   s10: { scale: 1 },
   p5: { records: 20_000, rounds: 1, rateProbeMs: 1000, idleMs: 2000, loadShare: 0.5 },
   p6: { records: 20_000 },
-  p8: { sagasPerRound: 150, concurrency: 8 },
+  p8: { sagasPerRound: 150, concurrency: 8, aloneSagas: 40 },
 };
 
 export const FULL: Profile = {
@@ -88,5 +91,5 @@ export const FULL: Profile = {
   s10: { scale: 10 },
   p5: { records: 200_000, rounds: 2, rateProbeMs: 2000, idleMs: 8000, loadShare: 0.5 },
   p6: { records: 1_000_000 },
-  p8: { sagasPerRound: 500, concurrency: 8 },
+  p8: { sagasPerRound: 500, concurrency: 8, aloneSagas: 150 },
 };

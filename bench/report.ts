@@ -197,6 +197,8 @@ export interface SagaRun {
   readonly ours: SagaSide;
   /** Null where DBOS does not run (PGlite). */
   readonly dbos: SagaSide | null;
+  /** Each saga's latency with no other in flight (concurrency 1): its steps' time without queueing. */
+  readonly alone: { readonly ours: Summary; readonly dbos: Summary | null };
   /** Ours over DBOS's sagas per second (higher is better). */
   readonly dbosRatio: number | null;
   /** The median of the per-round-pair ratios. */
@@ -317,13 +319,13 @@ export function formatTable(rows: readonly ResultRow[]): string {
       ];
     }
     if (isSagaRun(row)) {
-      const side = (s: SagaSide) =>
-        `${fmt(s.sagasPerSec)} sagas/s, p50 ${fmt(s.latencyMs.p50)} p99 ${fmt(s.latencyMs.p99)} ms`;
+      const side = (s: SagaSide, alone: Summary) =>
+        `${fmt(s.sagasPerSec)} sagas/s, p50 ${fmt(s.latencyMs.p50)} p99 ${fmt(s.latencyMs.p99)} ms; alone p50 ${fmt(alone.p50)} ms`;
       const t = row.targets;
       return [
         `${row.id} ${row.title}`,
-        side(row.ours),
-        row.dbos ? `DBOS ${side(row.dbos)}` : '-',
+        side(row.ours, row.alone.ours),
+        row.dbos && row.alone.dbos ? `DBOS ${side(row.dbos, row.alone.dbos)}` : '-',
         row.dbosRatio === null ? '-' : `${fmt(row.dbosRatio)} (pairs ${fmt(row.pairedRatioMedian ?? Number.NaN)})`,
         t
           ? `p50 ${t.p50Ms.op} ${t.p50Ms.value} ms, p99 ${t.p99Ms.op} ${t.p99Ms.value} ms, ${t.sagasPerSec.op} ${t.sagasPerSec.value}/s, ratio ${t.dbosRatio.op} ${t.dbosRatio.value}`

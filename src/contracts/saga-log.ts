@@ -152,8 +152,9 @@ export interface SagaLog {
    * Records a saga's progress on its own, fenced by the lease as
    * `HomeTransaction.recordSagaStep` is (`PS_ERR_SAGA_LEASE_LOST`): what an
    * external step's result and an intent need, without a transaction around.
+   * Returns the saga as the write left it, or null, as `recordSagaStep` does.
    */
-  record(write: SagaProgressWrite): Promise<void>;
+  record(write: SagaProgressWrite): Promise<SagaRecord | null>;
   /** Gives the lease up (a stopping worker), so another worker claims the saga at once. */
   release(sagaId: string, owner: string): Promise<void>;
   /** Changes a saga's state as an operator asks, dropping its lease; false when it was in none of `from`. */

@@ -35,6 +35,12 @@ export interface ExecutionDeps {
 /** Why a saga left this worker: it ended (or waits for a person), the worker stopped, or it lost the lease. */
 export type ExecutionEnd = 'settled' | 'released' | 'lost';
 
+/** How an execution ended; `saga`: a settled saga as its last record left it, when the home returned it. */
+export interface ExecutionOutcome {
+  readonly end: ExecutionEnd;
+  readonly saga: SagaRecord | null;
+}
+
 /** A step's own failure (thrown by its run or compensate), as opposed to the home failing to record it. */
 class StepFailure {
   constructor(readonly error: unknown) {}
@@ -49,7 +55,7 @@ class StepFailure {
  * the next home step's transaction when one follows). Every record is
  * fenced by the lease: once lost, the execution stops.
  */
-export async function runSaga(def: SagaDef, record: SagaRecord, deps: ExecutionDeps): Promise<ExecutionEnd> {
+export async function runSaga(def: SagaDef, record: SagaRecord, deps: ExecutionDeps): Promise<ExecutionOutcome> {
   const now = deps.now ?? Date.now;
   const policy = policyOf(def);
   const at = { sagaId: record.id, owner: deps.owner, leaseMs: deps.leaseMs };
@@ -58,13 +64,14 @@ export async function runSaga(def: SagaDef, record: SagaRecord, deps: ExecutionD
   /** What the log holds; `progress` runs ahead of it by observations whose rows wait in `unsaved`. */
   let recorded = progress;
   let unsaved: SagaStepWrite[] = [];
+  /** The saga row as the last record returned it (null where the home returns none). */
+  let saga: SagaRecord | null = null;
   const results = loaded.results;
 
   /** Records `after` (fenced) with the rows still unsaved; in `tx` when given, else in a write of its own. */
   const save = async (after: SagaProgress, steps: readonly SagaStepWrite[], tx?: HomeTransaction) => {
     const write = progressWrite(def, at, recorded, after, [...unsaved, ...steps]);
-    if (tx) await tx.recordSagaStep(write);
-    else await deps.home().sagas.record(write);
+    saga = tx ? await tx.recordSagaStep(write) : await deps.home().sagas.record(write);
     recorded = after;
     progress = after;
     unsaved = [];
@@ -84,22 +91,22 @@ export async function runSaga(def: SagaDef, record: SagaRecord, deps: ExecutionD
       if (deps.stopping()) {
         await flush();
         await deps.home().sagas.release(record.id, deps.owner);
-        return 'released';
+        return { end: 'released', saga: null };
       }
       if (progress.retryAt > now()) await sleep(progress.retryAt - now());
       if (progress.state === 'running') await forward(progress.next);
       else await compensate(progress.covered.at(-1)!);
     }
     await flush();
-    return 'settled';
+    return { end: 'settled', saga };
   } catch (err) {
     if (isPolystoreError(err, 'PS_ERR_SAGA_LEASE_LOST')) {
       deps.logger.debug({ saga: record.id, owner: deps.owner }, 'saga lease lost; its new holder carries on');
-      return 'lost';
+      return { end: 'lost', saga: null };
     }
     // The home failed to record (down, restarting): the lease expires and a worker takes the saga over.
     deps.logger.warn({ saga: record.id, error: describeError(err) }, 'saga progress could not be recorded');
-    return 'lost';
+    return { end: 'lost', saga: null };
   }
 
   async function forward(index: number): Promise<void> {

@@ -6,7 +6,7 @@ import { PolystoreError } from '../errors/index.js';
 import { describeError, type Logger } from '../runtime/logger.js';
 import { SharedNaps } from '../runtime/wakeable-sleep.js';
 import type { SagaDef } from './define-saga.js';
-import { type ExecutionEnd, runSaga, type StepTransaction } from './saga-execution.js';
+import { type ExecutionOutcome, runSaga, type StepTransaction } from './saga-execution.js';
 
 /** How a process runs sagas (`sagaOptions` in the Polystore config). */
 export interface SagaRunnerOptions {
@@ -64,7 +64,7 @@ export class SagaRunner {
   readonly #defs: ReadonlyMap<string, SagaDef>;
   readonly #naps = new SharedNaps();
   readonly #active = new Map<string, Promise<void>>();
-  readonly #ended = new Set<(id: string) => void>();
+  readonly #ended = new Set<(id: string, saga: SagaRecord | null) => void>();
   #loop: Promise<void> | undefined;
   #stopping = false;
   #settled = 0;
@@ -138,8 +138,12 @@ export class SagaRunner {
     return this.#active.has(id);
   }
 
-  /** Calls `listener(id)` whenever this process stops driving a saga. Returns the unsubscribe. */
-  onEnded(listener: (id: string) => void): () => void {
+  /**
+   * Calls `listener(id, saga)` whenever this process stops driving a saga;
+   * `saga` is the row its last record left when it settled and the home
+   * returned it (else null). Returns the unsubscribe.
+   */
+  onEnded(listener: (id: string, saga: SagaRecord | null) => void): () => void {
     this.#ended.add(listener);
     return () => this.#ended.delete(listener);
   }
@@ -182,6 +186,7 @@ export class SagaRunner {
     // Claimed again while an older execution here still runs it (its lease was lost or overridden):
     // that one stops at its next record or lease renewal; this one starts after it.
     const before = this.#active.get(record.id) ?? Promise.resolve();
+    let settled: SagaRecord | null = null;
     const execution = before
       .then(() =>
         runSaga(def, record, {
@@ -194,9 +199,10 @@ export class SagaRunner {
           steps,
         }),
       )
-      .then((end: ExecutionEnd) => {
+      .then(({ end, saga }: ExecutionOutcome) => {
         if (end === 'settled') this.#settled++;
         if (end === 'lost') this.#lost++;
+        settled = saga;
       })
       .catch((err: unknown) => {
         this.#lost++;
@@ -204,7 +210,7 @@ export class SagaRunner {
       })
       .finally(() => {
         if (this.#active.get(record.id) === execution) this.#active.delete(record.id);
-        for (const listener of this.#ended) listener(record.id);
+        for (const listener of this.#ended) listener(record.id, settled);
         // Room for another saga, and some may wait: claim now rather than at the next poll.
         if (this.#waiting) {
           this.#waiting = false;

@@ -141,26 +141,30 @@ export class SagaService {
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
     // Ended here while the loop was reading: no sleep then. Else a sleep that its end cuts short.
     let ended = false;
+    // The row a settling record here returned: the saga as it ended, with no read.
+    let settled: SagaRecord | null = null;
     let nudge: (() => void) | undefined;
-    const off = this.#runner.onEnded((done) => {
+    const off = this.#runner.onEnded((done, saga) => {
       if (done !== id) return;
       ended = true;
+      settled = saga;
       nudge?.();
     });
-    const nap = async () => {
+    const nap = async (ms: number) => {
       if (!ended) {
         const woken = new Promise<void>((resolve) => {
           nudge = resolve;
         });
-        await Promise.race([sleep(Math.max(0, Math.min(100, deadline - Date.now()))), woken]);
+        await Promise.race([sleep(Math.max(0, Math.min(ms, deadline - Date.now()))), woken]);
       }
       ended = false;
     };
     try {
-      // Driven here: its end is heard, so the first read waits for it (or for the first nap).
-      if (this.#runner.drives(id)) await nap();
+      // Driven here: however its driving ends (settled, lost, released), it is heard, so the first read waits for that.
+      if (this.#runner.drives(id)) await nap(Number.POSITIVE_INFINITY);
       for (;;) {
-        const saga = await this.get(id);
+        const saga = settled ?? (await this.get(id));
+        settled = null;
         if (!saga) throw unknownSaga(id);
         if (isFinal(saga.state) || saga.state === 'stuck') return saga;
         if (Date.now() >= deadline) {
@@ -169,7 +173,7 @@ export class SagaService {
             details: { state: saga.state },
           });
         }
-        await nap();
+        await nap(100);
       }
     } finally {
       off();

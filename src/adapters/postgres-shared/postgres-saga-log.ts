@@ -115,12 +115,12 @@ export class PostgresSagaLog implements SagaLog {
   }
 
   /** The fenced progress write: one statement (record-saga-step.sql), atomic on its own. */
-  record(write: SagaProgressWrite): Promise<void> {
+  record(write: SagaProgressWrite): Promise<SagaRecord> {
     return this.guard.run((c) => this.recordOn(c, write));
   }
 
-  /** The fenced progress write on `exec` (a home transaction's). */
-  async recordOn(exec: PgExecutor, write: SagaProgressWrite): Promise<void> {
+  /** The fenced progress write on `exec` (a home transaction's); returns the saga row it wrote. */
+  async recordOn(exec: PgExecutor, write: SagaProgressWrite): Promise<SagaRecord> {
     const params = [
       write.sagaId,
       write.owner,
@@ -133,8 +133,9 @@ export class PostgresSagaLog implements SagaLog {
       write.release,
     ];
     const context = { driver: this.driver, action: 'recording a saga step' };
-    const [row] = await runQuery<{ fenced: unknown }>(exec, this.#record, params, context);
-    if (Number(row?.fenced) !== 1) throw leaseLost(write);
+    const [row] = await runQuery<SagaRow & { fenced: unknown }>(exec, this.#record, params, context);
+    if (!row || Number(row.fenced) !== 1) throw leaseLost(write);
+    return toSagaRecord(row, json);
   }
 
   #run<R = unknown>(action: string, sql: string, params: unknown[]): Promise<R[]> {
