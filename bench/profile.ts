@@ -55,6 +55,11 @@ export interface Profile {
   };
   /** P6: records of the entity checked (home and Redis view seeded directly). */
   readonly p6: { readonly records: number };
+  /**
+   * P8: order sagas per round of each engine and how many are in flight;
+   * `aloneSagas` per round of the two rounds at concurrency 1.
+   */
+  readonly p8: { readonly sagasPerRound: number; readonly concurrency: number; readonly aloneSagas: number };
   /** P9: cached records read over HTTP, `getsPerRound` GETs per round per side at `concurrency`. */
   readonly p9: { readonly records: number; readonly getsPerRound: number; readonly concurrency: number };
   /** P9S: records written before scraping (each of the 20 views applies them), and scrapes timed. */
@@ -74,6 +79,7 @@ export const QUICK: Profile = {
   s10: { scale: 1 },
   p5: { records: 20_000, rounds: 1, rateProbeMs: 1000, idleMs: 2000, loadShare: 0.5 },
   p6: { records: 20_000 },
+  p8: { sagasPerRound: 150, concurrency: 8, aloneSagas: 40 },
   p9: { records: 1000, getsPerRound: 2000, concurrency: 16 },
   p9scrape: { records: 200, scrapes: 30 },
 };
@@ -91,6 +97,7 @@ export const FULL: Profile = {
   s10: { scale: 10 },
   p5: { records: 200_000, rounds: 2, rateProbeMs: 2000, idleMs: 8000, loadShare: 0.5 },
   p6: { records: 1_000_000 },
+  p8: { sagasPerRound: 500, concurrency: 8, aloneSagas: 150 },
   p9: { records: 5000, getsPerRound: 8000, concurrency: 16 },
   p9scrape: { records: 1000, scrapes: 200 },
 };

@@ -199,7 +199,47 @@ export interface ScrapeRun {
   readonly met: boolean;
 }
 
-export type ResultRow = Comparison | Freshness | ScaleRun | BackfillRun | CheckRun | ScrapeRun;
+/** One engine's side of P8: sagas per second (median of its rounds) and each saga's latency, start to completion. */
+export interface SagaSide {
+  readonly sagasPerSec: number;
+  readonly roundRates: readonly number[];
+  readonly latencyMs: Summary;
+}
+
+/** The order saga through Polystore's runner, and (on PostgreSQL) the same steps as a DBOS Transact workflow. */
+export interface SagaRun {
+  readonly id: string;
+  readonly title: string;
+  readonly kind: 'saga';
+  readonly engine: 'postgres' | 'pglite';
+  /** Sagas in flight (closed loop). */
+  readonly concurrency: number;
+  readonly sagasPerRound: number;
+  readonly ours: SagaSide;
+  /** Null where DBOS does not run (PGlite). */
+  readonly dbos: SagaSide | null;
+  /** Each saga's latency with no other in flight (concurrency 1): its steps' time without queueing. */
+  readonly alone: { readonly ours: Summary; readonly dbos: Summary | null };
+  /** Ours over DBOS's sagas per second (higher is better). */
+  readonly dbosRatio: number | null;
+  /** The median of the per-round-pair ratios. */
+  readonly pairedRatioMedian: number | null;
+  readonly targets: {
+    readonly p50Ms: Target;
+    readonly p99Ms: Target;
+    readonly sagasPerSec: Target;
+    readonly dbosRatio: Target;
+  } | null;
+  readonly metBy: {
+    readonly p50Ms: boolean;
+    readonly p99Ms: boolean;
+    readonly sagasPerSec: boolean;
+    readonly dbosRatio: boolean;
+  } | null;
+  readonly met: boolean | null;
+}
+
+export type ResultRow = Comparison | Freshness | ScaleRun | BackfillRun | CheckRun | ScrapeRun | SagaRun;
 
 export function compare(
   id: string,
@@ -252,6 +292,10 @@ export function isCheckRun(row: ResultRow): row is CheckRun {
 
 export function isScrapeRun(row: ResultRow): row is ScrapeRun {
   return 'kind' in row && row.kind === 'scrape';
+}
+
+export function isSagaRun(row: ResultRow): row is SagaRun {
+  return 'kind' in row && row.kind === 'saga';
 }
 
 export function isScaleRun(row: ResultRow): row is ScaleRun {
@@ -308,6 +352,28 @@ export function formatTable(rows: readonly ResultRow[]): string {
         '-',
         `p50 ${row.targets.scrapeMs.op} ${row.targets.scrapeMs.value} ms, loop ${row.targets.loopDelayMs.op} ${row.targets.loopDelayMs.value} ms`,
         row.met ? 'yes' : 'MISSED',
+      ];
+    }
+    if (isSagaRun(row)) {
+      const side = (s: SagaSide, alone: Summary) =>
+        `${fmt(s.sagasPerSec)} sagas/s, p50 ${fmt(s.latencyMs.p50)} p99 ${fmt(s.latencyMs.p99)} ms; alone p50 ${fmt(alone.p50)} ms`;
+      const t = row.targets;
+      return [
+        `${row.id} ${row.title}`,
+        side(row.ours, row.alone.ours),
+        row.dbos && row.alone.dbos ? `DBOS ${side(row.dbos, row.alone.dbos)}` : '-',
+        row.dbosRatio === null ? '-' : `${fmt(row.dbosRatio)} (pairs ${fmt(row.pairedRatioMedian ?? Number.NaN)})`,
+        t
+          ? `p50 ${t.p50Ms.op} ${t.p50Ms.value} ms, p99 ${t.p99Ms.op} ${t.p99Ms.value} ms, ${t.sagasPerSec.op} ${t.sagasPerSec.value}/s, ratio ${t.dbosRatio.op} ${t.dbosRatio.value}`
+          : '-',
+        row.met === null
+          ? '-'
+          : row.met
+            ? 'yes'
+            : `MISSED (${Object.entries(row.metBy ?? {})
+                .filter(([, met]) => !met)
+                .map(([name]) => name)
+                .join(', ')})`,
       ];
     }
     if (isBackfillRun(row)) {

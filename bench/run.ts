@@ -15,6 +15,7 @@ import { e3LmdbProjector, p3RedisProjector } from './p3-projector.js';
 import { e4LmdbCacheGet, p4RedisCacheGet } from './p4-cache-get.js';
 import { p5Backfill } from './p5-backfill.js';
 import { p6Check } from './p6-check.js';
+import { p8Saga } from './p8-saga.js';
 import { p9ApiGet } from './p9-api.js';
 import { p9Scrape } from './p9-scrape.js';
 import { p11Flatness } from './p11-flatness.js';
@@ -61,6 +62,12 @@ const WORKLOADS: readonly Workload[] = [
     title: 'check of a large view with no drift and with one drifted id (PostgreSQL, Redis)',
     needs: ['postgres', 'redis'],
     run: (p) => p6Check(p),
+  },
+  {
+    id: 'P8',
+    title: 'order saga at concurrency 8 (PostgreSQL, against DBOS Transact; PGlite)',
+    needs: ['postgres'],
+    run: (p) => p8Saga(p),
   },
   {
     id: 'P9',
@@ -118,7 +125,7 @@ function parseFlags(argv: readonly string[]): { quick: boolean; json: boolean; o
     else if (arg.startsWith('--only=')) only = new Set(arg.slice(7).toUpperCase().split(',').filter(Boolean));
     else
       throw new Error(
-        `unknown flag ${arg}; use --quick, --only=P1,P2,P3,P4,P5,P6,P9,P9S,E1,E2,E3,E4,P11,S10 or --json`,
+        `unknown flag ${arg}; use --quick, --only=P1,P2,P3,P4,P5,P6,P8,P9,P9S,E1,E2,E3,E4,P11,S10 or --json`,
       );
   }
   const unknown = [...(only ?? [])].filter((id) => !WORKLOADS.some((w) => w.id === id));

@@ -5,6 +5,7 @@ import {
   isCheckRun,
   isComparison,
   isFreshness,
+  isSagaRun,
   isScaleRun,
   isScrapeRun,
   type ResultRow,
@@ -22,7 +23,10 @@ import {
  * `p5BackfillRecordsPerSec` is the backfill's rate into the Redis view under
  * live updates, `p5BackfillRatio` that rate over a raw copy's, and
  * `p5LiveFreshnessP99Ratio` the live updates' p99 freshness during the
- * backfill over their p99 with no copy running.
+ * backfill over their p99 with no copy running. `p8Saga*` are the order
+ * saga's latency (start to completion, as the caller sees it) and rate on
+ * PostgreSQL, and `p8DbosRatio` its rate over DBOS Transact's running the
+ * same steps in the same run.
  */
 export function summarize(rows: readonly ResultRow[]) {
   const comparisons = rows.filter(isComparison);
@@ -43,6 +47,8 @@ export function summarize(rows: readonly ResultRow[]) {
   const byId = (id: string): Comparison | undefined => comparisons.find((c) => c.id === id);
   const backfill = rows.filter(isBackfillRun)[0];
   const check = rows.filter(isCheckRun)[0];
+  const saga = rows.filter(isSagaRun).find((row) => row.engine === 'postgres');
+  const sagaLite = rows.filter(isSagaRun).find((row) => row.engine === 'pglite');
   return {
     p1WriteRatio: ratio('P1.create.'),
     p1WriteRatioSequential: byId('P1.create.c1')?.ratio ?? null,
@@ -68,6 +74,10 @@ export function summarize(rows: readonly ResultRow[]) {
     p6CheckSeconds: check ? check.checkMs / 1000 : null,
     p6CheckRecords: check?.records ?? null,
     p6DriftIdsMoved: check?.driftFound ? check.idsMoved : null,
+    p8SagaP50Ms: saga?.ours.latencyMs.p50 ?? null,
+    p8SagaP99Ms: saga?.ours.latencyMs.p99 ?? null,
+    p8SagasPerSec: saga?.ours.sagasPerSec ?? null,
+    p8DbosRatio: saga?.dbosRatio ?? null,
     p9ScrapeMs20Views: rows.filter(isScrapeRun)[0]?.scrapeMs.p50 ?? null,
     scale10CatchUpMs: rows.filter(isScaleRun).find((row) => row.scale === 10)?.catchUpMs ?? null,
     embedded: {
@@ -76,6 +86,8 @@ export function summarize(rows: readonly ResultRow[]) {
       e2FreshnessP99Ms: worstP99('E2.'),
       e3ProjectorRatio: ratio('E3.'),
       e4CacheGetRatio: ratio('E4.'),
+      p8PgliteSagaP50Ms: sagaLite?.ours.latencyMs.p50 ?? null,
+      p8PgliteSagasPerSec: sagaLite?.ours.sagasPerSec ?? null,
     },
   };
 }

@@ -3,7 +3,7 @@ import type { ChangeEvent, NewChangeEvent } from './change-event.js';
 import type { DeadLetter, NewDeadLetter } from './dead-letter.js';
 import type { FilterNode } from './filter-ast.js';
 import type { LogPosition } from './log-position.js';
-import type { SagaLog, SagaProgressWrite } from './saga-log.js';
+import type { SagaLog, SagaProgressWrite, SagaRecord } from './saga-log.js';
 import type { StoreLifecycle } from './view-store.js';
 
 /** The state key where a fenced home keeps `{ movedTo, at }` (see `HomeStore.fenceWrites`). */
@@ -232,9 +232,11 @@ export interface HomeTransaction {
    * only while `write.owner` holds the saga's unexpired lease, which it
    * extends: a home step's entity writes, their outbox events and the step's
    * record commit together. Fails with `PS_ERR_SAGA_LEASE_LOST` (the caller
-   * rolls back) when the lease was lost.
+   * rolls back) when the lease was lost. Returns the saga row as the write
+   * left it where the home's write statement returns it (PostgreSQL, PGlite);
+   * null where that would take another read (MariaDB).
    */
-  recordSagaStep(write: SagaProgressWrite): Promise<void>;
+  recordSagaStep(write: SagaProgressWrite): Promise<SagaRecord | null>;
 }
 
 /**

@@ -138,8 +138,12 @@ export interface SagaOverride {
  * const claimed = await home.sagas.claim({ owner: 'w1', leaseMs: 30_000, limit: 10, known: [{ name: 'order', version: 1 }] });
  */
 export interface SagaLog {
-  /** Inserts a new running saga; false (nothing written) when the id is taken. */
-  create(saga: NewSaga): Promise<boolean>;
+  /**
+   * Inserts a new running saga and returns it as recorded (so its starter
+   * can run it without reading it back); null (nothing written) when the id
+   * is taken.
+   */
+  create(saga: NewSaga): Promise<SagaRecord | null>;
   /** Leases up to `limit` running or compensating sagas of known definitions whose lease is free or expired. */
   claim(claim: SagaClaim): Promise<SagaRecord[]>;
   /** Extends `owner`'s lease; false when it no longer holds it (expired and taken, or overridden). */
@@ -148,8 +152,9 @@ export interface SagaLog {
    * Records a saga's progress on its own, fenced by the lease as
    * `HomeTransaction.recordSagaStep` is (`PS_ERR_SAGA_LEASE_LOST`): what an
    * external step's result and an intent need, without a transaction around.
+   * Returns the saga as the write left it, or null, as `recordSagaStep` does.
    */
-  record(write: SagaProgressWrite): Promise<void>;
+  record(write: SagaProgressWrite): Promise<SagaRecord | null>;
   /** Gives the lease up (a stopping worker), so another worker claims the saga at once. */
   release(sagaId: string, owner: string): Promise<void>;
   /** Changes a saga's state as an operator asks, dropping its lease; false when it was in none of `from`. */

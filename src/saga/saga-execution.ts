@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HomeStore, HomeTransaction } from '../contracts/home-store.js';
-import type { SagaRecord, SagaStepWrite } from '../contracts/saga-log.js';
+import type { SagaRecord, SagaStepRecord, SagaStepWrite } from '../contracts/saga-log.js';
 import { isPolystoreError, PolystoreError } from '../errors/index.js';
 import type { PolystoreTransaction } from '../router/transaction-client.js';
 import { describeError, type Logger } from '../runtime/logger.js';
@@ -29,10 +29,18 @@ export interface ExecutionDeps {
   /** True once the worker stops: an execution gives its saga back at the next step boundary. */
   readonly stopping: () => boolean;
   readonly now?: () => number;
+  /** The saga's step rows when the caller knows them (a saga it just created has none); else they are read. */
+  readonly steps?: readonly SagaStepRecord[];
 }
 
 /** Why a saga left this worker: it ended (or waits for a person), the worker stopped, or it lost the lease. */
 export type ExecutionEnd = 'settled' | 'released' | 'lost';
+
+/** How an execution ended; `saga`: a settled saga as its last record left it, when the home returned it. */
+export interface ExecutionOutcome {
+  readonly end: ExecutionEnd;
+  readonly saga: SagaRecord | null;
+}
 
 /** A step's own failure (thrown by its run or compensate), as opposed to the home failing to record it. */
 class StepFailure {
@@ -41,58 +49,80 @@ class StepFailure {
 
 /**
  * Drives one claimed saga from where its log says it is to its end, one
- * step at a time: compensation intent recorded before a forward step runs,
+ * step at a time: compensation intent recorded before a step can have an
+ * effect (before an external step runs; in a home step's transaction),
  * home steps recorded in their own transaction (exactly once), external
- * steps recorded after they return (at least once, with a stable key).
- * Every record is fenced by the lease: once lost, the execution stops.
+ * steps recorded after they return (at least once, with a stable key; in
+ * the next home step's transaction when one follows). Every record is
+ * fenced by the lease: once lost, the execution stops.
  */
-export async function runSaga(def: SagaDef, record: SagaRecord, deps: ExecutionDeps): Promise<ExecutionEnd> {
+export async function runSaga(def: SagaDef, record: SagaRecord, deps: ExecutionDeps): Promise<ExecutionOutcome> {
   const now = deps.now ?? Date.now;
   const policy = policyOf(def);
   const at = { sagaId: record.id, owner: deps.owner, leaseMs: deps.leaseMs };
-  const loaded = progressOf(record, await deps.home().sagas.steps(record.id));
+  const loaded = progressOf(record, deps.steps ?? (await deps.home().sagas.steps(record.id)));
   let progress = loaded.progress;
+  /** What the log holds; `progress` runs ahead of it by observations whose rows wait in `unsaved`. */
+  let recorded = progress;
+  let unsaved: SagaStepWrite[] = [];
+  /** The saga row as the last record returned it (null where the home returns none). */
+  let saga: SagaRecord | null = null;
   const results = loaded.results;
 
-  /** Records `after` (fenced); in `tx` when given, else in a transaction of its own. */
+  /** Records `after` (fenced) with the rows still unsaved; in `tx` when given, else in a write of its own. */
   const save = async (after: SagaProgress, steps: readonly SagaStepWrite[], tx?: HomeTransaction) => {
-    const write = progressWrite(def, at, progress, after, steps);
-    if (tx) await tx.recordSagaStep(write);
-    else await deps.home().sagas.record(write);
+    const write = progressWrite(def, at, recorded, after, [...unsaved, ...steps]);
+    saga = tx ? await tx.recordSagaStep(write) : await deps.home().sagas.record(write);
+    recorded = after;
     progress = after;
+    unsaved = [];
+  };
+  /** Moves on to `after` now; its rows are recorded with the next save (a home step's transaction). */
+  const defer = (after: SagaProgress, steps: readonly SagaStepWrite[]) => {
+    unsaved = [...unsaved, ...steps];
+    progress = after;
+  };
+  const flush = async () => {
+    if (unsaved.length > 0) await save(progress, []);
   };
   const observe = (observation: SagaObservation) => transition(progress, observation, now(), policy);
 
   try {
     while (progress.state === 'running' || progress.state === 'compensating') {
       if (deps.stopping()) {
+        await flush();
         await deps.home().sagas.release(record.id, deps.owner);
-        return 'released';
+        return { end: 'released', saga: null };
       }
       if (progress.retryAt > now()) await sleep(progress.retryAt - now());
       if (progress.state === 'running') await forward(progress.next);
       else await compensate(progress.covered.at(-1)!);
     }
-    return 'settled';
+    await flush();
+    return { end: 'settled', saga };
   } catch (err) {
     if (isPolystoreError(err, 'PS_ERR_SAGA_LEASE_LOST')) {
       deps.logger.debug({ saga: record.id, owner: deps.owner }, 'saga lease lost; its new holder carries on');
-      return 'lost';
+      return { end: 'lost', saga: null };
     }
     // The home failed to record (down, restarting): the lease expires and a worker takes the saga over.
     deps.logger.warn({ saga: record.id, error: describeError(err) }, 'saga progress could not be recorded');
-    return 'lost';
+    return { end: 'lost', saga: null };
   }
 
   async function forward(index: number): Promise<void> {
     const step = def.steps[index]!;
     const attempts = progress.attempts + 1;
     if (step.compensate && !progress.covered.includes(index)) {
-      // The intent first: once the step may have had an effect, a compensation is always owed.
-      await save(observe({ kind: 'intent', step: index }), [
+      // The intent first: once the step may have had an effect, a compensation is always owed. A home
+      // step's effect commits with its record, so its intent goes in that transaction (no effect without it).
+      const intent = observe({ kind: 'intent', step: index });
+      const rows = [
         row(step, index, 'compensate', 'pending', 0),
         row(step, index, 'forward', 'pending', progress.attempts),
-      ]);
+      ];
+      if (step.kind === 'home') defer(intent, rows);
+      else await save(intent, rows);
     }
     const ctx = context(step, attempts);
     try {
@@ -104,8 +134,12 @@ export async function runSaga(def: SagaDef, record: SagaRecord, deps: ExecutionD
         });
       } else {
         const result = await attempt(step, () => step.run(ctx.base as never), ctx, false);
-        await save(...done(index, attempts, result));
+        const [after, rows] = done(index, attempts, result);
         results[step.name] = result;
+        // Followed at once by a home step: recorded in its transaction. A crash before that commits runs
+        // this step again under the same idempotency key (at least once, as without the deferral).
+        if (after.state === 'running' && def.steps[index + 1]?.kind === 'home') defer(after, rows);
+        else await save(after, rows);
       }
     } catch (err) {
       if (!(err instanceof StepFailure)) throw err;

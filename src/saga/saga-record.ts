@@ -42,17 +42,27 @@ export function progressOf(
 }
 
 /**
- * The fenced write of `after`: the saga row, `steps`, and a `skipped` row for
- * each compensation that left the stack without running (a rolled-back home
- * step, or the steps before a pivot).
+ * The fenced write that takes the log from `before` to `after`: the saga row,
+ * `steps` (a later row of one step and phase replaces an earlier one: a write
+ * may carry several observations), and a `skipped` row for each compensation
+ * that left the stack without running (a rolled-back home step, or the steps
+ * before a pivot), including an intent made and dropped within the write.
  */
 export function progressWrite(
   def: SagaDef,
   at: { sagaId: string; owner: string; leaseMs: number },
   before: SagaProgress,
   after: SagaProgress,
-  steps: readonly SagaStepWrite[],
+  given: readonly SagaStepWrite[],
 ): SagaProgressWrite {
+  const byKey = new Map<string, SagaStepWrite>();
+  for (const s of given) byKey.set(`${s.stepIndex}/${s.phase}`, s);
+  const steps = [...byKey.values()].map(
+    (s): SagaStepWrite =>
+      s.phase === 'compensate' && s.status === 'pending' && !after.covered.includes(s.stepIndex)
+        ? { ...s, status: 'skipped' }
+        : s,
+  );
   const written = new Set(steps.filter((s) => s.phase === 'compensate').map((s) => s.stepIndex));
   const dropped = before.covered
     .filter((i) => !after.covered.includes(i) && !written.has(i))

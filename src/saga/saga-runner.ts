@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { HomeStore } from '../contracts/home-store.js';
-import type { SagaRecord } from '../contracts/saga-log.js';
+import type { SagaRecord, SagaStepRecord } from '../contracts/saga-log.js';
 import { PolystoreError } from '../errors/index.js';
 import { describeError, type Logger } from '../runtime/logger.js';
 import { SharedNaps } from '../runtime/wakeable-sleep.js';
 import type { SagaDef } from './define-saga.js';
-import { type ExecutionEnd, runSaga, type StepTransaction } from './saga-execution.js';
+import { type ExecutionOutcome, runSaga, type StepTransaction } from './saga-execution.js';
 
 /** How a process runs sagas (`sagaOptions` in the Polystore config). */
 export interface SagaRunnerOptions {
@@ -64,7 +64,7 @@ export class SagaRunner {
   readonly #defs: ReadonlyMap<string, SagaDef>;
   readonly #naps = new SharedNaps();
   readonly #active = new Map<string, Promise<void>>();
-  readonly #ended = new Set<(id: string) => void>();
+  readonly #ended = new Set<(id: string, saga: SagaRecord | null) => void>();
   #loop: Promise<void> | undefined;
   #stopping = false;
   #settled = 0;
@@ -73,6 +73,8 @@ export class SagaRunner {
   #unknownSeen = 0;
   #lastUnknownCheck = 0;
   #leases = 0;
+  /** Sagas may wait for a claim (the last claim filled the room, or one started while this runner was full). */
+  #waiting = false;
 
   constructor(
     defs: readonly SagaDef[],
@@ -120,14 +122,28 @@ export class SagaRunner {
     return `${this.owner}/${++this.#leases}`;
   }
 
-  /** Runs a saga this process just created with a lease from `newLease()`. */
+  /** Runs a saga this process just created with a lease from `newLease()` (it has no step rows yet). */
   adopt(record: SagaRecord): void {
     const def = this.#defs.get(keyOf(record.name, record.version));
-    if (def && this.running) this.#launch(def, record);
+    if (def && this.running) this.#launch(def, record, []);
   }
 
-  /** Calls `listener(id)` whenever this process stops driving a saga. Returns the unsubscribe. */
-  onEnded(listener: (id: string) => void): () => void {
+  /** A saga was started while this runner was full: the next end of one of its sagas claims at once. */
+  claimWhenRoom(): void {
+    this.#waiting = true;
+  }
+
+  /** Whether this process is driving saga `id` now (it hears of its end through `onEnded`). */
+  drives(id: string): boolean {
+    return this.#active.has(id);
+  }
+
+  /**
+   * Calls `listener(id, saga)` whenever this process stops driving a saga;
+   * `saga` is the row its last record left when it settled and the home
+   * returned it (else null). Returns the unsubscribe.
+   */
+  onEnded(listener: (id: string, saga: SagaRecord | null) => void): () => void {
     this.#ended.add(listener);
     return () => this.#ended.delete(listener);
   }
@@ -149,10 +165,12 @@ export class SagaRunner {
     while (!this.#stopping) {
       try {
         const room = this.#concurrency - this.#active.size;
+        this.#waiting = room <= 0;
         if (room > 0) {
           const claimed = await this.deps
             .home()
             .sagas.claim({ owner: this.owner, leaseMs: this.leaseMs, limit: room, known });
+          if (claimed.length === room) this.#waiting = true;
           for (const record of claimed) this.#launch(this.#defs.get(keyOf(record.name, record.version))!, record);
         }
         if (Date.now() - this.#lastUnknownCheck >= this.#unknownCheckMs) await this.#checkUnknown();
@@ -163,10 +181,12 @@ export class SagaRunner {
     }
   }
 
-  #launch(def: SagaDef, record: SagaRecord): void {
+  /** `steps`: the saga's step rows when known (none for a saga just created), else read from the log. */
+  #launch(def: SagaDef, record: SagaRecord, steps?: readonly SagaStepRecord[]): void {
     // Claimed again while an older execution here still runs it (its lease was lost or overridden):
     // that one stops at its next record or lease renewal; this one starts after it.
     const before = this.#active.get(record.id) ?? Promise.resolve();
+    let settled: SagaRecord | null = null;
     const execution = before
       .then(() =>
         runSaga(def, record, {
@@ -176,11 +196,13 @@ export class SagaRunner {
           leaseMs: this.leaseMs,
           logger: this.deps.logger,
           stopping: () => this.#stopping,
+          steps,
         }),
       )
-      .then((end: ExecutionEnd) => {
+      .then(({ end, saga }: ExecutionOutcome) => {
         if (end === 'settled') this.#settled++;
         if (end === 'lost') this.#lost++;
+        settled = saga;
       })
       .catch((err: unknown) => {
         this.#lost++;
@@ -188,9 +210,12 @@ export class SagaRunner {
       })
       .finally(() => {
         if (this.#active.get(record.id) === execution) this.#active.delete(record.id);
-        for (const listener of this.#ended) listener(record.id);
-        // Room for another saga: claim now rather than at the next poll.
-        this.#naps.wakeAll();
+        for (const listener of this.#ended) listener(record.id, settled);
+        // Room for another saga, and some may wait: claim now rather than at the next poll.
+        if (this.#waiting) {
+          this.#waiting = false;
+          this.#naps.wakeAll();
+        }
       });
     this.#active.set(record.id, execution);
   }

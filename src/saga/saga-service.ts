@@ -85,6 +85,7 @@ export class SagaService {
     }
     // Leased to this process only if it runs it now; else the next claim of any worker takes it.
     const owner = this.#runner.accepting ? this.#runner.newLease() : null;
+    if (owner === null && this.#runner.running) this.#runner.claimWhenRoom();
     const saga = {
       id,
       name: def.name,
@@ -93,7 +94,8 @@ export class SagaService {
       owner,
       leaseMs: this.#runner.leaseMs,
     };
-    if (!(await this.#home().sagas.create(saga))) {
+    const created = await this.#home().sagas.create(saga);
+    if (!created) {
       const existing = await this.#home().sagas.get(id);
       if (existing && existing.name !== def.name) {
         throw new PolystoreError('PS_ERR_ALREADY_EXISTS', `A ${existing.name} saga already has the id ${id}`, {
@@ -103,10 +105,7 @@ export class SagaService {
       }
       return id;
     }
-    if (owner !== null) {
-      const record = await this.#home().sagas.get(id);
-      if (record) this.#runner.adopt(record);
-    }
+    if (owner !== null) this.#runner.adopt(created);
     return id;
   }
 
@@ -142,15 +141,30 @@ export class SagaService {
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
     // Ended here while the loop was reading: no sleep then. Else a sleep that its end cuts short.
     let ended = false;
+    // The row a settling record here returned: the saga as it ended, with no read.
+    let settled: SagaRecord | null = null;
     let nudge: (() => void) | undefined;
-    const off = this.#runner.onEnded((done) => {
+    const off = this.#runner.onEnded((done, saga) => {
       if (done !== id) return;
       ended = true;
+      settled = saga;
       nudge?.();
     });
+    const nap = async (ms: number) => {
+      if (!ended) {
+        const woken = new Promise<void>((resolve) => {
+          nudge = resolve;
+        });
+        await Promise.race([sleep(Math.max(0, Math.min(ms, deadline - Date.now()))), woken]);
+      }
+      ended = false;
+    };
     try {
+      // Driven here: however its driving ends (settled, lost, released), it is heard, so the first read waits for that.
+      if (this.#runner.drives(id)) await nap(Number.POSITIVE_INFINITY);
       for (;;) {
-        const saga = await this.get(id);
+        const saga = settled ?? (await this.get(id));
+        settled = null;
         if (!saga) throw unknownSaga(id);
         if (isFinal(saga.state) || saga.state === 'stuck') return saga;
         if (Date.now() >= deadline) {
@@ -159,13 +173,7 @@ export class SagaService {
             details: { state: saga.state },
           });
         }
-        if (!ended) {
-          const woken = new Promise<void>((resolve) => {
-            nudge = resolve;
-          });
-          await Promise.race([sleep(Math.min(100, deadline - Date.now())), woken]);
-        }
-        ended = false;
+        await nap(100);
       }
     } finally {
       off();

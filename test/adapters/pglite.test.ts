@@ -27,7 +27,7 @@ const freshHome = async () => {
 };
 
 describeHomeContract('pglite', freshHome, { concurrentTransactions: false, batchWrites: true, fusedCreate: true });
-describeSagaLogContract('pglite', freshHome, { concurrent: false });
+describeSagaLogContract('pglite', freshHome, { concurrent: false, recordsReturnSaga: true });
 
 function docSpec(): EntityTableSpec {
   const name = uniqueName('note');

@@ -170,7 +170,7 @@ await describeWithServer('postgres', 'postgres server home', () => {
   };
 
   describeHomeContract('postgres (connection string)', freshHome, CAPABILITIES);
-  describeSagaLogContract('postgres', freshHome, { concurrent: true });
+  describeSagaLogContract('postgres', freshHome, { concurrent: true, recordsReturnSaga: true });
 
   describeHomeContract(
     'postgres (unprepared statements)',

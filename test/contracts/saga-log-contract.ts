@@ -27,9 +27,14 @@ function progress(sagaId: string, owner: string, overrides: Partial<SagaProgress
  * The saga log every home keeps (contracts/saga-log.ts): creation, bulk
  * claims by lease, progress writes fenced by the lease and committed with a
  * step's entity writes, operator overrides, listings and timelines. With
- * `concurrent`, claimers race on separate connections.
+ * `concurrent`, claimers race on separate connections; with `recordsReturnSaga`,
+ * a progress write returns the saga row it left (else null).
  */
-export function describeSagaLogContract(name: string, make: MakeHome, options: { concurrent: boolean }): void {
+export function describeSagaLogContract(
+  name: string,
+  make: MakeHome,
+  options: { concurrent: boolean; recordsReturnSaga: boolean },
+): void {
   describe(`saga log contract: ${name}`, () => {
     let home: HomeStore;
     let cleanup: () => Promise<void>;
@@ -46,10 +51,13 @@ export function describeSagaLogContract(name: string, make: MakeHome, options: {
       home.sagas.create({ id, name: 'order', version, input: { qty: 2, note: "x'); --" }, owner, leaseMs: LONG });
 
     it('creates a saga once per id, running, with its input, unowned or leased to its starter', async () => {
-      expect(await start('s1')).toBe(true);
-      expect(await start('s1', 'w1')).toBe(false);
-      expect(await start('s2', 'w1')).toBe(true);
+      const created = await start('s1');
+      expect(await start('s1', 'w1')).toBeNull();
+      const created2 = await start('s2', 'w1');
       const s1 = await home.sagas.get('s1');
+      // What create returns is the saga as recorded.
+      expect(created).toEqual(s1);
+      expect(created2).toEqual(await home.sagas.get('s2'));
       expect(s1).toMatchObject({ id: 's1', name: 'order', version: 1, state: 'running', stepIndex: 0, owner: null });
       expect(s1).toMatchObject({ leaseUntil: 0, attempts: 0, error: null, cancelling: false });
       expect(s1?.input).toEqual({ qty: 2, note: "x'); --" });
@@ -83,8 +91,9 @@ export function describeSagaLogContract(name: string, make: MakeHome, options: {
 
     it('records progress only under the lease, extending it, and drops the lease when asked', async () => {
       await start('s1', 'w1');
-      await home.transaction((tx) => tx.recordSagaStep(progress('s1', 'w1')));
+      const back = await home.transaction((tx) => tx.recordSagaStep(progress('s1', 'w1')));
       expect(await home.sagas.get('s1')).toMatchObject({ stepIndex: 1, owner: 'w1', state: 'running' });
+      expect(back).toEqual(options.recordsReturnSaga ? await home.sagas.get('s1') : null);
       const [step] = await home.sagas.steps('s1');
       expect(step).toMatchObject({ sagaId: 's1', stepIndex: 0, step: 'reserve', phase: 'forward', status: 'done' });
       expect(step?.result).toEqual({ n: 1, s: 'ü' });
@@ -112,8 +121,9 @@ export function describeSagaLogContract(name: string, make: MakeHome, options: {
       expect((await home.sagas.steps('s1')).map((s) => s.status)).toEqual(['done']);
       await expectCode(home.sagas.record(progress('s1', 'w2', { stepIndex: 3 })), 'PS_ERR_SAGA_LEASE_LOST');
       expect((await home.sagas.get('s1'))?.stepIndex).toBe(2);
-      await home.sagas.record(progress('s1', 'w1', { state: 'compensated', release: true, steps: [] }));
+      const back = await home.sagas.record(progress('s1', 'w1', { state: 'compensated', release: true, steps: [] }));
       expect(await home.sagas.get('s1')).toMatchObject({ state: 'compensated', owner: null, leaseUntil: 0 });
+      expect(back).toEqual(options.recordsReturnSaga ? await home.sagas.get('s1') : null);
     });
 
     it('refuses a record after the lease expired, even to its last owner', async () => {

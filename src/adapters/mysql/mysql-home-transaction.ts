@@ -70,7 +70,7 @@ export class MysqlHomeTransaction implements HomeTransaction {
     return this.#run(async (c) => this.outbox.appendMany(c, await this.#register(c), events));
   }
 
-  recordSagaStep(write: SagaProgressWrite): Promise<void> {
+  recordSagaStep(write: SagaProgressWrite): Promise<null> {
     return this.#run((c) => this.sagas.log.recordOn(c, this.sagas.names, this.sagas.target, write));
   }
 

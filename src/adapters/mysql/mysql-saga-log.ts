@@ -68,12 +68,15 @@ export class MysqlSagaLog implements SagaLog {
     return this.#statements;
   }
 
-  async create(saga: NewSaga): Promise<boolean> {
+  async create(saga: NewSaga): Promise<SagaRecord | null> {
     const q = this.#sql((await this.session()).names);
     const lease = saga.owner === null ? raw('0') : sql`${raw(NOW_MS)} + ${bind(saga.leaseMs)}`;
+    // INSERT IGNORE ... RETURNING returns the inserted row only: none when the id is taken.
     const query = sql`INSERT IGNORE INTO ${raw(q.sagas)} (id, name, version, state, input, step_index, owner, lease_until, attempts, error, cancelling, created_ms, updated_ms)
-      VALUES (${bind(saga.id)}, ${bind(saga.name)}, ${bind(saga.version)}, 'running', ${bind(JSON.stringify(saga.input ?? null))}, 0, ${bind(saga.owner)}, ${lease}, 0, NULL, 0, ${raw(NOW_MS)}, ${raw(NOW_MS)})`;
-    return (await this.#write('starting a saga', query)) === 1;
+      VALUES (${bind(saga.id)}, ${bind(saga.name)}, ${bind(saga.version)}, 'running', ${bind(JSON.stringify(saga.input ?? null))}, 0, ${bind(saga.owner)}, ${lease}, 0, NULL, 0, ${raw(NOW_MS)}, ${raw(NOW_MS)})
+      RETURNING ${raw(SAGA_COLUMNS)}`;
+    const [row] = await this.#select<SagaRow>('starting a saga', query);
+    return row ? toSagaRecord(row, json) : null;
   }
 
   /**
@@ -191,8 +194,8 @@ export class MysqlSagaLog implements SagaLog {
     return rows.map((row) => toSagaStepRecord(row, json));
   }
 
-  /** The fenced progress write in a transaction of its own (the saga row, then the step rows). */
-  async record(write: SagaProgressWrite): Promise<void> {
+  /** The fenced progress write in a transaction of its own (the saga row, then the step rows); no row back (null). */
+  async record(write: SagaProgressWrite): Promise<null> {
     const s = await this.session();
     const context = { target: s.target, action: 'recording a saga step' };
     const connection = await checkout(s, context.action);
@@ -208,14 +211,18 @@ export class MysqlSagaLog implements SagaLog {
       }
       await textStatement(connection, 'COMMIT', context);
       reusable = true;
+      return null;
     } finally {
       if (reusable) connection.release();
       else connection.destroy();
     }
   }
 
-  /** The fenced progress write on a home transaction's connection. */
-  async recordOn(exec: MysqlExecutor, names: HomeNames, target: string, write: SagaProgressWrite): Promise<void> {
+  /**
+   * The fenced progress write on a home transaction's connection. MariaDB's
+   * UPDATE returns no rows, so the saga is not read back (null).
+   */
+  async recordOn(exec: MysqlExecutor, names: HomeNames, target: string, write: SagaProgressWrite): Promise<null> {
     const q = this.#sql(names);
     const context = { target, action: 'recording a saga step' };
     const values = [
@@ -230,7 +237,7 @@ export class MysqlSagaLog implements SagaLog {
     ];
     const { affectedRows } = await writeRows(exec, { text: q.record, values }, context);
     if (affectedRows !== 1) throw leaseLost(write);
-    if (write.steps.length === 0) return;
+    if (write.steps.length === 0) return null;
     const rows = write.steps.flatMap((s) => [
       write.sagaId,
       s.stepIndex,
@@ -242,6 +249,7 @@ export class MysqlSagaLog implements SagaLog {
       s.error ?? null,
     ]);
     await writeRows(exec, { text: q.upsert.get(write.steps.length), values: rows }, context);
+    return null;
   }
 
   async #select<R>(action: string, query: SqlFragment): Promise<R[]> {

@@ -1,7 +1,7 @@
 import { createEventsOf, type NewChangeEvent } from '../../contracts/change-event.js';
 import type { EntityTableSpec, HomeTransaction, NewRow, StoredRow } from '../../contracts/home-store.js';
 import type { LogPosition } from '../../contracts/log-position.js';
-import type { SagaProgressWrite } from '../../contracts/saga-log.js';
+import type { SagaProgressWrite, SagaRecord } from '../../contracts/saga-log.js';
 import { PolystoreError } from '../../errors/index.js';
 import type { PgExecutor } from './pg-executor.js';
 import type { PostgresOutbox } from './postgres-outbox.js';
@@ -87,7 +87,7 @@ export class PostgresHomeTransaction implements HomeTransaction {
     return this.outbox.appendMany(this.#use(), events);
   }
 
-  recordSagaStep(write: SagaProgressWrite): Promise<void> {
+  recordSagaStep(write: SagaProgressWrite): Promise<SagaRecord> {
     return this.sagas.recordOn(this.#use(), write);
   }
 

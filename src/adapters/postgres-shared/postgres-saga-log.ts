@@ -48,12 +48,13 @@ export class PostgresSagaLog implements SagaLog {
     this.#steps = `${s}."_ps_saga_steps"`;
   }
 
-  create(saga: NewSaga): Promise<boolean> {
+  async create(saga: NewSaga): Promise<SagaRecord | null> {
     const sql = `INSERT INTO ${this.#sagas} (id, name, version, state, input, step_index, owner, lease_until, attempts, error, cancelling, created_ms, updated_ms)
       VALUES ($1::text, $2::text, $3::int, 'running', $4::jsonb, 0, $5::text, CASE WHEN $5::text IS NULL THEN 0 ELSE ${NOW_MS} + $6::bigint END, 0, NULL, false, ${NOW_MS}, ${NOW_MS})
-      ON CONFLICT (id) DO NOTHING RETURNING id`;
+      ON CONFLICT (id) DO NOTHING RETURNING ${SAGA_COLUMNS}`;
     const params = [saga.id, saga.name, saga.version, JSON.stringify(saga.input ?? null), saga.owner, saga.leaseMs];
-    return this.#run('starting a saga', sql, params).then((rows) => rows.length === 1);
+    const [row] = await this.#run<SagaRow>('starting a saga', sql, params);
+    return row ? toSagaRecord(row, json) : null;
   }
 
   async claim(claim: SagaClaim): Promise<SagaRecord[]> {
@@ -114,12 +115,12 @@ export class PostgresSagaLog implements SagaLog {
   }
 
   /** The fenced progress write: one statement (record-saga-step.sql), atomic on its own. */
-  record(write: SagaProgressWrite): Promise<void> {
+  record(write: SagaProgressWrite): Promise<SagaRecord> {
     return this.guard.run((c) => this.recordOn(c, write));
   }
 
-  /** The fenced progress write on `exec` (a home transaction's). */
-  async recordOn(exec: PgExecutor, write: SagaProgressWrite): Promise<void> {
+  /** The fenced progress write on `exec` (a home transaction's); returns the saga row it wrote. */
+  async recordOn(exec: PgExecutor, write: SagaProgressWrite): Promise<SagaRecord> {
     const params = [
       write.sagaId,
       write.owner,
@@ -132,8 +133,9 @@ export class PostgresSagaLog implements SagaLog {
       write.release,
     ];
     const context = { driver: this.driver, action: 'recording a saga step' };
-    const [row] = await runQuery<{ fenced: unknown }>(exec, this.#record, params, context);
-    if (Number(row?.fenced) !== 1) throw leaseLost(write);
+    const [row] = await runQuery<SagaRow & { fenced: unknown }>(exec, this.#record, params, context);
+    if (!row || Number(row.fenced) !== 1) throw leaseLost(write);
+    return toSagaRecord(row, json);
   }
 
   #run<R = unknown>(action: string, sql: string, params: unknown[]): Promise<R[]> {

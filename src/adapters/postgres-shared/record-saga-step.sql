@@ -16,7 +16,8 @@
 --   $7  text    error (null for none)
 --   $8  jsonb   step rows: [{step_index, phase, step, status, attempts, result, error}]
 --   $9  bool    drop the lease (the saga ended or waits for a person)
--- Returns: one row, fenced = 1 when recorded, 0 when the lease was lost (nothing written).
+-- Returns: one row, fenced = 1 when recorded, 0 when the lease was lost (nothing written);
+-- when recorded, the saga row's columns as the write left them (times in ms).
 WITH now AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms),
 saga AS (
   UPDATE {{schema}}."_ps_sagas" s
@@ -26,7 +27,8 @@ saga AS (
       updated_ms = now.ms
   FROM now
   WHERE s.id = $1::text AND s.owner = $2::text AND s.lease_until > now.ms
-  RETURNING s.id
+  RETURNING s.id, s.name, s.version, s.state, s.input, s.step_index, s.owner, s.lease_until, s.attempts,
+    s.error, s.cancelling, s.created_ms, s.updated_ms
 ),
 steps AS (
   INSERT INTO {{schema}}."_ps_saga_steps" AS t
@@ -39,4 +41,5 @@ steps AS (
       updated_ms = excluded.updated_ms
   RETURNING 1
 )
-SELECT (SELECT count(*) FROM saga)::int AS fenced, (SELECT count(*) FROM steps)::int AS written
+SELECT (SELECT count(*) FROM saga)::int AS fenced, (SELECT count(*) FROM steps)::int AS written, saga.*
+FROM (SELECT 1) AS one LEFT JOIN saga ON true
