@@ -129,6 +129,10 @@ export const ERROR_CATALOGUE = {
     status: 504,
     summary: 'A saga step ran longer than its timeoutMs; the attempt counts as failed.',
   },
+  PS_ERR_INVALID_WORKLOAD: {
+    status: 400,
+    summary: 'A workload or price file for `polystore advise` cannot be read or does not match its schema.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
