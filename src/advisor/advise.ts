@@ -56,7 +56,12 @@ export function adviseWorkload(workload: Workload, options: AdviseOptions = {}):
   };
 }
 
-/** What each store of the plan holds, from the entities' volumes (1 GB where none is given). */
+/**
+ * What each store of the plan holds, from the entities' volumes (1 GB where none is given).
+ *
+ * @example
+ * storeLoads(workload, planStores(workload.entities)); // [{ store: 'home', kind: 'rdbms', volumeGb: 124, primaryGb: 123 }, ...]
+ */
 export function storeLoads(workload: Workload, plan: StorePlan): StoreLoad[] {
   const volume = new Map(workload.entities.map((e) => [e.name, e.volumeGb ?? 1]));
   return plan.stores.map((store) => {

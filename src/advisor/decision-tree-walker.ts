@@ -46,6 +46,9 @@ export function walkTree(answers: readonly string[], tree: DecisionTree = DATA_S
 /**
  * Checks the tree's shape: every answer leads to a declared node, every node is
  * reached from the root, no path loops. Returns the problems found (none: []).
+ *
+ * @example
+ * treeProblems(DATA_STORAGE_TREE); // []
  */
 export function treeProblems(tree: DecisionTree): string[] {
   const problems: string[] = [];

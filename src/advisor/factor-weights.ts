@@ -233,7 +233,12 @@ export const FACTORS: readonly Factor[] = [
   },
 ];
 
-/** The factor with this id. */
+/**
+ * The factor with this id.
+ *
+ * @example
+ * factor('flexible-documents').weights; // [{ store: 'document', weight: 3, ... }, { store: 'rdbms', weight: -1, ... }]
+ */
 export function factor(id: FactorId): Factor {
   const found = FACTORS.find((f) => f.id === id);
   if (!found)
@@ -244,7 +249,12 @@ export function factor(id: FactorId): Factor {
   return found;
 }
 
-/** The weight of a store kind for a factor (0 when the factor does not list it). */
+/**
+ * The weight of a store kind for a factor (undefined: the factor does not list it, a weight of 0).
+ *
+ * @example
+ * weightOf('high-write-throughput', 'time-series')?.weight; // 2
+ */
 export function weightOf(id: FactorId, store: StoreKind): FactorWeight | undefined {
   return factor(id).weights.find((w) => w.store === store);
 }

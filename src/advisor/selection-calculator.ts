@@ -73,7 +73,12 @@ export function scoreStore(scores: FactorScores, store: StoreKind): StoreScore {
   };
 }
 
-/** Refuses unknown factors and scores outside 0-10. */
+/**
+ * Refuses unknown factors and scores outside 0-10 (PS_ERR_INVALID_ARGUMENT).
+ *
+ * @example
+ * checkScores({ 'full-text-search': 11 }); // throws: the score is not a number from 0 to 10
+ */
 export function checkScores(scores: Readonly<Record<string, unknown>>): asserts scores is FactorScores {
   for (const [id, value] of Object.entries(scores)) {
     if (!(FACTOR_IDS as readonly string[]).includes(id))
@@ -89,7 +94,12 @@ export function checkScores(scores: Readonly<Record<string, unknown>>): asserts 
   }
 }
 
-/** `Structured with relations 9 × +3 = 27`. */
+/**
+ * A contribution as printed.
+ *
+ * @example
+ * formatContribution(scoreStore({ 'structured-relations': 9 }, 'rdbms').contributions[0]); // 'Structured with relations 9 × +3 = 27'
+ */
 export function formatContribution(c: Contribution): string {
   const sign = c.weight > 0 ? '+' : '';
   return `${c.label} ${c.score} × ${sign}${c.weight} = ${c.product}`;

@@ -137,7 +137,12 @@ export function writeSkeleton(workload: Workload, plan: StorePlan, options: Skel
   return out.join('\n');
 }
 
-/** The fields of an entity, `id` first. */
+/**
+ * The fields of a workload entity, `id` (a string) first.
+ *
+ * @example
+ * entityFields({ name: 'users', fields: { email: 'string' }, factors: {} }); // [['id', 'string'], ['email', 'string']]
+ */
 export function entityFields(e: WorkloadEntity): [string, FieldType][] {
   return [['id', 'string'], ...Object.entries(e.fields ?? {}).filter(([f]) => f !== 'id')];
 }

@@ -91,7 +91,12 @@ export const STORE_KIND_INFO: Readonly<Record<StoreKind, StoreKindInfo>> = {
   },
 };
 
-/** The label of a store kind, e.g. `Column-Family`. */
+/**
+ * The label of a store kind.
+ *
+ * @example
+ * storeLabel('column-family'); // 'Column-Family'
+ */
 export function storeLabel(kind: StoreKind): string {
   return STORE_KIND_INFO[kind].label;
 }
