@@ -77,6 +77,9 @@ export function writeSkeleton(workload: Workload, plan: StorePlan, options: Skel
     `import { join } from 'node:path';`,
     `import { z } from ${from('zod')};`,
     `import { ${api.join(', ')} } from ${from('polystore')};`,
+    ...(views.some(({ v }) => v.view === 'graph')
+      ? [`import type { GraphSchemaSpec } from ${from('polystore')};`]
+      : []),
     `import { pgliteHome } from ${from('polystore/pglite')};`,
     ...(uses('cache') ? [`import { lmdbStore } from ${from('polystore/lmdb')};`] : []),
     ...(uses('search') ? [`import { oramaStore } from ${from('polystore/orama')};`] : []),
@@ -87,7 +90,7 @@ export function writeSkeleton(workload: Workload, plan: StorePlan, options: Skel
   for (const p of entities) {
     const e = byName.get(p.entity)!;
     out.push(`/** ${docLine(e, p)} */`);
-    out.push(`export const ${p.entity} = defineEntity({`);
+    out.push(`export const ${variable(p.entity)} = defineEntity({`);
     out.push(`  name: '${p.entity}',`);
     if (p.home.storage === 'document') out.push(`  storage: 'document',`);
     out.push(`  schema: ${zodObject(e)},`);
@@ -96,7 +99,7 @@ export function writeSkeleton(workload: Workload, plan: StorePlan, options: Skel
   for (const p of keyspaces) {
     const e = byName.get(p.entity)!;
     out.push(`/** ${docLine(e, p)} */`);
-    out.push(`export const ${p.entity} = defineKeyspace({`);
+    out.push(`export const ${variable(p.entity)} = defineKeyspace({`);
     out.push(`  name: '${p.entity}',`);
     out.push(`  store: 'cache',`);
     out.push(`  ttlMs: ${e.ttlMinutes ?? 60} * 60_000,`);
@@ -109,7 +112,7 @@ export function writeSkeleton(workload: Workload, plan: StorePlan, options: Skel
   if (graphViews.length)
     out.push(
       `/** One graph schema shared by every graph view: Kuzu merges the tables. */`,
-      `const graph = ${graphSchema(graphViews, byName, edges)};`,
+      `const graph: GraphSchemaSpec = ${graphSchema(graphViews, byName, edges)};`,
       '',
     );
   const stores = [
@@ -123,8 +126,8 @@ export function writeSkeleton(workload: Workload, plan: StorePlan, options: Skel
     '  createPolystore({',
     `    home: pgliteHome({ dataDir: join(dataDir, 'home') }),`,
     `    stores: {${stores.length ? `\n${stores.map((s) => `      ${s}`).join('\n')}\n    ` : ''}},`,
-    `    entities: [${entities.map((p) => p.entity).join(', ')}],`,
-    ...(keyspaces.length ? [`    keyspaces: [${keyspaces.map((p) => p.entity).join(', ')}],`] : []),
+    `    entities: [${entities.map((p) => variable(p.entity)).join(', ')}],`,
+    ...(keyspaces.length ? [`    keyspaces: [${keyspaces.map((p) => variable(p.entity)).join(', ')}],`] : []),
     '    views: [',
     ...views.flatMap(({ p, v }) => {
       const call = viewCall(byName.get(p.entity)!, v, edges);
@@ -170,14 +173,17 @@ function viewCall(e: WorkloadEntity, v: ViewChoice, edges: EdgeNames): string {
   const fields = entityFields(e);
   switch (v.view) {
     case 'cache':
-      return `cacheView(${e.name}, { store: 'cache' })`;
+      return `cacheView(${variable(e.name)}, { store: 'cache' })`;
     case 'search': {
       // The search store keys documents by the record id itself: `id` is never a declared field.
-      const indexed = fields.filter(([f, t]) => f !== 'id' && SEARCH[t]);
+      // References are filtered on, not searched as text.
+      const indexed = fields
+        .filter(([f, t]) => f !== 'id' && SEARCH[t])
+        .map(([f, t]): [string, string] => [f, e.references?.[f] ? 'enum' : SEARCH[t]!]);
       const searchable = indexed.filter(([, t]) => t === 'string').map(([f]) => f);
       if (!searchable.length)
         return `// no search view: ${e.name} declares no string field to search; add one to the workload`;
-      return `searchView(${e.name}, { store: 'search', fields: { ${indexed.map(([f, t]) => `${f}: '${SEARCH[t]}'`).join(', ')} }, searchable: [${searchable.map((f) => `'${f}'`).join(', ')}] })`;
+      return `searchView(${variable(e.name)}, { store: 'search', fields: { ${indexed.map(([f, t]) => `${f}: '${t}'`).join(', ')} }, searchable: [${searchable.map((f) => `'${f}'`).join(', ')}] })`;
     }
     case 'graph': {
       const label = pascal(e.name);
@@ -187,11 +193,11 @@ function viewCall(e: WorkloadEntity, v: ViewChoice, edges: EdgeNames): string {
           `{ type: '${edges.get(`${e.name}.${f}`)}', from: { label: '${label}', id: r.id }, to: { label: '${pascal(target)}', id: r.${f} } }`,
       );
       const properties = props.length ? `{ ${props.join(', ')} }` : '{}';
-      return `graphView(${e.name}, { store: 'graph', schema: graph, project: (r) => ({ nodes: [{ label: '${label}', id: r.id, properties: ${properties} }], edges: [${links.join(', ')}] }) })`;
+      return `graphView(${variable(e.name)}, { store: 'graph', schema: graph, project: (r) => ({ nodes: [{ label: '${label}', id: r.id, properties: ${properties} }], edges: [${links.join(', ')}] }) })`;
     }
     case 'analytics': {
       const columns = fields.filter(([, t]) => ANALYTICS[t]);
-      return `analyticsView(${e.name}, { store: 'analytics', table: '${e.name}', columns: { ${columns.map(([f, t]) => `${f}: '${ANALYTICS[t]}'`).join(', ')} }, rows: (r) => [{ ${columns.map(([f]) => `${f}: r.${f}`).join(', ')} }] })`;
+      return `analyticsView(${variable(e.name)}, { store: 'analytics', table: '${e.name}', columns: { ${columns.map(([f, t]) => `${f}: '${ANALYTICS[t]}'`).join(', ')} }, rows: (r) => [{ ${columns.map(([f]) => `${f}: r.${f}`).join(', ')} }] })`;
     }
   }
 }
@@ -201,16 +207,24 @@ function nodeProperties(e: WorkloadEntity): [string, FieldType][] {
   return entityFields(e).filter(([f, t]) => f !== 'id' && !refs.has(f) && GRAPH[t]);
 }
 
-/** Edge type per `entity.field`: the field's name, prefixed by the entity's where two would share one. */
+/** Edge type per `entity.field`. */
 type EdgeNames = Map<string, string>;
 
+/**
+ * The field's name as an edge type, prefixed by the entity's where that is
+ * taken: Kuzu's table names ignore case and node and rel tables share them, so
+ * an edge `GRAPH` would collide with a node label `Graph`.
+ */
 function edgeNames(withViews: readonly WorkloadEntity[]): EdgeNames {
   const names: EdgeNames = new Map();
-  const taken = new Set<string>();
+  const taken = new Set(
+    withViews.flatMap((e) => [e.name, ...Object.values(e.references ?? {})].map((n) => pascal(n).toUpperCase())),
+  );
   for (const e of withViews)
     for (const f of Object.keys(e.references ?? {})) {
-      const plain = edgeType(f);
-      const name = taken.has(plain) ? `${e.name.toUpperCase()}_${plain}` : plain;
+      let name = edgeType(f);
+      if (taken.has(name)) name = `${e.name.toUpperCase()}_${name}`;
+      while (taken.has(name)) name = `${name}_REF`;
       taken.add(name);
       names.set(`${e.name}.${f}`, name);
     }
@@ -234,6 +248,22 @@ function graphSchema(
   }
   const nodeText = [...nodes].map(([label, props]) => `${label}: ${props}`);
   return `{\n  nodes: { ${nodeText.join(', ')} },\n  edges: { ${edges.join(', ')} },\n}`;
+}
+
+// Names an entity's constant may not take: reserved words and the module's own bindings.
+const TAKEN = new Set(
+  (
+    'break case catch class const continue debugger default delete do else enum export extends false finally for ' +
+    'function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
+    'yield let static implements interface package private protected public await arguments eval undefined ' +
+    'z join graph dataDir process createPolystore defineEntity defineKeyspace cacheView searchView graphView ' +
+    'analyticsView pgliteHome lmdbStore oramaStore kuzuStore duckdbStore'
+  ).split(' '),
+);
+
+/** The constant holding an entity: its name, unless that is taken. */
+function variable(name: string): string {
+  return TAKEN.has(name) ? `${name}Entity` : name;
 }
 
 /** `order_lines` -> `OrderLines`. */

@@ -105,9 +105,12 @@ describe('polystore advise', () => {
     const input = [
       'Tiny shop',
       'orders',
+      'total:money', // not a field type: asked again
+      'total:number, placedAt:date',
       'lots', // not a score: asked again
       ...answers({ 'structured-relations': 9, 'strong-consistency': 10, 'full-text-search': 8 }),
       'sessions',
+      '',
       ...answers({ 'ephemeral-data': 10, 'read-heavy-lookups': 9 }),
       '',
     ].join('\n');
@@ -115,6 +118,7 @@ describe('polystore advise', () => {
     expect(interactive.code, interactive.stderr).toBe(0);
     expect(interactive.stderr).toContain(`${FACTORS[0]!.label}: ${FACTORS[0]!.question} [0-10]`);
     expect(interactive.stderr).toContain('answer a number from 0 to 10');
+    expect(interactive.stderr).toContain('give each field a type: string, number, integer, boolean, date, string[]');
     const advice = JSON.parse(interactive.stdout);
     expect(advice.workload).toBe('Tiny shop');
     const [orders, sessions] = advice.plan.entities;
@@ -125,6 +129,7 @@ describe('polystore advise', () => {
     const text = await advise(['--interactive'], `${input}\n`);
     expect(text.stdout).toMatch(/^orders: home relational/m);
     expect(text.stdout).toContain('Strong consistency / transactions 10 × +3 = 30');
+    expect(text.stdout).toContain('schema: z.object({ id: z.string(), total: z.number(), placedAt: z.date() }),');
   });
 
   it('stops asking at the end of the input and refuses an empty workload', async () => {

@@ -9,7 +9,7 @@ import { adviseWorkload } from '../../src/advisor/advise.js';
 import type { SkeletonModule } from '../../src/advisor/skeleton-writer.js';
 import { entityFields } from '../../src/advisor/skeleton-writer.js';
 import type { Workload, WorkloadEntity } from '../../src/advisor/workload.js';
-import { loadWorkload } from '../../src/advisor/workload-loader.js';
+import { loadWorkload, parseWorkload } from '../../src/advisor/workload-loader.js';
 import type { AnyPolystore } from '../../src/cli/load-config.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -44,7 +44,26 @@ function sample(e: WorkloadEntity, withId = true): Record<string, unknown> {
   return record;
 }
 
-const EXAMPLES = ['ecommerce', 'social-network', 'iot-metrics'];
+const EXAMPLES = ['ecommerce', 'social-network', 'iot-metrics', 'awkward names'];
+
+/** An example workload by file name, or one whose names collide with JavaScript's and the skeleton's own. */
+async function workloadNamed(name: string): Promise<Workload> {
+  if (name !== 'awkward names') return loadWorkload(new URL(`examples/workloads/${name}.yaml`, root).pathname);
+  return parseWorkload({
+    name: 'Awkward */ names',
+    entities: [
+      {
+        name: 'default',
+        description: 'a comment end */ in a description',
+        fields: { title: 'string', graphId: 'string', score: 'integer' },
+        references: { graphId: 'graph' },
+        factors: { 'full-text-search': 9, 'relationship-traversal': 9, 'structured-relations': 5 },
+      },
+      { name: 'graph', fields: { label: 'string' }, factors: { 'relationship-traversal': 8, aggregations: 9 } },
+      { name: 'new', fields: { value: 'number' }, factors: { 'ephemeral-data': 9, 'read-heavy-lookups': 9 } },
+    ],
+  });
+}
 
 describe('configuration skeleton', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -63,8 +82,11 @@ describe('configuration skeleton', () => {
         .map(([m, url]) => [m, `../../${url.slice(root.href.length).replace(/\.ts$/, '.js')}`]),
     );
     for (const name of EXAMPLES) {
-      const workload = await loadWorkload(new URL(`examples/workloads/${name}.yaml`, root).pathname);
-      await writeFile(join(dir, `${name}.ts`), adviseWorkload(workload, { skeleton: { imports: relative } }).skeleton);
+      const workload = await workloadNamed(name);
+      await writeFile(
+        join(dir, `${name.replace(' ', '-')}.ts`),
+        adviseWorkload(workload, { skeleton: { imports: relative } }).skeleton,
+      );
     }
     await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.json', include: ['*.ts'] }));
     const tsc = fileURLToPath(new URL('node_modules/typescript/bin/tsc', root));
@@ -78,7 +100,7 @@ describe('configuration skeleton', () => {
   it.each(EXAMPLES)(
     '%s: the written module constructs a Polystore on the embedded engines that readies and projects every view',
     async (name) => {
-      const workload: Workload = await loadWorkload(new URL(`examples/workloads/${name}.yaml`, root).pathname);
+      const workload = await workloadNamed(name);
       const advice = adviseWorkload(workload, { skeleton: { imports: IMPORTS } });
       const dir = await tempDir('polystore-skeleton-');
       cleanups.push(dir.cleanup);
