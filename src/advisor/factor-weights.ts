@@ -237,9 +237,9 @@ export const FACTORS: readonly Factor[] = [
  * The factor with this id.
  *
  * @example
- * factor('flexible-documents').weights; // [{ store: 'document', weight: 3, ... }, { store: 'rdbms', weight: -1, ... }]
+ * selectionFactor('flexible-documents').weights; // [{ store: 'document', weight: 3, ... }, { store: 'rdbms', weight: -1, ... }]
  */
-export function factor(id: FactorId): Factor {
+export function selectionFactor(id: FactorId): Factor {
   const found = FACTORS.find((f) => f.id === id);
   if (!found)
     throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', 'Unknown selection factor', {
@@ -256,5 +256,5 @@ export function factor(id: FactorId): Factor {
  * weightOf('high-write-throughput', 'time-series')?.weight; // 2
  */
 export function weightOf(id: FactorId, store: StoreKind): FactorWeight | undefined {
-  return factor(id).weights.find((w) => w.store === store);
+  return selectionFactor(id).weights.find((w) => w.store === store);
 }

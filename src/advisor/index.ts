@@ -14,7 +14,7 @@ export {
   type Factor,
   type FactorId,
   type FactorWeight,
-  factor,
+  selectionFactor,
   weightOf,
 } from './factor-weights.js';
 export {
@@ -34,7 +34,7 @@ export {
   type StoreScore,
   scoreStore,
 } from './selection-calculator.js';
-export { entityFields, type SkeletonModule, type SkeletonOptions, writeSkeleton } from './skeleton-writer.js';
+export { type SkeletonModule, type SkeletonOptions, workloadFields, writeSkeleton } from './skeleton-writer.js';
 export {
   type PolystoreViewKind,
   STORE_KIND_INFO,

@@ -144,14 +144,14 @@ export function writeSkeleton(workload: Workload, plan: StorePlan, options: Skel
  * The fields of a workload entity, `id` (a string) first.
  *
  * @example
- * entityFields({ name: 'users', fields: { email: 'string' }, factors: {} }); // [['id', 'string'], ['email', 'string']]
+ * workloadFields({ name: 'users', fields: { email: 'string' }, factors: {} }); // [['id', 'string'], ['email', 'string']]
  */
-export function entityFields(e: WorkloadEntity): [string, FieldType][] {
+export function workloadFields(e: WorkloadEntity): [string, FieldType][] {
   return [['id', 'string'], ...Object.entries(e.fields ?? {}).filter(([f]) => f !== 'id')];
 }
 
 function zodObject(e: WorkloadEntity, withId = true): string {
-  return `z.object({ ${entityFields(e)
+  return `z.object({ ${workloadFields(e)
     .filter(([f]) => withId || f !== 'id')
     .map(([f, t]) => `${f}: ${ZOD[t]}`)
     .join(', ')} })`;
@@ -170,7 +170,7 @@ function why(v: ViewChoice): string {
 }
 
 function viewCall(e: WorkloadEntity, v: ViewChoice, edges: EdgeNames): string {
-  const fields = entityFields(e);
+  const fields = workloadFields(e);
   switch (v.view) {
     case 'cache':
       return `cacheView(${variable(e.name)}, { store: 'cache' })`;
@@ -204,7 +204,7 @@ function viewCall(e: WorkloadEntity, v: ViewChoice, edges: EdgeNames): string {
 
 function nodeProperties(e: WorkloadEntity): [string, FieldType][] {
   const refs = new Set(Object.keys(e.references ?? {}));
-  return entityFields(e).filter(([f, t]) => f !== 'id' && !refs.has(f) && GRAPH[t]);
+  return workloadFields(e).filter(([f, t]) => f !== 'id' && !refs.has(f) && GRAPH[t]);
 }
 
 /** Edge type per `entity.field`. */

@@ -42,7 +42,7 @@ export const ERROR_CATALOGUE = {
   },
   PS_ERR_MISSING_DRIVER: {
     status: 500,
-    summary: 'An optional driver package needed by a configured store is not installed.',
+    summary: 'An optional package needed by a configured store (or by reading workload files) is not installed.',
   },
   PS_ERR_SCHEMA_CHANGE: {
     status: 409,

@@ -15,9 +15,12 @@ const example = (name: string) => new URL(`../../examples/workloads/${name}`, im
 describe('polystore advise', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   /** Runs the CLI in an empty directory (no config module there), feeding `input` to its stdin. */
-  const advise = (args: readonly string[], input = ''): Promise<CliResult> =>
+  const advise = (args: readonly string[], input = '', node: readonly string[] = [], env = {}): Promise<CliResult> =>
     new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI_BIN, 'advise', ...args], { cwd: dir.path });
+      const child = spawn(process.execPath, [...node, CLI_BIN, 'advise', ...args], {
+        cwd: dir.path,
+        env: { ...process.env, ...env },
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => {
@@ -130,6 +133,17 @@ describe('polystore advise', () => {
     expect(text.stdout).toMatch(/^orders: home relational/m);
     expect(text.stdout).toContain('Strong consistency / transactions 10 × +3 = 30');
     expect(text.stdout).toContain('schema: z.object({ id: z.string(), total: z.number(), placedAt: z.date() }),');
+  });
+
+  it.each(['yaml', 'zod'])('says which npm install fixes a missing %s', async (name) => {
+    const hide = new URL('../support/hide-package.mjs', import.meta.url).pathname;
+    const result = await advise(['--workload', example('ecommerce.yaml')], '', ['--import', hide], {
+      HIDE_PACKAGE: name,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `polystore: PS_ERR_MISSING_DRIVER: The optional package "${name}" is not installed. Fix: run \`npm install ${name}\`\n`,
+    );
   });
 
   it('stops asking at the end of the input and refuses an empty workload', async () => {

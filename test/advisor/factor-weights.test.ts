@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FACTOR_IDS, FACTORS, factor, weightOf } from '../../src/advisor/factor-weights.js';
+import { FACTOR_IDS, FACTORS, selectionFactor, weightOf } from '../../src/advisor/factor-weights.js';
 import { scoreStore } from '../../src/advisor/selection-calculator.js';
 import { STORE_KINDS } from '../../src/advisor/store-kinds.js';
 import { isPolystoreError } from '../../src/errors/index.js';
@@ -9,7 +9,7 @@ const rows = FACTORS.flatMap((f) => f.weights.map((w) => ({ factor: f.id, label:
 describe('selection calculator weights', () => {
   it("keeps the product brief's three example rows exactly", () => {
     const row = (id: (typeof FACTOR_IDS)[number]) => {
-      const f = factor(id);
+      const f = selectionFactor(id);
       return { label: f.label, weights: f.weights.map((w) => [w.store, w.weight]) };
     };
     expect(row('structured-relations')).toEqual({
@@ -66,7 +66,7 @@ describe('selection calculator weights', () => {
   it.each(rows)('$label: $store $weight, with a reason, scores factor x weight', (row) => {
     expect(Number.isInteger(row.weight) && row.weight !== 0 && Math.abs(row.weight) <= 3).toBe(true);
     expect(row.reason.length).toBeGreaterThan(20);
-    expect(factor(row.factor).weights.filter((w) => w.store === row.store)).toHaveLength(1);
+    expect(selectionFactor(row.factor).weights.filter((w) => w.store === row.store)).toHaveLength(1);
     expect(weightOf(row.factor, row.store)?.weight).toBe(row.weight);
     // Scored alone at 7, the factor is the store's only rule.
     const scored = scoreStore({ [row.factor]: 7 }, row.store);
@@ -85,7 +85,7 @@ describe('selection calculator weights', () => {
 
   it('refuses an unknown factor with a coded error', () => {
     try {
-      factor('speed' as never);
+      selectionFactor('speed' as never);
       expect.unreachable();
     } catch (err) {
       expect(isPolystoreError(err, 'PS_ERR_INVALID_ARGUMENT')).toBe(true);

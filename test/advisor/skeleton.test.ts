@@ -7,7 +7,7 @@ import { tsImport } from 'tsx/esm/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adviseWorkload } from '../../src/advisor/advise.js';
 import type { SkeletonModule } from '../../src/advisor/skeleton-writer.js';
-import { entityFields } from '../../src/advisor/skeleton-writer.js';
+import { workloadFields } from '../../src/advisor/skeleton-writer.js';
 import type { Workload, WorkloadEntity } from '../../src/advisor/workload.js';
 import { loadWorkload, parseWorkload } from '../../src/advisor/workload-loader.js';
 import type { AnyPolystore } from '../../src/cli/load-config.js';
@@ -29,7 +29,7 @@ const IMPORTS: Record<SkeletonModule, string> = {
 /** A record of the entity's declared fields, its references pointing at `${target}-1`. */
 function sample(e: WorkloadEntity, withId = true): Record<string, unknown> {
   const record: Record<string, unknown> = {};
-  for (const [field, type] of entityFields(e)) {
+  for (const [field, type] of workloadFields(e)) {
     if (field === 'id' && !withId) continue;
     const target = e.references?.[field];
     record[field] =
