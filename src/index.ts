@@ -1,3 +1,4 @@
+export * from './advisor/index.js';
 export type { DeepCheck, ViewCheckSettings } from './checker/check-settings.js';
 export type { ViewDrift } from './checker/consistency-checker.js';
 export type * from './contracts/index.js';

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { isPolystoreError, redactSecrets } from '../errors/index.js';
+import { adviseCommand } from './advise-command.js';
 import { backfillCommand } from './backfill-command.js';
 import { checkCommand } from './check-command.js';
 import { dumpCommand } from './dump-command.js';
@@ -60,6 +61,14 @@ Commands:
   cdc create|drop|status
                       CDC mode: create or drop the replication slot and publication
                       the capture streams from, or show the slot and its retained WAL
+  advise --workload FILE.yaml [--prices FILE.yaml] [--out FILE.ts]
+                      which stores a workload needs: per entity the ranking with every rule's
+                      contribution, its home and views; the migration strategy (when the file has
+                      one), the TCO comparison (with --prices), warnings, and a configuration
+                      skeleton (also written to --out); needs no --config
+  advise --interactive
+                      the same, answering the calculator's questions in the terminal
+  advise --tree       the data-storage decision tree
   --json              machine-readable output
 
 The config module's default export is a Polystore instance or a function returning one.`;
@@ -96,6 +105,10 @@ async function main(): Promise<number> {
       host: { type: 'string' },
       scopes: { type: 'string' },
       watch: { type: 'boolean', default: false },
+      workload: { type: 'string' },
+      prices: { type: 'string' },
+      interactive: { type: 'boolean', default: false },
+      tree: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -108,6 +121,16 @@ async function main(): Promise<number> {
     process.stdout.write(values.json ? `${JSON.stringify(data)}\n` : `${human}\n`);
   // Minting a key needs no model: nothing is opened.
   if (command === 'keys') return keysCommand(sub, values.scopes, values.json);
+  // The advisor plans stores that do not exist yet: it loads no configuration.
+  if (command === 'advise')
+    return adviseCommand({
+      workload: values.workload,
+      prices: values.prices,
+      out: values.out,
+      interactive: values.interactive,
+      tree: values.tree,
+      json: values.json,
+    });
   const db = await loadConfig(values.config);
   try {
     // Before ready(): with schema.apply "manual", ready() refuses the very changes migrate applies.

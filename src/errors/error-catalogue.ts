@@ -42,7 +42,7 @@ export const ERROR_CATALOGUE = {
   },
   PS_ERR_MISSING_DRIVER: {
     status: 500,
-    summary: 'An optional driver package needed by a configured store is not installed.',
+    summary: 'An optional package needed by a configured store (or by reading workload files) is not installed.',
   },
   PS_ERR_SCHEMA_CHANGE: {
     status: 409,
@@ -149,6 +149,10 @@ export const ERROR_CATALOGUE = {
   PS_ERR_INTERNAL: {
     status: 500,
     summary: 'An unexpected error answered an HTTP request; the server log has its details.',
+  },
+  PS_ERR_INVALID_WORKLOAD: {
+    status: 400,
+    summary: 'A workload or price file for `polystore advise` cannot be read or does not match its schema.',
   },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

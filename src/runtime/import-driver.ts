@@ -10,14 +10,10 @@ export async function importDriver<T>(packageName: string, load: () => Promise<T
   } catch (err) {
     const code = (err as { code?: string } | null)?.code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new PolystoreError(
-        'PS_ERR_MISSING_DRIVER',
-        `The optional driver package "${packageName}" is not installed`,
-        {
-          fix: `run \`npm install ${packageName}\``,
-          cause: err,
-        },
-      );
+      throw new PolystoreError('PS_ERR_MISSING_DRIVER', `The optional package "${packageName}" is not installed`, {
+        fix: `run \`npm install ${packageName}\``,
+        cause: err,
+      });
     }
     throw err;
   }
