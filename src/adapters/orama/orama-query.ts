@@ -101,6 +101,40 @@ export function countFacets(
   return result;
 }
 
+interface ScoredHit {
+  readonly id: string;
+  readonly score: number;
+}
+
+/**
+ * Orders text matches so that a hit holding more of the query's distinct
+ * tokens (after typo tolerance, in any searched field) comes first, then by
+ * relevance, then by id: BM25 alone can put a short document holding one
+ * term, or a long one repeating it, above one holding them all. A hit's score
+ * becomes tokens matched + bm25 / (bm25 + 1), so its integer part counts the
+ * tokens and the order of scores is the order of hits. `idsMatching` runs
+ * the same search for one token (only asked when there are several).
+ */
+export async function rankByTermsMatched<H extends ScoredHit>(
+  hits: readonly H[],
+  tokens: readonly string[],
+  idsMatching: (token: string) => Promise<ReadonlySet<string>>,
+): Promise<H[]> {
+  const matched = new Map<string, number>();
+  if (tokens.length > 1) {
+    for (const token of tokens) {
+      for (const id of await idsMatching(token)) matched.set(id, (matched.get(id) ?? 0) + 1);
+    }
+  }
+  return hits
+    .map((hit) => ({ ...hit, score: (matched.get(hit.id) ?? 1) + hit.score / (hit.score + 1) }))
+    .sort(byScoreThenId);
+}
+
+export function byScoreThenId(a: ScoredHit, b: ScoredHit): number {
+  return b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
 function compileFilter(
   field: string,
   type: SearchFieldType,

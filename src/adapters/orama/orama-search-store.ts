@@ -15,7 +15,7 @@ import { type Logger, stderrLogger } from '../../runtime/logger.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
 import { IndexJournal } from './orama-index-journal.js';
 import { baseFile, type JournalEntry, journalFile, type KeyVersion, listJournals } from './orama-journal.mjs';
-import { type CompiledQuery, compileQuery, countFacets } from './orama-query.js';
+import { byScoreThenId, type CompiledQuery, compileQuery, countFacets, rankByTermsMatched } from './orama-query.js';
 import { checkSpec, type OramaDocument, oramaSchema, sameSpec, toOramaDocuments } from './orama-schema.js';
 
 export interface OramaStoreOptions {
@@ -268,18 +268,23 @@ async function runSearch(orama: OramaDriver, db: AnyOrama, query: CompiledQuery)
   // filters need them all, and ties in score are ordered by id so a page does
   // not depend on insertion order (Orama scores every match anyway).
   const where = query.where.length === 0 ? undefined : query.where.length === 1 ? query.where[0] : { and: query.where };
-  const result = await orama.search(db, {
-    ...(query.term === undefined
-      ? {}
-      : { term: query.term, properties: [...query.properties], tolerance: query.tolerance }),
-    ...(where === undefined ? {} : { where }),
-    limit: orama.count(db),
-    offset: 0,
-  });
-  const hits = result.hits as unknown as OramaHit[];
-  const matches = (query.postFilter ? hits.filter((hit) => query.postFilter?.(hit.document)) : hits).sort(
-    byScoreThenId,
-  );
+  const matching = async (term: string | undefined): Promise<OramaHit[]> => {
+    const result = await orama.search(db, {
+      ...(term === undefined ? {} : { term, properties: [...query.properties], tolerance: query.tolerance }),
+      ...(where === undefined ? {} : { where }),
+      limit: orama.count(db),
+      offset: 0,
+    });
+    const hits = result.hits as unknown as OramaHit[];
+    return query.postFilter ? hits.filter((hit) => query.postFilter?.(hit.document)) : hits;
+  };
+  const found = await matching(query.term);
+  const matches =
+    query.term === undefined
+      ? found.sort(byScoreThenId)
+      : await rankByTermsMatched(found, queryTokens(db, query.term), async (token) => {
+          return new Set((await matching(token)).map((hit) => hit.id));
+        });
   return {
     hits: matches.slice(query.offset, query.offset + query.limit).map(toHit),
     total: matches.length,
@@ -290,8 +295,9 @@ async function runSearch(orama: OramaDriver, db: AnyOrama, query: CompiledQuery)
   };
 }
 
-function byScoreThenId(a: OramaHit, b: OramaHit): number {
-  return b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/** The distinct tokens Orama matches `term` by (its own tokenizer, as at indexing). */
+function queryTokens(db: AnyOrama, term: string): string[] {
+  return [...new Set(db.tokenizer.tokenize(term) as string[])];
 }
 
 function toHit(hit: OramaHit): SearchHit {
