@@ -13,6 +13,7 @@ import { PolystoreError, wrapStoreError } from '../../errors/index.js';
 import { importDriver } from '../../runtime/import-driver.js';
 import { type Logger, stderrLogger } from '../../runtime/logger.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
+import { indexNotEnsured } from '../search-shared/search-spec.js';
 import { IndexJournal } from './orama-index-journal.js';
 import { baseFile, type JournalEntry, journalFile, type KeyVersion, listJournals } from './orama-journal.mjs';
 import { byScoreThenId, type CompiledQuery, compileQuery, countFacets, rankByTermsMatched } from './orama-query.js';
@@ -309,12 +310,7 @@ function toHit(hit: OramaHit): SearchHit {
 
 function indexState(indexes: ReadonlyMap<string, IndexState>, index: string): IndexState {
   const state = typeof index === 'string' ? indexes.get(index) : undefined;
-  if (state === undefined) {
-    throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', 'The search index has not been ensured in this store', {
-      field: 'index',
-      fix: 'call ensureIndex(spec) first, after every start (it also loads the last flushed state)',
-    });
-  }
+  if (state === undefined) throw indexNotEnsured();
   return state;
 }
 
