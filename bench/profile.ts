@@ -55,6 +55,8 @@ export interface Profile {
   };
   /** P6: records of the entity checked (home and Redis view seeded directly). */
   readonly p6: { readonly records: number };
+  /** P12: times each query runs against each search store. */
+  readonly p12: { readonly repeats: number };
 }
 
 export const QUICK: Profile = {
@@ -70,6 +72,7 @@ export const QUICK: Profile = {
   s10: { scale: 1 },
   p5: { records: 20_000, rounds: 1, rateProbeMs: 1000, idleMs: 2000, loadShare: 0.5 },
   p6: { records: 20_000 },
+  p12: { repeats: 30 },
 };
 
 export const FULL: Profile = {
@@ -85,4 +88,5 @@ export const FULL: Profile = {
   s10: { scale: 10 },
   p5: { records: 200_000, rounds: 2, rateProbeMs: 2000, idleMs: 8000, loadShare: 0.5 },
   p6: { records: 1_000_000 },
+  p12: { repeats: 200 },
 };

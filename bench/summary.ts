@@ -6,6 +6,7 @@ import {
   isComparison,
   isFreshness,
   isScaleRun,
+  isSearchRun,
   type ResultRow,
 } from './report.js';
 
@@ -21,7 +22,10 @@ import {
  * `p5BackfillRecordsPerSec` is the backfill's rate into the Redis view under
  * live updates, `p5BackfillRatio` that rate over a raw copy's, and
  * `p5LiveFreshnessP99Ratio` the live updates' p99 freshness during the
- * backfill over their p99 with no copy running.
+ * backfill over their p99 with no copy running. `p12OramaP50Ms` and
+ * `p12PostgresP50Ms` are the p50 of a search of the demo's catalog in each
+ * store (P12); `p12*AllTermsTop10` how many of the top 10 hits for
+ * "wireles headphone" hold both words.
  */
 export function summarize(rows: readonly ResultRow[]) {
   const comparisons = rows.filter(isComparison);
@@ -42,6 +46,8 @@ export function summarize(rows: readonly ResultRow[]) {
   const byId = (id: string): Comparison | undefined => comparisons.find((c) => c.id === id);
   const backfill = rows.filter(isBackfillRun)[0];
   const check = rows.filter(isCheckRun)[0];
+  const search = rows.filter(isSearchRun)[0];
+  const searchSide = (store: string) => search?.sides.find((side) => side.store === store);
   return {
     p1WriteRatio: ratio('P1.create.'),
     p1WriteRatioSequential: byId('P1.create.c1')?.ratio ?? null,
@@ -66,6 +72,10 @@ export function summarize(rows: readonly ResultRow[]) {
     p6CheckSeconds: check ? check.checkMs / 1000 : null,
     p6CheckRecords: check?.records ?? null,
     p6DriftIdsMoved: check?.driftFound ? check.idsMoved : null,
+    p12OramaP50Ms: searchSide('orama')?.latencyMs.p50 ?? null,
+    p12PostgresP50Ms: searchSide('postgres')?.latencyMs.p50 ?? null,
+    p12OramaAllTermsTop10: searchSide('orama')?.allTermsTop10 ?? null,
+    p12PostgresAllTermsTop10: searchSide('postgres')?.allTermsTop10 ?? null,
     scale10CatchUpMs: rows.filter(isScaleRun).find((row) => row.scale === 10)?.catchUpMs ?? null,
     embedded: {
       e1WriteRatio: ratio('E1.create.'),

@@ -14,6 +14,7 @@ import { importDriver } from '../../runtime/import-driver.js';
 import { type Logger, stderrLogger } from '../../runtime/logger.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
 import { indexNotEnsured } from '../search-shared/search-spec.js';
+import { repairArrayFieldLengths } from './orama-field-lengths.js';
 import { IndexJournal } from './orama-index-journal.js';
 import { baseFile, type JournalEntry, journalFile, type KeyVersion, listJournals } from './orama-journal.mjs';
 import { byScoreThenId, type CompiledQuery, compileQuery, countFacets, rankByTermsMatched } from './orama-query.js';
@@ -129,6 +130,7 @@ class OramaSearchStore implements SearchStore {
         },
         (found) => sameSpec(found, checked),
       );
+      repairArrayFieldLengths(loaded.db, checked);
       indexes.set(checked.index, {
         spec: checked,
         db: loaded.db,
@@ -160,7 +162,10 @@ class OramaSearchStore implements SearchStore {
       });
       if (applied === 0) return { applied, skipped: changes.length };
       try {
-        if (removals.size > 0) await orama.removeMultiple(state.db, [...removals]);
+        if (removals.size > 0) {
+          await orama.removeMultiple(state.db, [...removals]);
+          repairArrayFieldLengths(state.db, state.spec);
+        }
         if (inserts.size > 0) await orama.insertMultiple(state.db, [...inserts.values()]);
       } catch (err) {
         throw wrapStoreError(
