@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { postgresSearchStore } from '../../src/adapters/postgres-search/index.js';
+import { digestsOf, valuesOf } from '../../src/contracts/bucket-digest.js';
 import type { SearchIndexSpec, SearchStore } from '../../src/contracts/search-store.js';
 import { isPolystoreError } from '../../src/errors/index.js';
 import { describeSearchContract } from '../contracts/search-contract.js';
@@ -101,6 +102,28 @@ await describeWithServer('postgres', 'postgres search store', () => {
     expect(await ids('lamp', other)).toEqual(['b']);
     const unknown = await other.search('never_ensured', {}).catch((err: unknown) => err);
     expect(isPolystoreError(unknown, 'PS_ERR_INVALID_ARGUMENT')).toBe(true);
+  });
+
+  it('computes the bucket digests of its live documents as the checker does', async () => {
+    await ctx.store.applyIfNewer(docs.index, [
+      { key: 'a', version: 3, value: { title: 'one' } },
+      { key: 'b', version: 1, value: { title: 'two' } },
+      { key: 'c', version: 7, value: { title: 'three' } },
+    ]);
+    await ctx.store.applyIfNewer(docs.index, [
+      { key: 'b', version: 2, value: null },
+      { key: 'c', version: 8, value: { title: 'three again' } },
+    ]);
+    const expected = valuesOf(
+      digestsOf(
+        [
+          { id: 'a', version: 3 },
+          { id: 'c', version: 8 },
+        ],
+        16,
+      ),
+    );
+    expect(await ctx.store.bucketDigests!(docs.index)).toEqual({ bits: 16, values: expected });
   });
 
   it('validates its options without echoing the connection string', () => {

@@ -3,7 +3,7 @@ import { afterEach, expect, it } from 'vitest';
 import type { ReaderSearch } from '../fixtures/search-reader.js';
 import { E2eProcess } from '../support/e2e-processes.js';
 import type { E2eTarget } from '../support/e2e-shop.js';
-import { cleanSearchShop, openSearchShop } from '../support/search-shop.js';
+import { cleanSearchShop, openSearchShop, searchShopSchemas } from '../support/search-shop.js';
 import { describeWithServer, SERVER_URLS } from '../support/servers.js';
 
 interface ReaderResult {
@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 await describeWithServer('postgres', 'a postgres search view seen from another process', () => {
-  it('answers the same searches in a process that projects nothing, and its reads wait for the writer’s token', async () => {
+  it('answers the same searches in a process that projects nothing, waits for the writer’s token, and is checked by digests', async () => {
     const target: E2eTarget = {
       id: randomUUID().replaceAll('-', '').slice(0, 12),
       mode: 'relay',
@@ -65,5 +65,23 @@ await describeWithServer('postgres', 'a postgres search view seen from another p
       expect(renamed.ids).toEqual([`new${round}`]);
       expect((await search({ text: word, after: worker.lastWrite! })).ids).toEqual([]);
     }
+
+    // The consistency check compares the view by digests; a document deleted behind the store is missing.
+    await worker.sync.catchUp(30_000);
+    expect((await worker.check()).map(({ view, missing, stale, extra }) => ({ view, missing, stale, extra }))).toEqual([
+      { view: 'items_search', missing: 0, stale: 0, extra: 0 },
+    ]);
+    const { Client } = await import('pg');
+    const pg = new Client({ connectionString: SERVER_URLS.postgres });
+    await pg.connect();
+    try {
+      const schema = searchShopSchemas(target).search;
+      const { rows } = await pg.query(`SELECT id FROM "${schema}".ps_search_indexes WHERE name = 'items_search'`);
+      await pg.query(`DELETE FROM "${schema}"."ps_search_${rows[0].id}" WHERE id = 'i05'`);
+    } finally {
+      await pg.end();
+    }
+    const [drift] = await worker.check();
+    expect(drift).toMatchObject({ view: 'items_search', missing: 1, sample: { missing: ['i05'] } });
   }, 120_000);
 });

@@ -1,3 +1,4 @@
+import { type ScopeDigests, valuesOf } from '../../contracts/bucket-digest.js';
 import type {
   SearchDocument,
   SearchHit,
@@ -16,6 +17,7 @@ import type { ResolvedPostgresOptions } from '../postgres/postgres-options.js';
 import type { PgExecutor } from '../postgres-shared/pg-executor.js';
 import { checkSearchQuery } from '../search-shared/search-query-checks.js';
 import { checkSearchDocuments, checkSearchSpec, indexNotEnsured, sameSpec } from '../search-shared/search-spec.js';
+import { digestsFromRows } from '../sql-shared/bucket-digest-rows.js';
 import { loadSql, renderSql } from '../sql-shared/sql-template.js';
 import { searchError, specChanged } from './search-errors.js';
 import { type SearchRow, searchStatement, type TextMatch } from './search-statement.js';
@@ -32,6 +34,10 @@ import {
 import { parseTsquery, printTsquery, queryParts, withCorrections } from './tsquery-text.js';
 
 const APPLY_CHANGES = loadSql('apply-changes.sql', import.meta.url);
+/** The homes' digest statement, over the live documents of an index. */
+const BUCKET_DIGESTS = loadSql('../postgres-shared/bucket-digests.sql', import.meta.url);
+/** Digest buckets: 2^16, as the Redis store keeps them. */
+const DIGEST_BITS = 16;
 const FIND_CORRECTIONS = loadSql('find-corrections.sql', import.meta.url);
 
 /** Corrections ORed in per misspelled word, the closest first. */
@@ -185,6 +191,23 @@ export class PostgresSearchStore implements SearchStore {
       ),
     );
     return rows.rows;
+  }
+
+  /**
+   * The digests of the index's live documents, computed in SQL from the
+   * table at each call (so always right: nothing is kept that could drift).
+   * A clean consistency check then reads no ids.
+   */
+  async bucketDigests(index: string): Promise<ScopeDigests> {
+    const rows = await this.#onTables(index, 'computing the digests of a search index', (connection, current) =>
+      connection.query<{ bucket: unknown; n: unknown; total: unknown }>(
+        renderSql(BUCKET_DIGESTS, {
+          relation: `(SELECT id, version::bigint AS _version FROM ${current.docs} WHERE doc IS NOT NULL) AS live`,
+        }),
+        [DIGEST_BITS],
+      ),
+    );
+    return { bits: DIGEST_BITS, values: valuesOf(digestsFromRows(rows.rows)) };
   }
 
   /** Drops the index's tables and its catalog row, for every process. */
