@@ -64,6 +64,8 @@ export interface Profile {
   readonly p9: { readonly records: number; readonly getsPerRound: number; readonly concurrency: number };
   /** P9S: records written before scraping (each of the 20 views applies them), and scrapes timed. */
   readonly p9scrape: { readonly records: number; readonly scrapes: number };
+  /** P12: times each query runs against each search store. */
+  readonly p12: { readonly repeats: number };
 }
 
 export const QUICK: Profile = {
@@ -82,6 +84,7 @@ export const QUICK: Profile = {
   p8: { sagasPerRound: 150, concurrency: 8, aloneSagas: 40 },
   p9: { records: 1000, getsPerRound: 2000, concurrency: 16 },
   p9scrape: { records: 200, scrapes: 30 },
+  p12: { repeats: 30 },
 };
 
 export const FULL: Profile = {
@@ -100,4 +103,5 @@ export const FULL: Profile = {
   p8: { sagasPerRound: 500, concurrency: 8, aloneSagas: 150 },
   p9: { records: 5000, getsPerRound: 8000, concurrency: 16 },
   p9scrape: { records: 1000, scrapes: 200 },
+  p12: { repeats: 200 },
 };

@@ -1,4 +1,5 @@
 import type { Interleaved } from './harness.js';
+import type { SearchRun } from './p12-search.js';
 import { round3, type Summary } from './stats.js';
 
 export interface Target {
@@ -239,7 +240,7 @@ export interface SagaRun {
   readonly met: boolean | null;
 }
 
-export type ResultRow = Comparison | Freshness | ScaleRun | BackfillRun | CheckRun | ScrapeRun | SagaRun;
+export type ResultRow = Comparison | Freshness | ScaleRun | BackfillRun | CheckRun | ScrapeRun | SagaRun | SearchRun;
 
 export function compare(
   id: string,
@@ -298,6 +299,10 @@ export function isSagaRun(row: ResultRow): row is SagaRun {
   return 'kind' in row && row.kind === 'saga';
 }
 
+export function isSearchRun(row: ResultRow): row is SearchRun {
+  return 'kind' in row && row.kind === 'search';
+}
+
 export function isScaleRun(row: ResultRow): row is ScaleRun {
   return 'kind' in row && row.kind === 'scale';
 }
@@ -331,6 +336,11 @@ export function formatTable(rows: readonly ResultRow[]): string {
         `${row.target.op} ${row.target.value} ms`,
         row.met ? 'yes' : 'MISSED',
       ];
+    }
+    if (isSearchRun(row)) {
+      const side = (s: SearchRun['sides'][number]) =>
+        `${s.store}: p50 ${fmt(s.latencyMs.p50)} p99 ${fmt(s.latencyMs.p99)} ms, ${s.allTermsTop10}/10 hits with every term (${s.allTermsTop10Filtered} with the filter)`;
+      return [`${row.id} ${row.title}`, row.sides.map(side).join('; '), '-', '-', '-', '-'];
     }
     if (isCheckRun(row)) {
       const mark = (met: boolean) => (met ? '' : ' MISSED');

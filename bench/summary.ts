@@ -8,6 +8,7 @@ import {
   isSagaRun,
   isScaleRun,
   isScrapeRun,
+  isSearchRun,
   type ResultRow,
 } from './report.js';
 
@@ -27,6 +28,10 @@ import {
  * saga's latency (start to completion, as the caller sees it) and rate on
  * PostgreSQL, and `p8DbosRatio` its rate over DBOS Transact's running the
  * same steps in the same run.
+ * `p12OramaP50Ms` and
+ * `p12PostgresP50Ms` are the p50 of a search of the demo's catalog in each
+ * store (P12); `p12*AllTermsTop10` how many of the top 10 hits for
+ * "wireles headphone" hold both words.
  */
 export function summarize(rows: readonly ResultRow[]) {
   const comparisons = rows.filter(isComparison);
@@ -49,6 +54,8 @@ export function summarize(rows: readonly ResultRow[]) {
   const check = rows.filter(isCheckRun)[0];
   const saga = rows.filter(isSagaRun).find((row) => row.engine === 'postgres');
   const sagaLite = rows.filter(isSagaRun).find((row) => row.engine === 'pglite');
+  const search = rows.filter(isSearchRun)[0];
+  const searchSide = (store: string) => search?.sides.find((side) => side.store === store);
   return {
     p1WriteRatio: ratio('P1.create.'),
     p1WriteRatioSequential: byId('P1.create.c1')?.ratio ?? null,
@@ -79,6 +86,10 @@ export function summarize(rows: readonly ResultRow[]) {
     p8SagasPerSec: saga?.ours.sagasPerSec ?? null,
     p8DbosRatio: saga?.dbosRatio ?? null,
     p9ScrapeMs20Views: rows.filter(isScrapeRun)[0]?.scrapeMs.p50 ?? null,
+    p12OramaP50Ms: searchSide('orama')?.latencyMs.p50 ?? null,
+    p12PostgresP50Ms: searchSide('postgres')?.latencyMs.p50 ?? null,
+    p12OramaAllTermsTop10: searchSide('orama')?.allTermsTop10 ?? null,
+    p12PostgresAllTermsTop10: searchSide('postgres')?.allTermsTop10 ?? null,
     scale10CatchUpMs: rows.filter(isScaleRun).find((row) => row.scale === 10)?.catchUpMs ?? null,
     embedded: {
       e1WriteRatio: ratio('E1.create.'),

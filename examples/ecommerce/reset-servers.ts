@@ -1,10 +1,10 @@
 import { dropCdcSlot } from '../../src/adapters/postgres-cdc/index.js';
 import type { ShopServers } from './shop.js';
-import { SHOP_NAMESPACE, shopCdcTarget } from './shop.js';
+import { SHOP_NAMESPACE, searchSchema, shopCdcTarget } from './shop.js';
 
 /**
  * Clears what an earlier demo run left on the servers — only the demo's own
- * schema/database, replication slot and publication, key prefix and stream —
+ * schemas/database (home and search), replication slot and publication, key prefix and stream —
  * so each run starts from nothing.
  */
 export async function resetServers(servers: ShopServers, namespace = SHOP_NAMESPACE): Promise<void> {
@@ -16,6 +16,7 @@ export async function resetServers(servers: ShopServers, namespace = SHOP_NAMESP
     await client.connect();
     try {
       await client.query(`DROP SCHEMA IF EXISTS ${namespace} CASCADE`);
+      await client.query(`DROP SCHEMA IF EXISTS ${searchSchema(namespace)} CASCADE`);
     } finally {
       await client.end();
     }

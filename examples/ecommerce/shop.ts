@@ -8,6 +8,7 @@ import { oramaStore } from '../../src/adapters/orama/index.js';
 import { pgliteHome } from '../../src/adapters/pglite/index.js';
 import { postgresHome } from '../../src/adapters/postgres/index.js';
 import { postgresCdc } from '../../src/adapters/postgres-cdc/index.js';
+import { postgresSearchStore } from '../../src/adapters/postgres-search/index.js';
 import { redisStore } from '../../src/adapters/redis/index.js';
 import { createPolystore, type Logger, PolystoreError, type SyncOptions } from '../../src/index.js';
 import { CardGateway } from './card-gateway.js';
@@ -48,6 +49,11 @@ export function serversFromEnv(env: NodeJS.ProcessEnv = process.env): ShopServer
   };
 }
 
+/** The schema of the demo's search indexes on PostgreSQL, beside its home schema. */
+export function searchSchema(namespace = SHOP_NAMESPACE): string {
+  return `${namespace}_search`;
+}
+
 /** The demo's replication slot and publication in CDC mode. */
 export function shopCdcTarget(postgres: string, namespace = SHOP_NAMESPACE) {
   return { connectionString: postgres, schema: namespace, slot: namespace, publication: namespace };
@@ -56,9 +62,10 @@ export function shopCdcTarget(postgres: string, namespace = SHOP_NAMESPACE) {
 /**
  * The e-commerce system. With no servers: PGlite home, LMDB cache, Orama
  * search, Kuzu graph, DuckDB analytics, the home's outbox as the log. Each
- * server URL swaps in PostgreSQL or MariaDB (home), Redis (cache) or JetStream
+ * server URL swaps in PostgreSQL (home, and search in the schema
+ * `<namespace>_search`) or MariaDB (home), Redis (cache) or JetStream
  * (log, fed by the outbox relay, or with `capture: 'cdc'` by logical
- * replication); search, graph and analytics stay embedded. The order saga
+ * replication); graph and analytics stay embedded. The order saga
  * (order-saga.ts) runs in it, charging through a stand-in card gateway.
  */
 export function createShop(options: ShopOptions) {
@@ -85,7 +92,9 @@ export function createShop(options: ShopOptions) {
       cache: servers.redis
         ? redisStore({ url: servers.redis, keyPrefix: `${namespace}:` })
         : lmdbStore({ path: join(dataDir, 'cache') }),
-      search: oramaStore({ path: join(dataDir, 'search') }),
+      search: servers.postgres
+        ? postgresSearchStore({ connectionString: servers.postgres, schema: searchSchema(namespace) })
+        : oramaStore({ path: join(dataDir, 'search') }),
       graph: kuzuStore({ path: join(dataDir, 'graph.kuzu') }),
       analytics: duckdbStore({ path: join(dataDir, 'analytics.duckdb') }),
     },

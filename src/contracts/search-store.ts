@@ -36,6 +36,11 @@ export interface SearchQuery {
 
 export interface SearchHit {
   readonly id: string;
+  /**
+   * Higher ranks first. With text, its integer part counts the query's terms
+   * the hit holds (after typo tolerance) and the fraction is the engine's
+   * relevance; 0 without text.
+   */
   readonly score: number;
   readonly document: SearchDocument;
 }

@@ -279,6 +279,39 @@ describe('orama store', () => {
     }
   });
 
+  it('keeps scoring by relevance after documents with a searchable string[] field are replaced or deleted', async () => {
+    const ctx = await makeOrama();
+    try {
+      const docs: SearchIndexSpec = { ...spec(), searchable: ['title', 'labels'] };
+      const doc = (title: string) => ({ title, labels: ['lamp', 'desk', 'office'] });
+      await ctx.store.ensureIndex(docs);
+      await ctx.store.applyIfNewer(docs.index, [
+        { key: 'z', version: 1, value: doc('red lamp') },
+        { key: 'b', version: 1, value: doc('a lamp for a desk in a room with a view') },
+        { key: 'c', version: 1, value: doc('lamp') },
+      ]);
+      // Replacing a document removes it from Orama first, which once made every score of a labels match NaN.
+      await ctx.store.applyIfNewer(docs.index, [
+        { key: 'z', version: 2, value: doc('red lamp') },
+        { key: 'c', version: 2, value: null },
+        { key: 'a', version: 1, value: doc('red lamp on a long brass arm') },
+      ]);
+      await ctx.store.flush();
+      const ranked = async (store: SearchStore) => {
+        const { hits } = await store.search(docs.index, { text: 'red lamp' });
+        expect(hits.every((hit) => Number.isFinite(hit.score))).toBe(true);
+        return hits.map((hit) => hit.id);
+      };
+      expect(await ranked(ctx.store)).toEqual(['z', 'a', 'b']);
+      await ctx.store.close();
+      const reopened = await ctx.reopen();
+      await reopened.ensureIndex(docs);
+      expect(await ranked(reopened)).toEqual(['z', 'a', 'b']);
+    } finally {
+      await ctx.cleanup();
+    }
+  });
+
   it('checks a repeated key in one batch against the earlier change', async () => {
     const { store, cleanup } = await makeMemoryOrama();
     try {

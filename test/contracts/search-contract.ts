@@ -175,6 +175,33 @@ export function describeSearchContract(name: string, make: () => Promise<SearchC
       expect(await ids({ text: 'office', fields: ['description'] })).toEqual(['p6']);
     });
 
+    it('ranks hits holding every query term (after typo tolerance) above hits holding only some', async () => {
+      const base = Object.values(CATALOG)[0]!;
+      const docs: Record<string, [string, string]> = {
+        r1: ['Wireless Speaker', 'Wireless speaker: wireless streaming and wireless charging'],
+        r2: ['Headphones Stand', 'A stand'],
+        r3: ['Studio Monitor', 'Wireless headphones are sold separately'],
+        r4: ['Wireless Headphones', 'Over-ear, with a long battery life'],
+        r5: ['Tablet', 'Wireless tablet'],
+        r6: ['Wireless Earbuds', 'Smaller than headphones'],
+      };
+      await store.applyIfNewer(
+        spec.index,
+        Object.entries(docs).map(([key, [name, description]]) => ({
+          key,
+          version: 1,
+          value: { ...base, name, description },
+        })),
+      );
+      const result = await store.search(spec.index, { text: 'wireles headphones', limit: 10 });
+      const found = result.hits.map((hit) => hit.id);
+      expect(result.total).toBe(6);
+      // r3 holds both terms in one field, r4 in its name, r6 across its two fields.
+      expect(found.slice(0, 3).sort()).toEqual(['r3', 'r4', 'r6']);
+      expect(found.slice(3).sort()).toEqual(['r1', 'r2', 'r5']);
+      expect(result.hits[2]!.score).toBeGreaterThan(result.hits[3]!.score);
+    });
+
     it('filters by equality, number range and in, with and without text', async () => {
       await store.applyIfNewer(spec.index, changes(1));
       expect(await sortedIds({ where: { category: 'accessories' } })).toEqual(['p3', 'p4', 'p5']);

@@ -2,15 +2,16 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lmdbStore } from '../../src/adapters/lmdb/index.js';
 import { oramaStore } from '../../src/adapters/orama/index.js';
+import { postgresSearchStore } from '../../src/adapters/postgres-search/index.js';
 import { redisStore } from '../../src/adapters/redis/index.js';
 import type { HomeStore } from '../../src/contracts/home-store.js';
 import type { KeyValueStore } from '../../src/contracts/key-value-store.js';
 import type { ViewStoreBase } from '../../src/contracts/view-store.js';
-import { cacheView, createPolystore, searchView, silentLogger } from '../../src/index.js';
+import { cacheView, createPolystore, isPolystoreError, searchView, silentLogger } from '../../src/index.js';
 import { clean, diffView, jsonFormOf, keyValueEntries, readHomeTruth } from '../support/e2e-compare.js';
 import { HOME_VARIANTS, type HomeVariant } from '../support/home-variants.js';
 import { items } from '../support/items-entity.js';
-import { deleteRedisKeys } from '../support/server-cleanup.js';
+import { deleteRedisKeys, dropPostgresSchema } from '../support/server-cleanup.js';
 import { describeWithServer, SERVER_URLS } from '../support/servers.js';
 import { tempDir, uniqueName } from '../support/temp-dir.js';
 
@@ -21,7 +22,8 @@ afterEach(async () => {
 
 type CacheKind = 'lmdb' | 'redis';
 
-function open(home: HomeStore, dir: string, cache: CacheKind, redisPrefix: string) {
+/** With the redis cache, the search view is on PostgreSQL too, in `searchSchema`. */
+function open(home: HomeStore, dir: string, cache: CacheKind, redisPrefix: string, searchSchema: string) {
   return createPolystore({
     home,
     stores: {
@@ -29,7 +31,10 @@ function open(home: HomeStore, dir: string, cache: CacheKind, redisPrefix: strin
         cache === 'lmdb'
           ? lmdbStore({ path: join(dir, 'cache') })
           : redisStore({ url: SERVER_URLS.redis, keyPrefix: redisPrefix }),
-      search: oramaStore({ path: join(dir, 'search') }),
+      search:
+        cache === 'lmdb'
+          ? oramaStore({ path: join(dir, 'search') })
+          : postgresSearchStore({ connectionString: SERVER_URLS.postgres, schema: searchSchema, max: 3 }),
     },
     entities: [items],
     views: [
@@ -83,9 +88,13 @@ function describeRebuild(variant: HomeVariant, cache: CacheKind): void {
     const space = await variant.space();
     cleanups.push(space.cleanup);
     const prefix = `${uniqueName('rb')}:`;
-    if (cache === 'redis') cleanups.push(() => deleteRedisKeys(prefix));
+    const searchSchema = uniqueName('rbsearch');
+    if (cache === 'redis') {
+      cleanups.push(() => deleteRedisKeys(prefix));
+      cleanups.push(() => dropPostgresSchema(searchSchema));
+    }
     const home = space.home();
-    const db = open(home, dir.path, cache, prefix);
+    const db = open(home, dir.path, cache, prefix, searchSchema);
     cleanups.push(() => db.close());
     await db.ready();
     const client = db.entity('items');
@@ -120,6 +129,10 @@ function describeRebuild(variant: HomeVariant, cache: CacheKind): void {
     await db.sync.catchUp();
     const { store } = db.views.find((v) => v.view.name === 'items_cache')!;
     expect(await (store as ViewStoreBase<unknown>).listVersions('items_cache')).toEqual([]);
+    // The search view's first generation is gone from its store.
+    const searchStore = db.views.find((v) => v.view.name === 'items_search')!.store as ViewStoreBase<unknown>;
+    const dropped = await searchStore.listVersions('items_search').catch((err: unknown) => err);
+    expect(isPolystoreError(dropped, 'PS_ERR_INVALID_ARGUMENT')).toBe(true);
     await expectCacheEqualsHome(db, home, 'items_cache_g1');
     const truth = await readHomeTruth(home, items);
     const search = await client.search({ text: 'item', typoTolerance: 0, limit: 1 });
@@ -127,7 +140,7 @@ function describeRebuild(variant: HomeVariant, cache: CacheKind): void {
     await db.close();
 
     // Another process (here: the next one) reads and writes the new generations from its start.
-    const again = open(space.home(), dir.path, cache, prefix);
+    const again = open(space.home(), dir.path, cache, prefix, searchSchema);
     cleanups.push(() => again.close());
     await again.ready();
     expect(again.generations('items_search')).toEqual({ active: 1, building: null, retiring: null, dropping: null });
@@ -145,6 +158,6 @@ function describeRebuild(variant: HomeVariant, cache: CacheKind): void {
 }
 
 describe('zero-downtime rebuild: pglite home, lmdb cache', () => describeRebuild(HOME_VARIANTS[0]!, 'lmdb'));
-await describeWithServer(['postgres', 'redis'], 'zero-downtime rebuild: postgres home, redis cache', () =>
+await describeWithServer(['postgres', 'redis'], 'zero-downtime rebuild: postgres home and search, redis cache', () =>
   describeRebuild(HOME_VARIANTS[1]!, 'redis'),
 );

@@ -14,9 +14,11 @@ import { PolystoreError, wrapStoreError } from '../../errors/index.js';
 import { importDriver } from '../../runtime/import-driver.js';
 import { type Logger, stderrLogger } from '../../runtime/logger.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
+import { indexNotEnsured } from '../search-shared/search-spec.js';
+import { repairArrayFieldLengths } from './orama-field-lengths.js';
 import { IndexJournal } from './orama-index-journal.js';
 import { baseFile, type JournalEntry, journalFile, type KeyVersion, listJournals } from './orama-journal.mjs';
-import { type CompiledQuery, compileQuery, countFacets } from './orama-query.js';
+import { byScoreThenId, type CompiledQuery, compileQuery, countFacets, rankByTermsMatched } from './orama-query.js';
 import { checkSpec, type OramaDocument, oramaSchema, sameSpec, toOramaDocuments } from './orama-schema.js';
 
 export interface OramaStoreOptions {
@@ -138,6 +140,7 @@ class OramaSearchStore implements SearchStore {
         },
         (found) => sameSpec(found, checked),
       );
+      repairArrayFieldLengths(loaded.db, checked);
       indexes.set(checked.index, {
         spec: checked,
         db: loaded.db,
@@ -169,7 +172,10 @@ class OramaSearchStore implements SearchStore {
       });
       if (applied === 0) return { applied, skipped: changes.length };
       try {
-        if (removals.size > 0) await orama.removeMultiple(state.db, [...removals]);
+        if (removals.size > 0) {
+          await orama.removeMultiple(state.db, [...removals]);
+          repairArrayFieldLengths(state.db, state.spec);
+        }
         if (inserts.size > 0) await orama.insertMultiple(state.db, [...inserts.values()]);
       } catch (err) {
         throw wrapStoreError(
@@ -278,18 +284,23 @@ async function runSearch(orama: OramaDriver, db: AnyOrama, query: CompiledQuery)
   // filters need them all, and ties in score are ordered by id so a page does
   // not depend on insertion order (Orama scores every match anyway).
   const where = query.where.length === 0 ? undefined : query.where.length === 1 ? query.where[0] : { and: query.where };
-  const result = await orama.search(db, {
-    ...(query.term === undefined
-      ? {}
-      : { term: query.term, properties: [...query.properties], tolerance: query.tolerance }),
-    ...(where === undefined ? {} : { where }),
-    limit: orama.count(db),
-    offset: 0,
-  });
-  const hits = result.hits as unknown as OramaHit[];
-  const matches = (query.postFilter ? hits.filter((hit) => query.postFilter?.(hit.document)) : hits).sort(
-    byScoreThenId,
-  );
+  const matching = async (term: string | undefined): Promise<OramaHit[]> => {
+    const result = await orama.search(db, {
+      ...(term === undefined ? {} : { term, properties: [...query.properties], tolerance: query.tolerance }),
+      ...(where === undefined ? {} : { where }),
+      limit: orama.count(db),
+      offset: 0,
+    });
+    const hits = result.hits as unknown as OramaHit[];
+    return query.postFilter ? hits.filter((hit) => query.postFilter?.(hit.document)) : hits;
+  };
+  const found = await matching(query.term);
+  const matches =
+    query.term === undefined
+      ? found.sort(byScoreThenId)
+      : await rankByTermsMatched(found, queryTokens(db, query.term), async (token) => {
+          return new Set((await matching(token)).map((hit) => hit.id));
+        });
   return {
     hits: matches.slice(query.offset, query.offset + query.limit).map(toHit),
     total: matches.length,
@@ -300,8 +311,9 @@ async function runSearch(orama: OramaDriver, db: AnyOrama, query: CompiledQuery)
   };
 }
 
-function byScoreThenId(a: OramaHit, b: OramaHit): number {
-  return b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/** The distinct tokens Orama matches `term` by (its own tokenizer, as at indexing). */
+function queryTokens(db: AnyOrama, term: string): string[] {
+  return [...new Set(db.tokenizer.tokenize(term) as string[])];
 }
 
 function toHit(hit: OramaHit): SearchHit {
@@ -313,12 +325,7 @@ function toHit(hit: OramaHit): SearchHit {
 
 function indexState(indexes: ReadonlyMap<string, IndexState>, index: string): IndexState {
   const state = typeof index === 'string' ? indexes.get(index) : undefined;
-  if (state === undefined) {
-    throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', 'The search index has not been ensured in this store', {
-      field: 'index',
-      fix: 'call ensureIndex(spec) first, after every start (it also loads the last flushed state)',
-    });
-  }
+  if (state === undefined) throw indexNotEnsured();
   return state;
 }
 

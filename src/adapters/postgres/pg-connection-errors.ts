@@ -8,6 +8,8 @@ import { isPolystoreError, type PolystoreError, wrapStoreError } from '../../err
 export interface PgTarget {
   readonly description: string;
   readonly startHint: string;
+  /** What connects, for messages: `postgres home` unless said otherwise (`postgres search store`). */
+  readonly label?: string;
 }
 
 /** Node socket error codes meaning the server cannot be reached or the connection dropped. */
@@ -58,7 +60,7 @@ export function connectionLost(err: unknown, target: PgTarget): PolystoreError {
   return wrapStoreError(
     err,
     'PS_ERR_STORE_UNAVAILABLE',
-    `The postgres home has no working connection to ${target.description} (${reasonOf(err)})`,
+    `The ${target.label ?? 'postgres home'} has no working connection to ${target.description} (${reasonOf(err)})`,
     {
       ...detailsOf(err),
       fix: 'check that PostgreSQL is running and reachable; the call can be retried',
@@ -92,14 +94,14 @@ export function openError(err: unknown, target: PgTarget): PolystoreError {
     return wrapStoreError(
       err,
       'PS_ERR_STORE_UNAVAILABLE',
-      `The postgres home cannot reach PostgreSQL at ${where} (${reasonOf(err)})`,
+      `The ${target.label ?? 'postgres home'} cannot reach PostgreSQL at ${where} (${reasonOf(err)})`,
       { ...detailsOf(err), fix: target.startHint },
     );
   }
   return wrapStoreError(
     err,
     'PS_ERR_STORE_UNAVAILABLE',
-    `The postgres home could not open a connection to ${where}${code ? ` (${code})` : ''}`,
+    `The ${target.label ?? 'postgres home'} could not open a connection to ${where}${code ? ` (${code})` : ''}`,
     {
       ...detailsOf(err),
       fix: 'see the error cause; check the ssl settings and that the server accepts connections from this host',

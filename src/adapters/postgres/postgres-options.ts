@@ -77,15 +77,16 @@ const URL_SSL_PARAMS = /[?&](ssl|sslmode|sslcert|sslkey|sslrootcert)=/i;
 export function resolvePostgresOptions(
   options: PostgresHomeOptions,
   env: NodeJS.ProcessEnv = process.env,
+  label = 'postgres home',
 ): ResolvedPostgresOptions {
   if (typeof options !== 'object' || options === null) {
-    throw invalid('The postgres home options must be an object', 'options', 'pass { connectionString } or { pool }');
+    throw invalid(`The ${label} options must be an object`, 'options', 'pass { connectionString } or { pool }');
   }
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.has(key)) {
       const field = key.slice(0, 32);
       throw invalid(
-        `The postgres home has no option "${field}"`,
+        `The ${label} has no option "${field}"`,
         field,
         'use connectionString, pool, schema, ssl, max or preparedStatements',
       );
@@ -100,12 +101,12 @@ export function resolvePostgresOptions(
       'pass true (the default) or false',
     );
   }
-  if (options.pool !== undefined) return resolvePool(options, schema, preparedStatements);
+  if (options.pool !== undefined) return resolvePool(options, schema, preparedStatements, label);
 
   const connectionString = options.connectionString ?? env[POSTGRES_URL_ENV];
   if (connectionString === undefined) {
     throw invalid(
-      'The postgres home has no server to connect to',
+      `The ${label} has no server to connect to`,
       'connectionString',
       `pass connectionString or pool, or set ${POSTGRES_URL_ENV}`,
     );
@@ -128,7 +129,7 @@ export function resolvePostgresOptions(
     }
     if (URL_SSL_PARAMS.test(connectionString)) {
       throw invalid(
-        'The postgres home got both the ssl option and ssl parameters in its connection string, which would replace the option',
+        `The ${label} got both the ssl option and ssl parameters in its connection string, which would replace the option`,
         'ssl',
         'configure TLS in one place: drop sslmode/sslrootcert/... from the URL, or drop the ssl option',
       );
@@ -145,18 +146,19 @@ export function resolvePostgresOptions(
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     keepAlive: true,
   };
-  return { kind: 'url', config, target: urlTarget(connectionString), schema, preparedStatements };
+  return { kind: 'url', config, target: { ...urlTarget(connectionString), label }, schema, preparedStatements };
 }
 
 function resolvePool(
   options: PostgresHomeOptions,
   schema: string,
   preparedStatements: boolean,
+  label: string,
 ): ResolvedPostgresOptions {
   for (const key of ['connectionString', 'ssl', 'max'] as const) {
     if (options[key] !== undefined) {
       throw invalid(
-        `The postgres home got both pool and ${key}`,
+        `The ${label} got both pool and ${key}`,
         key,
         `configure ${key} on the pool you pass; the home does not change an injected pool`,
       );
@@ -172,6 +174,7 @@ function resolvePool(
     schema,
     preparedStatements,
     target: {
+      label,
       description: 'the server of the injected pool',
       startHint: 'start the PostgreSQL server the pool points at, or correct the pool settings',
     },

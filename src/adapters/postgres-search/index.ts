@@ -1,0 +1,2 @@
+export type { PostgresSearchOptions } from './postgres-search.js';
+export { postgresSearchStore } from './postgres-search.js';
