@@ -17,8 +17,12 @@ export interface ServeOptions {
   readonly keys?: readonly ApiKeyEntry[];
   /** Largest request body in bytes (default 1 MiB + 16 KiB); larger ones get a coded 413. */
   readonly bodyLimitBytes?: number;
-  /** Mounted at `GET /metrics` (scope `metrics:read`); absent, `/metrics` is a coded 404. */
-  readonly renderMetrics?: () => Promise<RenderedMetrics>;
+  /**
+   * What `GET /metrics` answers (scope `metrics:read`). Default for `db.serve()`:
+   * `polystoreMetrics(db)` (needs the optional `prom-client`; without it `/metrics`
+   * answers its install fix); `false`: no `/metrics` (a coded 404).
+   */
+  readonly renderMetrics?: (() => Promise<RenderedMetrics>) | false;
   /**
    * A directory of static files served at `/` (`index.html` at `/`). Default: the
    * package's built dashboard (`DASHBOARD_DIR`); `false`: nothing at `/`.

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { DASHBOARD_DIR } from '../dashboard/dashboard-dir.js';
 import { PolystoreError } from '../errors/index.js';
+import { type PolystoreMetrics, polystoreMetrics } from '../metrics/polystore-metrics.js';
 import { importDriver } from '../runtime/import-driver.js';
 import { AccessControl, isLoopbackHost } from './access-control.js';
 import { adminRoutes } from './admin-routes.js';
@@ -95,11 +96,30 @@ export async function serveHttp(db: AnyPolystore, options: ServeOptions = {}): P
       fix: 'configure keys (polystore keys create), or listen on 127.0.0.1',
     });
   }
-  const app = await buildHttpApp(db, options);
+  // `/metrics` by default: Polystore's own families (measuring from now on); false: none.
+  let metrics: PolystoreMetrics | undefined;
+  let renderMetrics = options.renderMetrics;
+  if (renderMetrics === undefined) {
+    try {
+      const own = await polystoreMetrics(db);
+      metrics = own;
+      renderMetrics = () => own.render();
+    } catch (err) {
+      // prom-client is not installed: `/metrics` answers with the fix-it error instead of the server failing.
+      renderMetrics = () => Promise.reject(err);
+    }
+  }
+  const app = await buildHttpApp(db, { ...options, renderMetrics });
   await app.listen({ port: options.port ?? 0, host });
   const address = app.server.address() as AddressInfo;
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return { url: `http://${shown}:${address.port}`, close: () => app.close() };
+  return {
+    url: `http://${shown}:${address.port}`,
+    close: async () => {
+      await app.close();
+      await metrics?.close();
+    },
+  };
 }
 
 function notFound(method: string): PolystoreError {
