@@ -40,6 +40,8 @@ export type {
 export type { KeyspaceClient } from './router/keyspace-client.js';
 export type { ReadConsistency, ReadOptions } from './router/read-options.js';
 export type { BreakerOptions, BreakerState, BreakerStats } from './router/store-breaker.js';
+export type { EntityAccess, ReadIntent } from './router/access-stats.js';
+export type { HotKey } from './router/top-keys.js';
 export type { PolystoreTransaction, TransactionEntity } from './router/transaction-client.js';
 export type { AnalyticsClient, GraphClient } from './router/view-query-client.js';
 export { type Logger, silentLogger, stderrLogger } from './runtime/logger.js';

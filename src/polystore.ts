@@ -30,6 +30,7 @@ import { EntityClient } from './router/entity-client.js';
 import { EntityWriter } from './router/entity-writes.js';
 import type { KeyspaceClient } from './router/keyspace-client.js';
 import type { RouterContext } from './router/router-context.js';
+import { AccessStats, type EntityAccess } from './router/access-stats.js';
 import { StalenessGauge, type StalenessRoutes } from './router/staleness-gauge.js';
 import { type BreakerStats, StoreBreaker } from './router/store-breaker.js';
 import { PolystoreTransaction } from './router/transaction-client.js';
@@ -159,6 +160,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       },
       afterCommit: () => this.sync.notify(this.#lastWrite ?? undefined),
       staleness: new StalenessGauge((view) => this.sync.progress(view)),
+      access: new AccessStats(),
     };
   }
 
@@ -401,6 +403,15 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       })),
     };
   }
+  /**
+   * What this process's router served each entity since it started: reads by
+   * intent with mean latency, cache hits, filter fields, hot ids (bounded).
+   * `placementAdvice(db.access())` turns it into advice.
+   */
+  access(): EntityAccess[] {
+    return this.#ctx.access.snapshot();
+  }
+
 
   /**
    * Compares every view (or the named ones) with the home, id by id and

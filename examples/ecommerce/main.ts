@@ -15,6 +15,7 @@ import { type CatchUp, measureCatchUp, memoryNowMb, peakRssMb } from './catch-up
 import { DEMO_USAGE, parseDemoArgs } from './demo-args.js';
 import { moveShopHome } from './move-home.js';
 import { placeOrders } from './place-orders.js';
+import { adviseFromTraffic } from './placement.js';
 import { createProgress } from './progress.js';
 import {
   BOUGHT_TOGETHER,
@@ -141,6 +142,7 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
   const fresh = await products.get(anchor, { consistency: 'read-your-writes' });
   await db.sync.catchUp(60_000);
 
+  const placement = await adviseFromTraffic(db, size.users);
   const stats = await db.sync.stats();
   const consistency = await db.check();
   const elapsedMs = performance.now() - started;
@@ -189,6 +191,7 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
       consistency.map((c) => [c.view, { missing: c.missing, stale: c.stale, extra: c.extra }]),
     ),
     orderSaga,
+    placement: placement.map(({ entity, add, reasons, snippet }) => ({ entity, add, reasons, snippet })),
     ...(moved ? { move: moved } : {}),
     timings: { seedMs: Math.round(seedMs), catchUpMs: Math.round(catchUpMs), totalMs: Math.round(elapsedMs), writes },
     scale: scaleReport(caught, writes, seedMs, elapsedMs),
@@ -239,6 +242,13 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
   say(
     `Read-your-writes: wrote ${anchor} v${changed.$version}, read back v${report.readYourWrites.read} at $${report.readYourWrites.price}`,
   );
+  say();
+  say("Placement advice from this run's own traffic (a dry run; declare the view and it backfills live):");
+  for (const a of placement) {
+    say(`  ${a.entity}: add ${a.add.replace('-', ' ')}: ${a.snippet}`);
+    for (const reason of a.reasons) say(`      ${reason}`);
+  }
+  if (placement.length === 0) say('  none: every entity is read where it is served best');
   say();
   say('Sync per view:');
   for (const v of report.sync.views) {

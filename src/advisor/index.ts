@@ -26,6 +26,14 @@ export {
   selectMigration,
 } from './migration-selector.js';
 export {
+  DEFAULT_PLACEMENT_THRESHOLDS,
+  type PlacementAdvice,
+  type PlacementModel,
+  type PlacementThresholds,
+  placementAdvice,
+  placementModelOf,
+} from './placement-advice.js';
+export {
   type Contribution,
   checkScores,
   type FactorScores,

@@ -4,6 +4,7 @@ import type { Filter } from '../model/parse-filter.js';
 import type { Versioned, Written } from '../model/record-codec.js';
 import { countFailure, timedCall } from '../runtime/operation-meter.js';
 import { backoffDelay, type RetryPolicy } from '../runtime/retry-policy.js';
+import { filterFieldsOf, type ReadIntent } from './access-stats.js';
 import { type CacheRoute, EntityReads, type FindOptions } from './entity-reads.js';
 import { EntitySearch, type EntitySearchResult, type SearchRoute } from './entity-search.js';
 import type { Deleted, EntityWriter, WriteOptions } from './entity-writes.js';
@@ -101,22 +102,34 @@ export class EntityClient<T, In = T> {
    * store is gone around: the home answers.
    */
   get(id: string, options?: ReadOptions): Promise<Versioned<T> | null> {
-    return countFailure(this.ctx.meter, this.#reads.get(id, options));
+    return this.#read('get', this.#reads.get(id, options), { keys: [id] });
   }
 
   /** Reads several records, in the order of `ids`; missing ids give null. */
   getMany(ids: readonly string[], options?: ReadOptions): Promise<(Versioned<T> | null)[]> {
-    return countFailure(this.ctx.meter, this.#reads.getMany(ids, options));
+    return this.#read('get', this.#reads.getMany(ids, options), { keys: Array.isArray(ids) ? ids : [] });
   }
 
   /** Queries the home with a Mongo-style filter (always fresh). */
   find(filter?: Filter, options: FindOptions = {}): Promise<Versioned<T>[]> {
-    return countFailure(this.ctx.meter, this.#reads.find(filter, options));
+    return this.#read('find', this.#reads.find(filter, options), { fields: filterFieldsOf(filter) });
   }
 
   /** Counts home records matching a filter. */
   count(filter?: Filter): Promise<number> {
-    return countFailure(this.ctx.meter, this.#reads.count(filter));
+    return this.#read('count', this.#reads.count(filter), { fields: filterFieldsOf(filter) });
+  }
+
+  /** Counts a read in the entity's access statistics (for placement advice) once it answered. */
+  async #read<R>(
+    intent: ReadIntent,
+    read: Promise<R>,
+    detail: { keys?: readonly string[]; fields?: readonly string[] },
+  ): Promise<R> {
+    const started = performance.now();
+    const result = await countFailure(this.ctx.meter, read);
+    this.ctx.access.read(this.writer.entity.name, intent, performance.now() - started, detail);
+    return result;
   }
 
   /**
@@ -125,7 +138,7 @@ export class EntityClient<T, In = T> {
    * `PS_ERR_STORE_UNAVAILABLE` while the search store is failing.
    */
   search(query: SearchQuery, options?: ReadOptions): Promise<EntitySearchResult<T>> {
-    return countFailure(this.ctx.meter, this.#search.search(query, options));
+    return this.#read('search', this.#search.search(query, options), {});
   }
 
   async #write<R>(fn: (scope: WriteScope) => Promise<R>): Promise<R> {
@@ -150,6 +163,7 @@ export class EntityClient<T, In = T> {
     }
     if (token !== null) this.ctx.recordWrite(token);
     this.ctx.afterCommit();
+    this.ctx.access.write(this.writer.entity.name, Array.isArray(result) ? result.length : 1);
     return result;
   }
 }

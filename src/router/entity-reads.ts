@@ -48,16 +48,22 @@ export class EntityReads<T> {
     checkIdArgument(this.entity, id);
     if (unstorableId(id, this.maxIdBytes)) return null;
     const cache = this.cache;
-    if (!cache || options?.consistency === 'strong') return this.#homeOne(id, false);
+    if (!cache || options?.consistency === 'strong') {
+      this.ctx.access.cache(this.entity.name, 0, 1);
+      return this.#homeOne(id, false);
+    }
     if (!cache.breaker.available) {
       // The home is never older than the cache: it also answers read-your-writes at once.
       cache.breaker.bypass();
       this.ctx.meter.current?.cacheReads(cache.view.name, 0, 1);
+      this.ctx.access.cache(this.entity.name, 0, 1);
       return this.#homeOne(id, false);
     }
     if (options?.consistency !== undefined) await awaitConsistency(this.ctx, [cache.view.name], options);
-    if (options?.maxStalenessMs !== undefined && !(await freshEnough(this.ctx, [cache.view.name], options, true)))
+    if (options?.maxStalenessMs !== undefined && !(await freshEnough(this.ctx, [cache.view.name], options, true))) {
+      this.ctx.access.cache(this.entity.name, 0, 1);
       return this.#homeOne(id, false);
+    }
     // The cache-hit path for one id, without getMany's arrays: the hottest read. An embedded
     // store answers synchronously, saving the promise hops of an asynchronous read.
     const peek = cache.store.getVersionedSync;
@@ -77,6 +83,8 @@ export class EntityReads<T> {
         entry === BYPASS || entry === null ? 1 : 0,
       );
     }
+    const hit = entry !== BYPASS && entry !== null;
+    this.ctx.access.cache(this.entity.name, hit ? 1 : 0, hit ? 0 : 1);
     if (entry === BYPASS) return this.#homeOne(id, false);
     if (entry === null) return this.#homeOne(id, true);
     return this.#fromEntry(entry);
@@ -95,17 +103,21 @@ export class EntityReads<T> {
     const cache = this.cache;
     let found: Map<string, Versioned<T> | null>;
     if (!cache || options?.consistency === 'strong') {
+      this.ctx.access.cache(this.entity.name, 0, storable.length);
       found = await this.#home(storable, false);
     } else if (!cache.breaker.available) {
       cache.breaker.bypass();
       this.ctx.meter.current?.cacheReads(cache.view.name, 0, storable.length);
+      this.ctx.access.cache(this.entity.name, 0, storable.length);
       found = await this.#home(storable, false);
     } else {
       await awaitConsistency(this.ctx, [cache.view.name], options);
-      found =
-        options?.maxStalenessMs === undefined || (await freshEnough(this.ctx, [cache.view.name], options, true))
-          ? await this.#cached(cache, storable)
-          : await this.#home(storable, false);
+      if (options?.maxStalenessMs === undefined || (await freshEnough(this.ctx, [cache.view.name], options, true))) {
+        found = await this.#cached(cache, storable);
+      } else {
+        this.ctx.access.cache(this.entity.name, 0, storable.length);
+        found = await this.#home(storable, false);
+      }
     }
     return ids.map((id) => found.get(id) ?? null);
   }
@@ -148,6 +160,7 @@ export class EntityReads<T> {
     );
     if (entries === BYPASS) {
       this.ctx.meter.current?.cacheReads(cache.view.name, 0, unique.length);
+      this.ctx.access.cache(this.entity.name, 0, unique.length);
       return this.#home(unique, false);
     }
     const out = new Map<string, Versioned<T> | null>();
@@ -157,6 +170,7 @@ export class EntityReads<T> {
       else out.set(unique[i]!, this.#fromEntry(entry));
     });
     this.ctx.meter.current?.cacheReads(cache.view.name, unique.length - misses.length, misses.length);
+    this.ctx.access.cache(this.entity.name, unique.length - misses.length, misses.length);
     if (misses.length > 0) for (const [id, record] of await this.#home(misses, true)) out.set(id, record);
     return out;
   }

@@ -5,6 +5,7 @@ import type { RecordLimits } from '../model/validate-record.js';
 import type { Logger } from '../runtime/logger.js';
 import type { MeterSlot } from '../runtime/operation-meter.js';
 import type { SyncEngine } from '../sync/sync-engine.js';
+import type { AccessStats } from './access-stats.js';
 import type { ReadOptions } from './read-options.js';
 import { checkStaleness, type StalenessGauge } from './staleness-gauge.js';
 
@@ -24,6 +25,8 @@ export interface RouterContext {
   afterCommit(): void;
   /** How stale each view is, for reads with `maxStalenessMs`. */
   readonly staleness: StalenessGauge;
+  /** What reads and writes each entity gets: the input of placement advice. */
+  readonly access: AccessStats;
 }
 
 /**

@@ -21,6 +21,7 @@ interface DemoReport {
   recommendations: { boughtTogether: { products: unknown[] }; forUser: { products: unknown[] } };
   analytics: { revenueByCategory: unknown[]; shipmentsByCarrier: { carrier: string; shipments: number }[] };
   orderSaga: OrderSagaReport;
+  placement: { entity: string; add: string; reasons: string[] }[];
   cart: { items: unknown[] };
   readYourWrites: { wrote: number; read: number };
   sync: { capture: string; applied: Record<string, number>; dlq: number; lagP50Ms: number; lagP99Ms: number };
@@ -84,6 +85,13 @@ function expectConverged(report: DemoReport): void {
   expect(report.cart.items).toHaveLength(2);
   expect(report.readYourWrites.read).toBe(report.readYourWrites.wrote);
   expectOrderSaga(report);
+  // The run's own traffic: parcels tracked by id, customers looked up by name, refunds counted.
+  expect(report.placement.map((a) => `${a.entity}:${a.add}`).sort()).toEqual([
+    'payments:analytics-view',
+    'shipments:cache-view',
+    'users:search-view',
+  ]);
+  for (const a of report.placement) expect(a.reasons.length).toBeGreaterThan(0);
 }
 
 /** The order saga: every order ended completed or compensated, some failing at each step, and the home says so. */
