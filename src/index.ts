@@ -29,6 +29,7 @@ export {
   type TransactionClients,
   type ViewStore,
 } from './polystore.js';
+export type { EntityAccess, ReadIntent } from './router/access-stats.js';
 export type {
   Deleted,
   EntityClient,
@@ -40,7 +41,6 @@ export type {
 export type { KeyspaceClient } from './router/keyspace-client.js';
 export type { ReadConsistency, ReadOptions } from './router/read-options.js';
 export type { BreakerOptions, BreakerState, BreakerStats } from './router/store-breaker.js';
-export type { EntityAccess, ReadIntent } from './router/access-stats.js';
 export type { HotKey } from './router/top-keys.js';
 export type { PolystoreTransaction, TransactionEntity } from './router/transaction-client.js';
 export type { AnalyticsClient, GraphClient } from './router/view-query-client.js';

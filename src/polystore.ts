@@ -26,11 +26,11 @@ import type {
   ViewStore,
 } from './polystore-config.js';
 import { type ResolvedConfig, readConfig } from './polystore-options.js';
+import { AccessStats, type EntityAccess } from './router/access-stats.js';
 import { EntityClient } from './router/entity-client.js';
 import { EntityWriter } from './router/entity-writes.js';
 import type { KeyspaceClient } from './router/keyspace-client.js';
 import type { RouterContext } from './router/router-context.js';
-import { AccessStats, type EntityAccess } from './router/access-stats.js';
 import { StalenessGauge, type StalenessRoutes } from './router/staleness-gauge.js';
 import { type BreakerStats, StoreBreaker } from './router/store-breaker.js';
 import { PolystoreTransaction } from './router/transaction-client.js';
@@ -411,7 +411,6 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   access(): EntityAccess[] {
     return this.#ctx.access.snapshot();
   }
-
 
   /**
    * Compares every view (or the named ones) with the home, id by id and
