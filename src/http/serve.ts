@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { DASHBOARD_DIR } from '../dashboard/dashboard-dir.js';
 import type { FastifyInstance } from 'fastify';
+import { DASHBOARD_DIR } from '../dashboard/dashboard-dir.js';
 import { PolystoreError } from '../errors/index.js';
 import { importDriver } from '../runtime/import-driver.js';
 import { AccessControl, isLoopbackHost } from './access-control.js';
