@@ -53,10 +53,15 @@ export class PrivateServer {
   static async start(
     command: string,
     args: (port: number) => string[],
-    options: { env?: NodeJS.ProcessEnv; readyTimeoutMs?: number; ready?: (port: number) => Promise<boolean> } = {},
+    options: {
+      env?: (port: number) => Promise<NodeJS.ProcessEnv>;
+      readyTimeoutMs?: number;
+      ready?: (port: number) => Promise<boolean>;
+    } = {},
   ): Promise<PrivateServer> {
     const port = await freePort();
-    const child = spawn(command, args(port), { stdio: 'ignore', env: { ...process.env, ...options.env } });
+    const env = { ...process.env, ...(await options.env?.(port)) };
+    const child = spawn(command, args(port), { stdio: 'ignore', env });
     const server = new PrivateServer(port, child);
     const ready = options.ready ?? ((p: number) => tcpReachable('127.0.0.1', p, 300));
     try {
