@@ -158,7 +158,7 @@ export interface CheckRun {
   /** `db.check()` of the view with no drift (by digests). */
   readonly checkMs: number;
   /** How that check compared the view: 'digest' or 'scan'. */
-  readonly method: 'digest' | 'scan';
+  readonly method: 'digest' | 'scan' | 'by-key';
   /** The same check listing the view whole (`scan: true`), as every check did before digests. */
   readonly scanCheckMs: number;
   /** `SELECT id, _version ... ORDER BY id` of the same table, through `pg`. */

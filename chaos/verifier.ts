@@ -131,7 +131,7 @@ async function compareKeyValue(
   rows: ReadonlyMap<string, StoredRow>,
 ): Promise<Discrepancies & { held: number }> {
   const out = discrepancies();
-  const held = await cache.listVersions(view.scope);
+  const held = await cache.listVersions!(view.scope);
   const ids = [...rows.keys()];
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);

@@ -54,9 +54,12 @@ export interface ViewDrift {
   /**
    * How the view was compared: `digest`, per-bucket digests of the view's
    * store against the home's, reading the ids of differing buckets only;
-   * `scan`, the home walked against the view listed whole.
+   * `scan`, the home walked against the view listed whole; `by-key`, the
+   * home walked and each id read back from a key-value view that cannot list
+   * its keys (Memcached): extra entries are found only among the home's
+   * tombstones.
    */
-  readonly method: 'digest' | 'scan';
+  readonly method: 'digest' | 'scan' | 'by-key';
   /** Why the view was listed whole (every `scan`, and a `digest` check that had to); null when it was not. */
   readonly listedBecause: string | null;
   /** Ids (each with its version or entry) the check read from the home and the view, every read counted. */

@@ -12,7 +12,7 @@ import type { HomeStore } from '../contracts/home-store.js';
 import type { VersionEntry } from '../contracts/view-store.js';
 import type { IdSample } from './content-check.js';
 import { judge } from './home-walk.js';
-import { type CheckedView, entriesOf } from './view-entries.js';
+import { type CheckedView, entriesOf, listedEntries } from './view-entries.js';
 
 /** What a first pass found: live home records checked, ids that look drifted, and why the view was listed whole. */
 export interface FirstPass {
@@ -87,7 +87,7 @@ export async function digestWalk(
   if (unaccounted.length === 0) return { checked, candidates, listedBecause: null };
   const known = new Set(ids);
   const stray = new Set(unaccounted);
-  for (const entry of await store.listVersions(view.scope))
+  for (const entry of await listedEntries(store, view.scope))
     if (!known.has(entry.key) && stray.has(bucketOf(entry.key)) && judge(null, entry, view.completeness))
       candidates.push(entry.key);
   return {

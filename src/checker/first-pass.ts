@@ -2,7 +2,8 @@ import type { HomeStore, StoredRow } from '../contracts/home-store.js';
 import type { IdSample } from './content-check.js';
 import { digestWalk, type FirstPass, viewDigests } from './digest-walk.js';
 import { walkHome } from './home-walk.js';
-import type { CheckedView } from './view-entries.js';
+import { walkByKey } from './key-walk.js';
+import { type CheckedView, listedEntries, readsByKey } from './view-entries.js';
 
 export type { FirstPass } from './digest-walk.js';
 
@@ -26,7 +27,7 @@ export async function firstPass(
   home: HomeStore,
   target: CheckedView,
   options: FirstPassOptions,
-): Promise<FirstPass & { readonly method: 'digest' | 'scan' }> {
+): Promise<FirstPass & { readonly method: 'digest' | 'scan' | 'by-key' }> {
   const { view, store, entity } = target;
   let reason = unfitForDigests(home, target, options);
   if (reason === null) {
@@ -38,7 +39,11 @@ export async function firstPass(
       : `its ${store.driver} store holds no digests of the view that it knows to be right`;
   }
   const { chunkSize: limit, compare, sample } = options;
-  const held = new Map((await store.listVersions(view.scope)).map((entry) => [entry.key, entry]));
+  if (!store.listVersions && readsByKey(store)) {
+    const walk = await walkByKey(home, target, { chunkSize: limit, compare, visit: (ids) => sampleIds(sample, ids) });
+    return { ...walk, method: 'by-key' };
+  }
+  const held = new Map((await listedEntries(store, view.scope)).map((entry) => [entry.key, entry]));
   const walk = compare
     ? await walkHome((after) => home.scanRows(entity.table, { after, limit }), held, view.completeness, compare)
     : await walkHome(
@@ -64,4 +69,8 @@ function unfitForDigests(home: HomeStore, { view, store }: CheckedView, options:
   if (!store.bucketDigests) return `its ${store.driver} store keeps no bucket digests`;
   if (!home.bucketDigests || !home.bucketMembers) return `the ${home.driver} home computes no bucket digests`;
   return null;
+}
+
+function sampleIds(sample: IdSample | null, ids: readonly string[]): void {
+  for (const id of ids) sample?.add(id);
 }

@@ -27,7 +27,9 @@ const CHUNK = 1000;
  */
 export async function rebuildView(home: HomeStore, target: RebuildTarget): Promise<RebuildResult> {
   const { view, store, entity } = target;
-  const held = new Map((await store.listVersions(view.scope)).map((e) => [e.key, e]));
+  // A store that cannot list its keys (Memcached) is rewritten version-guarded; its extra entries stay unseen.
+  const listed = store.listVersions ? await store.listVersions(view.scope) : [];
+  const held = new Map(listed.map((e) => [e.key, e]));
   const known = new Set<string>();
   let written = 0;
   let unprojectable = 0;

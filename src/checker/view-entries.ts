@@ -1,5 +1,6 @@
 import type { KeyValueStore } from '../contracts/key-value-store.js';
 import type { VersionEntry, ViewStoreBase } from '../contracts/view-store.js';
+import { PolystoreError } from '../errors/index.js';
 import type { EntityDef } from '../model/define-entity.js';
 import type { ViewDef } from '../views/view-def.js';
 
@@ -39,8 +40,20 @@ export async function entriesOf(
     return out;
   }
   const wanted = new Set(keys);
-  for (const entry of await store.listVersions(scope)) if (wanted.has(entry.key)) out.set(entry.key, entry);
+  for (const entry of await listedEntries(store, scope)) if (wanted.has(entry.key)) out.set(entry.key, entry);
   return out;
+}
+
+/**
+ * Every entry `store` holds in `scope`. Only a key-value store may lack the
+ * listing (it is read back by key instead); any other store without it is
+ * refused.
+ */
+export function listedEntries(store: CheckedStore, scope: string): Promise<VersionEntry[]> {
+  if (store.listVersions) return store.listVersions(scope);
+  throw new PolystoreError('PS_ERR_INVALID_CONFIG', `The ${store.driver} ${store.kind} store cannot list its keys`, {
+    fix: 'use a store that lists its keys (listVersions) for this view',
+  });
 }
 
 /** The values and versions a key-value store holds for `keys` in `scope` (absent keys left out; null: a tombstone). */

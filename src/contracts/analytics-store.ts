@@ -1,4 +1,4 @@
-import type { ViewStoreBase } from './view-store.js';
+import type { VersionEntry, ViewStoreBase } from './view-store.js';
 
 export type AnalyticsColumnType = 'varchar' | 'bigint' | 'double' | 'boolean' | 'date' | 'timestamp';
 
@@ -16,6 +16,8 @@ export type AnalyticsRow = Readonly<Record<string, AnalyticsValue>>;
  * version replaces them (idempotent append), a delete removes them.
  */
 export interface AnalyticsStore extends ViewStoreBase<readonly AnalyticsRow[]> {
+  /** Every key of `scope` with the version the store holds, tombstones included. */
+  listVersions(scope: string): Promise<VersionEntry[]>;
   readonly kind: 'analytics';
   ensureTable(spec: AnalyticsTableSpec): Promise<void>;
   /** Runs a parameterised SQL query (`$1`, `$2`, ... placeholders). */

@@ -1,4 +1,4 @@
-import type { ViewStoreBase } from './view-store.js';
+import type { VersionEntry, ViewStoreBase } from './view-store.js';
 
 export type GraphPropertyType = 'string' | 'int64' | 'double' | 'boolean';
 
@@ -70,6 +70,8 @@ export interface GraphFragment {
  * included) the graph is the projection of the newest version of each key.
  */
 export interface GraphStore extends ViewStoreBase<GraphFragment> {
+  /** Every key of `scope` with the version the store holds, tombstones included. */
+  listVersions(scope: string): Promise<VersionEntry[]>;
   readonly kind: 'graph';
   ensureSchema(spec: GraphSchemaSpec): Promise<void>;
   /**

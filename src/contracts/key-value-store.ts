@@ -1,4 +1,4 @@
-import type { ViewStoreBase } from './view-store.js';
+import type { ListsVersions, ViewStoreBase } from './view-store.js';
 
 export interface SetOptions {
   /** Time to live in milliseconds; the key reads as absent once it has passed. */
@@ -37,3 +37,6 @@ export interface KeyValueStore extends ViewStoreBase<unknown> {
   /** Sets the TTL applied to entries written by `applyIfNewer` in `scope` (tombstones included). */
   setScopeTtl(scope: string, ttlMs: number | undefined): void;
 }
+
+/** A key-value store that lists its keys (Redis, LMDB): the consistency checker and rebuilds can see its extra entries. */
+export type ListingKeyValueStore = KeyValueStore & ListsVersions;

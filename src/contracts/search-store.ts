@@ -1,4 +1,4 @@
-import type { ViewStoreBase } from './view-store.js';
+import type { VersionEntry, ViewStoreBase } from './view-store.js';
 
 export type SearchFieldType = 'string' | 'number' | 'boolean' | 'enum' | 'string[]' | 'enum[]';
 
@@ -54,6 +54,8 @@ export interface SearchResult {
 
 /** A full-text search index with typo tolerance, filters, facets and pagination. */
 export interface SearchStore extends ViewStoreBase<SearchDocument> {
+  /** Every key of `scope` with the version the store holds, tombstones included. */
+  listVersions(scope: string): Promise<VersionEntry[]>;
   readonly kind: 'search';
   ensureIndex(spec: SearchIndexSpec): Promise<void>;
   search(index: string, query: SearchQuery): Promise<SearchResult>;

@@ -72,8 +72,14 @@ export interface ViewStoreBase<V> extends StoreLifecycle {
    * Within one call a key appears at most once.
    */
   applyIfNewer(scope: string, changes: readonly VersionedChange<V>[]): Promise<ApplyResult>;
-  /** Every key of `scope` with the version the store holds, tombstones included. */
-  listVersions(scope: string): Promise<VersionEntry[]>;
+  /**
+   * Every key of `scope` with the version the store holds, tombstones
+   * included. Absent on a key-value store that cannot list its keys
+   * (Memcached): the checker then reads such a view back by key from the
+   * home's side only (see `KeyValueStore`), and a rebuild cannot find its
+   * extra entries.
+   */
+  listVersions?(scope: string): Promise<VersionEntry[]>;
   /**
    * Present on stores that keep per-bucket digests of each scope as they
    * apply (bucket-digest.ts): the digests of the live entries of `scope`, or
@@ -106,6 +112,12 @@ export interface ViewStoreBase<V> extends StoreLifecycle {
    * function that removes the listener.
    */
   onDataLoss?(listener: (loss: DataLoss) => void): () => void;
+}
+
+/** A view store that lists the keys it holds: every store kind but some key-value stores. */
+export interface ListsVersions {
+  /** Every key of `scope` with the version the store holds, tombstones included. */
+  listVersions(scope: string): Promise<VersionEntry[]>;
 }
 
 /** A store found that it lost its entries: its views must be rebuilt from the home. */

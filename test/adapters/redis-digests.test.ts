@@ -34,7 +34,7 @@ await describeWithServer('redis', 'redis bucket digests', () => {
   const reference = async (store: KeyValueStore) =>
     valuesOf(
       digestsOf(
-        (await store.listVersions(SCOPE)).filter((e) => !e.deleted).map((e) => ({ id: e.key, version: e.version })),
+        (await store.listVersions!(SCOPE)).filter((e) => !e.deleted).map((e) => ({ id: e.key, version: e.version })),
         16,
       ),
     );

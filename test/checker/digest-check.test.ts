@@ -137,7 +137,7 @@ await describeOnEveryHome('digest check against the scan and the reference (Redi
             view.scope,
             histories.flatMap((h) => (h[round] ? [h[round]!] : [])),
           );
-        const expected = reference(live, await store.listVersions(view.scope));
+        const expected = reference(live, await store.listVersions!(view.scope));
         const target = { view, store, entity, settings: { ...DEFAULT_CHECK_SETTINGS, maxLagSeconds: 5 } };
         const [byDigest] = await checkConsistency(home, [target], { progress: settledProgress });
         const [byScan] = await checkConsistency(home, [target], { progress: settledProgress, scan: true });

@@ -48,7 +48,7 @@ export async function compareViews(db: ModelDb, model: ReferenceModel): Promise<
         out.push(`${show(view, id)} projecting the home's record threw ${describeError(error)}`);
       }
     }
-    const held = new Map((await store.listVersions(view.scope)).map((entry) => [entry.key, entry]));
+    const held = new Map((await store.listVersions!(view.scope)).map((entry) => [entry.key, entry]));
     out.push(...compareVersions(view, expected, model.deleted(entity), held));
     try {
       switch (store.kind) {

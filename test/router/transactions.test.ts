@@ -134,7 +134,7 @@ for (const variant of HOME_VARIANTS) {
       // The outbox holds no event of the rolled-back writes: the views never saw them.
       const cache = db.views[0]!.store as KeyValueStore;
       expect(await cache.getVersioned('stock_cache', 'p1')).toMatchObject({ version: 1, value: { qty: 5 } });
-      expect(await cache.listVersions('orders_cache')).toEqual([]);
+      expect(await cache.listVersions!('orders_cache')).toEqual([]);
       expect((await db.sync.stats()).views.every((v) => v.applied <= 1)).toBe(true);
     });
 

@@ -99,7 +99,7 @@ export function clean(diff: ViewDiff): boolean {
 
 /** Every entry of a key-value view's scope, tombstones included. */
 export async function keyValueEntries(store: KeyValueStore, scope: string): Promise<Map<string, HeldEntry>> {
-  const keys = (await store.listVersions(scope)).map((entry) => entry.key);
+  const keys = (await store.listVersions!(scope)).map((entry) => entry.key);
   const held = new Map<string, HeldEntry>();
   for (let i = 0; i < keys.length; i += 500) {
     const chunk = keys.slice(i, i + 500);

@@ -50,7 +50,7 @@ async function expectCopyMatchesHome(shop: BackfillShop): Promise<void> {
   expect(clean(diff) ? 'clean' : diff).toBe('clean');
   // The search view holds every live record at its version, and no deleted one live.
   const held = new Map(
-    (await shop.db.views.find((v) => v.view.name === 'items_search')!.store.listVersions('items_search')).map((e) => [
+    (await shop.db.views.find((v) => v.view.name === 'items_search')!.store.listVersions!('items_search')).map((e) => [
       e.key,
       e,
     ]),

@@ -128,10 +128,10 @@ function describeRebuild(variant: HomeVariant, cache: CacheKind): void {
 
     await db.sync.catchUp();
     const { store } = db.views.find((v) => v.view.name === 'items_cache')!;
-    expect(await (store as ViewStoreBase<unknown>).listVersions('items_cache')).toEqual([]);
+    expect(await (store as ViewStoreBase<unknown>).listVersions!('items_cache')).toEqual([]);
     // The search view's first generation is gone from its store.
     const searchStore = db.views.find((v) => v.view.name === 'items_search')!.store as ViewStoreBase<unknown>;
-    const dropped = await searchStore.listVersions('items_search').catch((err: unknown) => err);
+    const dropped = await searchStore.listVersions!('items_search').catch((err: unknown) => err);
     expect(isPolystoreError(dropped, 'PS_ERR_INVALID_ARGUMENT')).toBe(true);
     await expectCacheEqualsHome(db, home, 'items_cache_g1');
     const truth = await readHomeTruth(home, items);
@@ -152,7 +152,7 @@ function describeRebuild(variant: HomeVariant, cache: CacheKind): void {
     ).toEqual(['it1']);
     expect(await again.rebuild('items_cache')).toMatchObject({ from: 1, to: 2 });
     const store2 = again.views.find((v) => v.view.name === 'items_cache')!.store as KeyValueStore;
-    expect(await store2.listVersions('items_cache_g1')).toEqual([]);
+    expect(await store2.listVersions!('items_cache_g1')).toEqual([]);
     await expectCacheEqualsHome(again, space.home(), 'items_cache_g2');
   }, 120_000);
 }

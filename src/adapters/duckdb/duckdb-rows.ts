@@ -1,7 +1,6 @@
 import type { AnalyticsColumnType, AnalyticsRow, AnalyticsValue } from '../../contracts/analytics-store.js';
 import type { VersionedChange } from '../../contracts/view-store.js';
-import { PolystoreError } from '../../errors/index.js';
-import { isIdentifier } from '../../runtime/identifier.js';
+import { checkValue, invalid, undeclared } from '../analytics-shared/analytics-values.js';
 import type { TableLayout } from './duckdb-table.js';
 
 export type FactChange = VersionedChange<readonly AnalyticsRow[]>;
@@ -62,75 +61,8 @@ export function factsOf(encoded: EncodedFacts, chosen: readonly number[]): unkno
   return encoded.columns.map((column) => chosen.flatMap((i) => column.slice(encoded.starts[i], encoded.starts[i + 1])));
 }
 
-/**
- * The appender value for a row value, or undefined when the column cannot
- * hold it. Dates and timestamps travel as text DuckDB casts; a timestamp with
- * a zone offset is shifted to UTC first (DuckDB's TIMESTAMP drops offsets).
- */
+/** The appender value for a row value (BigInt for bigint columns), or undefined when the column cannot hold it. */
 function encodeValue(value: AnalyticsValue, type: AnalyticsColumnType): unknown {
-  switch (type) {
-    case 'varchar':
-      return typeof value === 'string' ? value : undefined;
-    case 'bigint':
-      return Number.isSafeInteger(value) ? BigInt(value as number) : undefined;
-    case 'double':
-      return typeof value === 'number' ? value : undefined;
-    case 'boolean':
-      return typeof value === 'boolean' ? value : undefined;
-    case 'date':
-      return typeof value === 'string' && isCalendarDate(value) ? value : undefined;
-    case 'timestamp':
-      return timestampText(value);
-  }
-}
-
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
-
-function isCalendarDate(text: string): boolean {
-  const match = DATE.exec(text);
-  if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-}
-
-/** ISO-8601 text or epoch milliseconds, as text DuckDB casts to TIMESTAMP (UTC). */
-function timestampText(value: AnalyticsValue): string | undefined {
-  if (typeof value === 'number') {
-    const date = new Date(value);
-    return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-  }
-  if (typeof value !== 'string') return undefined;
-  const match = TIMESTAMP.exec(value);
-  if (!match || !isCalendarDate(match[1]!)) return undefined;
-  const [hours, minutes, seconds] = [Number(match[2] ?? 0), Number(match[3] ?? 0), Number(match[4] ?? 0)];
-  if (hours > 23 || minutes > 59 || seconds > 59) return undefined;
-  const zone = match[5];
-  if (zone === undefined || zone === 'Z') return value;
-  const iso = value
-    .replace(' ', 'T')
-    .replace(/([+-]\d{2})(\d{2})$/, '$1:$2')
-    .replace(/([+-]\d{2})$/, '$1:00');
-  const shifted = new Date(iso);
-  return Number.isNaN(shifted.getTime()) ? undefined : shifted.toISOString();
-}
-
-function undeclared(table: string, name: string): PolystoreError {
-  const shown = isIdentifier(name) ? `"${name}"` : '(not a valid identifier)';
-  return new PolystoreError(
-    'PS_ERR_INVALID_ARGUMENT',
-    `The column ${shown} is not declared by the analytics table "${table}"`,
-    {
-      field: isIdentifier(name) ? name : undefined,
-      fix: 'declare the column with ensureTable, or drop it from the projected rows',
-    },
-  );
-}
-
-function invalid(message: string, field: string): PolystoreError {
-  return new PolystoreError('PS_ERR_INVALID_ARGUMENT', message, {
-    field,
-    fix: 'fix the projector that builds the rows',
-  });
+  const checked = checkValue(value, type);
+  return type === 'bigint' && checked !== undefined ? BigInt(checked as number) : checked;
 }

@@ -5,57 +5,21 @@ import {
   assertScope as assertSharedScope,
   exceedsBytes,
 } from '../key-value-shared/key-value-checks.js';
+import { entryKey } from '../key-value-shared/key-value-envelope.js';
 
-/**
- * What the store keeps per key: the value, its expiry (`0` = never) and, for
- * entries written by `applyIfNewer`, the version and a tombstone flag.
- */
-export interface Envelope {
-  readonly v: unknown;
-  /** Expiry in epoch milliseconds; `0` when the entry does not expire. */
-  readonly x: number;
-  /** Version; present only on versioned entries. */
-  readonly n?: number;
-  /** Set on a tombstone (a versioned delete). */
-  readonly d?: true;
-}
-
-/** A versioned entry: one with a version number. */
-export interface VersionedEnvelope extends Envelope {
-  readonly n: number;
-}
+export {
+  type Envelope,
+  entryKey,
+  expiresAt,
+  isLive,
+  isLiveVersioned,
+  plainEnvelope,
+  type VersionedEnvelope,
+  versionedEnvelope,
+} from '../key-value-shared/key-value-envelope.js';
 
 /** LMDB's default build limits keys to 1978 bytes; the expiry index adds a few. */
 export const MAX_KEY_BYTES = 1024;
-
-/** True when the entry exists and has not expired at `now`. */
-export function isLive(envelope: Envelope | undefined, now: number): envelope is Envelope {
-  return envelope !== undefined && (envelope.x === 0 || envelope.x > now);
-}
-
-/** True when the entry exists, has not expired and carries a version. */
-export function isLiveVersioned(envelope: Envelope | undefined, now: number): envelope is VersionedEnvelope {
-  return isLive(envelope, now) && typeof envelope.n === 'number';
-}
-
-export function expiresAt(ttlMs: number | undefined, now: number): number {
-  return ttlMs === undefined ? 0 : now + ttlMs;
-}
-
-export function plainEnvelope(value: unknown, expiry: number): Envelope {
-  return { v: value, x: expiry };
-}
-
-export function versionedEnvelope(change: VersionedChange<unknown>, expiry: number): VersionedEnvelope {
-  return change.value === null
-    ? { v: null, x: expiry, n: change.version, d: true }
-    : { v: change.value, x: expiry, n: change.version };
-}
-
-/** The LMDB key of a versioned entry. */
-export function entryKey(scope: string, key: string): string {
-  return `${scope}:${key}`;
-}
 
 /** Keys of `scope` sort in `[scope + ':', scope + ';')` (';' follows ':' in UTF-8). */
 export function scopeRange(scope: string): { start: string; end: string } {

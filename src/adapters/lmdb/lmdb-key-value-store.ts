@@ -1,4 +1,4 @@
-import type { KeyValueStore, SetOptions } from '../../contracts/key-value-store.js';
+import type { KeyValueStore, ListingKeyValueStore, SetOptions } from '../../contracts/key-value-store.js';
 import type { ApplyResult, VersionEntry, VersionedChange } from '../../contracts/view-store.js';
 import { PolystoreError, wrapStoreError } from '../../errors/index.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
@@ -265,7 +265,7 @@ function liveVersioned<T>(envelope: Envelope | undefined, now: number): Versione
  * const product = await cache.getVersioned<{ name: string }>('product', 'p1'); // { value: {...}, version: 7 }
  * await cache.close();
  */
-export function lmdbStore(options: LmdbStoreOptions): KeyValueStore {
+export function lmdbStore(options: LmdbStoreOptions): ListingKeyValueStore {
   if (typeof options?.path !== 'string' || options.path.length === 0) {
     throw new PolystoreError('PS_ERR_INVALID_CONFIG', 'The lmdb store needs a path', {
       field: 'path',

@@ -1,5 +1,5 @@
 import type { ScopeDigests } from '../../contracts/bucket-digest.js';
-import type { KeyValueStore, SetOptions } from '../../contracts/key-value-store.js';
+import type { KeyValueStore, ListingKeyValueStore, SetOptions } from '../../contracts/key-value-store.js';
 import type { StoreMetric } from '../../contracts/store-metrics.js';
 import type { ApplyResult, DataLoss, VersionEntry, VersionedChange } from '../../contracts/view-store.js';
 import { PolystoreError } from '../../errors/index.js';
@@ -360,7 +360,7 @@ function versionedOf<T>(decoded: Decoded): Versioned<T> | null {
  * const client = new Redis(process.env.REDIS_URL!);
  * const view = redisStore({ client, keyPrefix: 'views:' });
  */
-export function redisStore(options?: RedisStoreOptions): KeyValueStore {
+export function redisStore(options?: RedisStoreOptions): ListingKeyValueStore {
   return new RedisKeyValueStore(options);
 }
 

@@ -61,8 +61,9 @@ export class GenerationStore<V> implements ViewStoreBase<V> {
     return result!;
   }
 
-  listVersions(scope: string): Promise<VersionEntry[]> {
-    return this.store.listVersions(scope);
+  get listVersions(): ((scope: string) => Promise<VersionEntry[]>) | undefined {
+    const list = this.store.listVersions;
+    return list ? (scope) => list.call(this.store, scope) : undefined;
   }
 
   flush(): Promise<void> {
