@@ -38,7 +38,8 @@ describe('HTTP API on an embedded deployment (PGlite, LMDB, Orama, Kuzu, DuckDB)
       graph: kuzuStore({ path: join(stores.path, 'graph.kuzu') }),
       analytics: duckdbStore({ path: join(stores.path, 'analytics.duckdb') }),
     });
-    served = await serveForTest(db);
+    // No /metrics here (the default serves polystoreMetrics; test/examples/example-serve.test.ts reads it).
+    served = await serveForTest(db, { renderMetrics: false });
     api = served.api;
   }, 60_000);
 
