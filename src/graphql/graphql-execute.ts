@@ -34,6 +34,10 @@ export interface GraphqlExecuteOptions {
 
 const DEFAULT_SCHEMAS = new WeakMap<AnyPolystore, Promise<Gql.GraphQLSchema>>();
 
+/** Documents that parsed and validated, per schema, by their text: a repeated query skips both. */
+const VALID_DOCUMENTS = new WeakMap<Gql.GraphQLSchema, Map<string, Gql.DocumentNode>>();
+const MAX_CACHED_DOCUMENTS = 200;
+
 /**
  * Runs a GraphQL request in-process, through the same routing as the HTTP
  * API: reads by id through the cache in batches, lists and counts from the
@@ -61,14 +65,24 @@ export async function graphqlExecute(
     }
     schema = await pending;
   }
-  let document: Gql.DocumentNode;
-  try {
-    document = gql.parse(request.query);
-  } catch (err) {
-    return { errors: [documentError(err as Gql.GraphQLError)] };
+  let documents = VALID_DOCUMENTS.get(schema);
+  if (!documents) {
+    documents = new Map();
+    VALID_DOCUMENTS.set(schema, documents);
   }
-  const invalid = gql.validate(schema, document);
-  if (invalid.length > 0) return { errors: invalid.map(documentError) };
+  let document = documents.get(request.query);
+  if (!document) {
+    try {
+      document = gql.parse(request.query);
+    } catch (err) {
+      return { errors: [documentError(err as Gql.GraphQLError)] };
+    }
+    const invalid = gql.validate(schema, document);
+    if (invalid.length > 0) return { errors: invalid.map(documentError) };
+    // The oldest goes first: a fixed set of application queries stays cached, ad-hoc ones pass through.
+    if (documents.size >= MAX_CACHED_DOCUMENTS) documents.delete(documents.keys().next().value!);
+    documents.set(request.query, document);
+  }
   const result = await gql.execute({
     schema,
     document,
