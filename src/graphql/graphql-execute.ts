@@ -91,6 +91,8 @@ export async function graphqlExecute(
     contextValue: new GraphqlRequestContext(db, options.authorize ?? (() => undefined)),
   });
   if (!result.errors) return { data: result.data ?? null };
+  // No data at all: the request failed before execution (its variables did not coerce).
+  if (result.data === undefined) return { errors: result.errors.map(documentError) };
   return {
     data: result.data ?? null,
     errors: result.errors.map((err) => fieldError(err, db)),
@@ -104,11 +106,18 @@ export function isDocumentFailure(response: GraphqlResponse): boolean {
 
 function documentError(err: Gql.GraphQLError): GraphqlErrorJson {
   return {
-    // A variable's rejected value is not repeated back (it may be a secret).
-    message: err.message.replace(/ got invalid value .*?;/s, ' got an invalid value;'),
+    message: withoutValues(err.message),
     ...(err.locations ? { locations: err.locations } : {}),
     extensions: { code: 'PS_ERR_GRAPHQL_DOCUMENT', fix: 'fix the GraphQL document or variables as the message says' },
   };
+}
+
+/** GraphQL's message without the values it quotes (a rejected variable or literal may be a secret). */
+function withoutValues(message: string): string {
+  return message
+    .replace(/ got invalid value .*/s, ' got an invalid value for its type.')
+    .replace(/(cannot represent [^:]*value): .*/s, '$1.')
+    .replace(/, found .*/s, '.');
 }
 
 function fieldError(err: Gql.GraphQLError, db: AnyPolystore): GraphqlErrorJson {

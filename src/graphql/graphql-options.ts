@@ -97,6 +97,8 @@ export function checkGraphqlOptions(
     for (const [name, spec] of Object.entries(fields)) {
       const at = `graph.${owner}.${name}`;
       fieldName(at, name);
+      if (options.relations?.[owner]?.[name])
+        invalid(at, 'A graph field has the name of a relation of the same entity', 'give one of them another name');
       store(`${at}.store`, spec.store, 'graph');
       if (spec.entity !== undefined) known(`${at}.entity`, spec.entity, entities, 'entity');
       if ((spec.ids === undefined) === (spec.id === undefined))

@@ -1,6 +1,7 @@
 import type * as Gql from 'graphql';
 import { PolystoreError } from '../errors/index.js';
 import type { AnyPolystore } from '../http/http-context.js';
+import { TOKEN } from '../http/wire-format.js';
 import type { Filter } from '../model/parse-filter.js';
 import type { ReadConsistency, ReadOptions } from '../router/read-options.js';
 import { importDriver } from '../runtime/import-driver.js';
@@ -42,7 +43,7 @@ export function importGraphql(): Promise<GraphqlModule> {
  *   relations: { users: { orders: { entity: 'orders', foreignKey: 'userId' } } },
  *   analytics: { revenueByCategory: { store: 'analytics', sql: REVENUE_BY_CATEGORY } },
  * });
- * const result = await graphqlExecute(schema, db, { query: '{ users(id: "u1") { name orders { total } } }' });
+ * const result = await graphqlExecute(db, { query: '{ users(id: "u1") { name orders { total } } }' }, { schema });
  */
 export async function graphqlSchema(db: AnyPolystore, options: GraphqlOptions = {}): Promise<Gql.GraphQLSchema> {
   const gql = await importGraphql();
@@ -57,11 +58,15 @@ export async function graphqlSchema(db: AnyPolystore, options: GraphqlOptions = 
       new gql.GraphQLObjectType<Row, GraphqlRequestContext>({
         name: typeNameOf(entity.name),
         description: `A record of the entity \`${entity.name}\`.`,
-        fields: () => ({
-          ...ownFields(gql, entity, json),
-          ...relationFields(gql, options.relations?.[entity.name] ?? {}, types, entity.idField),
-          ...graphFields(gql, entity.name, options.graph?.[entity.name] ?? {}, types, json, entity.idField),
-        }),
+        fields: () => {
+          const own = ownFields(gql, entity, json);
+          const added = {
+            ...relationFields(gql, options.relations?.[entity.name] ?? {}, types, entity.idField),
+            ...graphFields(gql, entity.name, options.graph?.[entity.name] ?? {}, types, json, entity.idField),
+          };
+          for (const name of Object.keys(added)) if (own[name]) throw clash(`${entity.name}.${name}`, 'field');
+          return { ...own, ...added };
+        },
       }),
     );
   }
@@ -132,9 +137,26 @@ export async function graphqlSchema(db: AnyPolystore, options: GraphqlOptions = 
     };
     if (searchable.has(name)) fields[`${name}Search`] = searchField(gql, name, type, json, readArgs);
   }
-  for (const [name, spec] of Object.entries(options.analytics ?? {}))
+  for (const [name, spec] of Object.entries(options.analytics ?? {})) {
+    if (fields[name]) throw clash(`analytics.${name}`, 'root field');
     fields[name] = analyticsField(gql, name, spec, json, readArgs);
-  return new gql.GraphQLSchema({ query: new gql.GraphQLObjectType({ name: 'Query', fields }) });
+  }
+  const schema = new gql.GraphQLSchema({ query: new gql.GraphQLObjectType({ name: 'Query', fields }) });
+  // Two types of one name (an entity named like a generated type) or a relation shadowing a field fail here.
+  const problems = gql.validateSchema(schema);
+  if (problems.length > 0)
+    throw new PolystoreError('PS_ERR_INVALID_CONFIG', 'The generated GraphQL schema is not valid', {
+      field: 'graphql',
+      fix: `rename what clashes: ${problems.map((p) => p.message).join('; ')}`,
+    });
+  return schema;
+}
+
+function clash(field: string, what: string): PolystoreError {
+  return new PolystoreError('PS_ERR_INVALID_CONFIG', `This ${what} has the name of a generated one`, {
+    field,
+    fix: 'give it another name',
+  });
 }
 
 function searchField(
@@ -234,6 +256,11 @@ function readOptions(args: ReadArgs): ReadOptions {
     throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', 'maxStalenessMs must not be negative', {
       field: 'maxStalenessMs',
       fix: 'pass a number of milliseconds, or leave it out',
+    });
+  if (args.after != null && !TOKEN.test(args.after))
+    throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', 'Malformed write token', {
+      field: 'after',
+      fix: "pass the $token of the write (or the HTTP API's x-polystore-token header value)",
     });
   return {
     ...(args.consistency ? { consistency: args.consistency } : {}),
