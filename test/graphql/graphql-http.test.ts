@@ -1,8 +1,8 @@
 import { ClientError, GraphQLClient, gql } from 'graphql-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOUGHT_TOGETHER_MANY, REVENUE_BY_CATEGORY } from '../../examples/ecommerce/queries.js';
+import { shopGraphql } from '../../examples/ecommerce/graphql-options.js';
 import { createShop, type Shop } from '../../examples/ecommerce/shop.js';
-import { type GraphqlOptions, graphqlExecute, graphqlSchema, mintApiKey, type RunningServer } from '../../src/index.js';
+import { graphqlExecute, graphqlSchema, mintApiKey, type RunningServer } from '../../src/index.js';
 import { tempDir } from '../support/temp-dir.js';
 
 /**
@@ -10,22 +10,7 @@ import { tempDir } from '../support/temp-dir.js';
  * GraphQL client: user → orders → products → recommended products, each
  * level from its store, in a bounded number of store calls.
  */
-const OPTIONS: GraphqlOptions = {
-  relations: {
-    users: { orders: { entity: 'orders', foreignKey: 'userId' } },
-    orders: { user: { entity: 'users', from: 'userId' }, products: { entity: 'products', from: 'items[].productId' } },
-  },
-  graph: {
-    products: { recommended: { store: 'graph', cypher: BOUGHT_TOGETHER_MANY, ids: 'productIds', entity: 'products' } },
-  },
-  analytics: {
-    revenueByCategory: {
-      store: 'analytics',
-      sql: REVENUE_BY_CATEGORY,
-      columns: { category: 'String', revenue: 'Float', units: 'Int', orders: 'Int' },
-    },
-  },
-};
+const OPTIONS = shopGraphql;
 
 const PRODUCTS = 15;
 let db: Shop;
