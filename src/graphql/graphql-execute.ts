@@ -139,9 +139,16 @@ function fieldError(err: Gql.GraphQLError, db: AnyPolystore): GraphqlErrorJson {
       },
     };
   }
-  if (!err.originalError) {
-    // GraphQL's own execution errors (a null for a non-null field, a bad variable) name no values.
-    return { message: err.message, ...where, extensions: { code: 'PS_ERR_GRAPHQL_DOCUMENT' } };
+  if (!err.originalError || err.originalError.name === 'GraphQLError') {
+    // GraphQL's own: a stored value the field's type cannot carry, a null in a non-null field.
+    return {
+      message: withoutValues(err.message),
+      ...where,
+      extensions: {
+        code: 'PS_ERR_INTERNAL',
+        fix: 'the stored records and the generated schema disagree on this field',
+      },
+    };
   }
   db.model.logger.error({ error: describeError(cause) }, 'graphql field failed unexpectedly');
   return {

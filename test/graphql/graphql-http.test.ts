@@ -214,6 +214,15 @@ describe('POST /graphql', () => {
     );
   });
 
+  it('answers a stored value its declared type cannot carry as a coded error without the value', async () => {
+    const schema = await graphqlSchema(db, {
+      analytics: { odd: { store: 'analytics', sql: 'SELECT 1234.5 AS amount', columns: { amount: 'Int' } } },
+    });
+    const result = await graphqlExecute(db, { query: '{ odd { amount } }' }, { schema });
+    expect(result.errors?.[0]).toMatchObject({ path: ['odd', 0, 'amount'], extensions: { code: 'PS_ERR_INTERNAL' } });
+    expect(JSON.stringify(result.errors)).not.toContain('1234');
+  });
+
   it('reads its own writes with a token', async () => {
     const written = await db.entity('products').update('p7', { name: 'Renamed 7' });
     const { products } = await full.request<{ products: { name: string; _version: number } }>(
