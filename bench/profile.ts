@@ -66,6 +66,8 @@ export interface Profile {
   readonly p9scrape: { readonly records: number; readonly scrapes: number };
   /** P12: times each query runs against each search store. */
   readonly p12: { readonly repeats: number };
+  /** P14: tree reads per round of each side (GraphQL, entity API). */
+  readonly p14: { readonly requests: number };
 }
 
 export const QUICK: Profile = {
@@ -85,6 +87,7 @@ export const QUICK: Profile = {
   p9: { records: 1000, getsPerRound: 2000, concurrency: 16 },
   p9scrape: { records: 200, scrapes: 30 },
   p12: { repeats: 30 },
+  p14: { requests: 200 },
 };
 
 export const FULL: Profile = {
@@ -104,4 +107,5 @@ export const FULL: Profile = {
   p9: { records: 5000, getsPerRound: 8000, concurrency: 16 },
   p9scrape: { records: 1000, scrapes: 200 },
   p12: { repeats: 200 },
+  p14: { requests: 1000 },
 };

@@ -31,7 +31,9 @@ import {
  * `p12OramaP50Ms` and
  * `p12PostgresP50Ms` are the p50 of a search of the demo's catalog in each
  * store (P12); `p12*AllTermsTop10` how many of the top 10 hits for
- * "wireles headphone" hold both words.
+ * "wireles headphone" hold both words. `p14GraphqlRatio` is the p50 of a
+ * GraphQL tree read (user, orders, products) over the same reads through the
+ * entity API (P14).
  */
 export function summarize(rows: readonly ResultRow[]) {
   const comparisons = rows.filter(isComparison);
@@ -69,6 +71,7 @@ export function summarize(rows: readonly ResultRow[]) {
     p3ProjectorRatio: ratio('P3.'),
     p4CacheGetRatio: ratio('P4.'),
     p9ApiGetRatio: ratio('P9.'),
+    p14GraphqlRatio: ratio('P14.'),
     p4CacheGetP99Ratio: comparisons.find((c) => c.id.startsWith('P4.'))?.p99Ratio ?? null,
     p11GraphProjectorRatio: ratio('P11.graph.'),
     p11AnalyticsProjectorRatio: ratio('P11.analytics.'),

@@ -4,6 +4,21 @@ export type { ViewDrift } from './checker/consistency-checker.js';
 export type * from './contracts/index.js';
 export { DASHBOARD_DIR } from './dashboard/dashboard-dir.js';
 export * from './errors/index.js';
+export {
+  type GraphqlErrorJson,
+  type GraphqlExecuteOptions,
+  type GraphqlRequest,
+  type GraphqlResponse,
+  graphqlExecute,
+} from './graphql/graphql-execute.js';
+export type {
+  AnalyticsColumnType,
+  AnalyticsFieldSpec,
+  GraphFieldSpec,
+  GraphqlOptions,
+  RelationSpec,
+} from './graphql/graphql-options.js';
+export { graphqlSchema } from './graphql/graphql-schema.js';
 export type { DumpManifest } from './home-move/home-dump.js';
 export type { MoveHomeOptions, MoveOutcome, MoveProgress, MoveStep } from './home-move/move-home.js';
 export { type ApiKeyEntry, type MintedKey, mintApiKey } from './http/api-keys.js';

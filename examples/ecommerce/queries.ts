@@ -33,3 +33,14 @@ FROM sales GROUP BY day ORDER BY day DESC LIMIT $1`;
 export const SHIPMENTS_BY_CARRIER = `
 SELECT carrier, count(*) AS shipments, sum(items) AS items
 FROM shipments GROUP BY carrier ORDER BY carrier`;
+
+/**
+ * BOUGHT_TOGETHER for many products in one query (a GraphQL level of
+ * products asks once): `key` names the product each row recommends for.
+ */
+export const BOUGHT_TOGETHER_MANY = `
+UNWIND $productIds AS pid
+MATCH (p:Product {id: pid})<-[:CONTAINS]-(o:Purchase)-[:CONTAINS]->(other:Product)
+WHERE other.id <> pid AND other.name IS NOT NULL
+RETURN pid AS key, other.id AS id, other.name AS name, count(DISTINCT o) AS orders
+ORDER BY key, orders DESC, id`;

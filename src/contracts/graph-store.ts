@@ -16,6 +16,12 @@ export interface GraphSchemaSpec {
 
 export type GraphValue = string | number | boolean | null;
 
+/**
+ * A query parameter: a scalar, or a list of strings (ids for `UNWIND $ids AS id`,
+ * so one query answers for many ids).
+ */
+export type GraphParam = GraphValue | readonly string[];
+
 export interface GraphNode {
   readonly label: string;
   readonly id: string;
@@ -76,8 +82,8 @@ export interface GraphStore extends ViewStoreBase<GraphFragment> {
   ensureSchema(spec: GraphSchemaSpec): Promise<void>;
   /**
    * Runs a read query; values reach the engine only as parameters, and each
-   * parameter is a GraphValue: anything else (an object, a list) is refused
-   * with `PS_ERR_INVALID_ARGUMENT` naming the parameter.
+   * parameter is a GraphParam: anything else (an object, a list of other
+   * values) is refused with `PS_ERR_INVALID_ARGUMENT` naming the parameter.
    */
-  query<R = Record<string, unknown>>(cypher: string, params?: Readonly<Record<string, GraphValue>>): Promise<R[]>;
+  query<R = Record<string, unknown>>(cypher: string, params?: Readonly<Record<string, GraphParam>>): Promise<R[]>;
 }

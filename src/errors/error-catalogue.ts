@@ -154,6 +154,16 @@ export const ERROR_CATALOGUE = {
     status: 400,
     summary: 'A workload or price file for `polystore advise` cannot be read or does not match its schema.',
   },
+  PS_ERR_GRAPHQL_DOCUMENT: {
+    status: 400,
+    summary:
+      'A GraphQL request does not parse or does not validate against the schema (an unknown field, a wrong argument type).',
+  },
+  PS_ERR_GRAPHQL_TOO_MANY: {
+    status: 400,
+    summary:
+      'A GraphQL relation, or a filter through a relation, reaches more related records than one home query reads (9999 rows per relation load, 1000 matches for a filter).',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

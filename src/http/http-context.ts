@@ -25,11 +25,17 @@ export function setPrincipal(request: FastifyRequest, principal: Principal): voi
   PRINCIPALS.set(request, principal);
 }
 
-/** The request's principal after it holds `scope` (a coded 403 otherwise). */
-export function allow(ctx: HttpContext, request: FastifyRequest, scope: string): Principal {
+/** The request's principal (set by the authentication hook). */
+export function principalOf(request: FastifyRequest): Principal {
   const principal = PRINCIPALS.get(request);
   // Set by the onRequest hook on every routed request; absent only if a route skipped it.
   if (!principal) throw new Error('request reached a route without authentication');
+  return principal;
+}
+
+/** The request's principal after it holds `scope` (a coded 403 otherwise). */
+export function allow(ctx: HttpContext, request: FastifyRequest, scope: string): Principal {
+  const principal = principalOf(request);
   ctx.access.require(principal, scope);
   return principal;
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AnalyticsValue } from '../contracts/analytics-store.js';
-import type { GraphValue } from '../contracts/graph-store.js';
+import type { GraphParam } from '../contracts/graph-store.js';
 import { PolystoreError } from '../errors/index.js';
 import { allow, type HttpContext, send } from './http-context.js';
 import { badParameter, unknownName } from './http-errors.js';
@@ -62,7 +62,7 @@ export function queryRoutes(app: FastifyInstance, ctx: HttpContext): void {
       if (kind === 'graph') {
         if (typeof params !== 'object' || params === null || Array.isArray(params))
           throw badParameter('params', 'params must be an object', 'pass {"params": {"id": "p1"}}');
-        rows = await ctx.db.graph(store).query(text, params as Readonly<Record<string, GraphValue>>, readOptions);
+        rows = await ctx.db.graph(store).query(text, params as Readonly<Record<string, GraphParam>>, readOptions);
       } else {
         if (!Array.isArray(params))
           throw badParameter('params', 'params must be an array', 'pass {"params": ["audio"]}');

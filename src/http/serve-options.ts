@@ -1,3 +1,4 @@
+import type { GraphqlOptions } from '../graphql/graphql-options.js';
 import type { Logger } from '../runtime/logger.js';
 import type { ApiKeyEntry } from './api-keys.js';
 
@@ -30,6 +31,12 @@ export interface ServeOptions {
   readonly dashboardDir?: string | false;
   /** Admin actions kept for `GET /admin/audit` (default 1000). */
   readonly auditCapacity?: number;
+  /**
+   * `POST /graphql`: the relations, graph and analytics fields its schema adds
+   * to the entities' own (see `graphqlSchema`); `false`: no `/graphql`. Needs
+   * the optional `graphql` package (without it `/graphql` answers its install fix).
+   */
+  readonly graphql?: GraphqlOptions | false;
   /** Where the audit log and request failures go (default: the model's logger). */
   readonly logger?: Logger;
 }

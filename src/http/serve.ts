@@ -10,6 +10,7 @@ import { adminRoutes } from './admin-routes.js';
 import { ApiKeys } from './api-keys.js';
 import { AuditLog } from './audit-log.js';
 import { entityRoutes } from './entity-routes.js';
+import { graphqlRoutes } from './graphql-routes.js';
 import { type AnyPolystore, allow, type HttpContext, send, setPrincipal } from './http-context.js';
 import { errorResponse } from './http-errors.js';
 import { openApiDocument } from './openapi.js';
@@ -61,6 +62,7 @@ export async function buildHttpApp(db: AnyPolystore, options: ServeOptions = {})
   queryRoutes(app, ctx);
   adminRoutes(app, ctx);
   sagaRoutes(app, ctx);
+  if (options.graphql !== false) graphqlRoutes(app, ctx, options.graphql ?? {});
   let document: Record<string, unknown> | undefined;
   app.get('/openapi.json', async (_request, reply) => {
     // Any valid key may read it (the hook checked the key): it describes what exists, not what the key may do.

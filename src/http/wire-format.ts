@@ -6,7 +6,8 @@ import { badParameter } from './http-errors.js';
 export const TOKEN_HEADER = 'x-polystore-token';
 
 const CONSISTENCIES: readonly ReadConsistency[] = ['eventual', 'read-your-writes', 'strong'];
-const TOKEN = /^[0-9A-Za-z:._/-]{1,128}$/;
+/** What a write token may look like on the wire (any log's positions). */
+export const TOKEN = /^[0-9A-Za-z:._/-]{1,128}$/;
 
 export type Query = Readonly<Record<string, string | undefined>>;
 

@@ -1,5 +1,5 @@
 import type { AnalyticsStore, AnalyticsValue } from '../contracts/analytics-store.js';
-import type { GraphStore, GraphValue } from '../contracts/graph-store.js';
+import type { GraphParam, GraphStore } from '../contracts/graph-store.js';
 import { countFailure, timedCall } from '../runtime/operation-meter.js';
 import type { ReadOptions } from './read-options.js';
 import { awaitConsistency, freshEnough, type RouterContext, strongUnsupported } from './router-context.js';
@@ -23,7 +23,7 @@ export class GraphClient {
 
   query<R = Record<string, unknown>>(
     cypher: string,
-    params: Readonly<Record<string, GraphValue>> = {},
+    params: Readonly<Record<string, GraphParam>> = {},
     options?: ReadOptions,
   ): Promise<R[]> {
     return viewQuery(this.ctx, 'A graph query', this.views, options, this.name, () =>

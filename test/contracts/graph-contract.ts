@@ -325,9 +325,9 @@ export function describeGraphContract(name: string, make: () => Promise<GraphCon
       }
     });
 
-    it('refuses a Cypher parameter that is not a GraphValue, naming it', async () => {
+    it('refuses a Cypher parameter that is not a GraphParam, naming it', async () => {
       await seed(ctx.store);
-      for (const p of [{ id: 'p1' }, ['p1'], undefined, 10n]) {
+      for (const p of [{ id: 'p1' }, [1, 2], ['p1', 2], [['p1']], undefined, 10n]) {
         const error = await ctx.store
           .query('MATCH (n:Product) WHERE n.id = $p RETURN n.id AS id', { p } as never)
           .catch((err: unknown) => err);
@@ -338,6 +338,17 @@ export function describeGraphContract(name: string, make: () => Promise<GraphCon
       expect(await ctx.store.query('MATCH (n:Product {id: $p}) RETURN n.id AS id', { p: 'p1' })).toEqual([
         { id: 'p1' },
       ]);
+    });
+
+    it('takes a list of strings as one parameter, for UNWIND', async () => {
+      await seed(ctx.store);
+      const rows = await ctx.store.query(
+        'UNWIND $ids AS pid MATCH (n:Product {id: pid}) RETURN pid AS key, n.id AS id',
+        {
+          ids: ['p1', 'missing', 'p2'],
+        },
+      );
+      expect(rows.map((r) => r.key).sort()).toEqual(['p1', 'p2']);
     });
 
     it('refuses use after close', async () => {

@@ -1,4 +1,4 @@
-import type { GraphFragment, GraphSchemaSpec, GraphStore, GraphValue } from '../../contracts/graph-store.js';
+import type { GraphFragment, GraphParam, GraphSchemaSpec, GraphStore } from '../../contracts/graph-store.js';
 import type { StoreMetric } from '../../contracts/store-metrics.js';
 import type { ApplyResult, VersionEntry, VersionedChange } from '../../contracts/view-store.js';
 import { PolystoreError, wrapStoreError } from '../../errors/index.js';
@@ -9,7 +9,7 @@ import { applyGraphChanges } from './kuzu-apply.js';
 import { GraphBookkeeping } from './kuzu-bookkeeping.js';
 import { assertScope } from './kuzu-ledger.js';
 import { EMPTY_SCHEMA, ensureKuzuSchema, type KuzuSchema } from './kuzu-schema.js';
-import { type KuzuEngineOptions, KuzuSession, toPlainValue } from './kuzu-session.js';
+import { type KuzuEngineOptions, type KuzuParams, KuzuSession, toPlainValue } from './kuzu-session.js';
 
 export interface KuzuStoreOptions {
   /**
@@ -134,12 +134,12 @@ class KuzuGraphStore implements GraphStore {
    */
   async query<R = Record<string, unknown>>(
     cypher: string,
-    params: Readonly<Record<string, GraphValue>> = {},
+    params: Readonly<Record<string, GraphParam>> = {},
   ): Promise<R[]> {
     checkParams(params);
     return this.#guard.run(async ({ session }) => {
       try {
-        const rows = await session.runOnce(cypher, { ...params });
+        const rows = await session.runOnce(cypher, { ...params } as KuzuParams);
         return rows.map((row) => toPlainValue(row) as R);
       } catch (err) {
         throw wrapStoreError(err, 'PS_ERR_STORE_QUERY', 'The kuzu store rejected a query', {
@@ -151,9 +151,10 @@ class KuzuGraphStore implements GraphStore {
 }
 
 /**
- * Only GraphValues reach the engine: the driver turns an object into a
- * STRUCT (or a list into a LIST) that compares unequal to every property, so
- * such a query would silently return no rows.
+ * Only GraphParams reach the engine: the driver turns an object into a
+ * STRUCT (or a mixed list into a LIST) that compares unequal to every
+ * property, so such a query would silently return no rows. A list of strings
+ * is a LIST of STRING, for `UNWIND $ids AS id`.
  */
 function checkParams(params: Readonly<Record<string, unknown>>): void {
   if (typeof params !== 'object' || params === null || Array.isArray(params)) {
@@ -165,11 +166,11 @@ function checkParams(params: Readonly<Record<string, unknown>>): void {
   for (const [name, value] of Object.entries(params)) {
     const scalar =
       value === null || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number';
-    if (scalar) continue;
+    if (scalar || (Array.isArray(value) && value.every((item) => typeof item === 'string'))) continue;
     const shown = isIdentifier(name) ? `"${name}"` : '(a name that is not an identifier)';
     throw new PolystoreError(
       'PS_ERR_INVALID_ARGUMENT',
-      `The Cypher parameter ${shown} is not a string, number, boolean or null`,
+      `The Cypher parameter ${shown} is not a string, number, boolean, null or list of strings`,
       {
         field: isIdentifier(name) ? name : 'params',
         fix: 'pass one parameter per scalar value (e.g. $minPrice, $maxPrice instead of an object)',
