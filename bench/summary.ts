@@ -31,7 +31,8 @@ import {
  * `p12OramaP50Ms` and
  * `p12PostgresP50Ms` are the p50 of a search of the demo's catalog in each
  * store (P12); `p12*AllTermsTop10` how many of the top 10 hits for
- * "wireles headphone" hold both words.
+ * "wireles headphone" hold both words. `p13ArchiveEventsPerSec` is the rate
+ * of change events through the projector into an archive view on s3rver (P13).
  */
 export function summarize(rows: readonly ResultRow[]) {
   const comparisons = rows.filter(isComparison);
@@ -90,6 +91,7 @@ export function summarize(rows: readonly ResultRow[]) {
     p12PostgresP50Ms: searchSide('postgres')?.latencyMs.p50 ?? null,
     p12OramaAllTermsTop10: searchSide('orama')?.allTermsTop10 ?? null,
     p12PostgresAllTermsTop10: searchSide('postgres')?.allTermsTop10 ?? null,
+    p13ArchiveEventsPerSec: byId('P13.archive.s3rver')?.ours.opsPerSec ?? null,
     scale10CatchUpMs: rows.filter(isScaleRun).find((row) => row.scale === 10)?.catchUpMs ?? null,
     embedded: {
       e1WriteRatio: ratio('E1.create.'),
