@@ -124,4 +124,53 @@ describe('event archive and time travel', () => {
       code: 'PS_ERR_INVALID_ARGUMENT',
     });
   }, 90_000);
+
+  it('takes records written before it was added from the home, as snapshot lines, then every change', async () => {
+    const home = await freshPgliteDir();
+    const dir = await tempDir('polystore-archive-');
+    cleanups.push(home.cleanup, dir.cleanup);
+    const prefix = uniqueName('late');
+    const open = (withArchive: boolean) =>
+      createPolystore({
+        home: pgliteHome({ dataDir: home.path }),
+        stores: {
+          archive: s3ArchiveStore({ ...s3, prefix, forcePathStyle: true }),
+          cache: lmdbStore({ path: join(dir.path, 'cache') }),
+        },
+        entities: [items],
+        views: [
+          cacheView(items, { store: 'cache' }),
+          ...(withArchive ? [archiveView(items, { store: 'archive' })] : []),
+        ],
+        sync: { pollIntervalMs: 10, pruneIntervalMs: 0, backfill: { pollMs: 20 } },
+        logger: silentLogger,
+      });
+    const before = open(false);
+    await before.ready();
+    await before.entity('items').createMany([
+      { id: 'a', name: 'a', qty: 1, tags: [] },
+      { id: 'b', name: 'b', qty: 2, tags: [] },
+    ]);
+    await before.entity('items').update('a', { qty: 5 });
+    await before.entity('items').delete('b');
+    await before.sync.catchUp(30_000);
+    expect(await before.sync.prune()).toBeGreaterThan(0);
+    await before.close();
+
+    const db = open(true);
+    cleanups.push(() => db.close());
+    await db.ready();
+    await db.sync.catchUp(30_000);
+    expect((await db.sync.backfills.status('items_archive'))?.status).toBe('done');
+    await db.entity('items').update('a', { qty: 6 });
+    await db.sync.catchUp(30_000);
+    expect((await db.history('items', 'a')).map((v) => [v.version, v.op, v.record?.qty])).toEqual([
+      [2, 'snapshot', 5],
+      [3, 'update', 6],
+    ]);
+    expect((await db.history('items', 'b')).map((v) => [v.version, v.op, v.record])).toEqual([[2, 'delete', null]]);
+    // The checker compares each id's newest archived version with the home.
+    const [check] = await db.check({ views: ['items_archive'] });
+    expect(check).toMatchObject({ view: 'items_archive', ok: true });
+  }, 90_000);
 });
