@@ -19,7 +19,7 @@ export interface RecordVersion {
 
 /** Where `replayFromArchive` writes and up to when. */
 export interface ReplayOptions {
-  /** The view to rebuild (a cache, search or analytics view). */
+  /** The view to rebuild (a cache, search or analytics view; a graph view into another store). */
   readonly view: string;
   /** Events committed at or before this time are replayed (a Date, an ISO string or epoch milliseconds). */
   readonly until: Date | string | number;
@@ -76,6 +76,15 @@ export async function replayFromArchive(views: ViewList, options: ReplayOptions)
       field: 'view',
       fix: 'replay a cache, search or analytics view of the entity',
     });
+  if (view.kind === 'graph' && !options.into?.store)
+    throw new PolystoreError(
+      'PS_ERR_INVALID_ARGUMENT',
+      `The graph view "${view.name}" can only be replayed into another store`,
+      {
+        field: 'into.store',
+        fix: 'pass into: { store } with an empty graph store: nodes of one label are shared by every scope of a graph',
+      },
+    );
   const until = untilTime(options.until);
   const store = options.into?.store ?? live.store;
   const scope = assertIdentifier(

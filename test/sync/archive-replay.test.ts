@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { duckdbStore } from '../../src/adapters/duckdb/index.js';
+import { kuzuStore } from '../../src/adapters/kuzu/index.js';
 import { lmdbStore } from '../../src/adapters/lmdb/index.js';
 import { pgliteHome } from '../../src/adapters/pglite/index.js';
 import { s3ArchiveStore } from '../../src/adapters/s3-archive/index.js';
-import { analyticsView, archiveView, cacheView, createPolystore, silentLogger } from '../../src/index.js';
+import { analyticsView, archiveView, cacheView, createPolystore, graphView, silentLogger } from '../../src/index.js';
 import { items } from '../support/items-entity.js';
 import { freshPgliteDir } from '../support/pglite-template.js';
 import { type S3TestServer, startS3Server } from '../support/s3-server.js';
@@ -173,4 +174,37 @@ describe('event archive and time travel', () => {
     const [check] = await db.check({ views: ['items_archive'] });
     expect(check).toMatchObject({ view: 'items_archive', ok: true });
   }, 90_000);
+
+  it('replays a graph view only into another store', async () => {
+    const home = await freshPgliteDir();
+    const dir = await tempDir('polystore-archive-');
+    cleanups.push(home.cleanup, dir.cleanup);
+    const db = createPolystore({
+      home: pgliteHome({ dataDir: home.path }),
+      stores: {
+        archive: s3ArchiveStore({ ...s3, prefix: uniqueName('graph'), forcePathStyle: true }),
+        graph: kuzuStore({ path: join(dir.path, 'graph.kuzu') }),
+      },
+      entities: [items],
+      views: [
+        archiveView(items, { store: 'archive' }),
+        graphView(items, {
+          store: 'graph',
+          schema: { nodes: { Item: { name: 'string' } }, edges: {} },
+          project: (item) => ({ nodes: [{ label: 'Item', id: item.id, properties: { name: item.name } }], edges: [] }),
+        }),
+      ],
+      sync: { autoStart: false },
+      logger: silentLogger,
+    });
+    cleanups.push(() => db.close());
+    await expect(db.replayFromArchive({ view: 'items_graph', until: new Date() })).rejects.toMatchObject({
+      code: 'PS_ERR_INVALID_ARGUMENT',
+      field: 'into.store',
+    });
+    await expect(db.replayFromArchive({ view: 'items_archive', until: new Date() })).rejects.toMatchObject({
+      code: 'PS_ERR_INVALID_ARGUMENT',
+      field: 'view',
+    });
+  }, 60_000);
 });
