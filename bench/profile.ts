@@ -38,6 +38,8 @@ export interface Profile {
     readonly flatBig: number;
     readonly flatBigGraph: number;
   };
+  /** P13: `events` per round into an archive view on s3rver, in batches of `batchSize`. */
+  readonly p13: { readonly events: number; readonly batchSize: number };
   /** S10: the e-commerce demo's data set multiplier. */
   readonly s10: { readonly scale: number };
   /**
@@ -80,6 +82,7 @@ export const QUICK: Profile = {
   p3: { events: 5000, batchSize: 500 },
   p4: { records: 1000, getsPerRound: 1000 },
   p11: { events: 2000, batchSize: 500, flatEvents: 1000, flatSmall: 10_000, flatBig: 100_000, flatBigGraph: 40_000 },
+  p13: { events: 2000, batchSize: 500 },
   s10: { scale: 1 },
   p5: { records: 20_000, rounds: 1, rateProbeMs: 1000, idleMs: 2000, loadShare: 0.5 },
   p6: { records: 20_000 },
@@ -100,6 +103,7 @@ export const FULL: Profile = {
   p3: { events: 20_000, batchSize: 500 },
   p4: { records: 5000, getsPerRound: 3000 },
   p11: { events: 5000, batchSize: 500, flatEvents: 1000, flatSmall: 10_000, flatBig: 1_000_000, flatBigGraph: 200_000 },
+  p13: { events: 10_000, batchSize: 500 },
   s10: { scale: 10 },
   p5: { records: 200_000, rounds: 2, rateProbeMs: 2000, idleMs: 8000, loadShare: 0.5 },
   p6: { records: 1_000_000 },

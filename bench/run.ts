@@ -21,6 +21,7 @@ import { p9Scrape } from './p9-scrape.js';
 import { p11Flatness } from './p11-flatness.js';
 import { p11Projectors } from './p11-projector.js';
 import { p12Search } from './p12-search.js';
+import { p13Archive } from './p13-archive.js';
 import { p14Graphql } from './p14-graphql.js';
 import { FULL, type Profile, QUICK } from './profile.js';
 import { formatTable, isComparison, type ResultRow } from './report.js';
@@ -103,6 +104,12 @@ const WORKLOADS: readonly Workload[] = [
     run: (p) => p12Search(p),
   },
   {
+    id: 'P13',
+    title: 'event archive throughput into a local S3-compatible server (s3rver), against PutObject of the same batches',
+    needs: [],
+    run: (p) => p13Archive(p),
+  },
+  {
     id: 'P14',
     title: 'GraphQL tree read against the same reads through the entity API (PGlite, LMDB)',
     needs: [],
@@ -139,7 +146,7 @@ function parseFlags(argv: readonly string[]): { quick: boolean; json: boolean; o
     else if (arg.startsWith('--only=')) only = new Set(arg.slice(7).toUpperCase().split(',').filter(Boolean));
     else
       throw new Error(
-        `unknown flag ${arg}; use --quick, --only=P1,P2,P3,P4,P5,P6,P8,P9,P9S,E1,E2,E3,E4,P11,P12,P14,S10 or --json`,
+        `unknown flag ${arg}; use --quick, --only=P1,P2,P3,P4,P5,P6,P8,P9,P9S,E1,E2,E3,E4,P11,P12,P13,P14,S10 or --json`,
       );
   }
   const unknown = [...(only ?? [])].filter((id) => !WORKLOADS.some((w) => w.id === id));

@@ -34,6 +34,8 @@ import {
  * "wireles headphone" hold both words. `p14GraphqlRatio` is the p50 of a
  * GraphQL tree read (user, orders, products) over the same reads through the
  * entity API (P14).
+ * `p13ArchiveEventsPerSec` is the rate of change events through the projector
+ * into an archive view on s3rver (P13).
  */
 export function summarize(rows: readonly ResultRow[]) {
   const comparisons = rows.filter(isComparison);
@@ -93,6 +95,7 @@ export function summarize(rows: readonly ResultRow[]) {
     p12PostgresP50Ms: searchSide('postgres')?.latencyMs.p50 ?? null,
     p12OramaAllTermsTop10: searchSide('orama')?.allTermsTop10 ?? null,
     p12PostgresAllTermsTop10: searchSide('postgres')?.allTermsTop10 ?? null,
+    p13ArchiveEventsPerSec: byId('P13.archive.s3rver')?.ours.opsPerSec ?? null,
     scale10CatchUpMs: rows.filter(isScaleRun).find((row) => row.scale === 10)?.catchUpMs ?? null,
     embedded: {
       e1WriteRatio: ratio('E1.create.'),

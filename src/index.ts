@@ -1,4 +1,5 @@
 export * from './advisor/index.js';
+export type { RecordVersion, ReplayOptions, ReplayOutcome } from './archive/archive-reads.js';
 export type { DeepCheck, ViewCheckSettings } from './checker/check-settings.js';
 export type { ViewDrift } from './checker/consistency-checker.js';
 export type * from './contracts/index.js';
@@ -100,6 +101,7 @@ export { SyncEngine, type SyncOptions, type SyncStats } from './sync/sync-engine
 export type { BackfillOptions } from './sync/sync-options.js';
 export type { ViewStatsSnapshot } from './sync/view-stats-snapshots.js';
 export { type AnalyticsViewOptions, analyticsView } from './views/analytics-view.js';
+export { type ArchiveViewDef, type ArchiveViewOptions, archiveView } from './views/archive-view.js';
 export { type CacheViewOptions, cacheView } from './views/cache-view.js';
 export { type GraphViewOptions, graphView } from './views/graph-view.js';
 export { type SearchViewOptions, searchView } from './views/search-view.js';

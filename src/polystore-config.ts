@@ -1,5 +1,6 @@
 import type { ViewCheckSettings } from './checker/check-settings.js';
 import type { AnalyticsStore } from './contracts/analytics-store.js';
+import type { ArchiveStore } from './contracts/archive-store.js';
 import type { EventLog } from './contracts/event-log.js';
 import type { GraphStore } from './contracts/graph-store.js';
 import type { HomeStore } from './contracts/home-store.js';
@@ -15,7 +16,7 @@ import type { SagaRunnerOptions } from './saga/saga-runner.js';
 import type { SyncOptions } from './sync/sync-engine.js';
 import type { ViewDef } from './views/view-def.js';
 
-export type ViewStore = KeyValueStore | SearchStore | GraphStore | AnalyticsStore;
+export type ViewStore = KeyValueStore | SearchStore | GraphStore | AnalyticsStore | ArchiveStore;
 
 // biome-ignore lint/suspicious/noExplicitAny: entity record types vary per entity; inference recovers each one
 export type AnyEntity = EntityDef<string, any>;

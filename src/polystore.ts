@@ -1,3 +1,10 @@
+import {
+  type RecordVersion,
+  type ReplayOptions,
+  type ReplayOutcome,
+  recordHistory,
+  replayFromArchive,
+} from './archive/archive-reads.js';
 import type { ScheduledCheck } from './checker/check-schedule.js';
 import type { CheckOptions } from './checker/check-settings.js';
 import type { ViewDrift } from './checker/consistency-checker.js';
@@ -444,6 +451,37 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
    */
   rebuild(view: string, onProgress?: (step: RebuildStep) => void): Promise<RebuildOutcome> {
     return this.#maintenance.rebuild(view, onProgress);
+  }
+
+  /**
+   * Every archived version of a record, oldest first: version, op, commit
+   * time and the record after the change (null after a delete). Reads the
+   * entity's archive view (`archiveView`), so it lists what the archive
+   * holds: changes since the archive was added, and `snapshot` lines for
+   * records it learnt from the home.
+   *
+   * @example
+   * for (const v of await db.history('products', 'p1')) console.log(v.version, v.op, v.committedAt, v.record);
+   */
+  async history(entity: E['name'], id: string): Promise<RecordVersion[]> {
+    if (this.#closing) throw closedError();
+    await this.ready({ sync: this.sync.running });
+    return recordHistory(this.views, entity, id);
+  }
+
+  /**
+   * Builds a view as it was at `until` from its entity's archive: each
+   * record's newest version committed by then (deletes as tombstones),
+   * written into an empty scope (by default `<scope>_asof` beside the live
+   * view, or `into` another store or scope). The live view is never touched.
+   *
+   * @example
+   * const { scope } = await db.replayFromArchive({ view: 'products_cache', until: '2026-01-31T12:00:00Z' });
+   */
+  async replayFromArchive(options: ReplayOptions): Promise<ReplayOutcome> {
+    if (this.#closing) throw closedError();
+    await this.ready({ sync: this.sync.running });
+    return replayFromArchive(this.views, options);
   }
 
   /**

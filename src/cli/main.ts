@@ -9,6 +9,7 @@ import { type AnyPolystore, loadConfig } from './load-config.js';
 import { migrateCommand } from './migrate-command.js';
 import { migrateHomeCommand } from './migrate-home-command.js';
 import { rebuildCommand } from './rebuild-command.js';
+import { replayCommand } from './replay-command.js';
 import { sagaCommand } from './saga-command.js';
 import { serveCommand } from './serve-command.js';
 import { STATUS_EXIT, statusCommand } from './status-command.js';
@@ -43,6 +44,9 @@ Commands:
   import --in DIR     restore such a dump into the home (the newer version of each id wins)
   rebuild VIEW        rebuild a key-value or search view beside itself and switch reads to it
                       (no downtime); runs the projectors here meanwhile; resumes after a crash
+  replay --from-archive --until TIME --view V [--scope S]
+                      build view V as it was at TIME (ISO 8601) from its entity's event archive,
+                      beside the live view (in <scope>_asof, or S); the live view is not written
   dlq list [--view V] list dead-lettered events
   dlq replay [--view V]
                       apply dead-lettered events again (version-guarded) and remove those that succeed
@@ -109,6 +113,9 @@ async function main(): Promise<number> {
       prices: { type: 'string' },
       interactive: { type: 'boolean', default: false },
       tree: { type: 'boolean', default: false },
+      'from-archive': { type: 'boolean', default: false },
+      until: { type: 'string' },
+      scope: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -192,6 +199,14 @@ async function main(): Promise<number> {
         return await cdc(db, sub, print);
       case 'rebuild':
         return await rebuildCommand(db, sub, values.json);
+      case 'replay':
+        return await replayCommand(db, {
+          fromArchive: values['from-archive'],
+          until: values.until,
+          view: values.view,
+          scope: values.scope,
+          json: values.json,
+        });
       case 'saga':
         return await sagaCommand(db, {
           action: sub,

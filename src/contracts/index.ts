@@ -1,4 +1,5 @@
 export type * from './analytics-store.js';
+export type * from './archive-store.js';
 export type * from './change-capture.js';
 export type * from './change-event.js';
 export type * from './dead-letter.js';

@@ -69,7 +69,9 @@ export interface ViewStoreBase<V> extends StoreLifecycle {
    * Applies each change only if its version is newer than the version the
    * store holds for `scope`/`key` (a tombstone counts). Idempotent: applying
    * the same change twice, or an older one after a newer one, changes nothing.
-   * Within one call a key appears at most once.
+   * Within one call a key appears at most once, except for views that
+   * project every event (`ViewDef.projectEvent`, an archive): they get each
+   * event of a batch, in log order.
    */
   applyIfNewer(scope: string, changes: readonly VersionedChange<V>[]): Promise<ApplyResult>;
   /**

@@ -141,7 +141,9 @@ export const afterPoll: Decide<'slept'> = (state, _, context) => poll(state, con
 // ---- the batch in hand -----------------------------------------------------
 
 export const takeBatch: Decide<'fetched'> = (state, { events }, context) => {
-  const { newest, superseded } = newestPerKey(events, context.policy.entity);
+  const { newest, superseded } = context.policy.everyEvent
+    ? { newest: events.filter((e) => e.entity === context.policy.entity), superseded: 0 }
+    : newestPerKey(events, context.policy.entity);
   const next: ProjectorState = {
     ...state,
     idle: false,

@@ -142,6 +142,8 @@ export interface ProjectorPolicy {
   readonly flushIntervalMs: number;
   readonly retry: RetryPolicy;
   readonly durability: Durability;
+  /** Hand the store every event of the entity, not only the newest per key (an archive view); default false. */
+  readonly everyEvent?: boolean;
   /** Jitter for backoff delays, in [0, 1) (`Math.random` in production). */
   readonly random: () => number;
 }

@@ -103,6 +103,7 @@ export class Projector {
       flushIntervalMs: options.flushIntervalMs,
       retry: options.retry,
       durability: options.store.durability,
+      everyEvent: options.view.projectEvent !== undefined,
       random: options.random ?? Math.random,
     };
   }
@@ -363,6 +364,8 @@ export class Projector {
   }
 
   #project(event: ChangeEvent): VersionedChange<unknown> {
+    const { view } = this.options;
+    if (view.projectEvent) return { key: event.key, version: event.version, value: view.projectEvent(event) };
     const value = event.payload === null ? null : this.options.view.project(event.payload);
     return { key: event.key, version: event.version, value: value ?? null };
   }

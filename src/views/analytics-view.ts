@@ -39,7 +39,7 @@ export function analyticsView<E extends EntityDef>(entity: E, options: Analytics
     completeness: 'complete',
     shape: { version: options.version ?? 1, columns: options.columns },
     project: options.rows as (record: Record<string, unknown>) => readonly AnalyticsRow[],
-    prepare: (store: ViewStoreBase<readonly AnalyticsRow[]>) =>
-      (store as AnalyticsStore).ensureTable({ table, columns: options.columns }),
+    prepare: (store: ViewStoreBase<readonly AnalyticsRow[]>, scope?: string) =>
+      (store as AnalyticsStore).ensureTable({ table: scope ?? table, columns: options.columns }),
   };
 }

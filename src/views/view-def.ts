@@ -1,12 +1,13 @@
+import type { ChangeEvent } from '../contracts/change-event.js';
 import type { ViewStoreBase } from '../contracts/view-store.js';
 import type { EntityDef, EntityRecord } from '../model/define-entity.js';
 
-export type ViewKind = 'cache' | 'search' | 'graph' | 'analytics';
+export type ViewKind = 'cache' | 'search' | 'graph' | 'analytics' | 'archive';
 
 /**
  * A declared view: which entity feeds it, which store holds it and how a
  * record maps to what the store keeps. Built by `cacheView`, `searchView`,
- * `graphView` and `analyticsView`.
+ * `graphView`, `analyticsView` and `archiveView`.
  */
 export interface ViewDef<V = unknown> {
   readonly kind: ViewKind;
@@ -22,6 +23,13 @@ export interface ViewDef<V = unknown> {
    * `null` keeps the record out of the view (stored as a tombstone).
    */
   project(record: Record<string, unknown>): V | null;
+  /**
+   * Present on views that keep every change (an archive): maps the whole
+   * event to the view's value. Their projectors hand the store every event of
+   * a batch, several per key when a key changed more than once, instead of
+   * the newest per key.
+   */
+  projectEvent?(event: ChangeEvent): V;
   /** Creates the index, schema or table the view needs. Idempotent. */
   /**
    * Creates what the view needs in its store (an index, a scope TTL), in

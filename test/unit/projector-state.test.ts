@@ -113,6 +113,22 @@ describe('projector decisions (examples)', () => {
     expect(state).toMatchObject({ status: 'polling', unacked: 0, counts: { applied: 2, skipped: 1 } });
   });
 
+  it('hands a view that keeps every event (an archive) each event of its entity, in log order', () => {
+    const [a1, b1, a2, other] = [event('a', 1), event('b', 1), event('a', 2), event('a', 9, 'other')];
+    const { state, commands } = drive(
+      [
+        { type: 'start' },
+        { type: 'opened', position: null },
+        { type: 'fetched', events: [a1, b1, a2, other] },
+        { type: 'batch-applied', applied: 3, skipped: 0, unprojectable: [] },
+      ],
+      { ...POLICY, everyEvent: true },
+    );
+    expect(commands[2]).toEqual({ type: 'apply-batch', events: [a1, b1, a2] });
+    expect(commands[3]).toEqual({ type: 'advance', position: other.position, events: [a1, b1, a2, other] });
+    expect(state.counts).toMatchObject({ applied: 3, skipped: 0 });
+  });
+
   it('after a failed batch applies key by key, unprojectable keys last and after a backoff', () => {
     const [a, b, c] = [event('a', 1), event('b', 1), event('c', 1)];
     const { commands, state } = drive(
