@@ -37,6 +37,7 @@ import { AccessStats, type EntityAccess } from './router/access-stats.js';
 import { EntityClient } from './router/entity-client.js';
 import { EntityWriter } from './router/entity-writes.js';
 import type { KeyspaceClient } from './router/keyspace-client.js';
+import { RouteCosts } from './router/route-costs.js';
 import type { RouterContext } from './router/router-context.js';
 import { StalenessGauge, type StalenessRoutes } from './router/staleness-gauge.js';
 import { type BreakerStats, StoreBreaker } from './router/store-breaker.js';
@@ -168,6 +169,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       afterCommit: () => this.sync.notify(this.#lastWrite ?? undefined),
       staleness: new StalenessGauge((view) => this.sync.progress(view)),
       access: new AccessStats(),
+      costs: new RouteCosts(),
     };
   }
 
@@ -406,7 +408,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       views: this.#config.views.map(({ view, store }) => ({
         view: view.name,
         ...this.#breakers.get(store)!.stats(),
-        staleness: routes[view.name] ?? { view: 0, home: 0, waited: 0 },
+        staleness: routes[view.name] ?? { view: 0, home: 0, waited: 0, cheaperHome: 0 },
       })),
     };
   }

@@ -60,9 +60,13 @@ export class EntityReads<T> {
       return this.#homeOne(id, false);
     }
     if (options?.consistency !== undefined) await awaitConsistency(this.ctx, [cache.view.name], options);
-    if (options?.maxStalenessMs !== undefined && !(await freshEnough(this.ctx, [cache.view.name], options, true))) {
-      this.ctx.access.cache(this.entity.name, 0, 1);
-      return this.#homeOne(id, false);
+    if (options?.maxStalenessMs !== undefined) {
+      if (!(await freshEnough(this.ctx, [cache.view.name], options, true))) {
+        this.ctx.access.cache(this.entity.name, 0, 1);
+        return this.#homeOne(id, false);
+      }
+      // Fresh enough: the cache or the home may answer; the one measured faster does.
+      return (await this.#cheapest(cache, [id])).get(id) ?? null;
     }
     // The cache-hit path for one id, without getMany's arrays: the hottest read. An embedded
     // store answers synchronously, saving the promise hops of an asynchronous read.
@@ -112,8 +116,10 @@ export class EntityReads<T> {
       found = await this.#home(storable, false);
     } else {
       await awaitConsistency(this.ctx, [cache.view.name], options);
-      if (options?.maxStalenessMs === undefined || (await freshEnough(this.ctx, [cache.view.name], options, true))) {
+      if (options?.maxStalenessMs === undefined) {
         found = await this.#cached(cache, storable);
+      } else if (await freshEnough(this.ctx, [cache.view.name], options, true)) {
+        found = await this.#cheapest(cache, storable);
       } else {
         this.ctx.access.cache(this.entity.name, 0, storable.length);
         found = await this.#home(storable, false);
@@ -149,6 +155,22 @@ export class EntityReads<T> {
   count(filter?: Filter): Promise<number> {
     const node = parseFilter(this.entity, filter);
     return timedCall(this.ctx.meter, 'home', 'count', () => this.ctx.home.count(this.entity.table, node));
+  }
+
+  /** A bounded read either store may answer: from the one measured faster (see RouteCosts), timed. */
+  async #cheapest(cache: CacheRoute, ids: readonly string[]): Promise<Map<string, Versioned<T> | null>> {
+    const route = this.ctx.costs.choose(this.entity.name);
+    const started = performance.now();
+    let found: Map<string, Versioned<T> | null>;
+    if (route === 'home') {
+      this.ctx.staleness.count(cache.view.name, 'cheaperHome');
+      this.ctx.access.cache(this.entity.name, 0, ids.length);
+      found = await this.#home(ids, false);
+    } else {
+      found = await this.#cached(cache, ids);
+    }
+    this.ctx.costs.observe(this.entity.name, route, performance.now() - started);
+    return found;
   }
 
   async #cached(cache: CacheRoute, ids: readonly string[]): Promise<Map<string, Versioned<T> | null>> {

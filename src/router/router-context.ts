@@ -7,6 +7,7 @@ import type { MeterSlot } from '../runtime/operation-meter.js';
 import type { SyncEngine } from '../sync/sync-engine.js';
 import type { AccessStats } from './access-stats.js';
 import type { ReadOptions } from './read-options.js';
+import type { RouteCosts } from './route-costs.js';
 import { checkStaleness, type StalenessGauge } from './staleness-gauge.js';
 
 /** What every client of a Polystore shares: the home, the engine, limits and the write token. */
@@ -27,6 +28,8 @@ export interface RouterContext {
   readonly staleness: StalenessGauge;
   /** What reads and writes each entity gets: the input of placement advice. */
   readonly access: AccessStats;
+  /** Measured latency of the cache and the home, for bounded reads either can answer. */
+  readonly costs: RouteCosts;
 }
 
 /**

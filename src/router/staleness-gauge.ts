@@ -9,6 +9,8 @@ export interface StalenessRoutes {
   readonly home: number;
   /** Waited for the view to become fresh enough. */
   readonly waited: number;
+  /** The view was fresh enough but the home was measured faster, so the home served it. */
+  readonly cheaperHome: number;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface StalenessRoutes {
  */
 export class StalenessGauge {
   readonly #snapshots = new Map<string, { readonly takenAt: number; readonly oldest: number | null }>();
-  readonly #routes = new Map<string, { view: number; home: number; waited: number }>();
+  readonly #routes = new Map<string, { view: number; home: number; waited: number; cheaperHome: number }>();
 
   constructor(
     private readonly progress: (view: string) => Promise<ConsumerProgress>,
@@ -73,7 +75,7 @@ export class StalenessGauge {
   count(view: string, route: keyof StalenessRoutes): void {
     let counts = this.#routes.get(view);
     if (!counts) {
-      counts = { view: 0, home: 0, waited: 0 };
+      counts = { view: 0, home: 0, waited: 0, cheaperHome: 0 };
       this.#routes.set(view, counts);
     }
     counts[route]++;

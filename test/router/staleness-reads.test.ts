@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPolystoreError } from '../../src/index.js';
+import { isPolystoreError, type KeyValueStore } from '../../src/index.js';
 import { openSyncFixture, type SyncFixture } from '../support/sync-fixture.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -28,7 +28,7 @@ describe('reads bounded by staleness (PGlite home, LMDB cache, Orama search)', (
       // A bound wider than the lag accepts the view.
       expect((await items.get('a', { maxStalenessMs: 60_000 }))?.$version).toBe(v2.$version - 1);
       const health = db.health().views.find((v) => v.view === 'items_cache')!;
-      expect(health.staleness).toEqual({ view: 1, home: 2, waited: 0 });
+      expect(health.staleness).toEqual({ view: 1, home: 2, waited: 0, cheaperHome: 0 });
       // Search has no home to fall back on: it waits, and gives up with a coded error.
       const refused = await items
         .search({ text: 'lamp' }, { maxStalenessMs: 100, timeoutMs: 300 })
@@ -104,4 +104,50 @@ describe('reads bounded by staleness (PGlite home, LMDB cache, Orama search)', (
       { numRuns: 12 },
     );
   }, 120_000);
+});
+
+describe('bounded reads either store can answer go to the one measured faster', () => {
+  /** The cache store answering 25 ms late: a remote cache farther than the home. */
+  const slow = (store: KeyValueStore): KeyValueStore =>
+    new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'getVersionedSync') return undefined;
+        const value = Reflect.get(target, prop, receiver);
+        if ((prop === 'getVersioned' || prop === 'mgetVersioned') && typeof value === 'function')
+          return async (...args: unknown[]) => {
+            await sleep(25);
+            return value.apply(target, args);
+          };
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+
+  for (const [name, wrap, expectHome] of [
+    ['a slow cache', slow, true],
+    ['a fast cache', undefined, false],
+  ] as const) {
+    it(`with ${name}: ${expectHome ? 'the home' : 'the cache'} serves most reads, each as fresh as its bound`, async () => {
+      const fixture = await openSyncFixture(wrap ? { wrapCache: wrap } : {});
+      try {
+        const { db } = fixture;
+        const items = db.entity('items');
+        for (let i = 0; i < 5; i++) await items.create({ id: `c${i}`, name: `n${i}`, qty: i, tags: [] });
+        await db.sync.catchUp(10_000);
+        for (let i = 0; i < 40; i++) {
+          const id = `c${i % 5}`;
+          const record =
+            i % 2
+              ? await items.get(id, { maxStalenessMs: 60_000 })
+              : (await items.getMany([id], { maxStalenessMs: 60_000 }))[0];
+          expect(record).toMatchObject({ id, qty: i % 5 });
+        }
+        const { staleness } = db.health().views.find((v) => v.view === 'items_cache')!;
+        expect(staleness.view).toBe(40);
+        if (expectHome) expect(staleness.cheaperHome).toBeGreaterThanOrEqual(30);
+        else expect(staleness.cheaperHome).toBeLessThanOrEqual(10);
+      } finally {
+        await fixture.cleanup();
+      }
+    }, 60_000);
+  }
 });
