@@ -86,6 +86,13 @@ export const METRIC_FAMILIES: readonly MetricFamily[] = [
     'Reads answered without the store because it failed or its breaker was open.',
     'this process: `db.health()`',
   ),
+  family(
+    'polystore_bounded_reads_total',
+    'counter',
+    ['view', 'route'],
+    'Reads with `maxStalenessMs` by where they went: `view` (fresh enough and served by it), `home_stale` (too stale), `waited` (waited until fresh), `home_cheaper` (fresh enough, but the home was measured faster).',
+    'this process: `db.health()`',
+  ),
   // Views.
   family(
     'polystore_view_applied_total',

@@ -100,6 +100,18 @@ function breakerSamples(db: MetricsSubject): Sample[] {
   const health = db.health().views;
   db.views.forEach(({ view }, i) => {
     const breaker = health[i];
+    const bounded = breaker?.staleness;
+    if (bounded) {
+      // Where reads bounded by staleness went, per view (the route is the choice, not an id).
+      const routes = {
+        view: bounded.view - bounded.cheaperHome,
+        home_stale: bounded.home,
+        waited: bounded.waited,
+        home_cheaper: bounded.cheaperHome,
+      };
+      for (const [route, value] of Object.entries(routes))
+        out.push({ family: 'polystore_bounded_reads_total', labels: { view: view.name, route }, value });
+    }
     if (!breaker || seen.has(view.store)) return;
     seen.add(view.store);
     const labels = { store: view.store };

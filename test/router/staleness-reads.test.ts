@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPolystoreError, type KeyValueStore } from '../../src/index.js';
+import { isPolystoreError, type KeyValueStore, polystoreMetrics } from '../../src/index.js';
 import { openSyncFixture, type SyncFixture } from '../support/sync-fixture.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -145,6 +145,21 @@ describe('bounded reads either store can answer go to the one measured faster', 
         expect(staleness.view).toBe(40);
         if (expectHome) expect(staleness.cheaperHome).toBeGreaterThanOrEqual(30);
         else expect(staleness.cheaperHome).toBeLessThanOrEqual(10);
+        // The same counts as Prometheus sees them (route, never an id).
+        const metrics = await polystoreMetrics(db);
+        try {
+          const text = (await metrics.render()).body;
+          const sample = (route: string) =>
+            Number(
+              new RegExp(`^polystore_bounded_reads_total\\{view="items_cache",route="${route}"\\} (\\d+)`, 'm').exec(
+                text,
+              )?.[1],
+            );
+          expect(sample('home_cheaper')).toBe(staleness.cheaperHome);
+          expect(sample('view') + sample('home_cheaper')).toBe(40);
+        } finally {
+          metrics.close();
+        }
       } finally {
         await fixture.cleanup();
       }
