@@ -3,7 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { METRIC_FAMILIES } from '../../src/metrics/metric-families.js';
 
 const DOC = readFileSync(new URL('../../docs/metrics.md', import.meta.url), 'utf8');
-const BUDGET = new Set(['view', 'store', 'entity', 'operation', 'code', 'stage', 'state', 'slot', 'wal_status', 'route']);
+const BUDGET = new Set([
+  'view',
+  'store',
+  'entity',
+  'operation',
+  'code',
+  'stage',
+  'state',
+  'slot',
+  'wal_status',
+  'route',
+]);
 
 describe('the metric families', () => {
   it('are each documented in docs/metrics.md with their type and labels', () => {
