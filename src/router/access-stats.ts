@@ -11,7 +11,7 @@ export interface EntityAccess {
   /** Gets answered by a cache view, and gets that fell back to the home (a miss or no cache view). */
   readonly cacheHits: number;
   readonly cacheMisses: number;
-  /** Mean latency per intent, in ms. */
+  /** Mean latency per intent, in ms, over a sample of the reads (every one of finds, counts and searches). */
   readonly meanMs: Readonly<Record<ReadIntent, number>>;
   /** How many finds and counts filtered on each field (top-level names). */
   readonly filterFields: Readonly<Record<string, number>>;
@@ -32,6 +32,8 @@ class EntityCounters {
   cacheMisses = 0;
   readonly reads: Record<ReadIntent, number> = { get: 0, find: 0, count: 0, search: 0 };
   readonly totalMs: Record<ReadIntent, number> = { get: 0, find: 0, count: 0, search: 0 };
+  /** Reads timed (a sample of them: see `latency`). */
+  readonly timed: Record<ReadIntent, number> = { get: 0, find: 0, count: 0, search: 0 };
   readonly filterFields = new Map<string, number>();
   readonly countShapes = new Map<string, number>();
   readonly hot = new TopKeys(32);
@@ -70,12 +72,10 @@ export class AccessStats {
   read(
     entity: string,
     intent: ReadIntent,
-    ms: number,
     detail: { keys?: readonly string[]; fields?: readonly string[] } = {},
   ): void {
     const c = this.#of(entity);
     c.reads[intent]++;
-    c.totalMs[intent] += ms;
     if (detail.keys) {
       const at = this.now();
       for (const key of detail.keys) c.hot.record(key, at);
@@ -84,6 +84,13 @@ export class AccessStats {
       for (const field of detail.fields) bump(c.filterFields, field);
       if (intent === 'count') bump(c.countShapes, [...detail.fields].sort().join(',') || '(all)');
     }
+  }
+
+  /** How long one read took: the mean per intent is over the reads timed. */
+  latency(entity: string, intent: ReadIntent, ms: number): void {
+    const c = this.#of(entity);
+    c.totalMs[intent] += ms;
+    c.timed[intent]++;
   }
 
   /** Ids a get found in a cache view (`hits`) and ids the home answered (`misses`: not cached, or no cache view). */
@@ -105,7 +112,7 @@ export class AccessStats {
       reads: { ...c.reads },
       cacheHits: c.cacheHits,
       cacheMisses: c.cacheMisses,
-      meanMs: Object.fromEntries(INTENTS.map((i) => [i, c.reads[i] === 0 ? 0 : c.totalMs[i] / c.reads[i]])) as Record<
+      meanMs: Object.fromEntries(INTENTS.map((i) => [i, c.timed[i] === 0 ? 0 : c.totalMs[i] / c.timed[i]])) as Record<
         ReadIntent,
         number
       >,
