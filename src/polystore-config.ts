@@ -5,6 +5,7 @@ import type { EventLog } from './contracts/event-log.js';
 import type { GraphStore } from './contracts/graph-store.js';
 import type { HomeStore } from './contracts/home-store.js';
 import type { KeyValueStore } from './contracts/key-value-store.js';
+import type { ViewReplicas } from './contracts/replica-transport.js';
 import type { SearchStore } from './contracts/search-store.js';
 import type { EntityDef } from './model/define-entity.js';
 import type { KeyspaceDef } from './model/define-keyspace.js';
@@ -33,6 +34,14 @@ export interface PolystoreConfig<E extends AnyEntity, K extends AnyKeyspace> {
   readonly views?: readonly ViewDef<unknown>[];
   /** The event log between home and projectors (default: the home's outbox). */
   readonly log?: EventLog;
+  /**
+   * Serves embedded views (Orama, Kuzu, DuckDB) to every process: a process
+   * running projectors keeps a replica of each and answers their queries; a
+   * process without projectors sends its queries to the replicas
+   * (`natsReplicas({ servers })` from `polystore/nats`). Without it, an
+   * embedded view is read only in the process that projects it.
+   */
+  readonly replicas?: ViewReplicas;
   /** `autoStart` (default true) runs the projectors in this process after `ready()`. */
   readonly sync?: SyncOptions & { readonly autoStart?: boolean };
   /** Largest record in bytes (default 1 MiB). */

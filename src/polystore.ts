@@ -13,6 +13,7 @@ import type { HomeStore, HomeTransaction } from './contracts/home-store.js';
 import type { LogPosition } from './contracts/log-position.js';
 import type { StoreMetric } from './contracts/store-metrics.js';
 import type { ViewStoreBase } from './contracts/view-store.js';
+import { PolystoreError } from './errors/index.js';
 import { type DumpManifest, exportHome, importHome } from './home-move/home-dump.js';
 import { type MovableHome, movableHome } from './home-move/movable-home.js';
 import type { MoveHomeOptions, MoveOutcome } from './home-move/move-home.js';
@@ -33,8 +34,12 @@ import type {
   ViewStore,
 } from './polystore-config.js';
 import { type ResolvedConfig, readConfig } from './polystore-options.js';
+import { ReplicaClient } from './replicas/replica-client.js';
+import { type ReplicaHandlers, ReplicaHost } from './replicas/replica-host.js';
+import { planReplicas, type ReplicaPlan } from './replicas/replica-plan.js';
 import { AccessStats, type EntityAccess } from './router/access-stats.js';
 import { EntityClient } from './router/entity-client.js';
+import { EntitySearch } from './router/entity-search.js';
 import { EntityWriter } from './router/entity-writes.js';
 import type { KeyspaceClient } from './router/keyspace-client.js';
 import { RouteCosts } from './router/route-costs.js';
@@ -103,12 +108,30 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   readonly #meter: MeterSlot = { current: undefined };
   /** The home every part holds: the configured one until `moveHome` switches it. */
   readonly #home: MovableHome;
+  /** Which embedded stores this process keeps replicas of, or queries through replicas elsewhere. */
+  readonly #replicas: ReplicaPlan;
+  /** Views on embedded stores kept by replicas in other processes (routing only). */
+  readonly #remoteViews: readonly { view: ViewDef<unknown>; store: ViewStore }[];
+  /** Answers other processes' queries of the embedded stores kept here. */
+  #replicaHost: ReplicaHost | undefined;
   #lastWrite: LogPosition | null = null;
   #ready: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(config: PolystoreConfig<E, K>) {
-    const configured = readConfig(config);
+    const resolved = readConfig(config);
+    const plan = planReplicas(
+      config.replicas,
+      resolved.stores,
+      resolved.views.map(({ view }) => view),
+      config.sync?.projectors !== false,
+    );
+    const storeOf = (view: ViewDef<unknown>) => ({ view, store: resolved.stores[view.store]! });
+    // Embedded views this process keeps a replica of are projected under the replica's names;
+    // those kept by replicas elsewhere are only routed to.
+    const configured = { ...resolved, views: plan.views.map(storeOf) };
+    this.#remoteViews = plan.remoteViews.map(storeOf);
+    this.#replicas = plan;
     this.#home = movableHome(configured.home);
     const declared = { ...configured, home: this.#home.home };
     this.#rebuilds = new ViewRebuilds(
@@ -132,7 +155,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       config.sync ?? {},
       logger,
     );
-    for (const { store } of views) {
+    for (const { store } of [...views, ...this.#remoteViews]) {
       if (!this.#breakers.has(store))
         this.#breakers.set(store, new StoreBreaker(store.driver, this.#config.viewReads, logger));
     }
@@ -170,6 +193,9 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       staleness: new StalenessGauge((view) => this.sync.progress(view)),
       access: new AccessStats(),
       costs: new RouteCosts(),
+      ...(plan.replicas && plan.remote.size > 0
+        ? { replicas: { client: new ReplicaClient(plan.replicas, logger), remote: plan.remote } }
+        : {}),
     };
   }
 
@@ -181,13 +207,14 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   ready(options: { sync?: boolean } = {}): Promise<void> {
     if (this.#closing) return Promise.reject(closedError());
     this.#ready ??= (async () => {
-      const { home, stores, entities, autoStart } = this.#config;
+      const { home, entities, autoStart } = this.#config;
       await home.ready();
       await home.ensureSchema(
         [...entities.values()].map((e) => e.table),
         { apply: this.#config.schemaApply },
       );
-      await Promise.all(Object.values(stores).map((store) => store.ready()));
+      // Embedded stores kept by replicas elsewhere are never opened here.
+      await Promise.all(this.#openStores().map((store) => store.ready()));
       // Before projectors start: a view mid-rebuild is written to both its generations from the first event.
       await this.#rebuilds.prepare();
       if ((options.sync ?? autoStart) !== false) {
@@ -197,6 +224,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
           await this.#maintenance.startProjectionChecks();
         }
         this.#sagas.start();
+        await this.#startReplicaHost();
       }
     })().catch((err: unknown) => {
       this.#ready = undefined;
@@ -231,12 +259,14 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     this.#closing ??= (async () => {
       await this.#ready?.catch(() => undefined);
       await closeInOrder([
+        async () => this.#replicaHost?.stop(),
         () => this.#sagas.stop(),
         () => this.#maintenance.stopSchedule(),
         () => this.sync.stop(),
         async () => this.#rebuilds.stop(),
         // Every store closes, whichever fails.
-        ...Object.values(this.#config.stores).map((store) => () => store.close()),
+        ...this.#openStores().map((store) => () => store.close()),
+        async () => this.#replicas.replicas?.transport.close(),
         // A broker log opened its own connection; the outbox log has nothing to close.
         async () => (this.#config.log as { close?: () => Promise<void> } | undefined)?.close?.(),
         () => this.#config.home.close(),
@@ -251,7 +281,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     return this.#client(`entity:${name}`, () => {
       const writer = this.#writers.get(name);
       if (!writer) throw unknownEntity(name, [...this.#writers.keys()]);
-      return new EntityClient(writer, entityViews(this.#config.views, this.#breakers, name), this.#ctx);
+      return new EntityClient(writer, entityViews(this.#routedViews(), this.#breakers, name), this.#ctx);
     }) as EntityClient<RecordOf<EntityNamed<E, N>>, InputOf<EntityNamed<E, N>>>;
   }
 
@@ -321,12 +351,16 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
 
   /** Cypher reads on a graph store (read-your-writes waits for its graph views). */
   graph(store: string): GraphClient {
-    return this.#client(`graph:${store}`, () => graphClient(this.#config, store, this.#ctx));
+    return this.#client(`graph:${store}`, () =>
+      graphClient({ stores: this.#config.stores, views: this.#routedViews() }, store, this.#ctx),
+    );
   }
 
   /** SQL aggregates on an analytics store (read-your-writes waits for its views). */
   analytics(store: string): AnalyticsClient {
-    return this.#client(`analytics:${store}`, () => analyticsClient(this.#config, store, this.#ctx));
+    return this.#client(`analytics:${store}`, () =>
+      analyticsClient({ stores: this.#config.stores, views: this.#routedViews() }, store, this.#ctx),
+    );
   }
 
   /** What the model declares, for tools such as the HTTP API: entities, keyspaces, stores, the home and the log. */
@@ -389,7 +423,8 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
    * for (const { store, collect } of db.storeMetrics()) console.log(store, await collect());
    */
   storeMetrics(): { readonly store: string; collect(): Promise<readonly StoreMetric[]> }[] {
-    const sources = [['home', this.#config.home] as const, ...Object.entries(this.#config.stores)];
+    const stores = Object.entries(this.#config.stores).filter(([name]) => !this.#replicas.remote.has(name));
+    const sources = [['home', this.#config.home] as const, ...stores];
     return sources.flatMap(([store, source]) => {
       const collect = source.collectMetrics;
       return collect ? [{ store, collect: () => collect.call(source) }] : [];
@@ -572,5 +607,70 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       this.#clients.set(key, client);
     }
     return client;
+  }
+  /**
+   * Which stores this process keeps replicas of and serves, and which it
+   * queries through replicas elsewhere (none without `replicas` in the config).
+   */
+  get replicas(): {
+    readonly replica: string | null;
+    readonly hosted: readonly string[];
+    readonly remote: readonly string[];
+    readonly serving: readonly string[];
+  } {
+    const plan = this.#replicas;
+    return {
+      replica: plan.replicas && plan.hosted.size > 0 ? plan.replicas.replica : null,
+      hosted: [...plan.hosted],
+      remote: [...plan.remote],
+      serving: this.#replicaHost?.serving ?? [],
+    };
+  }
+
+  /** The stores this process opens: all but the embedded ones kept by replicas elsewhere. */
+  #openStores(): ViewStore[] {
+    return Object.entries(this.#config.stores)
+      .filter(([name]) => !this.#replicas.remote.has(name))
+      .map(([, store]) => store);
+  }
+
+  /** The views reads are routed to: this process's, and those kept by replicas elsewhere. */
+  #routedViews(): readonly { view: ViewDef<unknown>; store: ViewStore }[] {
+    return this.#remoteViews.length === 0 ? this.#config.views : [...this.#config.views, ...this.#remoteViews];
+  }
+
+  /** With `replicas` and projectors running here: answers other processes' queries of the embedded stores kept here. */
+  async #startReplicaHost(): Promise<void> {
+    const { replicas, hosted } = this.#replicas;
+    if (!replicas || hosted.size === 0 || !this.sync.running || this.#replicaHost) return;
+    const host = new ReplicaHost(replicas, hosted, this.#replicaHandlers(), this.#config.logger);
+    this.#replicaHost = host;
+    await host.start();
+  }
+
+  #replicaHandlers(): ReplicaHandlers {
+    const viewsOn = (store: string) =>
+      this.#config.views.filter(({ view }) => view.store === store).map(({ view }) => view.name);
+    return {
+      search: (request) => {
+        if (!this.#writers.has(request.entity)) throw unknownEntity(request.entity, [...this.#writers.keys()]);
+        const route = entityViews(this.#config.views, this.#breakers, request.entity).search;
+        if (!route || !this.#replicas.hosted.has(route.view.store)) {
+          throw new PolystoreError(
+            'PS_ERR_UNSUPPORTED_READ',
+            `This replica keeps no search view of ${request.entity}`,
+            {
+              fix: 'run the same model in every process of the deployment',
+            },
+          );
+        }
+        // Hits only: the caller hydrates them from its own cache or home.
+        const search = new EntitySearch(request.entity, route, undefined as never, undefined, this.#ctx);
+        return search.findHits(request.query, request.read);
+      },
+      graph: (request) => this.graph(request.store).query(request.text, request.params, request.read),
+      analytics: (request) => this.analytics(request.store).query(request.text, request.params, request.read),
+      filling: async (store) => (await this.sync.backfills.unfinished(viewsOn(store))).length > 0,
+    };
   }
 }

@@ -51,6 +51,12 @@ export interface StoreLifecycle {
 export interface ViewStoreBase<V> extends StoreLifecycle {
   readonly durability: Durability;
   /**
+   * True on embedded stores whose content only the process that opened them
+   * sees (Orama, Kuzu, DuckDB): one process projects each of their views, and
+   * other processes query it through view replicas (`replicas` in the config).
+   */
+  readonly processLocal?: boolean;
+  /**
    * Events per batch the store applies best, when it asks for more than
    * `sync.batchSize`: a store whose every apply pays a cost that grows with
    * the view (a join that scans a table) amortises it over bigger batches.

@@ -74,6 +74,14 @@ export const ERROR_CATALOGUE = {
     status: 500,
     summary: 'A store rejected a statement.',
   },
+  PS_ERR_NO_REPLICA: {
+    status: 503,
+    summary: 'A query of an embedded view found no replica of it running in any process.',
+  },
+  PS_ERR_EMBEDDED_VIEW_SHARED: {
+    status: 500,
+    summary: 'An embedded view is already projected by another live process under the same consumer.',
+  },
   PS_ERR_CONSISTENCY_TIMEOUT: {
     status: 504,
     summary: 'A read-your-writes read waited longer than its timeout for the views to apply the write.',

@@ -1,11 +1,19 @@
 import type { SearchQuery, SearchStore } from '../contracts/search-store.js';
 import { PolystoreError } from '../errors/index.js';
 import type { Versioned } from '../model/record-codec.js';
+import type { ReplicaSearchAnswer } from '../replicas/replica-protocol.js';
 import { timedCall } from '../runtime/operation-meter.js';
 import type { SearchViewDef } from '../views/search-view.js';
 import { checkLimit, type EntityReads } from './entity-reads.js';
 import type { ReadOptions } from './read-options.js';
-import { awaitConsistency, freshEnough, type RouterContext, strongUnsupported } from './router-context.js';
+import {
+  awaitConsistency,
+  freshEnough,
+  type RouterContext,
+  remoteStore,
+  replicaRead,
+  strongUnsupported,
+} from './router-context.js';
 import type { StoreBreaker } from './store-breaker.js';
 
 export interface SearchHitRecord<T> {
@@ -66,16 +74,7 @@ export class EntitySearch<T> {
         },
       );
     }
-    const views = [route.view.name, ...(this.cacheView ? [this.cacheView] : [])];
-    await awaitConsistency(this.ctx, views, options);
-    // The home cannot answer a text search: a view too stale is waited for.
-    await freshEnough(this.ctx, [route.view.name], options, false);
-    const [result, backfill] = await Promise.all([
-      route.breaker.track(() =>
-        timedCall(this.ctx.meter, route.view.store, 'search', () => route.store.search(route.view.scope, query)),
-      ),
-      this.ctx.sync.backfills.unfinishedRecently(route.view.name),
-    ]);
+    const { result, backfill } = await this.#find(route, query, options);
     const records = await this.reads.getMany(
       result.hits.map((hit) => hit.id),
       options?.consistency === 'read-your-writes' ? { ...options, consistency: 'eventual' } : options,
@@ -91,5 +90,44 @@ export class EntitySearch<T> {
       facets: result.facets,
       ...(backfill ? { backfilling: { examined: backfill.examined, total: backfill.total } } : {}),
     };
+  }
+
+  /**
+   * The search view's hits (ids, scores, documents) for `query` once the view
+   * is consistent enough: from the store here, or, for an embedded store kept
+   * by replicas in other processes, from one of them (which waits for the
+   * caller's write itself). What a replica runs for another process's search.
+   */
+  findHits(query: SearchQuery, options?: ReadOptions): Promise<ReplicaSearchAnswer> {
+    const route = this.route;
+    if (!route) throw new Error('findHits needs a search view');
+    return this.#find(route, query, options);
+  }
+
+  async #find(route: SearchRoute, query: SearchQuery, options: ReadOptions | undefined): Promise<ReplicaSearchAnswer> {
+    const remote = remoteStore(this.ctx, route.view.store);
+    if (remote) {
+      // The cache that hydrates the hits is this process's: its read-your-writes wait is here.
+      if (this.cacheView) await awaitConsistency(this.ctx, [this.cacheView], options);
+      const read = replicaRead(this.ctx, options);
+      return timedCall(this.ctx.meter, route.view.store, 'search', () =>
+        remote.ask<ReplicaSearchAnswer>(
+          route.view.store,
+          { op: 'search', entity: this.entityName, query, read },
+          read.timeoutMs,
+        ),
+      );
+    }
+    const views = [route.view.name, ...(this.cacheView ? [this.cacheView] : [])];
+    await awaitConsistency(this.ctx, views, options);
+    // The home cannot answer a text search: a view too stale is waited for.
+    await freshEnough(this.ctx, [route.view.name], options, false);
+    const [result, backfill] = await Promise.all([
+      route.breaker.track(() =>
+        timedCall(this.ctx.meter, route.view.store, 'search', () => route.store.search(route.view.scope, query)),
+      ),
+      this.ctx.sync.backfills.unfinishedRecently(route.view.name),
+    ]);
+    return { result, backfill: backfill ? { examined: backfill.examined, total: backfill.total } : null };
   }
 }

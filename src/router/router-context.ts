@@ -2,6 +2,8 @@ import type { HomeStore } from '../contracts/home-store.js';
 import type { LogPosition } from '../contracts/log-position.js';
 import { PolystoreError } from '../errors/index.js';
 import type { RecordLimits } from '../model/validate-record.js';
+import type { ReplicaClient } from '../replicas/replica-client.js';
+import type { ReplicaRead } from '../replicas/replica-protocol.js';
 import type { Logger } from '../runtime/logger.js';
 import type { MeterSlot } from '../runtime/operation-meter.js';
 import type { SyncEngine } from '../sync/sync-engine.js';
@@ -30,6 +32,30 @@ export interface RouterContext {
   readonly access: AccessStats;
   /** Measured latency of the cache and the home, for bounded reads either can answer. */
   readonly costs: RouteCosts;
+  /** Embedded stores this process queries through their replicas in other processes (none without `replicas`). */
+  readonly replicas?: { readonly client: ReplicaClient; readonly remote: ReadonlySet<string> };
+}
+
+/** The replica client when `store` is an embedded store this process queries through replicas elsewhere. */
+export function remoteStore(ctx: RouterContext, store: string): ReplicaClient | undefined {
+  return ctx.replicas?.remote.has(store) ? ctx.replicas.client : undefined;
+}
+
+/**
+ * The read options a query sends to a replica: read-your-writes names the
+ * token to wait for (the caller's, or this process's newest write; none:
+ * nothing to wait for), so the replica never waits for a write of its own.
+ */
+export function replicaRead(ctx: RouterContext, options: ReadOptions | undefined): ReplicaRead {
+  checkStaleness(options);
+  const timeoutMs = options?.timeoutMs ?? ctx.readTimeoutMs;
+  const after = options?.consistency === 'read-your-writes' ? (options.after ?? ctx.lastWrite()) : null;
+  return {
+    timeoutMs,
+    ...(after === null ? {} : { consistency: 'read-your-writes' as const, after }),
+    ...(options?.maxStalenessMs === undefined ? {} : { maxStalenessMs: options.maxStalenessMs }),
+    ...(options?.onStale === undefined ? {} : { onStale: options.onStale }),
+  };
 }
 
 /**

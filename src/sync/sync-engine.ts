@@ -12,6 +12,7 @@ import type { ViewDef } from '../views/view-def.js';
 import type { BackfillRecord } from './backfill/backfill-state.js';
 import { ViewBackfills } from './backfill/view-backfills.js';
 import { DataLossRecovery } from './data-loss-recovery.js';
+import { EmbeddedViewLeases } from './embedded-view-leases.js';
 import { outboxHold } from './outbox-hold.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { ProgressTracker } from './progress-tracker.js';
@@ -84,6 +85,8 @@ export class SyncEngine {
   readonly #waiter: ProgressWaiter;
   /** Each view's counters, kept durable in the home for every process to read. */
   readonly #snapshots: ViewStatsSnapshots;
+  /** One live process per embedded view's consumer (see EmbeddedViewLeases). */
+  readonly #leases: EmbeddedViewLeases;
   #running = false;
   #pruneTimer: NodeJS.Timeout | undefined;
   /** The newest write token committed through this process. */
@@ -139,6 +142,11 @@ export class SyncEngine {
     this.#recovery = new DataLossRecovery(home, views, retry, logger, (view) => this.#tracker.through(view));
     this.#tracker = new ProgressTracker(log, this.#relay, logger);
     this.#snapshots = new ViewStatsSnapshots(home, this.#projectors, resolved.statsIntervalMs, logger);
+    this.#leases = new EmbeddedViewLeases(
+      home,
+      views.filter(({ store }) => store.processLocal === true).map(({ view }) => view.name),
+      logger,
+    );
     this.#waiter = new ProgressWaiter(this.#tracker, this.#projectors, () => this.#exactHere());
     this.backfills = new ViewBackfills({
       home,
@@ -168,6 +176,7 @@ export class SyncEngine {
     try {
       if (this.#options.relay) await this.#relay?.start();
       if (this.#options.projectors) {
+        await this.#leases.claim();
         await this.backfills.plan();
         await Promise.all([...this.#projectors.values()].map((p) => p.start()));
         this.#snapshots.start();
@@ -206,6 +215,7 @@ export class SyncEngine {
     await this.#relay?.stop();
     await Promise.all([...this.#projectors.values()].map((p) => p.stop()));
     await this.#snapshots.stop();
+    await this.#leases.release();
   }
 
   /**

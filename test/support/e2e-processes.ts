@@ -19,7 +19,7 @@ export class E2eProcess {
 
   constructor(
     readonly name: string,
-    fixture: 'e2e-writer.ts' | 'e2e-worker.ts' | 'search-reader.ts',
+    fixture: 'e2e-writer.ts' | 'e2e-worker.ts' | 'search-reader.ts' | 'replica-worker.ts',
     target: E2eTarget,
     args: readonly string[] = [],
   ) {

@@ -33,6 +33,8 @@ export interface DuckDBStoreOptions {
 class DuckDBAnalyticsStore implements AnalyticsStore {
   readonly kind = 'analytics';
   readonly driver = 'duckdb';
+  /** Only this process sees what it holds: other processes query it through view replicas. */
+  readonly processLocal = true;
   readonly durability = 'immediate';
   readonly #guard: RuntimeGuard<DuckDBSession>;
   readonly #layouts = new Map<string, TableLayout>();

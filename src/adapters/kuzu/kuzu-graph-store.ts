@@ -58,6 +58,8 @@ const KUZU_BATCH_SIZE = 10_000;
 class KuzuGraphStore implements GraphStore {
   readonly kind = 'graph';
   readonly driver = 'kuzu';
+  /** Only this process sees what it holds: other processes query it through view replicas. */
+  readonly processLocal = true;
   readonly durability = 'immediate';
   readonly batchSize = KUZU_BATCH_SIZE;
   readonly #guard: RuntimeGuard<KuzuRuntime>;

@@ -52,8 +52,12 @@ export interface NatsConnectionLike {
   publish(subject: string, payload?: Uint8Array | string, options?: { reply?: string }): void;
   subscribe(
     subject: string,
-    options: { callback: (err: Error | null, msg: NatsMsgLike) => void },
+    options: { callback: (err: Error | null, msg: NatsMsgLike) => void; queue?: string },
   ): NatsSubscriptionLike;
+  /** Resolves once the server has processed everything sent so far. */
+  flush?(): Promise<void>;
+  /** The server's limits, once connected (`max_payload` in bytes). */
+  readonly info?: { readonly max_payload?: number } | undefined;
   request(subject: string, payload?: Uint8Array | string, options?: { timeout: number }): Promise<NatsMsgLike>;
   jetstreamManager(): Promise<JetStreamManagerLike>;
   jetstream(): JetStreamClientLike;

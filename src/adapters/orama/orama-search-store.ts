@@ -79,6 +79,8 @@ interface OramaHit {
 class OramaSearchStore implements SearchStore {
   readonly kind = 'search';
   readonly driver = 'orama';
+  /** Only this process sees what it holds: other processes query it through view replicas. */
+  readonly processLocal = true;
   readonly durability = 'on-flush';
   readonly #guard: RuntimeGuard<OpenOrama>;
   /** Journal writes, one flush after the other. */

@@ -36,6 +36,10 @@ export class GenerationStore<V> implements ViewStoreBase<V> {
     return this.store.driver;
   }
 
+  get processLocal(): boolean | undefined {
+    return this.store.processLocal;
+  }
+
   get durability() {
     return this.store.durability;
   }

@@ -1,0 +1,141 @@
+import { hostname } from 'node:os';
+import type { ReplicaReply, ReplicaTransport, ViewReplicas } from '../../contracts/replica-transport.js';
+import { PolystoreError } from '../../errors/index.js';
+import { RuntimeGuard } from '../../runtime/runtime-guard.js';
+import { connectNats, type NatsConnectionLike, type NatsSubscriptionLike } from './nats-driver.js';
+
+export interface NatsReplicasOptions {
+  /** NATS server URL(s), comma-separated (plain NATS: replicas need no JetStream). */
+  readonly servers?: string;
+  /** A connection to use instead of opening one from `servers`; `close()` leaves it open. */
+  readonly connection?: NatsConnectionLike;
+  /**
+   * This process's replica name, when it projects embedded views: each replica
+   * keeps its own copy of them, under durable consumers of its own. Default:
+   * `POLYSTORE_REPLICA`, else the host name. Two live processes may not share one.
+   */
+  readonly replica?: string;
+  /** Subject prefix shared by every process of one deployment (default `polystore`). */
+  readonly namespace?: string;
+}
+
+const NAME = /^[A-Za-z0-9_]{1,40}$/;
+const NAMESPACE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Serves the embedded views (Orama, Kuzu, DuckDB) of worker processes to
+ * every process of the deployment over NATS: each worker is a replica that
+ * projects its own copy and answers queries sent to a queue group of its
+ * store; writers and web tiers query through it with the same API.
+ *
+ * @example
+ * import { natsReplicas } from 'polystore/nats';
+ * const db = createPolystore({
+ *   ...model,
+ *   log: jetstreamLog({ servers, stream: 'shop' }),
+ *   replicas: natsReplicas({ servers, replica: process.env.POLYSTORE_REPLICA }),
+ * });
+ */
+export function natsReplicas(options: NatsReplicasOptions): ViewReplicas {
+  if (options.connection === undefined && (typeof options.servers !== 'string' || options.servers.trim() === '')) {
+    throw invalid(
+      'natsReplicas needs `servers` (or a `connection`)',
+      'servers',
+      "pass { servers: 'nats://127.0.0.1:4222' }",
+    );
+  }
+  const namespace = options.namespace ?? 'polystore';
+  if (!NAMESPACE.test(namespace))
+    throw invalid(
+      `The replicas namespace "${String(namespace).slice(0, 64)}" is not valid`,
+      'namespace',
+      'use letters, digits, `_` and `-`',
+    );
+  const replica = options.replica ?? process.env.POLYSTORE_REPLICA ?? defaultReplica();
+  if (!NAME.test(replica))
+    throw invalid(
+      `The replica name "${String(replica).slice(0, 64)}" is not valid`,
+      'replica',
+      'use 1 to 40 letters, digits and underscores (set `replica` or POLYSTORE_REPLICA)',
+    );
+  return { transport: natsTransport(options), replica, namespace };
+}
+
+/** The host name as a replica name: letters, digits and underscores. */
+function defaultReplica(): string {
+  const name = hostname()
+    .replace(/[^A-Za-z0-9_]/g, '_')
+    .slice(0, 40);
+  return name === '' ? 'replica' : name;
+}
+
+function natsTransport(options: NatsReplicasOptions): ReplicaTransport {
+  const guard = new RuntimeGuard<NatsConnectionLike>(
+    'nats',
+    async () => options.connection ?? connectNats(options.servers!),
+    async (nc) => {
+      if (!options.connection) await nc.close();
+    },
+  );
+  const TEXT_ENCODER = new TextEncoder();
+  return {
+    driver: 'nats',
+    ready: async () => {
+      await guard.client();
+    },
+    serve: async (subject, group, handler) => {
+      const nc = await guard.client();
+      const limit = nc.info?.max_payload ?? 1024 * 1024;
+      const subscription: NatsSubscriptionLike = nc.subscribe(subject, {
+        queue: group,
+        callback: (err, msg) => {
+          if (err || !msg.reply) return;
+          const reply = msg.reply;
+          void handler(msg.data).then((data) => {
+            try {
+              nc.publish(
+                reply,
+                data.byteLength <= limit ? data : TEXT_ENCODER.encode(tooLarge(data.byteLength, limit)),
+              );
+            } catch {
+              // The connection closed meanwhile: the caller times out and asks another replica.
+            }
+          });
+        },
+      });
+      await nc.flush?.();
+      return async () => {
+        subscription.unsubscribe();
+        await nc.flush?.().catch(() => undefined);
+      };
+    },
+    request: async (subject, payload, timeoutMs): Promise<ReplicaReply> => {
+      const nc = await guard.client();
+      try {
+        const msg = await nc.request(subject, payload, { timeout: Math.max(1, Math.round(timeoutMs)) });
+        return { kind: 'reply', data: msg.data };
+      } catch (err) {
+        const code = (err as { code?: unknown } | null)?.code;
+        if (code === '503') return { kind: 'no-responders' };
+        if (code === 'TIMEOUT') return { kind: 'timeout' };
+        throw err;
+      }
+    },
+    close: () => guard.close(),
+  };
+}
+
+/** The reply sent instead of one over the server's payload limit (a coded error, as replies carry them). */
+function tooLarge(bytes: number, limit: number): string {
+  return JSON.stringify({
+    error: {
+      code: 'PS_ERR_PAYLOAD_TOO_LARGE',
+      message: `The query's answer is ${bytes} bytes, over the NATS server's max_payload of ${limit}`,
+      fix: 'return fewer rows (LIMIT, a narrower filter), or raise max_payload in nats-server',
+    },
+  });
+}
+
+function invalid(message: string, field: string, fix: string): PolystoreError {
+  return new PolystoreError('PS_ERR_INVALID_CONFIG', message, { field: `replicas.${field}`, fix });
+}
