@@ -217,6 +217,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       await Promise.all(this.#openStores().map((store) => store.ready()));
       // Before projectors start: a view mid-rebuild is written to both its generations from the first event.
       await this.#rebuilds.prepare();
+      await this.#attachReplicaHost();
       if ((options.sync ?? autoStart) !== false) {
         await this.sync.start();
         if (this.sync.running) {
@@ -224,7 +225,6 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
           await this.#maintenance.startProjectionChecks();
         }
         this.#sagas.start();
-        await this.#startReplicaHost();
       }
     })().catch((err: unknown) => {
       this.#ready = undefined;
@@ -259,7 +259,6 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     this.#closing ??= (async () => {
       await this.#ready?.catch(() => undefined);
       await closeInOrder([
-        async () => this.#replicaHost?.stop(),
         () => this.#sagas.stop(),
         () => this.#maintenance.stopSchedule(),
         () => this.sync.stop(),
@@ -639,13 +638,15 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     return this.#remoteViews.length === 0 ? this.#config.views : [...this.#config.views, ...this.#remoteViews];
   }
 
-  /** With `replicas` and projectors running here: answers other processes' queries of the embedded stores kept here. */
-  async #startReplicaHost(): Promise<void> {
+  /**
+   * With `replicas`: answers other processes' queries of the embedded stores
+   * kept here whenever this process's projectors run (however sync is started).
+   */
+  async #attachReplicaHost(): Promise<void> {
     const { replicas, hosted } = this.#replicas;
-    if (!replicas || hosted.size === 0 || !this.sync.running || this.#replicaHost) return;
-    const host = new ReplicaHost(replicas, hosted, this.#replicaHandlers(), this.#config.logger);
-    this.#replicaHost = host;
-    await host.start();
+    if (!replicas || hosted.size === 0 || this.#replicaHost) return;
+    this.#replicaHost = new ReplicaHost(replicas, hosted, this.#replicaHandlers(), this.#config.logger);
+    await this.sync.attach(this.#replicaHost);
   }
 
   #replicaHandlers(): ReplicaHandlers {

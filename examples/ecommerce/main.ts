@@ -25,6 +25,7 @@ import {
   SHIPMENTS_BY_CARRIER,
 } from './queries.js';
 import { resetServers } from './reset-servers.js';
+import { compareSecondProcess } from './second-process-check.js';
 import { productId, userId } from './seed-data.js';
 import { seedShop } from './seed-shop.js';
 import { createShop, type Shop, serversFromEnv } from './shop.js';
@@ -65,7 +66,13 @@ async function main(): Promise<void> {
   say(
     `Polystore e-commerce demo — ${onServers.length ? `servers: ${onServers.join(', ')}${capture}; ` : ''}embedded stores under ${dataDir}`,
   );
-  const db = createShop({ dataDir, servers, namespace: args.namespace });
+  // With NATS, this process keeps the embedded views as replica "demo" (unless POLYSTORE_REPLICA names it) and serves them.
+  const db = createShop({
+    dataDir,
+    servers,
+    namespace: args.namespace,
+    replica: process.env.POLYSTORE_REPLICA || 'demo',
+  });
   await db.ready({ sync: false });
   // CDC mode: the replication slot is created explicitly, once (idempotent), before the capture starts.
   await db.sync.capture?.admin?.create();
@@ -80,6 +87,8 @@ async function main(): Promise<void> {
     await db.sync.capture?.admin?.drop();
   }
 }
+
+const servers = () => serversFromEnv();
 
 async function run(db: Shop, progress: ReturnType<typeof createProgress>, started: number): Promise<void> {
   const seedStart = performance.now();
@@ -141,6 +150,8 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
   const changed = await products.update(anchor, { price: 123.45 });
   const fresh = await products.get(anchor, { consistency: 'read-your-writes' });
   await db.sync.catchUp(60_000);
+  // On servers, a second process (a web tier) reads the same views and must answer the same.
+  const second = await compareSecondProcess(db, servers(), dataDir, args.namespace);
 
   const placement = await adviseFromTraffic(db, size.users);
   const stats = await db.sync.stats();
@@ -192,6 +203,7 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
     ),
     orderSaga,
     placement: placement.map(({ entity, add, reasons, snippet }) => ({ entity, add, reasons, snippet })),
+    ...(second ? { secondProcess: second } : {}),
     ...(moved ? { move: moved } : {}),
     timings: { seedMs: Math.round(seedMs), catchUpMs: Math.round(catchUpMs), totalMs: Math.round(elapsedMs), writes },
     scale: scaleReport(caught, writes, seedMs, elapsedMs),
@@ -243,6 +255,15 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
     `Read-your-writes: wrote ${anchor} v${changed.$version}, read back v${report.readYourWrites.read} at $${report.readYourWrites.price}`,
   );
   say();
+  if (second) {
+    say(
+      `Second process (no projectors; search in PostgreSQL, graph and analytics through the replica over NATS): ` +
+        `${second.equal} of ${second.compared} answers equal this process's, read with read-your-writes on its last token ` +
+        `(price of ${anchor} there: $${second.price}) in ${second.ms} ms`,
+    );
+    for (const name of second.different) say(`  differs: ${name}`);
+    say();
+  }
   say("Placement advice from this run's own traffic (a dry run; declare the view and it backfills live):");
   for (const a of placement) {
     say(`  ${a.entity}: add ${a.add.replace('-', ' ')}: ${a.snippet}`);

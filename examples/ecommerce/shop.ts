@@ -3,7 +3,7 @@ import { duckdbStore } from '../../src/adapters/duckdb/index.js';
 import { kuzuStore } from '../../src/adapters/kuzu/index.js';
 import { lmdbStore } from '../../src/adapters/lmdb/index.js';
 import { mysqlHome } from '../../src/adapters/mysql/index.js';
-import { jetstreamLog } from '../../src/adapters/nats/index.js';
+import { jetstreamLog, natsReplicas } from '../../src/adapters/nats/index.js';
 import { oramaStore } from '../../src/adapters/orama/index.js';
 import { pgliteHome } from '../../src/adapters/pglite/index.js';
 import { postgresHome } from '../../src/adapters/postgres/index.js';
@@ -33,6 +33,12 @@ export interface ShopOptions {
   readonly logger?: Logger;
   /** Schema/database, key prefix, stream and replication slot on servers (default {@link SHOP_NAMESPACE}). */
   readonly namespace?: string;
+  /**
+   * With NATS: this process's replica name when it runs projectors (default
+   * `POLYSTORE_REPLICA`, else the host name). Its embedded views are kept as
+   * that replica's and served to the deployment's other processes.
+   */
+  readonly replica?: string;
 }
 
 /** Names the demo uses on servers: its schema/database, key prefix and stream. */
@@ -65,7 +71,9 @@ export function shopCdcTarget(postgres: string, namespace = SHOP_NAMESPACE) {
  * server URL swaps in PostgreSQL (home, and search in the schema
  * `<namespace>_search`) or MariaDB (home), Redis (cache) or JetStream
  * (log, fed by the outbox relay, or with `capture: 'cdc'` by logical
- * replication); graph and analytics stay embedded. The order saga
+ * replication); graph and analytics stay embedded, and with NATS every
+ * process reads them: a process running projectors keeps a replica of them
+ * and answers the others' queries over NATS. The order saga
  * (order-saga.ts) runs in it, charging through a stand-in card gateway.
  */
 export function createShop(options: ShopOptions) {
@@ -101,7 +109,16 @@ export function createShop(options: ShopOptions) {
     entities,
     keyspaces,
     views,
-    ...(servers.nats ? { log: jetstreamLog({ servers: servers.nats, stream: namespace }) } : {}),
+    ...(servers.nats
+      ? {
+          log: jetstreamLog({ servers: servers.nats, stream: namespace }),
+          replicas: natsReplicas({
+            servers: servers.nats,
+            namespace,
+            ...(options.replica ? { replica: options.replica } : {}),
+          }),
+        }
+      : {}),
     ...sync,
     sagas: [orderSaga(gateway)],
     sagaOptions: { concurrency: 8 },

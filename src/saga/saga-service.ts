@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { HomeStore } from '../contracts/home-store.js';
 import type { SagaFilter, SagaRecord, SagaStepRecord } from '../contracts/saga-log.js';
 import { PolystoreError } from '../errors/index.js';
@@ -152,10 +151,14 @@ export class SagaService {
     });
     const nap = async (ms: number) => {
       if (!ended) {
-        const woken = new Promise<void>((resolve) => {
-          nudge = resolve;
+        // Woken early, the timer is cleared: a wait never leaves one behind to hold the process open.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.max(0, Math.min(ms, deadline - Date.now())));
+          nudge = () => {
+            clearTimeout(timer);
+            resolve();
+          };
         });
-        await Promise.race([sleep(Math.max(0, Math.min(ms, deadline - Date.now()))), woken]);
       }
       ended = false;
     };

@@ -88,6 +88,8 @@ export class SyncEngine {
   /** One live process per embedded view's consumer (see EmbeddedViewLeases). */
   readonly #leases: EmbeddedViewLeases;
   #running = false;
+  /** What runs beside the projectors, started after them and stopped before them (a replica's serving side). */
+  readonly #companions: { start(): Promise<void>; stop(): Promise<void> }[] = [];
   #pruneTimer: NodeJS.Timeout | undefined;
   /** The newest write token committed through this process. */
   #newestWrite: LogPosition | null = null;
@@ -182,6 +184,7 @@ export class SyncEngine {
         this.#snapshots.start();
         this.#recovery.start();
         this.backfills.start();
+        for (const companion of this.#companions) await companion.start();
       }
     } catch (err) {
       await this.stop().catch(() => undefined);
@@ -196,6 +199,15 @@ export class SyncEngine {
     }
   }
 
+  /**
+   * Runs `companion` whenever this process's projectors run: started after
+   * them by `start()`, stopped before them by `stop()`. At once when they run already.
+   */
+  async attach(companion: { start(): Promise<void>; stop(): Promise<void> }): Promise<void> {
+    this.#companions.push(companion);
+    if (this.#running && this.#options.projectors) await companion.start();
+  }
+
   /** Stops every projector after its current batch, with checkpoints saved. */
   async stop(): Promise<void> {
     if (!this.#running) {
@@ -208,6 +220,7 @@ export class SyncEngine {
     }
     this.#running = false;
     clearInterval(this.#pruneTimer);
+    for (const companion of this.#companions) await companion.stop().catch(() => undefined);
     await this.backfills.stop();
     await this.#recovery.stop();
     // Before the capture stops: a watermark request must not reopen what it closes.
