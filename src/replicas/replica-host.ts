@@ -75,6 +75,14 @@ export class ReplicaHost {
     await Promise.all(this.#inFlight);
   }
 
+  async #untilFilled(store: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (await this.handlers.filling(store)) {
+      if (Date.now() >= deadline) throw stillFilling(store, timeoutMs);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, Math.max(1, deadline - Date.now()))));
+    }
+  }
+
   async #joinWhenFilled(stores: string[], signal: AbortSignal): Promise<void> {
     let waiting = stores;
     while (waiting.length > 0 && !signal.aborted) {
@@ -99,7 +107,7 @@ export class ReplicaHost {
   async #serve(store: string, standby: boolean): Promise<void> {
     const { transport, namespace, replica } = this.replicas;
     const stop = await transport.serve(replicaSubject(namespace, store, standby), replicaGroup(store), (data) => {
-      const answer = this.#answer(store, data).catch((err: unknown) => {
+      const answer = this.#answer(store, data, standby).catch((err: unknown) => {
         this.logger.warn({ store, error: describeError(err) }, 'replica query failed');
         return errorReply(err, replica);
       });
@@ -118,7 +126,7 @@ export class ReplicaHost {
     this.#stops.set(standby ? `${store}:standby` : store, stop);
   }
 
-  async #answer(store: string, data: Uint8Array): Promise<unknown> {
+  async #answer(store: string, data: Uint8Array, standby: boolean): Promise<unknown> {
     const replica = this.replicas.replica;
     let request: ReplicaRequest;
     try {
@@ -130,6 +138,10 @@ export class ReplicaHost {
       );
     }
     try {
+      // A replica still filling its views answers read-your-writes only once filled: the write
+      // awaited may be one its backfill has not copied yet, though its consumer is past it.
+      if (standby && request.read?.consistency === 'read-your-writes')
+        await this.#untilFilled(store, request.read.timeoutMs);
       const ok =
         request.op === 'search'
           ? await this.handlers.search(request)
@@ -143,6 +155,18 @@ export class ReplicaHost {
       return errorReply(err, replica);
     }
   }
+}
+
+/** Fails a read-your-writes wait that outlasts its timeout while the replica fills its views. */
+function stillFilling(store: string, timeoutMs: number): PolystoreError {
+  return new PolystoreError(
+    'PS_ERR_CONSISTENCY_TIMEOUT',
+    `The only replica of "${store}" was still filling its views from the home after ${timeoutMs} ms`,
+    {
+      fix: 'raise `timeoutMs`, or wait for the replica to finish its backfill (`polystore status`)',
+      details: { behind: [store], timeoutMs },
+    },
+  );
 }
 
 function mustBeStore<R extends { store: string }>(request: R, store: string): R {

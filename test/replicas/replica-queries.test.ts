@@ -2,7 +2,16 @@ import { afterEach, expect, it } from 'vitest';
 import { isPolystoreError } from '../../src/index.js';
 import { E2eProcess } from '../support/e2e-processes.js';
 import type { E2eTarget } from '../support/e2e-shop.js';
-import { cleanReplicaShop, openReplicaShop, type ReplicaShopTarget } from '../support/replica-shop.js';
+import {
+  byEdge,
+  cleanReplicaShop,
+  GRAPH_EDGES,
+  openReplicaShop,
+  plainRows,
+  type ReplicaShopTarget,
+  SALES_BY_PRODUCT,
+  untilServing,
+} from '../support/replica-shop.js';
 import { describeWithServer } from '../support/servers.js';
 import { tempDir, uniqueName } from '../support/temp-dir.js';
 
@@ -11,10 +20,8 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
 });
 
-const GRAPH =
-  'MATCH (u:User)-[b:BOUGHT]->(p:Product) RETURN u.id AS user, p.id AS product, b.qty AS qty ORDER BY user, product';
-const SALES =
-  'SELECT product_id, sum(qty) AS qty, round(sum(amount), 2) AS amount, count(*) AS orders FROM sales GROUP BY product_id ORDER BY product_id';
+const GRAPH = GRAPH_EDGES;
+const SALES = SALES_BY_PRODUCT;
 const WORDS = ['wireless', 'desk', 'lamp', 'cable', 'speaker'];
 
 async function setUp() {
@@ -44,9 +51,7 @@ type Row = Record<string, unknown>;
 /** What the graph and the sales table must hold, computed from the home's orders. */
 async function expected(client: ReturnType<typeof openReplicaShop>) {
   const orders = await client.entity('orders').find({}, { limit: 1000 });
-  const graph = orders
-    .map((o) => ({ user: o.userId, product: o.productId, qty: o.qty }))
-    .sort((a, b) => (a.user + a.product < b.user + b.product ? -1 : 1));
+  const graph = orders.map((o) => ({ user: o.userId, product: o.productId, qty: o.qty })).sort(byEdge);
   const byProduct = new Map<string, { qty: number; amount: number; orders: number }>();
   for (const o of orders) {
     const sum = byProduct.get(o.productId) ?? { qty: 0, amount: 0, orders: 0 };
@@ -60,12 +65,7 @@ async function expected(client: ReturnType<typeof openReplicaShop>) {
   return { graph, sales, wireless: wireless.sort() };
 }
 
-/** Sales rows with their numbers as plain numbers (DuckDB sums are bigints). */
-function plainSales(rows: Row[]): Row[] {
-  return rows.map((row) =>
-    Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])),
-  );
-}
+const plainSales = plainRows;
 
 async function seed(client: ReturnType<typeof openReplicaShop>, products: number, orders: number) {
   for (let i = 0; i < products; i++) {
@@ -85,16 +85,6 @@ async function seed(client: ReturnType<typeof openReplicaShop>, products: number
       qty: 1 + (i % 4),
       amount: Math.round((5 + i * 1.37) * 100) / 100,
     });
-  }
-}
-
-async function untilServing(proc: E2eProcess, stores: number, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await proc.call<{ serving: string[] }>('replicas');
-    if (state.serving.length === stores) return;
-    if (Date.now() > deadline) throw new Error(`${proc.name} serves only ${state.serving.join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -192,6 +182,14 @@ await describeWithServer(['postgres', 'nats'], 'embedded views served to every p
       .catch((e: unknown) => e);
     expect(isPolystoreError(err, 'PS_ERR_NO_REPLICA')).toBe(true);
     expect(Date.now() - started).toBeLessThan(1_000);
+
+    // A new replica, alone, answers as soon as it starts: as a standby while it fills itself from the
+    // home, and a read-your-writes query waits for it to hold everything.
+    const fresh = start('c', ['--replica', 'rc']);
+    await fresh.ready(90_000);
+    const first = await client.analytics('analytics').query<Row>(SALES, [], { ...ryw, after: client.lastWrite! });
+    expect(plainSales(first)).toEqual(final.sales);
+    expect(await client.graph('graph').query(GRAPH, {}, ryw)).toEqual(final.graph);
   }, 240_000);
 
   it('refuses a second worker projecting an embedded view under the same consumer, explaining replicas', async () => {

@@ -118,3 +118,42 @@ export async function cleanReplicaShop(target: ReplicaShopTarget): Promise<void>
   await dropPostgresSchema(`rs_${target.id}`);
   await deleteJetStream(`rs_${target.id}`);
 }
+
+/** Every BOUGHT edge with its quantity, ordered. */
+export const GRAPH_EDGES =
+  'MATCH (u:User)-[b:BOUGHT]->(p:Product) RETURN u.id AS user, p.id AS product, b.qty AS qty ORDER BY user, product, qty';
+/** Sales per product. */
+export const SALES_BY_PRODUCT =
+  'SELECT product_id, sum(qty) AS qty, round(sum(amount), 2) AS amount, count(*) AS orders FROM sales GROUP BY product_id ORDER BY product_id';
+
+/** Rows with their bigints as plain numbers (DuckDB sums are bigints). */
+export function plainRows(rows: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+  return rows.map((row) =>
+    Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])),
+  );
+}
+
+/** Waits until the replica process serves `stores` stores (its views filled). */
+export async function untilServing(
+  proc: { name: string; call<R>(cmd: string, args?: unknown): Promise<R> },
+  stores: number,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await proc.call<{ serving: string[] }>('replicas');
+    if (state.serving.length === stores) return;
+    if (Date.now() > deadline) throw new Error(`${proc.name} serves only ${state.serving.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The order GRAPH_EDGES returns edges in. */
+export function byEdge(
+  a: { user: string; product: string; qty: number },
+  b: { user: string; product: string; qty: number },
+): number {
+  if (a.user !== b.user) return a.user < b.user ? -1 : 1;
+  if (a.product !== b.product) return a.product < b.product ? -1 : 1;
+  return a.qty - b.qty;
+}
