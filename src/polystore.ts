@@ -120,6 +120,12 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
 
   constructor(config: PolystoreConfig<E, K>) {
     const resolved = readConfig(config);
+    if (config.replicas !== undefined && (config.log === undefined || config.log.inOrder === true)) {
+      throw new PolystoreError('PS_ERR_INVALID_CONFIG', '`replicas` need a broker log', {
+        field: 'replicas',
+        fix: "set `log` to jetstreamLog(...) from 'polystore/nats' (or redisStreamsLog): on the home's outbox each replica would prune events the others have not read",
+      });
+    }
     const plan = planReplicas(
       config.replicas,
       resolved.stores,

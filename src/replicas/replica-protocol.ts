@@ -55,6 +55,9 @@ export type ReplicaResponse<R> =
       readonly replica?: string;
     };
 
+/** A reply carrying the error a query raised. */
+export type ErrorResponse = Extract<ReplicaResponse<never>, { error: unknown }>;
+
 /** The subject replicas of `store` answer on once they hold the whole view; `standby` while they are still filling it. */
 export function replicaSubject(namespace: string, store: string, standby = false): string {
   return `${namespace}.${standby ? 'views-standby' : 'views'}.${store}`;
@@ -102,7 +105,7 @@ export function decodeMessage<T>(data: Uint8Array): T {
 }
 
 /** The reply for an error a query raised in a replica: coded errors keep their code, fix and details. */
-export function errorReply(err: unknown, replica: string): ReplicaResponse<never> {
+export function errorReply(err: unknown, replica: string): ErrorResponse {
   if (isPolystoreError(err)) {
     // The message carries its fix at the end: the caller's error adds it back.
     const suffix = err.fix ? `. Fix: ${err.fix}` : '';
@@ -125,7 +128,7 @@ export function errorReply(err: unknown, replica: string): ReplicaResponse<never
 }
 
 /** The error a replica replied with, raised again in the caller. */
-export function replyError(error: Extract<ReplicaResponse<unknown>, { error: unknown }>['error']): PolystoreError {
+export function replyError(error: ErrorResponse['error']): PolystoreError {
   return new PolystoreError(error.code as ErrorCode, error.message, {
     ...(error.fix ? { fix: error.fix } : {}),
     ...(error.field ? { field: error.field } : {}),

@@ -120,13 +120,13 @@ const UNREACHABLE = new Set([
 ]);
 
 /** Wraps a `nats` error: lost connections and timeouts are `PS_ERR_STORE_UNAVAILABLE`, the rest `PS_ERR_STORE_QUERY`. */
-export function natsError(err: unknown, doing: string, fix?: string): PolystoreError {
+export function natsError(err: unknown, doing: string, fix?: string, who = 'The jetstream log'): PolystoreError {
   const code = (err as { code?: unknown } | null)?.code;
   const unreachable = typeof code === 'string' && UNREACHABLE.has(code);
   return wrapStoreError(
     err,
     unreachable ? 'PS_ERR_STORE_UNAVAILABLE' : 'PS_ERR_STORE_QUERY',
-    `The jetstream log could not ${doing}`,
+    `${who} could not ${doing}`,
     {
       fix:
         fix ?? (unreachable ? 'check that nats-server is running and reachable' : 'see the cause for the server reply'),

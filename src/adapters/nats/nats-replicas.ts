@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { ReplicaReply, ReplicaTransport, ViewReplicas } from '../../contracts/replica-transport.js';
 import { PolystoreError } from '../../errors/index.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
-import { connectNats, type NatsConnectionLike, type NatsSubscriptionLike } from './nats-driver.js';
+import { connectNats, type NatsConnectionLike, type NatsSubscriptionLike, natsError } from './nats-driver.js';
 
 export interface NatsReplicasOptions {
   /** NATS server URL(s), comma-separated (plain NATS: replicas need no JetStream). */
@@ -118,7 +118,7 @@ function natsTransport(options: NatsReplicasOptions): ReplicaTransport {
         const code = (err as { code?: unknown } | null)?.code;
         if (code === '503') return { kind: 'no-responders' };
         if (code === 'TIMEOUT') return { kind: 'timeout' };
-        throw err;
+        throw natsError(err, 'send a query', 'check that nats-server is running and reachable', 'The NATS replicas');
       }
     },
     close: () => guard.close(),
