@@ -9,6 +9,7 @@ import type { ScheduledCheck } from './checker/check-schedule.js';
 import type { CheckOptions } from './checker/check-settings.js';
 import type { ViewDrift } from './checker/consistency-checker.js';
 import { ViewMaintenance } from './checker/view-maintenance.js';
+import type { ConsumerProgress } from './contracts/event-log.js';
 import type { HomeStore, HomeTransaction } from './contracts/home-store.js';
 import type { LogPosition } from './contracts/log-position.js';
 import type { StoreMetric } from './contracts/store-metrics.js';
@@ -34,6 +35,7 @@ import type {
   ViewStore,
 } from './polystore-config.js';
 import { type ResolvedConfig, readConfig } from './polystore-options.js';
+import { isInspecting } from './replicas/process-role.js';
 import { ReplicaClient } from './replicas/replica-client.js';
 import { type ReplicaHandlers, ReplicaHost } from './replicas/replica-host.js';
 import { planReplicas, type ReplicaPlan } from './replicas/replica-plan.js';
@@ -63,6 +65,7 @@ import type { SagaDef } from './saga/define-saga.js';
 import type { StepTransaction } from './saga/saga-execution.js';
 import { SagaService, type SagaStarter } from './saga/saga-service.js';
 import { type EntitySchemaStatus, readSchemaStatus } from './schema-status.js';
+import { DEAD_AFTER_MS, embeddedLeaseKey } from './sync/embedded-view-leases.js';
 import { outboxEventLog } from './sync/outbox-event-log.js';
 import type { GenerationState } from './sync/rebuild/view-generations.js';
 import { ViewRebuilds } from './sync/rebuild/view-rebuilds.js';
@@ -72,6 +75,18 @@ import { resolveSyncOptions } from './sync/sync-options.js';
 import type { ViewDef } from './views/view-def.js';
 
 export type { PolystoreConfig, PolystoreModel, TransactionClients, ViewStore } from './polystore-config.js';
+
+/** An embedded view kept by some process (see `Polystore.replicaViews`). */
+export interface ReplicaView {
+  readonly view: string;
+  readonly consumer: string;
+  readonly replica: string | null;
+  readonly host: string | null;
+  readonly pid: number | null;
+  readonly renewedAgoMs: number;
+  readonly alive: boolean;
+  readonly progress: ConsumerProgress;
+}
 
 /**
  * Creates a Polystore instance. Nothing is opened until `ready()`.
@@ -130,7 +145,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       config.replicas,
       resolved.stores,
       resolved.views.map(({ view }) => view),
-      config.sync?.projectors !== false,
+      config.sync?.projectors !== false && !isInspecting(),
     );
     const storeOf = (view: ViewDef<unknown>) => ({ view, store: resolved.stores[view.store]! });
     // Embedded views this process keeps a replica of are projected under the replica's names;
@@ -630,6 +645,47 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       remote: [...plan.remote],
       serving: this.#replicaHost?.serving ?? [],
     };
+  }
+
+  /**
+   * Every embedded view projected in any process, from the leases in the
+   * home: the declared view, the replica keeping it (null without replicas),
+   * the process holding it, how long ago it renewed its lease (by the home's
+   * clock; over 7 s: the process is gone) and its consumer's durable
+   * progress. What `polystore status` lists under "replicas".
+   *
+   * @example
+   * for (const r of await db.replicaViews()) console.log(r.view, r.replica, r.progress.through, r.alive);
+   */
+  async replicaViews(): Promise<ReplicaView[]> {
+    const prefix = embeddedLeaseKey('');
+    const declared = [...this.#config.views, ...this.#remoteViews].map(({ view }) => this.#declaredName(view.name));
+    const leases = await this.#config.home.listState(prefix);
+    const now = Date.now();
+    return Promise.all(
+      leases.map(async ({ key, record }) => {
+        const consumer = key.slice(prefix.length);
+        const base = declared.find((name) => consumer === name || consumer.startsWith(`${name}__`)) ?? consumer;
+        const holder = record.value as { host?: string; pid?: number };
+        const renewedAgoMs = Math.max(0, now - record.updatedAt);
+        return {
+          view: base,
+          consumer,
+          replica: consumer === base ? null : consumer.slice(base.length + 2),
+          host: holder.host ?? null,
+          pid: holder.pid ?? null,
+          renewedAgoMs,
+          alive: renewedAgoMs < DEAD_AFTER_MS,
+          progress: await this.sync.consumerProgress(consumer),
+        };
+      }),
+    );
+  }
+
+  /** A view's declared name, from the name this process projects it under. */
+  #declaredName(name: string): string {
+    for (const [declared, local] of this.#replicas.localName) if (local === name) return declared;
+    return name;
   }
 
   /** The stores this process opens: all but the embedded ones kept by replicas elsewhere. */

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { isPolystoreError, redactSecrets } from '../errors/index.js';
+import { inspectOnly } from '../replicas/process-role.js';
 import { adviseCommand } from './advise-command.js';
 import { backfillCommand } from './backfill-command.js';
 import { checkCommand } from './check-command.js';
@@ -138,6 +139,9 @@ async function main(): Promise<number> {
       tree: values.tree,
       json: values.json,
     });
+  // Only a worker, a rebuild and a server project here: the other commands keep no replica of the
+  // embedded views (a worker holds their files) and ask the replicas, when the config has them.
+  inspectOnly(!['worker', 'rebuild', 'serve'].includes(command));
   const db = await loadConfig(values.config);
   try {
     // Before ready(): with schema.apply "manual", ready() refuses the very changes migrate applies.

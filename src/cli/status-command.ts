@@ -60,62 +60,68 @@ type StatusReport = Awaited<ReturnType<typeof readStatus>>;
 
 async function readStatus(db: AnyPolystore, maxLagMs: number) {
   const now = Date.now();
-  const [stats, counters, checks, checkpointTimes, stuck] = await Promise.all([
+  const [stats, counters, checks, checkpointTimes, stuck, replicas] = await Promise.all([
     db.sync.stats(),
     db.sync.viewStats(),
     db.lastChecks(),
     db.sync.checkpointTimes(),
     db.sagas.list({ states: ['stuck'], limit: STUCK_CAP }).then((sagas) => sagas.length),
+    db.replicaViews(),
   ]);
+  // Inspecting, this process keeps no replica: the views it would keep as one are not shown, the replicas are.
+  const own = db.replicas;
+  const notKept = (view: string) => own.replica !== null && !db.sync.running && view.endsWith(`__${own.replica}`);
   const backfills = new Map(stats.backfills.map((b) => [b.view, b]));
   const letters = new Map<string, number>();
   for (const letter of await db.sync.deadLetters())
     letters.set(letter.consumer, (letters.get(letter.consumer) ?? 0) + 1);
-  const views = stats.views.map(({ view, progress }) => {
-    const caughtUp = progress.head === null || (progress.through !== null && progress.through >= progress.head);
-    const backfill = backfills.get(view);
-    // A view being filled from the home is never up to date, whatever its log position says.
-    const state = backfill
-      ? backfill.status === 'paused'
-        ? 'backfill-paused'
-        : 'backfilling'
-      : caughtUp
-        ? 'up-to-date'
-        : 'behind';
-    const generation = db.generations(view);
-    const counted = counters.get(view);
-    const acked = progress.updatedAt ?? checkpointTimes.get(view) ?? null;
-    const lagMs = progress.oldestUnhandledAt === null ? 0 : Math.max(0, now - progress.oldestUnhandledAt);
-    const lastCheck = checkSummary(checks.get(view) ?? null, now);
-    const deadLetters = letters.get(view) ?? 0;
-    const problems = [
-      ...(lagMs > maxLagMs ? [`lag over ${seconds(maxLagMs)}`] : []),
-      ...(deadLetters > 0 ? [`${deadLetters} dead letters`] : []),
-      ...(lastCheck && !lastCheck.ok ? ['last check not ok'] : []),
-    ];
-    return {
-      view,
-      state: generation.building === null ? state : `rebuilding`,
-      healthy: problems.length === 0,
-      problems,
-      generation,
-      lastCheck,
-      ...(backfill ? { backfill: backfillProgress(backfill, now) } : {}),
-      applied: counted?.applied ?? 0,
-      skipped: counted?.skipped ?? 0,
-      deadLetters,
-      lagP50Ms: counted?.lagP50Ms ?? null,
-      lagP99Ms: counted?.lagP99Ms ?? null,
-      through: progress.through,
-      checkpoint: progress.through,
-      backlog: progress.backlog,
-      pending: progress.pending,
-      lagMs,
-      checkpointAgeMs: acked === null ? null : Math.max(0, now - acked),
-      head: progress.head,
-      progress,
-    };
-  });
+  const views = stats.views
+    .filter(({ view }) => !notKept(view))
+    .map(({ view, progress }) => {
+      const caughtUp = progress.head === null || (progress.through !== null && progress.through >= progress.head);
+      const backfill = backfills.get(view);
+      // A view being filled from the home is never up to date, whatever its log position says.
+      const state = backfill
+        ? backfill.status === 'paused'
+          ? 'backfill-paused'
+          : 'backfilling'
+        : caughtUp
+          ? 'up-to-date'
+          : 'behind';
+      const generation = db.generations(view);
+      const counted = counters.get(view);
+      const acked = progress.updatedAt ?? checkpointTimes.get(view) ?? null;
+      const lagMs = progress.oldestUnhandledAt === null ? 0 : Math.max(0, now - progress.oldestUnhandledAt);
+      const lastCheck = checkSummary(checks.get(view) ?? null, now);
+      const deadLetters = letters.get(view) ?? 0;
+      const problems = [
+        ...(lagMs > maxLagMs ? [`lag over ${seconds(maxLagMs)}`] : []),
+        ...(deadLetters > 0 ? [`${deadLetters} dead letters`] : []),
+        ...(lastCheck && !lastCheck.ok ? ['last check not ok'] : []),
+      ];
+      return {
+        view,
+        state: generation.building === null ? state : `rebuilding`,
+        healthy: problems.length === 0,
+        problems,
+        generation,
+        lastCheck,
+        ...(backfill ? { backfill: backfillProgress(backfill, now) } : {}),
+        applied: counted?.applied ?? 0,
+        skipped: counted?.skipped ?? 0,
+        deadLetters,
+        lagP50Ms: counted?.lagP50Ms ?? null,
+        lagP99Ms: counted?.lagP99Ms ?? null,
+        through: progress.through,
+        checkpoint: progress.through,
+        backlog: progress.backlog,
+        pending: progress.pending,
+        lagMs,
+        checkpointAgeMs: acked === null ? null : Math.max(0, now - acked),
+        head: progress.head,
+        progress,
+      };
+    });
   const capture = await db.sync.capture?.admin
     ?.status()
     .catch((err: unknown): Record<string, unknown> => ({ error: redactSecrets(String(err)) }));
@@ -127,6 +133,12 @@ async function readStatus(db: AnyPolystore, maxLagMs: number) {
     deadLetters: stats.deadLetters,
     stuckSagas: stuck,
     views,
+    replicas: replicas.map(({ progress, ...replica }) => ({
+      ...replica,
+      through: progress.through,
+      backlog: progress.backlog,
+      lagMs: progress.oldestUnhandledAt === null ? 0 : Math.max(0, now - progress.oldestUnhandledAt),
+    })),
   };
 }
 
@@ -154,6 +166,14 @@ function print(report: StatusReport, json: boolean, stamped: boolean): number {
     const problems = v.healthy ? '' : `   UNHEALTHY: ${v.problems.join(', ')}`;
     return `${v.view.padEnd(20)} ${v.state.padEnd(15)}${filling}${gen}${checked} backlog ${backlog.padEnd(6)} lag ${seconds(v.lagMs).padEnd(8)}${percentiles} applied ${v.applied} through ${v.through ?? '-'}${age}${problems}`;
   });
+  if (report.replicas.length > 0) lines.push('embedded views, by the process keeping each:');
+  for (const r of report.replicas) {
+    const who = r.replica === null ? 'no replica' : `replica ${r.replica}`;
+    const backlog = r.backlog === null ? '?' : String(r.backlog);
+    lines.push(
+      `  ${r.view.padEnd(20)} ${who.padEnd(16)} ${r.host ?? '?'} pid ${r.pid ?? '?'}   ${r.alive ? 'alive' : `GONE (no renewal for ${seconds(r.renewedAgoMs)})`}   backlog ${backlog.padEnd(6)} lag ${seconds(r.lagMs)} through ${r.through ?? '-'}`,
+    );
+  }
   if (report.cdc) {
     const capture = report.cdc as { error?: string; exists?: boolean; retainedWalBytes?: number };
     const slot = capture.error ?? (capture.exists ? `retained WAL ${capture.retainedWalBytes} bytes` : 'missing');

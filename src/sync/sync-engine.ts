@@ -337,6 +337,14 @@ export class SyncEngine {
     };
   }
 
+  /**
+   * The durable progress of any consumer of the log, declared here or not:
+   * another process's replica of an embedded view (`<view>__<replica>`).
+   */
+  consumerProgress(consumer: string): Promise<ConsumerProgress> {
+    return this.#tracker.progress(consumer);
+  }
+
   /** Events (and, on a broker, watermarks) the view has not handled yet, counted up to `cap`. */
   async backlog(view: string, cap = 10_000): Promise<number> {
     const progress = await this.progress(view, cap);

@@ -98,6 +98,18 @@ await describeWithServer(['postgres', 'nats'], 'embedded views served to every p
     await Promise.all([a.ready(90_000), b.ready(90_000)]);
     await Promise.all([untilServing(a, 3), untilServing(b, 3)]);
     expect(client.replicas).toMatchObject({ replica: null, hosted: [], remote: ['search', 'graph', 'analytics'] });
+    // Any process lists who keeps each embedded view, and how far each replica is (what `polystore status` shows).
+    const kept = await client.replicaViews();
+    expect(kept.map((r) => `${r.view}@${r.replica}`).sort()).toEqual([
+      'orders_analytics@ra',
+      'orders_analytics@rb',
+      'orders_graph@ra',
+      'orders_graph@rb',
+      'products_search@ra',
+      'products_search@rb',
+    ]);
+    for (const r of kept) expect(r).toMatchObject({ alive: true, pid: expect.any(Number) });
+    for (const r of kept) expect(r.progress.through).not.toBeNull();
 
     const after = client.lastWrite!;
     const ryw = { consistency: 'read-your-writes' as const };
