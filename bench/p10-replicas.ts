@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { E2eProcess } from '../test/support/e2e-processes.js';
-import { cleanReplicaShop, openReplicaShop } from '../test/support/replica-shop.js';
-import { Cleanups, runId, sleep, tempDir } from './bench-env.js';
+import { cleanReplicaShop, openReplicaShop, untilServing } from '../test/support/replica-shop.js';
+import { Cleanups, runId, tempDir } from './bench-env.js';
 import { type CpuShare, openCpuWindow } from './cpu-window.js';
 import { closedLoopFor, type RoundSample } from './harness.js';
 import { NAME_WORDS, QUERY_KINDS, queryKind, queryMix, type ReplicaShop, userId } from './p10-query-mix.js';
@@ -49,7 +49,7 @@ export async function p10Replicas(profile: Profile): Promise<ResultRow[]> {
       cleanups.add(`stop replica ${n}`, () => replica.stop());
       replicas.push(replica);
       await replica.ready(120_000);
-      await untilServing(replica, 180_000);
+      await untilServing(replica, STORES, 180_000);
       // Filled from the home, then every event of the log handled: nothing left to project while measured.
       await replica.call('catchUp', undefined, 180_000);
     };
@@ -156,16 +156,5 @@ async function seed(db: ReplicaShop, products: number, orders: number, users: nu
       };
     });
     await db.entity('orders').createMany(batch);
-  }
-}
-
-/** Until the replica has joined the serving group of every embedded store (filled from the home). */
-async function untilServing(replica: E2eProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await replica.call<{ serving: string[] }>('replicas');
-    if (state.serving.length === STORES) return;
-    if (Date.now() > deadline) throw new Error(`${replica.name} serves only ${state.serving.join(', ') || 'nothing'}`);
-    await sleep(100);
   }
 }
