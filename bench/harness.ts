@@ -115,3 +115,30 @@ export async function timed(ops: number, fn: () => Promise<unknown>): Promise<Ro
   const elapsedMs = performance.now() - started;
   return { ops, elapsedMs, latenciesMs: [elapsedMs] };
 }
+
+/**
+ * Runs operations with `concurrency` workers in a closed loop for
+ * `durationMs`: each worker starts the next as soon as its previous one
+ * finished, until the time is up (operations in flight then are finished and
+ * counted). `latenciesMs[i]` is operation `i`'s latency, in the order started.
+ */
+export async function closedLoopFor(
+  durationMs: number,
+  concurrency: number,
+  op: (index: number) => Promise<unknown>,
+): Promise<RoundSample> {
+  const latenciesMs: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  const until = started + durationMs;
+  const worker = async () => {
+    while (performance.now() < until) {
+      const index = next++;
+      const began = performance.now();
+      await op(index);
+      latenciesMs[index] = performance.now() - began;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { ops: next, elapsedMs: performance.now() - started, latenciesMs };
+}

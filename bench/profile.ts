@@ -70,6 +70,24 @@ export interface Profile {
   readonly p12: { readonly repeats: number };
   /** P14: tree reads per round of each side (GraphQL, entity API). */
   readonly p14: { readonly requests: number };
+  /**
+   * P10, replicas: the catalog seeded (`products`, and `orders` by `users`),
+   * then the query mix for `durationMs` (after `warmupMs`) at `concurrency`
+   * per replica count, in `replicaRounds` rounds (2: replicas added one at a
+   * time, then stopped one at a time). Workers: `workerEvents` events
+   * projected by 1 and by 2 workers, `workerRounds` rounds of each.
+   */
+  readonly p10: {
+    readonly products: number;
+    readonly orders: number;
+    readonly users: number;
+    readonly concurrency: number;
+    readonly warmupMs: number;
+    readonly durationMs: number;
+    readonly replicaRounds: number;
+    readonly workerEvents: number;
+    readonly workerRounds: number;
+  };
 }
 
 export const QUICK: Profile = {
@@ -91,6 +109,17 @@ export const QUICK: Profile = {
   p9scrape: { records: 200, scrapes: 30 },
   p12: { repeats: 30 },
   p14: { requests: 200 },
+  p10: {
+    products: 2000,
+    orders: 4000,
+    users: 200,
+    concurrency: 24,
+    warmupMs: 1000,
+    durationMs: 4000,
+    replicaRounds: 1,
+    workerEvents: 30_000,
+    workerRounds: 1,
+  },
 };
 
 export const FULL: Profile = {
@@ -112,4 +141,15 @@ export const FULL: Profile = {
   p9scrape: { records: 1000, scrapes: 200 },
   p12: { repeats: 200 },
   p14: { requests: 1000 },
+  p10: {
+    products: 5000,
+    orders: 20_000,
+    users: 500,
+    concurrency: 24,
+    warmupMs: 2000,
+    durationMs: 10_000,
+    replicaRounds: 2,
+    workerEvents: 100_000,
+    workerRounds: 2,
+  },
 };

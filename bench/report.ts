@@ -1,3 +1,5 @@
+import type { CpuShare } from './cpu-window.js';
+import { describeCpu } from './cpu-window.js';
 import type { Interleaved } from './harness.js';
 import type { SearchRun } from './p12-search.js';
 import { round3, type Summary } from './stats.js';
@@ -240,7 +242,68 @@ export interface SagaRun {
   readonly met: boolean | null;
 }
 
-export type ResultRow = Comparison | Freshness | ScaleRun | BackfillRun | CheckRun | ScrapeRun | SagaRun | SearchRun;
+/**
+ * P10: a rate reached with `processes` processes doing the work: replicas
+ * answering a client's queries, or workers projecting one log into one view.
+ */
+export interface ScaleOutRun {
+  readonly id: string;
+  readonly title: string;
+  readonly kind: 'scale-out';
+  readonly part: 'replicas' | 'workers';
+  /** Replica or worker processes; 0 for the baseline, the same queries in the one process holding the views. */
+  readonly processes: number;
+  readonly unit: 'queries/s' | 'events/s';
+  /** The median of `roundRates`. */
+  readonly rate: number;
+  readonly roundRates: readonly number[];
+  /** Each query's latency, over every round; null where a round is one bulk measurement (workers). */
+  readonly latencyMs: Summary | null;
+  /** Median latency of each kind of query. */
+  readonly byKindP50Ms?: Readonly<Record<string, number>>;
+  /** Events each worker applied (workers, last round). */
+  readonly perProcess?: readonly number[];
+  /** Where the CPU went during the last measured round; `children` are the replicas or workers. */
+  readonly cpu: CpuShare;
+  /** The same for every round, in the order of `roundRates`. */
+  readonly roundCpu: readonly CpuShare[];
+  /** CPU time per query or event of that round, machine-wide less other work (bench, children, servers), in ms. */
+  readonly cpuPerOpMs: number | null;
+}
+
+/** P10: one scale-out rate over another (higher is better), and what the CPU shares measured during the larger run show. */
+export interface ScaleOutRatio {
+  readonly id: string;
+  readonly title: string;
+  readonly kind: 'scale-out-ratio';
+  /** Ids of the two ScaleOutRuns: `value` = rate of `of` / rate of `over`. */
+  readonly of: string;
+  readonly over: string;
+  readonly value: number;
+  /** The same ratio per round pair, where there are several rounds. */
+  readonly roundRatios: readonly number[];
+  readonly bottleneck: string;
+  /**
+   * The most `of` could reach over `over` if every query or event kept
+   * costing the CPU it did in `over`: the machine's cores over the cores
+   * `over` kept busy (other work left out). Null where unmeasured.
+   */
+  readonly cpuCeiling: number | null;
+  readonly target: Target | null;
+  readonly met: boolean | null;
+}
+
+export type ResultRow =
+  | Comparison
+  | Freshness
+  | ScaleRun
+  | BackfillRun
+  | CheckRun
+  | ScrapeRun
+  | SagaRun
+  | SearchRun
+  | ScaleOutRun
+  | ScaleOutRatio;
 
 export function compare(
   id: string,
@@ -303,6 +366,14 @@ export function isSearchRun(row: ResultRow): row is SearchRun {
   return 'kind' in row && row.kind === 'search';
 }
 
+export function isScaleOutRun(row: ResultRow): row is ScaleOutRun {
+  return 'kind' in row && row.kind === 'scale-out';
+}
+
+export function isScaleOutRatio(row: ResultRow): row is ScaleOutRatio {
+  return 'kind' in row && row.kind === 'scale-out-ratio';
+}
+
 export function isScaleRun(row: ResultRow): row is ScaleRun {
   return 'kind' in row && row.kind === 'scale';
 }
@@ -335,6 +406,30 @@ export function formatTable(rows: readonly ResultRow[]): string {
         '-',
         `${row.target.op} ${row.target.value} ms`,
         row.met ? 'yes' : 'MISSED',
+      ];
+    }
+    if (isScaleOutRun(row)) {
+      const l = row.latencyMs;
+      const kinds = Object.entries(row.byKindP50Ms ?? {})
+        .map(([kind, ms]) => `${kind} ${fmt(ms)}`)
+        .join(', ');
+      return [
+        `${row.id} ${row.title}`,
+        `${fmt(row.rate)} ${row.unit}${l ? `, p50 ${fmt(l.p50)} p99 ${fmt(l.p99)} ms` : ''}${kinds ? ` (p50 ${kinds} ms)` : ''}${row.perProcess ? ` (applied ${row.perProcess.join(' + ')})` : ''}; ${describeCpu(row.cpu, row.part)}`,
+        '-',
+        '-',
+        '-',
+        '-',
+      ];
+    }
+    if (isScaleOutRatio(row)) {
+      return [
+        `${row.id} ${row.title}`,
+        row.bottleneck,
+        '-',
+        `${fmt(row.value)}${row.roundRatios.length > 1 ? ` (rounds ${row.roundRatios.map(fmt).join(', ')})` : ''}`,
+        row.target ? `${row.target.op} ${row.target.value}` : '-',
+        row.met === null ? '-' : row.met ? 'yes' : 'MISSED',
       ];
     }
     if (isSearchRun(row)) {

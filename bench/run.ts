@@ -18,6 +18,8 @@ import { p6Check } from './p6-check.js';
 import { p8Saga } from './p8-saga.js';
 import { p9ApiGet } from './p9-api.js';
 import { p9Scrape } from './p9-scrape.js';
+import { p10Replicas } from './p10-replicas.js';
+import { p10Workers } from './p10-workers.js';
 import { p11Flatness } from './p11-flatness.js';
 import { p11Projectors } from './p11-projector.js';
 import { p12Search } from './p12-search.js';
@@ -84,6 +86,13 @@ const WORKLOADS: readonly Workload[] = [
     needs: ['postgres', 'redis'],
     run: (p) => p9Scrape(p),
   },
+  {
+    id: 'P10',
+    title:
+      'scale-out: replica query throughput (Kuzu/DuckDB/Orama over NATS) and Redis projector workers (PostgreSQL, NATS, Redis)',
+    needs: ['postgres', 'nats', 'redis'],
+    run: async (p) => [...(await p10Replicas(p)), ...(await p10Workers(p))],
+  },
   { id: 'E1', title: 'write path (PGlite)', needs: [], run: (p) => e1PgliteWritePath(p) },
   { id: 'E2', title: 'freshness (PGlite, LMDB, Orama)', needs: [], run: (p) => e2Freshness(p) },
   { id: 'E3', title: 'projector throughput (LMDB)', needs: [], run: (p) => e3LmdbProjector(p) },
@@ -146,7 +155,7 @@ function parseFlags(argv: readonly string[]): { quick: boolean; json: boolean; o
     else if (arg.startsWith('--only=')) only = new Set(arg.slice(7).toUpperCase().split(',').filter(Boolean));
     else
       throw new Error(
-        `unknown flag ${arg}; use --quick, --only=P1,P2,P3,P4,P5,P6,P8,P9,P9S,E1,E2,E3,E4,P11,P12,P13,P14,S10 or --json`,
+        `unknown flag ${arg}; use --quick, --only=P1,P2,P3,P4,P5,P6,P8,P9,P9S,P10,E1,E2,E3,E4,P11,P12,P13,P14,S10 or --json`,
       );
   }
   const unknown = [...(only ?? [])].filter((id) => !WORKLOADS.some((w) => w.id === id));

@@ -6,6 +6,8 @@ import {
   isComparison,
   isFreshness,
   isSagaRun,
+  isScaleOutRatio,
+  isScaleOutRun,
   isScaleRun,
   isScrapeRun,
   isSearchRun,
@@ -36,6 +38,12 @@ import {
  * entity API (P14).
  * `p13ArchiveEventsPerSec` is the rate of change events through the projector
  * into an archive view on s3rver (P13).
+ * `p10ReplicaScaling2` and `p10ReplicaScaling3` are the query mix's rate
+ * through 2 and 3 replicas over its rate through 1 (P10), and
+ * `p10ReplicaOverLocal` the rate through 1 replica over the same loop in the
+ * one process holding the views; `p10WorkerScaling2` is the events/s of 2
+ * worker processes sharing a view's consumer over 1 worker's, and
+ * `p10WorkerEventsPerSec` 1 worker's.
  */
 export function summarize(rows: readonly ResultRow[]) {
   const comparisons = rows.filter(isComparison);
@@ -60,6 +68,7 @@ export function summarize(rows: readonly ResultRow[]) {
   const sagaLite = rows.filter(isSagaRun).find((row) => row.engine === 'pglite');
   const search = rows.filter(isSearchRun)[0];
   const searchSide = (store: string) => search?.sides.find((side) => side.store === store);
+  const scaleOut = (id: string) => rows.filter(isScaleOutRatio).find((row) => row.id === id)?.value ?? null;
   return {
     p1WriteRatio: ratio('P1.create.'),
     p1WriteRatioSequential: byId('P1.create.c1')?.ratio ?? null,
@@ -96,6 +105,11 @@ export function summarize(rows: readonly ResultRow[]) {
     p12OramaAllTermsTop10: searchSide('orama')?.allTermsTop10 ?? null,
     p12PostgresAllTermsTop10: searchSide('postgres')?.allTermsTop10 ?? null,
     p13ArchiveEventsPerSec: byId('P13.archive.s3rver')?.ours.opsPerSec ?? null,
+    p10ReplicaScaling2: scaleOut('P10.replicas.2/1'),
+    p10ReplicaScaling3: scaleOut('P10.replicas.3/1'),
+    p10ReplicaOverLocal: scaleOut('P10.replicas.1/local'),
+    p10WorkerScaling2: scaleOut('P10.workers.2/1'),
+    p10WorkerEventsPerSec: rows.filter(isScaleOutRun).find((row) => row.id === 'P10.workers.1')?.rate ?? null,
     scale10CatchUpMs: rows.filter(isScaleRun).find((row) => row.scale === 10)?.catchUpMs ?? null,
     embedded: {
       e1WriteRatio: ratio('E1.create.'),

@@ -6,8 +6,9 @@ const FIXTURES = new URL('../fixtures/', import.meta.url);
 
 /**
  * A writer or worker process of the split deployment
- * (`test/fixtures/e2e-writer.ts`, `test/fixtures/e2e-worker.ts`), driven over
- * IPC. Its stderr is kept (the last 8 KiB) to explain a failure.
+ * (`test/fixtures/e2e-writer.ts`, `test/fixtures/e2e-worker.ts`), or any
+ * script serving IPC (`serveIpc`) given by URL, driven over IPC. Its stderr
+ * is kept (the last 8 KiB) to explain a failure.
  */
 export class E2eProcess {
   readonly child: ChildProcess;
@@ -19,12 +20,14 @@ export class E2eProcess {
 
   constructor(
     readonly name: string,
-    fixture: 'e2e-writer.ts' | 'e2e-worker.ts' | 'search-reader.ts' | 'replica-worker.ts',
-    target: E2eTarget,
+    fixture: 'e2e-writer.ts' | 'e2e-worker.ts' | 'search-reader.ts' | 'replica-worker.ts' | URL,
+    /** Handed to the process in its environment; null: the environment as it is. */
+    target: E2eTarget | null,
     args: readonly string[] = [],
   ) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', new URL(fixture, FIXTURES).pathname, ...args], {
-      env: e2eEnv(target),
+    const script = fixture instanceof URL ? fixture : new URL(fixture, FIXTURES);
+    this.child = spawn(process.execPath, ['--import', 'tsx', script.pathname, ...args], {
+      env: target ? e2eEnv(target) : process.env,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     this.child.stderr!.on('data', (chunk: Buffer) => {
@@ -70,7 +73,15 @@ export class E2eProcess {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
     });
     const request: IpcRequest = { id, cmd, args };
-    this.child.send(request);
+    // A process gone fails the call with its stderr, not with an unhandled 'error' event.
+    this.child.send(request, (err) => {
+      if (!err) return;
+      const waiter = this.#pending.get(id);
+      this.#pending.delete(id);
+      waiter?.reject(
+        new Error(`${this.name} did not take ${cmd} (${err.message}); stderr: ${this.#stderr.slice(-2000)}`),
+      );
+    });
     return withTimeout(reply, timeoutMs, `${this.name} to answer ${cmd}`);
   }
 
