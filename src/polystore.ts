@@ -637,6 +637,8 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     readonly hosted: readonly string[];
     readonly remote: readonly string[];
     readonly serving: readonly string[];
+    /** Queries this process took as a replica since it started. */
+    readonly requests: number;
   } {
     const plan = this.#replicas;
     return {
@@ -644,6 +646,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       hosted: [...plan.hosted],
       remote: [...plan.remote],
       serving: this.#replicaHost?.serving ?? [],
+      requests: this.#replicaHost?.requests ?? 0,
     };
   }
 

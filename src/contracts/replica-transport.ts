@@ -11,7 +11,9 @@ export interface ReplicaTransport {
   ready(): Promise<void>;
   /**
    * Answers requests sent to `subject`: each one goes to one member of
-   * `group` among every process serving it. Resolves once the server has the
+   * `group` among every process serving it. The member says at once that it
+   * took the request, and again every {@link REPLICA_HEARTBEAT_MS} while it
+   * works on it, until it sends the answer. Resolves once the server has the
    * subscription; the returned function stops answering (requests in flight
    * are still answered).
    */
@@ -20,19 +22,33 @@ export interface ReplicaTransport {
     group: string,
     handler: (request: Uint8Array) => Promise<Uint8Array>,
   ): Promise<() => Promise<void>>;
-  /** Sends one request and waits up to `timeoutMs` for its reply. */
-  request(subject: string, payload: Uint8Array, timeoutMs: number): Promise<ReplicaReply>;
+  /**
+   * Sends one request and waits for its answer: up to `timeoutMs` in all,
+   * and up to `silentMs` without hearing from the member that took it (it
+   * died, or none took it).
+   */
+  request(
+    subject: string,
+    payload: Uint8Array,
+    wait: { readonly timeoutMs: number; readonly silentMs: number },
+  ): Promise<ReplicaReply>;
   /** Closes what `ready()` opened. */
   close(): Promise<void>;
 }
 
+/** How often a member working on a request says it is still at it. */
+export const REPLICA_HEARTBEAT_MS = 400;
+
 /**
  * The outcome of one request: a reply, nobody serving the subject at all
- * (known at once), or no reply in time (the member that took it may have died).
+ * (known at once), or no reply in time: `silent` when the member that took it
+ * stopped saying it works on it (it died), `timeout` when it was still
+ * working at the end.
  */
 export type ReplicaReply =
   | { readonly kind: 'reply'; readonly data: Uint8Array }
   | { readonly kind: 'no-responders' }
+  | { readonly kind: 'silent' }
   | { readonly kind: 'timeout' };
 
 /** `replicas` in the config: where queries of embedded views travel, and this process's replica name. */

@@ -1,5 +1,5 @@
 import type { ViewReplicas } from '../contracts/replica-transport.js';
-import { isPolystoreError, PolystoreError } from '../errors/index.js';
+import { PolystoreError } from '../errors/index.js';
 import type { Logger } from '../runtime/logger.js';
 import {
   decodeMessage,
@@ -10,22 +10,19 @@ import {
   replyError,
 } from './replica-protocol.js';
 
-/** The first attempt's wait for a reply; each retry waits twice as long (the replica that took it may have died). */
-const FIRST_ATTEMPT_MS = 1_000;
-/** Time a reply needs to travel back, kept out of what the replica may spend waiting. */
-const REPLY_MARGIN_MS = 100;
+/** Silence after which the replica that took a request is taken for dead (it says it works every 400 ms). */
+const SILENT_MS = 1_500;
 /** Time allowed to run a query once the replica has waited for its consistency. */
 export const QUERY_BUDGET_MS = 30_000;
 
 /**
- * Sends queries of embedded views to their replicas and returns the first
- * answer. A store with no replica serving it fails at once with
- * `PS_ERR_NO_REPLICA` (the server knows nobody listens); one whose replica
- * does not answer in time (it died holding the request) is asked again, the
- * next request going to a live member of the group. Queries are reads, so
- * asking twice is harmless. A replica that could not reach the caller's
- * write in the time the attempt gave it is asked again too: another may be
- * further ahead.
+ * Sends queries of embedded views to their replicas and returns the answer.
+ * The replica that takes a request says so at once and every 400 ms while
+ * it works on it, so a slow query is waited for, never sent twice, and a
+ * replica that dies holding a request is found silent within 1.5 s: the
+ * request then goes again to a live member of the group (queries are reads;
+ * asking twice is harmless). A store with no replica serving it fails at
+ * once with `PS_ERR_NO_REPLICA` (the server knows nobody listens).
  */
 export class ReplicaClient {
   constructor(
@@ -43,33 +40,25 @@ export class ReplicaClient {
     const started = Date.now();
     const deadline = started + waitMs + QUERY_BUDGET_MS;
     const waitUntil = started + waitMs;
-    let attemptMs = FIRST_ATTEMPT_MS;
-    let lastTimeout: PolystoreError | undefined;
     for (let attempt = 1; ; attempt++) {
       const now = Date.now();
       const left = deadline - now;
-      if (left <= 0 || (lastTimeout && now >= waitUntil)) throw lastTimeout ?? noAnswer(store, Date.now() - started);
-      const timeout = Math.min(left, attemptMs);
-      const payload = encodeMessage({
-        ...request,
-        read: { ...request.read, timeoutMs: Math.max(1, Math.min(waitUntil - now, timeout - REPLY_MARGIN_MS)) },
-      });
-      let reply = await transport.request(replicaSubject(namespace, store), payload, timeout);
+      if (left <= 0) throw noAnswer(store, now - started);
+      const payload = encodeMessage({ ...request, read: { ...request.read, timeoutMs: Math.max(1, waitUntil - now) } });
+      const wait = { timeoutMs: left, silentMs: SILENT_MS };
+      let reply = await transport.request(replicaSubject(namespace, store), payload, wait);
       // No replica holds the whole view yet: one still filling it answers (its answer says so).
       if (reply.kind === 'no-responders')
-        reply = await transport.request(replicaSubject(namespace, store, true), payload, timeout);
+        reply = await transport.request(replicaSubject(namespace, store, true), payload, wait);
       if (reply.kind === 'no-responders') throw noReplica(store);
-      if (reply.kind === 'timeout') {
-        this.logger.debug({ store, attempt, timeoutMs: timeout }, 'a replica did not answer in time; asking again');
-        attemptMs *= 2;
+      if (reply.kind === 'timeout') throw noAnswer(store, Date.now() - started);
+      if (reply.kind === 'silent') {
+        this.logger.debug({ store, attempt }, 'the replica that took a query went silent; asking another');
         continue;
       }
       const response = decodeMessage<ReplicaResponse<R>>(reply.data);
       if ('ok' in response) return response.ok;
-      const error = replyError(response.error);
-      if (!isPolystoreError(error, 'PS_ERR_CONSISTENCY_TIMEOUT')) throw error;
-      lastTimeout = error;
-      attemptMs *= 2;
+      throw replyError(response.error);
     }
   }
 }

@@ -34,6 +34,7 @@ export class ReplicaHost {
   readonly #stops = new Map<string, () => Promise<void>>();
   readonly #inFlight = new Set<Promise<unknown>>();
   #abort: AbortController | undefined;
+  #requests = 0;
   #joining: Promise<void> | undefined;
 
   constructor(
@@ -42,6 +43,11 @@ export class ReplicaHost {
     private readonly handlers: ReplicaHandlers,
     private readonly logger: Logger,
   ) {}
+
+  /** Requests this replica took since it started. */
+  get requests(): number {
+    return this.#requests;
+  }
 
   /** Stores whose serving group this replica has joined. */
   get serving(): readonly string[] {
@@ -107,6 +113,7 @@ export class ReplicaHost {
   async #serve(store: string, standby: boolean): Promise<void> {
     const { transport, namespace, replica } = this.replicas;
     const stop = await transport.serve(replicaSubject(namespace, store, standby), replicaGroup(store), (data) => {
+      this.#requests++;
       const answer = this.#answer(store, data, standby).catch((err: unknown) => {
         this.logger.warn({ store, error: describeError(err) }, 'replica query failed');
         return errorReply(err, replica);

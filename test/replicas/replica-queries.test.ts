@@ -150,6 +150,22 @@ await describeWithServer(['postgres', 'nats'], 'embedded views served to every p
       expect(Number(row!.n)).toBe(round + 1);
     }
 
+    // A query that takes long (here: waiting for a write no replica will see) is waited for, never sent twice.
+    const requests = async () =>
+      (await Promise.all([a, b].map((p) => p.call<{ requests: number }>('replicas')))).reduce(
+        (n, r) => n + r.requests,
+        0,
+      );
+    const before = await requests();
+    const slowStarted = Date.now();
+    const slow = await client
+      .analytics('analytics')
+      .query(SALES, [], { ...ryw, after: '99999999999999999999:00000000000000000000', timeoutMs: 3_500 })
+      .catch((e: unknown) => e);
+    expect(isPolystoreError(slow, 'PS_ERR_CONSISTENCY_TIMEOUT')).toBe(true);
+    expect(Date.now() - slowStarted).toBeGreaterThanOrEqual(3_400);
+    expect((await requests()) - before).toBe(1);
+
     // One of two replicas dies mid-run: no query is lost, every answer is right.
     const final = await expected(client);
     let failures = 0;

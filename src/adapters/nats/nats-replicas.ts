@@ -1,5 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { ReplicaReply, ReplicaTransport, ViewReplicas } from '../../contracts/replica-transport.js';
+import {
+  REPLICA_HEARTBEAT_MS,
+  type ReplicaReply,
+  type ReplicaTransport,
+  type ViewReplicas,
+} from '../../contracts/replica-transport.js';
 import { PolystoreError } from '../../errors/index.js';
 import { RuntimeGuard } from '../../runtime/runtime-guard.js';
 import { connectNats, type NatsConnectionLike, type NatsSubscriptionLike, natsError } from './nats-driver.js';
@@ -78,6 +84,7 @@ function natsTransport(options: NatsReplicasOptions): ReplicaTransport {
     },
   );
   const TEXT_ENCODER = new TextEncoder();
+  const EMPTY = new Uint8Array(0);
   return {
     driver: 'nats',
     ready: async () => {
@@ -91,15 +98,19 @@ function natsTransport(options: NatsReplicasOptions): ReplicaTransport {
         callback: (err, msg) => {
           if (err || !msg.reply) return;
           const reply = msg.reply;
-          void handler(msg.data).then((data) => {
+          const say = (data: Uint8Array) => {
             try {
-              nc.publish(
-                reply,
-                data.byteLength <= limit ? data : TEXT_ENCODER.encode(tooLarge(data.byteLength, limit)),
-              );
+              nc.publish(reply, data);
             } catch {
-              // The connection closed meanwhile: the caller times out and asks another replica.
+              // The connection closed meanwhile: the caller hears nothing more and asks another replica.
             }
+          };
+          // Taken: the caller now waits for as long as this replica keeps saying so.
+          say(EMPTY);
+          const beat = setInterval(() => say(EMPTY), REPLICA_HEARTBEAT_MS);
+          void handler(msg.data).then((data) => {
+            clearInterval(beat);
+            say(data.byteLength <= limit ? data : TEXT_ENCODER.encode(tooLarge(data.byteLength, limit)));
           });
         },
       });
@@ -109,17 +120,43 @@ function natsTransport(options: NatsReplicasOptions): ReplicaTransport {
         await nc.flush?.().catch(() => undefined);
       };
     },
-    request: async (subject, payload, timeoutMs): Promise<ReplicaReply> => {
+    request: async (subject, payload, wait): Promise<ReplicaReply> => {
       const nc = await guard.client();
-      try {
-        const msg = await nc.request(subject, payload, { timeout: Math.max(1, Math.round(timeoutMs)) });
-        return { kind: 'reply', data: msg.data };
-      } catch (err) {
-        const code = (err as { code?: unknown } | null)?.code;
-        if (code === '503') return { kind: 'no-responders' };
-        if (code === 'TIMEOUT') return { kind: 'timeout' };
-        throw natsError(err, 'send a query', 'check that nats-server is running and reachable', 'The NATS replicas');
-      }
+      const inbox = `_INBOX.${randomUUID().replaceAll('-', '')}`;
+      return new Promise<ReplicaReply>((resolve, reject) => {
+        let silent: NodeJS.Timeout | undefined;
+        const finish = (reply: ReplicaReply) => {
+          clearTimeout(silent);
+          clearTimeout(total);
+          subscription.unsubscribe();
+          resolve(reply);
+        };
+        const listen = () => {
+          clearTimeout(silent);
+          silent = setTimeout(() => finish({ kind: 'silent' }), wait.silentMs);
+        };
+        const subscription = nc.subscribe(inbox, {
+          callback: (err, msg) => {
+            if (err) return finish({ kind: 'silent' });
+            // The server's status reply: nobody subscribes to the subject.
+            if (msg.headers?.code === 503) return finish({ kind: 'no-responders' });
+            if (msg.data.byteLength === 0) return listen();
+            finish({ kind: 'reply', data: msg.data });
+          },
+        });
+        const total = setTimeout(() => finish({ kind: 'timeout' }), Math.max(1, Math.round(wait.timeoutMs)));
+        try {
+          nc.publish(subject, payload, { reply: inbox });
+        } catch (err) {
+          clearTimeout(total);
+          subscription.unsubscribe();
+          reject(
+            natsError(err, 'send a query', 'check that nats-server is running and reachable', 'The NATS replicas'),
+          );
+          return;
+        }
+        listen();
+      });
     },
     close: () => guard.close(),
   };
