@@ -175,7 +175,8 @@ describe('saga runner on PGlite', () => {
     await db.saga('order').start(order('o1'), { id: 'o1' });
     await until(() => reached, 10_000, 'the charge', 10);
     const cancelled = await db.sagas.cancel('o1');
-    expect(cancelled).toMatchObject({ state: 'compensating', cancelling: true, owner: null });
+    // The cancel drops the lease; a worker may have taken the saga again by the time it is read back.
+    expect(cancelled).toMatchObject({ state: 'compensating', cancelling: true });
     release();
     expect((await db.sagas.wait('o1')).state).toBe('cancelled');
     const expected = { ...expectedOf(order('o1', { fail: { ship: 3 } }), 10), state: 'cancelled' as const };
