@@ -9,7 +9,6 @@ import type { ScheduledCheck } from './checker/check-schedule.js';
 import type { CheckOptions } from './checker/check-settings.js';
 import type { ViewDrift } from './checker/consistency-checker.js';
 import { ViewMaintenance } from './checker/view-maintenance.js';
-import type { ConsumerProgress } from './contracts/event-log.js';
 import type { HomeStore, HomeTransaction } from './contracts/home-store.js';
 import type { LogPosition } from './contracts/log-position.js';
 import type { StoreMetric } from './contracts/store-metrics.js';
@@ -35,10 +34,11 @@ import type {
   ViewStore,
 } from './polystore-config.js';
 import { type ResolvedConfig, readConfig } from './polystore-options.js';
+import { ProcessReplicas, type ReplicaRole, type ReplicaView } from './replicas/process-replicas.js';
 import { isInspecting } from './replicas/process-role.js';
 import { ReplicaClient } from './replicas/replica-client.js';
-import { type ReplicaHandlers, ReplicaHost } from './replicas/replica-host.js';
-import { planReplicas, type ReplicaPlan } from './replicas/replica-plan.js';
+import type { ReplicaHandlers } from './replicas/replica-host.js';
+import { planReplicas } from './replicas/replica-plan.js';
 import { AccessStats, type EntityAccess } from './router/access-stats.js';
 import { EntityClient } from './router/entity-client.js';
 import { EntitySearch } from './router/entity-search.js';
@@ -65,7 +65,6 @@ import type { SagaDef } from './saga/define-saga.js';
 import type { StepTransaction } from './saga/saga-execution.js';
 import { SagaService, type SagaStarter } from './saga/saga-service.js';
 import { type EntitySchemaStatus, readSchemaStatus } from './schema-status.js';
-import { DEAD_AFTER_MS, embeddedLeaseKey } from './sync/embedded-view-leases.js';
 import { outboxEventLog } from './sync/outbox-event-log.js';
 import type { GenerationState } from './sync/rebuild/view-generations.js';
 import { ViewRebuilds } from './sync/rebuild/view-rebuilds.js';
@@ -76,17 +75,7 @@ import type { ViewDef } from './views/view-def.js';
 
 export type { PolystoreConfig, PolystoreModel, TransactionClients, ViewStore } from './polystore-config.js';
 
-/** An embedded view kept by some process (see `Polystore.replicaViews`). */
-export interface ReplicaView {
-  readonly view: string;
-  readonly consumer: string;
-  readonly replica: string | null;
-  readonly host: string | null;
-  readonly pid: number | null;
-  readonly renewedAgoMs: number;
-  readonly alive: boolean;
-  readonly progress: ConsumerProgress;
-}
+export type { ReplicaRole, ReplicaView } from './replicas/process-replicas.js';
 
 /**
  * Creates a Polystore instance. Nothing is opened until `ready()`.
@@ -123,12 +112,8 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   readonly #meter: MeterSlot = { current: undefined };
   /** The home every part holds: the configured one until `moveHome` switches it. */
   readonly #home: MovableHome;
-  /** Which embedded stores this process keeps replicas of, or queries through replicas elsewhere. */
-  readonly #replicas: ReplicaPlan;
-  /** Views on embedded stores kept by replicas in other processes (routing only). */
-  readonly #remoteViews: readonly { view: ViewDef<unknown>; store: ViewStore }[];
-  /** Answers other processes' queries of the embedded stores kept here. */
-  #replicaHost: ReplicaHost | undefined;
+  /** Which embedded stores this process keeps replicas of (and serves), or queries through replicas elsewhere. */
+  readonly #replicas: ProcessReplicas;
   #lastWrite: LogPosition | null = null;
   #ready: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
@@ -151,8 +136,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     // Embedded views this process keeps a replica of are projected under the replica's names;
     // those kept by replicas elsewhere are only routed to.
     const configured = { ...resolved, views: plan.views.map(storeOf) };
-    this.#remoteViews = plan.remoteViews.map(storeOf);
-    this.#replicas = plan;
+    this.#replicas = new ProcessReplicas(plan, plan.remoteViews.map(storeOf), resolved.logger);
     this.#home = movableHome(configured.home);
     const declared = { ...configured, home: this.#home.home };
     this.#rebuilds = new ViewRebuilds(
@@ -176,7 +160,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       config.sync ?? {},
       logger,
     );
-    for (const { store } of [...views, ...this.#remoteViews]) {
+    for (const { store } of this.#replicas.routedViews(views)) {
       if (!this.#breakers.has(store))
         this.#breakers.set(store, new StoreBreaker(store.driver, this.#config.viewReads, logger));
     }
@@ -235,10 +219,10 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
         { apply: this.#config.schemaApply },
       );
       // Embedded stores kept by replicas elsewhere are never opened here.
-      await Promise.all(this.#openStores().map((store) => store.ready()));
+      await Promise.all(this.#replicas.openStores(this.#config.stores).map((store) => store.ready()));
       // Before projectors start: a view mid-rebuild is written to both its generations from the first event.
       await this.#rebuilds.prepare();
-      await this.#attachReplicaHost();
+      await this.#replicas.attach(this.sync, () => this.#replicaHandlers());
       if ((options.sync ?? autoStart) !== false) {
         await this.sync.start();
         if (this.sync.running) {
@@ -285,8 +269,8 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
         () => this.sync.stop(),
         async () => this.#rebuilds.stop(),
         // Every store closes, whichever fails.
-        ...this.#openStores().map((store) => () => store.close()),
-        async () => this.#replicas.replicas?.transport.close(),
+        ...this.#replicas.openStores(this.#config.stores).map((store) => () => store.close()),
+        async () => this.#replicas.plan.replicas?.transport.close(),
         // A broker log opened its own connection; the outbox log has nothing to close.
         async () => (this.#config.log as { close?: () => Promise<void> } | undefined)?.close?.(),
         () => this.#config.home.close(),
@@ -301,7 +285,11 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     return this.#client(`entity:${name}`, () => {
       const writer = this.#writers.get(name);
       if (!writer) throw unknownEntity(name, [...this.#writers.keys()]);
-      return new EntityClient(writer, entityViews(this.#routedViews(), this.#breakers, name), this.#ctx);
+      return new EntityClient(
+        writer,
+        entityViews(this.#replicas.routedViews(this.#config.views), this.#breakers, name),
+        this.#ctx,
+      );
     }) as EntityClient<RecordOf<EntityNamed<E, N>>, InputOf<EntityNamed<E, N>>>;
   }
 
@@ -372,14 +360,22 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   /** Cypher reads on a graph store (read-your-writes waits for its graph views). */
   graph(store: string): GraphClient {
     return this.#client(`graph:${store}`, () =>
-      graphClient({ stores: this.#config.stores, views: this.#routedViews() }, store, this.#ctx),
+      graphClient(
+        { stores: this.#config.stores, views: this.#replicas.routedViews(this.#config.views) },
+        store,
+        this.#ctx,
+      ),
     );
   }
 
   /** SQL aggregates on an analytics store (read-your-writes waits for its views). */
   analytics(store: string): AnalyticsClient {
     return this.#client(`analytics:${store}`, () =>
-      analyticsClient({ stores: this.#config.stores, views: this.#routedViews() }, store, this.#ctx),
+      analyticsClient(
+        { stores: this.#config.stores, views: this.#replicas.routedViews(this.#config.views) },
+        store,
+        this.#ctx,
+      ),
     );
   }
 
@@ -443,7 +439,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
    * for (const { store, collect } of db.storeMetrics()) console.log(store, await collect());
    */
   storeMetrics(): { readonly store: string; collect(): Promise<readonly StoreMetric[]> }[] {
-    const stores = Object.entries(this.#config.stores).filter(([name]) => !this.#replicas.remote.has(name));
+    const stores = Object.entries(this.#config.stores).filter(([name]) => !this.#replicas.plan.remote.has(name));
     const sources = [['home', this.#config.home] as const, ...stores];
     return sources.flatMap(([store, source]) => {
       const collect = source.collectMetrics;
@@ -632,22 +628,8 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
    * Which stores this process keeps replicas of and serves, and which it
    * queries through replicas elsewhere (none without `replicas` in the config).
    */
-  get replicas(): {
-    readonly replica: string | null;
-    readonly hosted: readonly string[];
-    readonly remote: readonly string[];
-    readonly serving: readonly string[];
-    /** Queries this process took as a replica since it started. */
-    readonly requests: number;
-  } {
-    const plan = this.#replicas;
-    return {
-      replica: plan.replicas && plan.hosted.size > 0 ? plan.replicas.replica : null,
-      hosted: [...plan.hosted],
-      remote: [...plan.remote],
-      serving: this.#replicaHost?.serving ?? [],
-      requests: this.#replicaHost?.requests ?? 0,
-    };
+  get replicas(): ReplicaRole {
+    return this.#replicas.role;
   }
 
   /**
@@ -655,63 +637,13 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
    * home: the declared view, the replica keeping it (null without replicas),
    * the process holding it, how long ago it renewed its lease (by the home's
    * clock; over 7 s: the process is gone) and its consumer's durable
-   * progress. What `polystore status` lists under "replicas".
+   * progress. What `polystore status` lists under "embedded views".
    *
    * @example
    * for (const r of await db.replicaViews()) console.log(r.view, r.replica, r.progress.through, r.alive);
    */
-  async replicaViews(): Promise<ReplicaView[]> {
-    const prefix = embeddedLeaseKey('');
-    const declared = [...this.#config.views, ...this.#remoteViews].map(({ view }) => this.#declaredName(view.name));
-    const leases = await this.#config.home.listState(prefix);
-    const now = Date.now();
-    return Promise.all(
-      leases.map(async ({ key, record }) => {
-        const consumer = key.slice(prefix.length);
-        const base = declared.find((name) => consumer === name || consumer.startsWith(`${name}__`)) ?? consumer;
-        const holder = record.value as { host?: string; pid?: number };
-        const renewedAgoMs = Math.max(0, now - record.updatedAt);
-        return {
-          view: base,
-          consumer,
-          replica: consumer === base ? null : consumer.slice(base.length + 2),
-          host: holder.host ?? null,
-          pid: holder.pid ?? null,
-          renewedAgoMs,
-          alive: renewedAgoMs < DEAD_AFTER_MS,
-          progress: await this.sync.consumerProgress(consumer),
-        };
-      }),
-    );
-  }
-
-  /** A view's declared name, from the name this process projects it under. */
-  #declaredName(name: string): string {
-    for (const [declared, local] of this.#replicas.localName) if (local === name) return declared;
-    return name;
-  }
-
-  /** The stores this process opens: all but the embedded ones kept by replicas elsewhere. */
-  #openStores(): ViewStore[] {
-    return Object.entries(this.#config.stores)
-      .filter(([name]) => !this.#replicas.remote.has(name))
-      .map(([, store]) => store);
-  }
-
-  /** The views reads are routed to: this process's, and those kept by replicas elsewhere. */
-  #routedViews(): readonly { view: ViewDef<unknown>; store: ViewStore }[] {
-    return this.#remoteViews.length === 0 ? this.#config.views : [...this.#config.views, ...this.#remoteViews];
-  }
-
-  /**
-   * With `replicas`: answers other processes' queries of the embedded stores
-   * kept here whenever this process's projectors run (however sync is started).
-   */
-  async #attachReplicaHost(): Promise<void> {
-    const { replicas, hosted } = this.#replicas;
-    if (!replicas || hosted.size === 0 || this.#replicaHost) return;
-    this.#replicaHost = new ReplicaHost(replicas, hosted, this.#replicaHandlers(), this.#config.logger);
-    await this.sync.attach(this.#replicaHost);
+  replicaViews(): Promise<ReplicaView[]> {
+    return this.#replicas.views(this.#config.home, this.sync, this.#config.views);
   }
 
   #replicaHandlers(): ReplicaHandlers {
@@ -721,7 +653,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       search: (request) => {
         if (!this.#writers.has(request.entity)) throw unknownEntity(request.entity, [...this.#writers.keys()]);
         const route = entityViews(this.#config.views, this.#breakers, request.entity).search;
-        if (!route || !this.#replicas.hosted.has(route.view.store)) {
+        if (!route || !this.#replicas.plan.hosted.has(route.view.store)) {
           throw new PolystoreError(
             'PS_ERR_UNSUPPORTED_READ',
             `This replica keeps no search view of ${request.entity}`,
