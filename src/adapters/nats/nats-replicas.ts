@@ -108,10 +108,16 @@ function natsTransport(options: NatsReplicasOptions): ReplicaTransport {
           // Taken: the caller now waits for as long as this replica keeps saying so.
           say(EMPTY);
           const beat = setInterval(() => say(EMPTY), REPLICA_HEARTBEAT_MS);
-          void handler(msg.data).then((data) => {
-            clearInterval(beat);
-            say(data.byteLength <= limit ? data : TEXT_ENCODER.encode(tooLarge(data.byteLength, limit)));
-          });
+          void handler(msg.data).then(
+            (data) => {
+              clearInterval(beat);
+              say(data.byteLength <= limit ? data : TEXT_ENCODER.encode(tooLarge(data.byteLength, limit)));
+            },
+            (err: unknown) => {
+              clearInterval(beat);
+              say(TEXT_ENCODER.encode(failed(err)));
+            },
+          );
         },
       });
       await nc.flush?.();
@@ -131,9 +137,15 @@ function natsTransport(options: NatsReplicasOptions): ReplicaTransport {
           subscription.unsubscribe();
           resolve(reply);
         };
-        const listen = () => {
+        const listen = (ms = wait.silentMs) => {
           clearTimeout(silent);
-          silent = setTimeout(() => finish({ kind: 'silent' }), wait.silentMs);
+          const due = Date.now() + ms;
+          silent = setTimeout(() => {
+            // Fired late: this process's event loop was held, and heartbeats may wait unread on
+            // the socket. Read them first; silence is judged only on time this process could listen.
+            if (Date.now() - due > STALL_MS) listen(STALL_MS);
+            else finish({ kind: 'silent' });
+          }, ms);
         };
         const subscription = nc.subscribe(inbox, {
           callback: (err, msg) => {
@@ -160,6 +172,16 @@ function natsTransport(options: NatsReplicasOptions): ReplicaTransport {
     },
     close: () => guard.close(),
   };
+}
+
+/** A silence timer this late fired after the event loop was held (see `request`). */
+const STALL_MS = 250;
+
+/** The reply for an answer that could not be made (a coded error, as replies carry them). */
+function failed(err: unknown): string {
+  return JSON.stringify({
+    error: { code: 'PS_ERR_INTERNAL', message: `The replica could not answer: ${String(err).slice(0, 200)}` },
+  });
 }
 
 /** The reply sent instead of one over the server's payload limit (a coded error, as replies carry them). */
