@@ -30,17 +30,23 @@ export function queryKind(index: number): QueryKind {
  * process's own stores and through replicas.
  */
 export function queryMix(db: ReplicaShop, users: number): (index: number) => Promise<unknown> {
+  const graph = coBuyers(db, users);
   return (index) => {
     const turn = Math.floor(index / QUERY_KINDS.length);
     switch (queryKind(index)) {
       case 'analytics':
         return db.analytics('analytics').query(TOP_PRODUCTS);
       case 'graph':
-        return db.graph('graph').query(CO_BUYERS, { u: userId((turn * 7) % users) });
+        return graph(turn);
       default:
         return db.entity('products').search({ text: NAME_WORDS[turn % NAME_WORDS.length]!, limit: 10 });
     }
   };
+}
+
+/** The mix's Kuzu query alone: the co-buyers of user `n * 7` (modulo `users`) for the `n`th call. */
+export function coBuyers(db: ReplicaShop, users: number): (n: number) => Promise<unknown> {
+  return (n) => db.graph('graph').query(CO_BUYERS, { u: userId((n * 7) % users) });
 }
 
 export function userId(n: number): string {

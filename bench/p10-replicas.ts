@@ -1,10 +1,11 @@
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { E2eProcess } from '../test/support/e2e-processes.js';
 import { cleanReplicaShop, openReplicaShop, untilServing } from '../test/support/replica-shop.js';
 import { Cleanups, runId, tempDir } from './bench-env.js';
 import { type CpuShare, openCpuWindow } from './cpu-window.js';
 import { closedLoopFor, type RoundSample } from './harness.js';
-import { NAME_WORDS, QUERY_KINDS, queryKind, queryMix, type ReplicaShop, userId } from './p10-query-mix.js';
+import { coBuyers, NAME_WORDS, QUERY_KINDS, queryKind, queryMix, type ReplicaShop, userId } from './p10-query-mix.js';
 import { cpuPerOpMs, rates, scaleOutRatio } from './p10-scale-out.js';
 import type { Profile } from './profile.js';
 import type { ResultRow, ScaleOutRun } from './report.js';
@@ -24,10 +25,14 @@ const STORES = 3;
  * runs the query mix (bench/p10-query-mix.ts) in a closed loop for a fixed
  * time; with one replica, the replica also runs the same loop against its own
  * stores (no client load meanwhile): what one process holding the views
- * reaches alone.
+ * reaches alone. Last, overload: one replica left, the client runs the
+ * co-buyers query alone (the graph store answers one at a time) at each
+ * level of `overloadInFlight`, and the replica's request count before and
+ * after each window says how many requests each answer cost.
  */
 export async function p10Replicas(profile: Profile): Promise<ResultRow[]> {
   const { products, orders, users, concurrency, warmupMs, durationMs, replicaRounds } = profile.p10;
+  const { overloadInFlight, overloadWarmupMs, overloadMs } = profile.p10;
   const cleanups = new Cleanups();
   try {
     const target = { id: `b${runId()}` };
@@ -55,11 +60,10 @@ export async function p10Replicas(profile: Profile): Promise<ResultRow[]> {
     };
     /** Windows measured per replica count (0: the baseline in the first replica's own process). */
     const windows = new Map<number, Window[]>();
-    const measure = async (processes: number, loop: (durationMs: number) => Promise<RoundSample>) => {
+    const measure = async (processes: number, loop: Loop) => {
       await loop(warmupMs);
-      const end = await openCpuWindow(replicaCpu);
-      const sample = await loop(durationMs);
-      windows.set(processes, [...(windows.get(processes) ?? []), { sample, cpu: await end() }]);
+      const window = await measureWindow(loop, durationMs, replicaCpu);
+      windows.set(processes, [...(windows.get(processes) ?? []), window]);
     };
     const remote = (durationMs: number) => closedLoopFor(durationMs, concurrency, queryMix(client, users));
     // The baseline: the same loop in the one process holding the views, no NATS in between.
@@ -77,13 +81,24 @@ export async function p10Replicas(profile: Profile): Promise<ResultRow[]> {
     const shape = `${concurrency} in flight, ${durationMs / 1000} s a round, ${orders} orders, ${products} products`;
     const run = (processes: number): ScaleOutRun =>
       scaleOutRun(
+        processes === 0 ? 'P10.replicas.local' : `P10.replicas.${processes}`,
         processes,
         processes === 0
           ? `query mix in the one process holding the views, its own stores (${shape})`
           : `query mix from a client process through ${processes} replica${processes === 1 ? '' : 's'} over NATS (${shape})`,
         windows.get(processes)!,
+        queryKind,
       );
     const [baseline, one, two, three] = [0, 1, 2, 3].map(run) as [ScaleOutRun, ScaleOutRun, ScaleOutRun, ScaleOutRun];
+
+    while (replicas.length > 1) await replicas.pop()!.stop();
+    const overload: ScaleOutRun[] = [];
+    for (const inFlight of overloadInFlight) {
+      const loop: Loop = (ms) => closedLoopFor(ms, inFlight, coBuyers(client, users));
+      await loop(overloadWarmupMs);
+      const title = `co-buyers queries alone from a client process through 1 replica over NATS (${inFlight} in flight, ${overloadMs / 1000} s, ${orders} orders)`;
+      overload.push(await overloadRun(replicas[0]!, inFlight, loop, overloadMs, title));
+    }
     return [
       baseline,
       one,
@@ -92,11 +107,15 @@ export async function p10Replicas(profile: Profile): Promise<ResultRow[]> {
       scaleOutRatio('P10.replicas.1/local', '1 replica over NATS ÷ in process (queries/s)', one, baseline, null),
       scaleOutRatio('P10.replicas.2/1', '2 replicas ÷ 1 (queries/s)', two, one, null),
       scaleOutRatio('P10.replicas.3/1', '3 replicas ÷ 1 (queries/s)', three, one, null),
+      ...overload,
     ];
   } finally {
     await cleanups.run();
   }
 }
+
+/** A closed loop of queries for the given time. */
+type Loop = (durationMs: number) => Promise<RoundSample>;
 
 /** One measured window: the loop's operations, and the CPU meanwhile. */
 interface Window {
@@ -104,14 +123,61 @@ interface Window {
   readonly cpu: CpuShare;
 }
 
-/** A replica count's windows as one row: the median rate, latency over every query, CPU of the last window. */
-function scaleOutRun(processes: number, title: string, windows: readonly Window[]): ScaleOutRun {
+async function measureWindow(
+  loop: Loop,
+  durationMs: number,
+  children: () => Promise<readonly NodeJS.CpuUsage[]>,
+): Promise<Window> {
+  const end = await openCpuWindow(children);
+  const sample = await loop(durationMs);
+  return { sample, cpu: await end() };
+}
+
+/**
+ * One overload window through `replica`, the only one serving: its request
+ * count before and after (a request the client sent again counts twice), and
+ * the longest event-loop stall of the client and of the replica meanwhile.
+ */
+async function overloadRun(
+  replica: E2eProcess,
+  inFlight: number,
+  loop: Loop,
+  durationMs: number,
+  title: string,
+): Promise<ScaleOutRun> {
+  const requests = async () => (await replica.call<{ requests: number }>('replicas')).requests;
+  const before = await requests();
+  await replica.call('loopDelayMax');
+  const clientDelay = monitorEventLoopDelay({ resolution: 10 });
+  clientDelay.enable();
+  const window = await measureWindow(loop, durationMs, async () => [await replica.call<NodeJS.CpuUsage>('cpu')]);
+  clientDelay.disable();
+  const taken = (await requests()) - before;
+  const loopDelayMaxMs = { client: clientDelay.max / 1e6, replica: await replica.call<number>('loopDelayMax') };
+  return {
+    ...scaleOutRun(`P10.overload.${inFlight}`, 1, title, [window]),
+    overload: { inFlight, requests: taken, requestsPerAnswer: taken / window.sample.ops, loopDelayMaxMs },
+  };
+}
+
+/**
+ * Windows with `processes` replicas (0: in process) as one row: the median
+ * rate, latency over every query (and per kind of `kindOf` query `i`), CPU of
+ * the last window.
+ */
+function scaleOutRun(
+  id: string,
+  processes: number,
+  title: string,
+  windows: readonly Window[],
+  kindOf?: (i: number) => string,
+): ScaleOutRun {
   const rateOf = ({ sample }: Window) => (sample.ops * 1000) / sample.elapsedMs;
   const latencies = (kind?: string) =>
-    windows.flatMap(({ sample }) => sample.latenciesMs.filter((_, i) => kind === undefined || queryKind(i) === kind));
+    windows.flatMap(({ sample }) => sample.latenciesMs.filter((_, i) => kind === undefined || kindOf?.(i) === kind));
   const last = windows.at(-1)!;
   return {
-    id: processes === 0 ? 'P10.replicas.local' : `P10.replicas.${processes}`,
+    id,
     title,
     kind: 'scale-out',
     part: 'replicas',
@@ -119,7 +185,9 @@ function scaleOutRun(processes: number, title: string, windows: readonly Window[
     unit: 'queries/s',
     ...rates(windows.map(rateOf)),
     latencyMs: summarize(latencies()),
-    byKindP50Ms: Object.fromEntries(QUERY_KINDS.map((kind) => [kind, summarize(latencies(kind)).p50])),
+    ...(kindOf && {
+      byKindP50Ms: Object.fromEntries(QUERY_KINDS.map((kind) => [kind, summarize(latencies(kind)).p50])),
+    }),
     cpu: last.cpu,
     roundCpu: windows.map((w) => w.cpu),
     cpuPerOpMs: cpuPerOpMs(last.cpu, rateOf(last)),

@@ -74,8 +74,10 @@ export interface Profile {
    * P10, replicas: the catalog seeded (`products`, and `orders` by `users`),
    * then the query mix for `durationMs` (after `warmupMs`) at `concurrency`
    * per replica count, in `replicaRounds` rounds (2: replicas added one at a
-   * time, then stopped one at a time). Workers: `workerEvents` events
-   * projected by 1 and by 2 workers, `workerRounds` rounds of each.
+   * time, then stopped one at a time). Overload: one replica, the co-buyers
+   * query alone for `overloadMs` (after `overloadWarmupMs`) at each of
+   * `overloadInFlight`. Workers: `workerEvents` events projected by 1 and by
+   * 2 workers, `workerRounds` rounds of each.
    */
   readonly p10: {
     readonly products: number;
@@ -85,6 +87,9 @@ export interface Profile {
     readonly warmupMs: number;
     readonly durationMs: number;
     readonly replicaRounds: number;
+    readonly overloadInFlight: readonly number[];
+    readonly overloadWarmupMs: number;
+    readonly overloadMs: number;
     readonly workerEvents: number;
     readonly workerRounds: number;
   };
@@ -117,6 +122,9 @@ export const QUICK: Profile = {
     warmupMs: 1000,
     durationMs: 4000,
     replicaRounds: 1,
+    overloadInFlight: [64, 256],
+    overloadWarmupMs: 1000,
+    overloadMs: 3000,
     workerEvents: 30_000,
     workerRounds: 1,
   },
@@ -149,6 +157,9 @@ export const FULL: Profile = {
     warmupMs: 2000,
     durationMs: 10_000,
     replicaRounds: 2,
+    overloadInFlight: [64, 256, 512],
+    overloadWarmupMs: 2000,
+    overloadMs: 10_000,
     workerEvents: 100_000,
     workerRounds: 2,
   },

@@ -269,6 +269,18 @@ export interface ScaleOutRun {
   readonly roundCpu: readonly CpuShare[];
   /** CPU time per query or event of that round, machine-wide less other work (bench, children, servers), in ms. */
   readonly cpuPerOpMs: number | null;
+  /** Overload of one replica (graph queries only): what the window cost the replica in requests. */
+  readonly overload?: OverloadShare;
+}
+
+/** P10 overload: one replica, `inFlight` queries in flight, for one window. */
+export interface OverloadShare {
+  readonly inFlight: number;
+  /** Requests the replica took during the window (`db.replicas.requests`), and per answer the client got. */
+  readonly requests: number;
+  readonly requestsPerAnswer: number;
+  /** The longest event-loop stall of each process during the window, in ms: heartbeats run late by as much. */
+  readonly loopDelayMaxMs: { readonly client: number; readonly replica: number };
 }
 
 /** P10: one scale-out rate over another (higher is better), and what the CPU shares measured during the larger run show. */
@@ -415,7 +427,7 @@ export function formatTable(rows: readonly ResultRow[]): string {
         .join(', ');
       return [
         `${row.id} ${row.title}`,
-        `${fmt(row.rate)} ${row.unit}${l ? `, p50 ${fmt(l.p50)} p99 ${fmt(l.p99)} ms` : ''}${kinds ? ` (p50 ${kinds} ms)` : ''}${row.perProcess ? ` (applied ${row.perProcess.join(' + ')})` : ''}; ${describeCpu(row.cpu, row.part)}`,
+        `${fmt(row.rate)} ${row.unit}${l ? `, p50 ${fmt(l.p50)} p99 ${fmt(l.p99)} ms` : ''}${kinds ? ` (p50 ${kinds} ms)` : ''}${row.perProcess ? ` (applied ${row.perProcess.join(' + ')})` : ''}${row.overload ? `; ${describeOverload(row.overload)}` : ''}; ${describeCpu(row.cpu, row.part)}`,
         '-',
         '-',
         '-',
@@ -508,6 +520,11 @@ export function formatTable(rows: readonly ResultRow[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i]!.length)));
   const render = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ');
   return [render(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...lines.map(render)].join('\n');
+}
+
+function describeOverload(o: OverloadShare): string {
+  const stalls = `longest loop stall ${fmt(o.loopDelayMaxMs.client)} ms client, ${fmt(o.loopDelayMaxMs.replica)} ms replica`;
+  return `${o.requests} requests taken, ${fmt(o.requestsPerAnswer)} per answer; ${stalls}`;
 }
 
 function describeSide(metric: Comparison['metric'], side: SideReport): string {

@@ -41,9 +41,11 @@ import {
  * `p10ReplicaScaling2` and `p10ReplicaScaling3` are the query mix's rate
  * through 2 and 3 replicas over its rate through 1 (P10), and
  * `p10ReplicaOverLocal` the rate through 1 replica over the same loop in the
- * one process holding the views; `p10WorkerScaling2` is the events/s of 2
- * worker processes sharing a view's consumer over 1 worker's, and
- * `p10WorkerEventsPerSec` 1 worker's.
+ * one process holding the views; `p10OverloadRequestsPerAnswer` the requests
+ * one replica took per answer with the co-buyers query alone at the most
+ * queries in flight measured (1 when no query was sent twice);
+ * `p10WorkerScaling2` is the events/s of 2 worker processes sharing a view's
+ * consumer over 1 worker's, and `p10WorkerEventsPerSec` 1 worker's.
  */
 export function summarize(rows: readonly ResultRow[]) {
   const comparisons = rows.filter(isComparison);
@@ -108,6 +110,11 @@ export function summarize(rows: readonly ResultRow[]) {
     p10ReplicaScaling2: scaleOut('P10.replicas.2/1'),
     p10ReplicaScaling3: scaleOut('P10.replicas.3/1'),
     p10ReplicaOverLocal: scaleOut('P10.replicas.1/local'),
+    p10OverloadRequestsPerAnswer:
+      rows
+        .filter(isScaleOutRun)
+        .flatMap((row) => (row.overload ? [row.overload] : []))
+        .sort((a, b) => b.inFlight - a.inFlight)[0]?.requestsPerAnswer ?? null,
     p10WorkerScaling2: scaleOut('P10.workers.2/1'),
     p10WorkerEventsPerSec: rows.filter(isScaleOutRun).find((row) => row.id === 'P10.workers.1')?.rate ?? null,
     scale10CatchUpMs: rows.filter(isScaleRun).find((row) => row.scale === 10)?.catchUpMs ?? null,
