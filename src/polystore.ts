@@ -9,6 +9,7 @@ import type { ScheduledCheck } from './checker/check-schedule.js';
 import type { CheckOptions } from './checker/check-settings.js';
 import type { ViewDrift } from './checker/consistency-checker.js';
 import { ViewMaintenance } from './checker/view-maintenance.js';
+import type { EventLog } from './contracts/event-log.js';
 import type { HomeStore, HomeTransaction } from './contracts/home-store.js';
 import type { LogPosition } from './contracts/log-position.js';
 import type { StoreMetric } from './contracts/store-metrics.js';
@@ -114,6 +115,8 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
   readonly #home: MovableHome;
   /** Which embedded stores this process keeps replicas of (and serves), or queries through replicas elsewhere. */
   readonly #replicas: ProcessReplicas;
+  /** The event log between the home and the projectors. */
+  readonly #log: EventLog;
   #lastWrite: LogPosition | null = null;
   #ready: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
@@ -149,9 +152,10 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     // Every reader, the checker and the sync engine see each view in its active generation.
     this.#config = { ...declared, views: this.#rebuilds.views };
     const { home, views, logger } = this.#config;
+    this.#log = config.log ?? outboxEventLog(home);
     this.sync = new SyncEngine(
       home,
-      config.log ?? outboxEventLog(home),
+      this.#log,
       views.map(({ view, store }) => ({
         view,
         store: this.#rebuilds.writeStore(view.name, store as ViewStoreBase<unknown>),
@@ -644,6 +648,24 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
    */
   replicaViews(): Promise<ReplicaView[]> {
     return this.#replicas.views(this.#config.home, this.sync, this.#config.views);
+  }
+
+  /**
+   * Removes what a replica that will not return left behind (its leases,
+   * durable consumers and backfill records): `polystore status` stops
+   * listing it and the broker stops keeping its consumers. Refuses one that
+   * is alive. Returns the consumers forgotten.
+   *
+   * @example
+   * await db.forgetReplica('worker_3'); // ['orders_graph__worker_3', ...]
+   */
+  forgetReplica(replica: string): Promise<string[]> {
+    return this.#replicas.forget(replica, {
+      home: this.#config.home,
+      log: this.#log,
+      sync: this.sync,
+      local: this.#config.views,
+    });
   }
 
   #replicaHandlers(): ReplicaHandlers {

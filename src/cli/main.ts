@@ -63,6 +63,9 @@ Commands:
   keys create --scopes S,...
                       mint an API key: prints the key once and the { id, hash, scopes } entry for \`serve.keys\`
   worker              run the projectors, the sagas (and the change capture) until SIGINT/SIGTERM
+  replicas [forget NAME]
+                      every embedded view by the replica keeping it (host, pid, alive, backlog, lag);
+                      forget removes a dead replica's leases, durable consumers and backfill records
   cdc create|drop|status
                       CDC mode: create or drop the replication slot and publication
                       the capture streams from, or show the slot and its retained WAL
@@ -229,6 +232,24 @@ async function main(): Promise<number> {
         return await dumpCommand(db, 'import', { dir: values.in, json: values.json });
       case 'serve':
         return await serveCommand(db, { config: values.config, port: values.port, host: values.host });
+      case 'replicas': {
+        if (sub === 'forget') {
+          const forgotten = await db.forgetReplica(third ?? '');
+          print(`forgot ${forgotten.join(', ')}`, { forgotten });
+          return 0;
+        }
+        const kept = await db.replicaViews();
+        print(
+          kept
+            .map(
+              (r) =>
+                `${r.view}  ${r.replica ?? '(no replica)'}  ${r.host} pid ${r.pid}  ${r.alive ? 'alive' : 'GONE'}  backlog ${r.progress.backlog ?? '?'}  through ${r.progress.through ?? '-'}`,
+            )
+            .join('\n') || 'no embedded view is kept by any process',
+          kept,
+        );
+        return 0;
+      }
       case 'worker':
         process.stderr.write('polystore worker running; Ctrl-C to stop\n');
         await new Promise<void>((resolve) => {

@@ -31,6 +31,12 @@ export interface EventLog {
   /** `progress(name).through` alone, at the least cost: what a read-your-writes wait polls. */
   handledThrough(name: string): Promise<LogPosition | null>;
   /**
+   * Deletes the named durable consumer and what the log keeps for it (a
+   * replica that will not return). Resolves false when there was none.
+   * Present on broker logs.
+   */
+  dropConsumer?(name: string): Promise<boolean>;
+  /**
    * Forgets whatever the log cached from the home (a log that reads the home's
    * outbox): the home under it was replaced (`Polystore.moveHome`). Called
    * while no consumer is open.

@@ -1,7 +1,9 @@
-import type { ConsumerProgress } from '../contracts/event-log.js';
+import type { ConsumerProgress, EventLog } from '../contracts/event-log.js';
 import type { HomeStore } from '../contracts/home-store.js';
+import { PolystoreError } from '../errors/index.js';
 import type { ViewStore } from '../polystore-config.js';
 import type { Logger } from '../runtime/logger.js';
+import { backfillKey } from '../sync/backfill/backfill-record-store.js';
 import { DEAD_AFTER_MS, embeddedLeaseKey } from '../sync/embedded-view-leases.js';
 import type { SyncEngine } from '../sync/sync-engine.js';
 import type { ViewDef } from '../views/view-def.js';
@@ -109,6 +111,39 @@ export class ProcessReplicas {
         };
       }),
     );
+  }
+
+  /**
+   * Removes what a replica that will not return left behind: its lease on
+   * each embedded view, its durable consumers in the log (where the log can
+   * drop them) and its backfill records. Refuses a replica that is alive.
+   * Returns the consumers forgotten.
+   */
+  async forget(
+    replica: string,
+    context: { home: HomeStore; log: EventLog; sync: SyncEngine; local: readonly DeclaredView[] },
+  ): Promise<string[]> {
+    const kept = (await this.views(context.home, context.sync, context.local)).filter((v) => v.replica === replica);
+    if (kept.length === 0) {
+      throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', `No replica named "${replica.slice(0, 64)}" keeps a view`, {
+        field: 'replica',
+        fix: 'name one that `polystore status` lists under embedded views',
+      });
+    }
+    const alive = kept.find((v) => v.alive);
+    if (alive) {
+      throw new PolystoreError(
+        'PS_ERR_INVALID_ARGUMENT',
+        `The replica "${replica}" is alive (${alive.host} pid ${alive.pid}, renewed ${alive.renewedAgoMs} ms ago)`,
+        { field: 'replica', fix: 'stop its process first; a replica is forgotten only once its lease is not renewed' },
+      );
+    }
+    for (const { consumer } of kept) {
+      await context.log.dropConsumer?.(consumer);
+      await context.home.deleteState(backfillKey(consumer));
+      await context.home.deleteState(embeddedLeaseKey(consumer));
+    }
+    return kept.map((v) => v.consumer);
   }
 
   /** A view's declared name, from the name this process projects it under. */

@@ -133,7 +133,7 @@ await describeWithServer('nats', 'jetstream log', () => {
         },
       };
     },
-    { deduplicates: true, sharesLoad: true },
+    { deduplicates: true, sharesLoad: true, dropsConsumers: true },
   );
 
   describe('jetstream specifics', () => {

@@ -125,7 +125,7 @@ await describeWithServer('redis', 'redis-streams log', () => {
         },
       };
     },
-    { deduplicates: true, sharesLoad: true },
+    { deduplicates: true, sharesLoad: true, dropsConsumers: true },
   );
 
   describe('redis-streams specifics', () => {

@@ -21,6 +21,8 @@ export interface EventLogContractContext {
 export interface EventLogCapabilities {
   /** A re-published event id is stored once (brokers); the outbox stores every append. */
   readonly deduplicates: boolean;
+  /** `dropConsumer` deletes a durable consumer (brokers: a replica that will not return). */
+  readonly dropsConsumers?: boolean;
   /** Handles of one durable consumer split its events (brokers); outbox handles each read everything. */
   readonly sharesLoad: boolean;
 }
@@ -277,6 +279,26 @@ export function describeEventLogContract(
       expect(after.backlog === null || after.backlog === 0).toBe(true);
       expect(after.oldestUnhandledAt).toBeNull();
     });
+
+    if (capabilities.dropsConsumers) {
+      it('drops a consumer on request: its progress starts over, the others keep theirs', async () => {
+        await ctx.publish(changes(6, 3));
+        const other = uniqueName('other');
+        for (const name of [view, other]) {
+          const consumer = await open(name);
+          await drain(consumer, { until: 6 });
+          await consumer.close();
+        }
+        expect(await ctx.log.handledThrough(view)).not.toBeNull();
+        expect(await ctx.log.dropConsumer!(view)).toBe(true);
+        expect(await ctx.log.dropConsumer!(view)).toBe(false);
+        expect(await ctx.log.handledThrough(view)).toBeNull();
+        expect(await ctx.log.handledThrough(other)).not.toBeNull();
+        // Opened again, it is a new consumer that receives every event.
+        const again = await drain(await open(), { until: 6 });
+        expect(again).toHaveLength(6);
+      });
+    }
 
     if (capabilities.sharesLoad) {
       it('never reports an unacknowledged event as handled, whatever was acked after it', async () => {

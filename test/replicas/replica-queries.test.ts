@@ -218,6 +218,26 @@ await describeWithServer(['postgres', 'nats'], 'embedded views served to every p
     const first = await client.analytics('analytics').query<Row>(SALES, [], { ...ryw, after: client.lastWrite! });
     expect(plainSales(first)).toEqual(final.sales);
     expect(await client.graph('graph').query(GRAPH, {}, ryw)).toEqual(final.graph);
+
+    // A replica that will not return is forgotten (its leases, consumers and backfill records); a live one is not.
+    const refused = await client.forgetReplica('rc').catch((e: unknown) => e);
+    expect(isPolystoreError(refused, 'PS_ERR_INVALID_ARGUMENT')).toBe(true);
+    const deadline = Date.now() + 15_000;
+    while ((await client.replicaViews()).some((r) => r.replica === 'rb' && r.alive)) {
+      if (Date.now() > deadline) throw new Error('replica rb still reported alive 15 s after its death');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect((await client.sync.consumerProgress('orders_graph__rb')).through).not.toBeNull();
+    expect((await client.forgetReplica('rb')).sort()).toEqual([
+      'orders_analytics__rb',
+      'orders_graph__rb',
+      'products_search__rb',
+    ]);
+    expect((await client.replicaViews()).map((r) => r.replica)).not.toContain('rb');
+    // Its durable consumer is gone from the broker: it reports nothing handled.
+    expect((await client.sync.consumerProgress('orders_graph__rb')).through).toBeNull();
+    const gone = await client.forgetReplica('rb').catch((e: unknown) => e);
+    expect(isPolystoreError(gone, 'PS_ERR_INVALID_ARGUMENT')).toBe(true);
   }, 240_000);
 
   it('refuses a second worker projecting an embedded view under the same consumer, explaining replicas', async () => {

@@ -18,9 +18,11 @@ import {
   connectNats,
   type JetStreamClientLike,
   type JetStreamManagerLike,
+  jetStreamErrorCode,
   type NatsConnectionLike,
   type NatsSubscriptionLike,
   natsCall,
+  natsError,
 } from './nats-driver.js';
 
 export interface JetStreamLogOptions {
@@ -177,6 +179,18 @@ export function jetstreamLog(options: JetStreamLogOptions): JetStreamLog {
       const { jsm } = await ensure();
       return jetStreamHandledThrough(jsm, config.stream, name);
     },
+    async dropConsumer(name: string): Promise<boolean> {
+      assertConsumerName(name);
+      const { jsm, advisories } = await ensure();
+      advisories.get(name)?.unsubscribe();
+      advisories.delete(name);
+      try {
+        return await jsm.consumers.delete(config.stream, name);
+      } catch (err) {
+        if (jetStreamErrorCode(err) === CONSUMER_NOT_FOUND) return false;
+        throw natsError(err, `delete consumer "${name}"`);
+      }
+    },
     async consumer(name: string): Promise<EventConsumer> {
       assertConsumerName(name);
       const { nc, jsm, advisories } = await ensure();
@@ -196,6 +210,8 @@ export function jetstreamLog(options: JetStreamLogOptions): JetStreamLog {
 }
 
 const ENCODER = new TextEncoder();
+/** JetStream's API error code for a consumer that does not exist. */
+const CONSUMER_NOT_FOUND = 10014;
 /** The subject token of watermarks (`<stream>.watermark`); partitions are numbers, so it never collides. */
 const WATERMARK_SUBJECT = 'watermark';
 

@@ -78,6 +78,7 @@ export interface JetStreamManagerLike {
     info(stream: string, consumer: string): Promise<ConsumerInfoLike>;
     add(stream: string, config: ConsumerConfigLike): Promise<unknown>;
     update(stream: string, consumer: string, config: ConsumerConfigLike): Promise<unknown>;
+    delete(stream: string, consumer: string): Promise<boolean>;
   };
 }
 

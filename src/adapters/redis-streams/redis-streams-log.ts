@@ -132,6 +132,18 @@ export function redisStreamsLog(options: RedisStreamsLogOptions): RedisStreamsLo
       const { client } = await guard.client();
       return redisStreamsHandledThrough(client, config.stream, `${config.groupPrefix}${name}`);
     },
+    async dropConsumer(name: string): Promise<boolean> {
+      const { client } = await guard.client();
+      const group = `${config.groupPrefix}${name}`;
+      const dropped = await redisCall('delete a consumer group', () =>
+        client.call('XGROUP', ['DESTROY', config.stream, group]).catch((err: unknown) => {
+          // No stream yet: no group either.
+          if (/no such key|requires the key to exist/i.test(String(err))) return 0;
+          throw err;
+        }),
+      );
+      return Number(dropped) > 0;
+    },
     async consumer(name: string): Promise<EventConsumer> {
       if (typeof name !== 'string' || name.length === 0 || /\s/.test(name)) {
         throw new PolystoreError('PS_ERR_INVALID_ARGUMENT', 'A redis-streams consumer name is invalid', {
