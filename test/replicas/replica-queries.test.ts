@@ -209,7 +209,8 @@ await describeWithServer(['postgres', 'nats'], 'embedded views served to every p
       .query(SALES)
       .catch((e: unknown) => e);
     expect(isPolystoreError(err, 'PS_ERR_NO_REPLICA')).toBe(true);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // At once; or after one silence (1.5 s) when the server had not yet dropped the dead process's subscription.
+    expect(Date.now() - started).toBeLessThan(2_500);
 
     // A new replica, alone, answers as soon as it starts: as a standby while it fills itself from the
     // home, and a read-your-writes query waits for it to hold everything.
