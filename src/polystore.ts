@@ -164,6 +164,11 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       config.sync ?? {},
       logger,
     );
+    // With replicas, catchUp() covers the embedded views kept by live replicas in other processes too.
+    if (plan.replicas)
+      this.sync.alsoCatchUp(async () =>
+        (await this.replicaViews()).filter((r) => r.alive && r.replica !== null).map((r) => r.consumer),
+      );
     for (const { store } of this.#replicas.routedViews(views)) {
       if (!this.#breakers.has(store))
         this.#breakers.set(store, new StoreBreaker(store.driver, this.#config.viewReads, logger));

@@ -88,6 +88,8 @@ export class SyncEngine {
   /** One live process per embedded view's consumer (see EmbeddedViewLeases). */
   readonly #leases: EmbeddedViewLeases;
   #running = false;
+  /** Consumers in other processes that `catchUp()` waits for too (see `alsoCatchUp`). */
+  #elsewhere: (() => Promise<readonly string[]>) | undefined;
   /** What runs beside the projectors, started after them and stopped before them (a replica's serving side). */
   readonly #companions: { start(): Promise<void>; stop(): Promise<void> }[] = [];
   #pruneTimer: NodeJS.Timeout | undefined;
@@ -278,10 +280,43 @@ export class SyncEngine {
     const target = maxPosition(maxPosition(head, logHead), this.#newestWrite);
     const deadline = Date.now() + timeoutMs;
     if (target !== null) await this.waitFor(target, undefined, timeoutMs);
-    await this.backfills.waitUntilDone(names, deadline, timeoutMs);
+    const elsewhere = target === null ? [] : await this.#catchUpElsewhere(target, deadline, timeoutMs);
+    await this.backfills.waitUntilDone([...names, ...elsewhere], deadline, timeoutMs);
     await this.#recovery.idle();
     await Promise.all([...this.#projectors.values()].map((p) => p.commit()));
     if (this.#running) await this.#snapshots.save();
+  }
+
+  /**
+   * Also waits, in `catchUp()`, for the consumers `list` names that run in
+   * other processes (the live replicas of embedded views kept elsewhere),
+   * asked again as it waits: one that dies meanwhile leaves the list.
+   */
+  alsoCatchUp(list: () => Promise<readonly string[]>): void {
+    this.#elsewhere = list;
+  }
+
+  /** Waits until every consumer elsewhere has handled `target`; returns the ones waited for. */
+  async #catchUpElsewhere(target: LogPosition, deadline: number, timeoutMs: number): Promise<string[]> {
+    const list = this.#elsewhere;
+    if (!list) return [];
+    for (;;) {
+      const others = (await list()).filter((name) => !this.#projectors.has(name));
+      const through = await Promise.all(others.map((name) => this.#tracker.through(name)));
+      const behind = others.filter((_, i) => through[i] === null || through[i]! < target);
+      if (behind.length === 0) return others;
+      if (Date.now() >= deadline) {
+        throw new PolystoreError(
+          'PS_ERR_CONSISTENCY_TIMEOUT',
+          `Replicas elsewhere did not reach the log's head within ${timeoutMs} ms (behind: ${behind.join(', ')})`,
+          {
+            fix: 'raise `timeoutMs`, or look at `polystore status` for a replica that is stalled',
+            details: { behind, timeoutMs },
+          },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /**

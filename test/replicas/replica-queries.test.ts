@@ -150,6 +150,16 @@ await describeWithServer(['postgres', 'nats'], 'embedded views served to every p
       expect(Number(row!.n)).toBe(round + 1);
     }
 
+    // catchUp() in a process without projectors waits for the live replicas too: eventual reads then see it all.
+    await client.entity('orders').create({ id: 'zz', userId: 'uy', productId: 'quokka', qty: 1, amount: 1 });
+    await client.sync.catchUp(30_000);
+    for (let i = 0; i < 6; i++) {
+      const [seen] = await client
+        .analytics('analytics')
+        .query<Row>("SELECT count(*) AS n FROM sales WHERE order_id = 'zz'");
+      expect(Number(seen!.n)).toBe(1);
+    }
+
     // A query that takes long (here: waiting for a write no replica will see) is waited for, never sent twice.
     const requests = async () =>
       (await Promise.all([a, b].map((p) => p.call<{ requests: number }>('replicas')))).reduce(
