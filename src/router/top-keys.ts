@@ -18,13 +18,23 @@ interface Slot {
 }
 
 /**
- * The `capacity` most read keys of a stream (Space-Saving: a key not tracked
- * takes the place of the least counted one, inheriting its count as error),
- * with each tracked key's re-read interval. Bounded memory whatever the key
- * space: never a per-id metric.
+ * Untracked reads per admission into a full sketch: a read of a cache hit,
+ * the hot path, then costs a map lookup, not a scan of every slot.
+ */
+const ADMIT_EVERY = 8;
+
+/**
+ * The `capacity` most read keys of a stream (Space-Saving with sampled
+ * admission: once every slot is taken, one read of an untracked key in
+ * {@link ADMIT_EVERY} takes the place of the least counted one, inheriting its
+ * count, plus the untracked reads it stands for, as error), with each tracked
+ * key's re-read interval. Bounded memory whatever the key space: never a
+ * per-id metric.
  */
 export class TopKeys {
   readonly #slots = new Map<string, Slot>();
+  /** Reads of untracked keys while every slot is taken. */
+  #untracked = 0;
 
   constructor(private readonly capacity = 32) {}
 
@@ -41,10 +51,15 @@ export class TopKeys {
       this.#slots.set(key, { key, count: 1, error: 0, lastAt: now, gapMs: null });
       return;
     }
+    // Full: one untracked read in ADMIT_EVERY replaces the least counted key (a scan of every slot),
+    // standing for the ADMIT_EVERY untracked reads since the last one. A key read often enough to
+    // matter is admitted within a few of its reads and counted exactly from then on.
+    if (++this.#untracked % ADMIT_EVERY !== 0) return;
     let min: Slot | undefined;
     for (const s of this.#slots.values()) if (!min || s.count < min.count) min = s;
     this.#slots.delete(min!.key);
-    this.#slots.set(key, { key, count: min!.count + 1, error: min!.count, lastAt: now, gapMs: null });
+    const count = min!.count + ADMIT_EVERY;
+    this.#slots.set(key, { key, count, error: count - 1, lastAt: now, gapMs: null });
   }
 
   /** The tracked keys, most read first. */
