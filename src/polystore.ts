@@ -58,6 +58,7 @@ import {
   graphClient,
   keyspaceClient,
   unknownEntity,
+  viewNamesOn,
 } from './router/view-routes.js';
 import { WriteScope } from './router/write-scope.js';
 import { closeInOrder } from './runtime/close-in-order.js';
@@ -368,24 +369,12 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
 
   /** Cypher reads on a graph store (read-your-writes waits for its graph views). */
   graph(store: string): GraphClient {
-    return this.#client(`graph:${store}`, () =>
-      graphClient(
-        { stores: this.#config.stores, views: this.#replicas.routedViews(this.#config.views) },
-        store,
-        this.#ctx,
-      ),
-    );
+    return this.#client(`graph:${store}`, () => graphClient(this.#queryModel(), store, this.#ctx));
   }
 
   /** SQL aggregates on an analytics store (read-your-writes waits for its views). */
   analytics(store: string): AnalyticsClient {
-    return this.#client(`analytics:${store}`, () =>
-      analyticsClient(
-        { stores: this.#config.stores, views: this.#replicas.routedViews(this.#config.views) },
-        store,
-        this.#ctx,
-      ),
-    );
+    return this.#client(`analytics:${store}`, () => analyticsClient(this.#queryModel(), store, this.#ctx));
   }
 
   /** What the model declares, for tools such as the HTTP API: entities, keyspaces, stores, the home and the log. */
@@ -448,8 +437,7 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
    * for (const { store, collect } of db.storeMetrics()) console.log(store, await collect());
    */
   storeMetrics(): { readonly store: string; collect(): Promise<readonly StoreMetric[]> }[] {
-    const stores = Object.entries(this.#config.stores).filter(([name]) => !this.#replicas.plan.remote.has(name));
-    const sources = [['home', this.#config.home] as const, ...stores];
+    const sources = [['home', this.#config.home] as const, ...this.#replicas.openStoreEntries(this.#config.stores)];
     return sources.flatMap(([store, source]) => {
       const collect = source.collectMetrics;
       return collect ? [{ store, collect: () => collect.call(source) }] : [];
@@ -673,9 +661,12 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
     });
   }
 
+  /** Stores and the views reads are routed to: this process's, and those kept by replicas elsewhere. */
+  #queryModel() {
+    return { stores: this.#config.stores, views: this.#replicas.routedViews(this.#config.views) };
+  }
+
   #replicaHandlers(): ReplicaHandlers {
-    const viewsOn = (store: string) =>
-      this.#config.views.filter(({ view }) => view.store === store).map(({ view }) => view.name);
     return {
       search: (request) => {
         if (!this.#writers.has(request.entity)) throw unknownEntity(request.entity, [...this.#writers.keys()]);
@@ -695,7 +686,8 @@ export class Polystore<E extends AnyEntity, K extends AnyKeyspace = never> {
       },
       graph: (request) => this.graph(request.store).query(request.text, request.params, request.read),
       analytics: (request) => this.analytics(request.store).query(request.text, request.params, request.read),
-      filling: async (store) => (await this.sync.backfills.unfinished(viewsOn(store))).length > 0,
+      filling: async (store) =>
+        (await this.sync.backfills.unfinished(viewNamesOn(this.#config.views, store))).length > 0,
     };
   }
 }

@@ -20,6 +20,7 @@ import { createProgress } from './progress.js';
 import {
   BOUGHT_TOGETHER,
   CATEGORY_RECOMMENDATIONS,
+  PRODUCT_SEARCH,
   REVENUE_BY_CATEGORY,
   REVENUE_BY_DAY,
   SHIPMENTS_BY_CARRIER,
@@ -116,12 +117,7 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
   }
 
   const products = db.entity('products');
-  const search = await products.search({
-    text: 'wireles headphone',
-    where: { price: { lte: 500 } },
-    facets: ['brand'],
-    limit: 5,
-  });
+  const search = await products.search(PRODUCT_SEARCH);
   const filtered = await products.find(
     { category: 'laptops', price: { $lt: 300 }, 'specs.brand': { $in: ['Acme', 'Globex'] } },
     { orderBy: { price: 'asc' }, limit: 3 },
@@ -164,7 +160,7 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
 
   const report = {
     search: {
-      query: 'wireles headphone',
+      query: PRODUCT_SEARCH.text,
       total: search.total,
       hits: search.hits.map((h) => ({
         id: h.record.id,
@@ -216,7 +212,9 @@ async function run(db: Shop, progress: ReturnType<typeof createProgress>, starte
   say();
   say(`Seeded ${writes} writes in ${(seedMs / 1000).toFixed(1)} s; views caught up ${Math.round(catchUpMs)} ms later.`);
   say();
-  say(`Search "wireles headphone" (typos tolerated), price <= 500: ${search.total} matches`);
+  say(
+    `Search "${PRODUCT_SEARCH.text}" (typos tolerated), price <= ${PRODUCT_SEARCH.where.price.lte}: ${search.total} matches`,
+  );
   for (const hit of report.search.hits) say(`  ${hit.id}  ${hit.name}  $${hit.price}`);
   say(
     `  brands: ${Object.entries(search.facets.brand ?? {})

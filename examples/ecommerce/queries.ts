@@ -1,3 +1,13 @@
+import type { SearchQuery } from '../../src/index.js';
+
+/** The demo's product search: two words, one misspelt, under a price, with brand facets. */
+export const PRODUCT_SEARCH = {
+  text: 'wireles headphone',
+  where: { price: { lte: 500 } },
+  facets: ['brand'],
+  limit: 5,
+} as const satisfies SearchQuery;
+
 /**
  * "Bought together": products that share orders with the given one, by number
  * of shared orders. A product node without a name is only an endpoint left by

@@ -2,6 +2,7 @@ import type { ReadOptions } from '../../src/index.js';
 import {
   BOUGHT_TOGETHER,
   CATEGORY_RECOMMENDATIONS,
+  PRODUCT_SEARCH,
   REVENUE_BY_CATEGORY,
   REVENUE_BY_DAY,
   SHIPMENTS_BY_CARRIER,
@@ -16,9 +17,7 @@ import type { Shop } from './shop.js';
  */
 export async function shopReads(db: Shop, options?: ReadOptions) {
   const anchor = productId(0);
-  const search = await db
-    .entity('products')
-    .search({ text: 'wireles headphone', where: { price: { lte: 500 } }, facets: ['brand'], limit: 5 }, options);
+  const search = await db.entity('products').search(PRODUCT_SEARCH, options);
   const graph = db.graph('graph');
   const analytics = db.analytics('analytics');
   return {

@@ -64,11 +64,14 @@ export class ProcessReplicas {
     };
   }
 
-  /** The stores this process opens: all but the embedded ones kept by replicas elsewhere. */
+  /** The stores this process opens, by name: all but the embedded ones kept by replicas elsewhere. */
+  openStoreEntries(stores: Readonly<Record<string, ViewStore>>): [string, ViewStore][] {
+    return Object.entries(stores).filter(([name]) => !this.plan.remote.has(name));
+  }
+
+  /** The stores this process opens (see `openStoreEntries`). */
   openStores(stores: Readonly<Record<string, ViewStore>>): ViewStore[] {
-    return Object.entries(stores)
-      .filter(([name]) => !this.plan.remote.has(name))
-      .map(([, store]) => store);
+    return this.openStoreEntries(stores).map(([, store]) => store);
   }
 
   /** The views reads are routed to: this process's, and those kept by replicas elsewhere. */

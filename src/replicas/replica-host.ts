@@ -118,17 +118,9 @@ export class ReplicaHost {
         this.logger.warn({ store, error: describeError(err) }, 'replica query failed');
         return errorReply(err, replica);
       });
+      // Never rejects: a failure is answered as a coded error.
       this.#inFlight.add(answer);
-      return answer.then(
-        (reply) => {
-          this.#inFlight.delete(answer);
-          return encodeMessage(reply);
-        },
-        () => {
-          this.#inFlight.delete(answer);
-          return encodeMessage(errorReply(new Error('unreachable'), replica));
-        },
-      );
+      return answer.then(encodeMessage).finally(() => this.#inFlight.delete(answer));
     });
     this.#stops.set(standby ? `${store}:standby` : store, stop);
   }
